@@ -1,0 +1,3 @@
+module lrlab
+
+go 1.26.8

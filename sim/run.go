@@ -1,0 +1,364 @@
+package sim
+
+import (
+	"fmt"
+	"math/rand/v2"
+)
+
+// Status is the state of a run.
+type Status int
+
+// Run states.
+const (
+	StatusRunning   Status = iota // steps remain
+	StatusCompleted               // took every step
+	StatusConverged               // took every step and ended with ‖∇f‖ ≤ ConvergedGradNorm
+	StatusDiverged                // stopped by the divergence rule
+)
+
+// ConvergedGradNorm is the gradient norm at or below which a completed run is
+// reported as converged.
+const ConvergedGradNorm = 1e-6
+
+// String returns the status as the API spells it.
+func (s Status) String() string {
+	switch s {
+	case StatusRunning:
+		return "running"
+	case StatusCompleted:
+		return "completed"
+	case StatusConverged:
+		return "converged"
+	case StatusDiverged:
+		return "diverged"
+	}
+	return fmt.Sprintf("Status(%d)", int(s))
+}
+
+// Updates orders of the two players on a game surface.
+const (
+	UpdatesSimultaneous = "simultaneous" // both players use the gradient at (x_t, y_t)
+	UpdatesAlternating  = "alternating"  // x moves first; y then uses the gradient at (x_{t+1}, y_t)
+)
+
+// RunConfig is one run of a scenario.
+type RunConfig struct {
+	Label     string
+	Start     Point
+	Optimizer OptimizerConfig
+	Scheduler SchedulerConfig
+	// Noise σ ≥ 0 adds σ·ε to each gradient, ε ~ N(0, I) drawn from a
+	// generator seeded by Seed (two draws per step, x first, only when σ > 0).
+	Noise float64
+	Seed  uint64
+	// OptimizerY is the optimizer of player y on a game surface; nil means a
+	// copy of Optimizer. Ignored on other surfaces.
+	OptimizerY *OptimizerConfig
+	// Updates is UpdatesSimultaneous (the default when empty) or
+	// UpdatesAlternating; used on game surfaces only.
+	Updates string
+}
+
+// Location is one point of a trajectory with everything measured there.
+type Location struct {
+	Step      int     // index of the point: 0 is the start
+	P         Point   // the parameters
+	Loss      float64 // f(P)
+	Grad      Point   // ∇f(P), without noise
+	GradNorm  float64 // ‖∇f(P)‖
+	LR        float64 // LR of the step that produced P; for the start, the LR step 0 will use
+	Sharpness float64 // λmax of ∇²f(P)
+	Velocity  Point   // the optimizer's momentum buffer or first moment after producing P
+	TestLoss  float64 // f(P − shift) when the run has a test shift, else 0
+}
+
+// Run advances one trajectory step by step. It is not safe for concurrent
+// use; one goroutine owns it.
+type Run struct {
+	surf      Surface
+	game      bool
+	cfg       RunConfig
+	steps     int
+	opt       Optimizer
+	optY      Optimizer // games only
+	sched     Scheduler
+	rng       *rand.Rand
+	cur       Location
+	status    Status
+	divAt     int
+	lastShown bool // diverged and cur is the (finite) diverging point
+	testShift *Point
+}
+
+// NewRun checks c and returns a run at its start point, which is Current().
+// steps is the number of steps the run will take (≥ 1).
+func NewRun(s Surface, c RunConfig, steps int) (*Run, error) {
+	if s == nil {
+		panic("sim: NewRun with nil surface")
+	}
+	if steps < 1 {
+		return nil, fieldErrorf("steps", "must be at least 1, got %d", steps)
+	}
+	if !c.Start.Finite() {
+		return nil, fieldErrorf("start", "must be two finite numbers")
+	}
+	if !isFinite(c.Noise) || c.Noise < 0 {
+		return nil, fieldErrorf("noise", "must be a finite number ≥ 0, got %v", c.Noise)
+	}
+	r := &Run{surf: s, game: s.Info().Kind == KindGame, steps: steps, divAt: -1}
+	opt, err := NewOptimizer(c.Optimizer)
+	if err != nil {
+		return nil, Prefix("optimizer", err)
+	}
+	r.opt = opt
+	if r.game {
+		switch c.Updates {
+		case "":
+			c.Updates = UpdatesSimultaneous
+		case UpdatesSimultaneous, UpdatesAlternating:
+		default:
+			return nil, fieldErrorf("updates", "unknown value %q; allowed: %s, %s", c.Updates, UpdatesSimultaneous, UpdatesAlternating)
+		}
+		if c.OptimizerY == nil {
+			y := c.Optimizer
+			c.OptimizerY = &y
+		}
+		optY, err := NewOptimizer(*c.OptimizerY)
+		if err != nil {
+			return nil, Prefix("optimizer_y", err)
+		}
+		r.optY = optY
+	}
+	sched, err := NewScheduler(c.Scheduler, c.Optimizer.LR, steps, c.Optimizer.Name)
+	if err != nil {
+		return nil, Prefix("scheduler", err)
+	}
+	r.sched = sched
+	r.cfg = c
+	r.rng = rand.New(rand.NewPCG(c.Seed, 0x9e3779b97f4a7c15))
+	r.cur = r.measure(0, c.Start, sched.LR(0))
+	if Leaves(r.cur.P, r.cur.Loss) || !r.cur.finite() {
+		return nil, fieldErrorf("start", "f is not finite or too large at (%g, %g)", c.Start.X, c.Start.Y)
+	}
+	return r, nil
+}
+
+// SetTestShift makes the run report TestLoss = f(P − shift).
+func (r *Run) SetTestShift(shift Point) {
+	r.testShift = &shift
+	r.cur.TestLoss = r.surf.Value(r.cur.P.Sub(shift))
+}
+
+// Config returns the run's settings in use.
+func (r *Run) Config() RunConfig { return r.cfg }
+
+// Current returns the latest point.
+func (r *Run) Current() Location { return r.cur }
+
+// Status returns the run's state.
+func (r *Run) Status() Status { return r.status }
+
+// DivergedAt returns the index of the point at which the run diverged, or −1.
+func (r *Run) DivergedAt() int { return r.divAt }
+
+// Steps returns the number of steps the run takes when it does not diverge.
+func (r *Run) Steps() int { return r.steps }
+
+// ScheduledLR returns the LR step t uses under the current settings.
+func (r *Run) ScheduledLR(t int) float64 { return r.sched.LR(t) }
+
+func (l *Location) finite() bool {
+	return l.P.Finite() && isFinite(l.Loss) && isFinite(l.GradNorm) && isFinite(l.Sharpness) &&
+		l.Grad.Finite() && l.Velocity.Finite() && isFinite(l.TestLoss)
+}
+
+func (r *Run) measure(step int, p Point, lr float64) Location {
+	g := r.surf.Grad(p)
+	l := Location{
+		Step:      step,
+		P:         p,
+		Loss:      r.surf.Value(p),
+		Grad:      g,
+		GradNorm:  g.Norm(),
+		LR:        lr,
+		Sharpness: r.surf.Hessian(p).MaxEigen(),
+		Velocity:  r.opt.Velocity(),
+	}
+	if r.testShift != nil {
+		l.TestLoss = r.surf.Value(p.Sub(*r.testShift))
+	}
+	return l
+}
+
+// Step takes one step. It returns false, and does nothing, once the run has
+// taken all its steps or diverged. After a step that diverges, Status is
+// StatusDiverged and Current is the diverging point only if every value at it
+// is finite (Diverged then tells whether it may be shown).
+func (r *Run) Step() bool {
+	if r.status != StatusRunning {
+		return false
+	}
+	t := r.cur.Step
+	lr := r.sched.LR(t)
+	if m, ok := r.sched.Momentum(t); ok {
+		r.opt.SetMomentum(m)
+		if r.optY != nil {
+			r.optY.SetMomentum(m)
+		}
+	}
+	g := r.cur.Grad
+	if r.cfg.Noise > 0 {
+		g.X += r.cfg.Noise * r.rng.NormFloat64()
+		g.Y += r.cfg.Noise * r.rng.NormFloat64()
+	}
+	var p Point
+	if r.game {
+		p = r.gameStep(r.cur.P, g, lr)
+	} else {
+		p = r.opt.Step(r.cur.P, g, lr)
+	}
+	next := r.measure(t+1, p, lr)
+	if Leaves(next.P, next.Loss) || !next.finite() {
+		r.status = StatusDiverged
+		r.divAt = t + 1
+		if next.finite() {
+			r.cur = next
+			r.lastShown = true
+		} else {
+			r.lastShown = false
+		}
+		return true
+	}
+	r.cur = next
+	if t+1 >= r.steps {
+		r.status = StatusCompleted
+		if next.GradNorm <= ConvergedGradNorm {
+			r.status = StatusConverged
+		}
+	}
+	return true
+}
+
+// gameStep moves player x down f and player y up f. Each optimizer works
+// element-wise, so each sees a gradient with only its own coordinate.
+func (r *Run) gameStep(p, g Point, lr float64) Point {
+	lrY := lr * r.optY.Config().LR / r.opt.Config().LR
+	nx := r.opt.Step(p, Point{g.X, 0}, lr).X
+	gy := g.Y
+	if r.cfg.Updates == UpdatesAlternating {
+		gy = r.surf.Grad(Point{nx, p.Y}).Y
+		if r.cfg.Noise > 0 {
+			gy += g.Y - r.cur.Grad.Y // the same noise draw as the simultaneous update
+		}
+	}
+	ny := r.optY.Step(p, Point{0, -gy}, lrY).Y
+	return Point{nx, ny}
+}
+
+// Set changes the run's settings from its next step on. A nil argument keeps
+// that setting. An optimizer of the same name keeps its state (as editing a
+// PyTorch param_group does); another name starts from fresh state. The
+// scheduler is rebuilt for the new LR and keeps counting from the run's
+// current step.
+func (r *Run) Set(opt *OptimizerConfig, optY *OptimizerConfig, sched *SchedulerConfig, noise *float64) error {
+	if noise != nil && (!isFinite(*noise) || *noise < 0) {
+		return fieldErrorf("noise", "must be a finite number ≥ 0, got %v", *noise)
+	}
+	cfg := r.cfg
+	newOpt, newOptY := r.opt, r.optY
+	if opt != nil {
+		o, err := replaceOptimizer(r.opt, *opt)
+		if err != nil {
+			return Prefix("optimizer", err)
+		}
+		newOpt, cfg.Optimizer = o, *opt
+	}
+	if optY != nil && r.game {
+		o, err := replaceOptimizer(r.optY, *optY)
+		if err != nil {
+			return Prefix("optimizer_y", err)
+		}
+		c := *optY
+		newOptY, cfg.OptimizerY = o, &c
+	}
+	if sched != nil {
+		cfg.Scheduler = *sched
+	}
+	s, err := NewScheduler(cfg.Scheduler, cfg.Optimizer.LR, r.steps, cfg.Optimizer.Name)
+	if err != nil {
+		return Prefix("scheduler", err)
+	}
+	if noise != nil {
+		cfg.Noise = *noise
+	}
+	r.opt, r.optY, r.sched, r.cfg = newOpt, newOptY, s, cfg
+	return nil
+}
+
+func replaceOptimizer(cur Optimizer, c OptimizerConfig) (Optimizer, error) {
+	if c.Name == cur.Config().Name {
+		if _, err := NewOptimizer(c); err != nil { // validate before touching state
+			return nil, err
+		}
+		if err := cur.Reconfigure(c); err != nil {
+			return nil, err
+		}
+		return cur, nil
+	}
+	return NewOptimizer(c)
+}
+
+// Trajectory is a whole run, as /api/v1/simulate returns it.
+type Trajectory struct {
+	Label      string
+	X, Y       []float64 // start point, then the point after each step
+	Loss       []float64
+	GradNorm   []float64
+	Sharpness  []float64
+	TestLoss   []float64 // nil without a test shift
+	LR         []float64 // LR[t] is the LR used by step t; one entry per step taken
+	Status     Status
+	DivergedAt int // −1 unless diverged
+}
+
+// Simulate runs r to its end and returns its trajectory, including the
+// current point. It stops early after a divergence.
+func Simulate(r *Run) Trajectory {
+	n := r.steps - r.cur.Step + 1
+	tr := Trajectory{
+		Label:     r.cfg.Label,
+		X:         make([]float64, 0, n),
+		Y:         make([]float64, 0, n),
+		Loss:      make([]float64, 0, n),
+		GradNorm:  make([]float64, 0, n),
+		Sharpness: make([]float64, 0, n),
+		LR:        make([]float64, 0, n),
+	}
+	if r.testShift != nil {
+		tr.TestLoss = make([]float64, 0, n)
+	}
+	add := func(l Location) {
+		tr.X = append(tr.X, l.P.X)
+		tr.Y = append(tr.Y, l.P.Y)
+		tr.Loss = append(tr.Loss, l.Loss)
+		tr.GradNorm = append(tr.GradNorm, l.GradNorm)
+		tr.Sharpness = append(tr.Sharpness, l.Sharpness)
+		if tr.TestLoss != nil {
+			tr.TestLoss = append(tr.TestLoss, l.TestLoss)
+		}
+	}
+	add(r.cur)
+	for r.status == StatusRunning {
+		tr.LR = append(tr.LR, r.sched.LR(r.cur.Step))
+		r.Step()
+		if r.status != StatusDiverged || r.lastShown {
+			add(r.cur)
+		}
+	}
+	tr.Status, tr.DivergedAt = r.status, r.divAt
+	return tr
+}
+
+// LastShown reports, for a diverged run, whether Current is the diverging
+// point (every value finite) rather than the point before it.
+func (r *Run) LastShown() bool { return r.lastShown }
