@@ -145,7 +145,12 @@ func isFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 type FieldError struct {
 	Field string
 	Msg   string
+	Err   error // the sentinel error this one reports (ErrUnknownSurface…), or nil
 }
+
+// Unwrap returns the sentinel error e reports, so errors.Is(err,
+// ErrUnknownSurface) works through a *FieldError.
+func (e *FieldError) Unwrap() error { return e.Err }
 
 func (e *FieldError) Error() string {
 	if e.Field == "" {
@@ -168,7 +173,7 @@ func Prefix(prefix string, err error) error {
 		default:
 			f = prefix + "." + f
 		}
-		return &FieldError{Field: f, Msg: fe.Msg}
+		return &FieldError{Field: f, Msg: fe.Msg, Err: fe.Err}
 	}
 	return err
 }
