@@ -3,6 +3,7 @@ package web
 import (
 	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 )
 
@@ -17,7 +18,11 @@ func TestNodeModules(t *testing.T) {
 		}
 		t.Skip("node not found: install Node.js 20+ (apt-get install nodejs) to run the browser module tests")
 	}
-	cmd := exec.Command(node, "--test", "static/test/")
+	files, err := filepath.Glob("static/test/*.test.js")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no browser module tests in static/test (%v)", err)
+	}
+	cmd := exec.Command(node, append([]string{"--test"}, files...)...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("node --test static/test/ failed: %v\n%s", err, out)
