@@ -1,0 +1,273 @@
+package sim_test
+
+import (
+	"errors"
+	"math"
+	"testing"
+
+	"lrlab/sim"
+)
+
+// mustSurface builds a catalogue surface with its default parameters.
+func mustSurface(t testing.TB, name string) sim.Surface {
+	t.Helper()
+	s, err := sim.NewSurface(sim.SurfaceConfig{Name: name})
+	if err != nil {
+		t.Fatalf("NewSurface(%q): %v", name, err)
+	}
+	return s
+}
+
+// The valley rule on hand-worked losses. lds[i] is the length of the longest
+// strictly decreasing subsequence ending at i; fastai keeps the first i with
+// the largest length (maxEnd), then maxStart = maxEnd − lds[maxEnd],
+// sections = (maxEnd − maxStart)/3, idx = maxStart + int(sections) +
+// int(sections/2).
+func TestValleyIndexByHand(t *testing.T) {
+	tests := []struct {
+		name             string
+		losses           []float64
+		idx, from, to    int
+		lengthForComment int
+	}{
+		// lds = 1,2,3,…,10,1,1: maxEnd 9, maxStart 9−10 = −1,
+		// sections 10/3 = 3.33: idx = −1 + 3 + int(1.67) = 3.
+		{"steady fall then rise", []float64{10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 2, 3}, 3, 0, 9, 10},
+		// lds = 1,2,2,3,4,1,5,1 (5 > 3 > 2 > 1 > 0.5 ends at 6): maxEnd 6,
+		// maxStart 6−5 = 1, sections 5/3 = 1.67: idx = 1 + 1 + int(0.83) = 2.
+		// fastai treats the sequence as if contiguous, so from = 2 though the
+		// subsequence itself starts at 0.
+		{"bumpy", []float64{5, 3, 4, 2, 1, 6, 0.5, 7}, 2, 2, 6, 5},
+		// lds = 1,2,1,2,3,4,5,6,7: the second fall wins (7 > 2):
+		// maxEnd 8, maxStart 8−7 = 1, sections 7/3 = 2.33: idx = 1 + 2 + 1 = 4.
+		{"two valleys", []float64{3, 2, 9, 8, 7, 6, 5, 4, 1}, 4, 2, 8, 7},
+		// Equal losses do not extend a valley (strict <); lds = 1,2,2,3:
+		// maxEnd 1 (the first 2), then 3; maxStart 0, sections 1:
+		// idx = 0 + 1 + 0 = 1.
+		{"plateau", []float64{4, 3, 3, 2}, 1, 1, 3, 3},
+		// No fall at all: fastai's idx is −1 (Python would take the last
+		// element); ValleyIndex gives 0.
+		{"rising", []float64{1, 1, 2}, 0, 0, 0, 1},
+		// Two points falling from the start: maxStart −1, sections 2/3:
+		// idx −1 again, so 0.
+		{"two", []float64{2, 1}, 0, 0, 1, 2},
+		{"one", []float64{1}, 0, 0, 0, 1},
+	}
+	for _, tc := range tests {
+		idx, from, to := sim.ValleyIndex(tc.losses)
+		if idx != tc.idx || from != tc.from || to != tc.to {
+			t.Errorf("%s: ValleyIndex = %d (valley %d…%d), want %d (valley %d…%d)", tc.name, idx, from, to, tc.idx, tc.from, tc.to)
+		}
+	}
+}
+
+// The steep rule on hand-worked slopes: numpy.gradient against log10(LR) is
+// (l[i+1] − l[i−1])/2 inside when the LRs are a decade apart, and the
+// one-sided difference at the ends.
+func TestSteepIndexByHand(t *testing.T) {
+	decades := []float64{1, 10, 100, 1000, 10000}
+	// slopes: −1, (5−10)/2 = −2.5, (4.5−9)/2 = −2.25, (4.4−5)/2 = −0.3, −0.1
+	if got := sim.SteepIndex(decades, []float64{10, 9, 5, 4.5, 4.4}); got != 1 {
+		t.Errorf("SteepIndex = %d, want 1", got)
+	}
+	// The steepest fall at the last point: slopes −1, ..., (1−7)/1 = −6.
+	if got := sim.SteepIndex(decades, []float64{10, 9, 8, 7, 1}); got != 4 {
+		t.Errorf("SteepIndex = %d, want 4", got)
+	}
+	// Uneven spacing x = 0, 1, 3 and losses −x²: numpy's second-order
+	// formula gives −2 at x = 1 (exact for a parabola); the ends give
+	// −1 and (−9+1)/2 = −4, so the last point is the steepest.
+	if got := sim.SteepIndex([]float64{1, 10, 1000}, []float64{0, -1, -9}); got != 2 {
+		t.Errorf("SteepIndex (uneven) = %d, want 2", got)
+	}
+	// Same spacing, losses −(x−3)²·(−1) = (x−3)²: 9, 4, 0: slopes
+	// −5, −(2/3)·9 + (1/2)·4 + (1/6)·0 = −4, −2: the first point.
+	if got := sim.SteepIndex([]float64{1, 10, 1000}, []float64{9, 4, 0}); got != 0 {
+		t.Errorf("SteepIndex (uneven, falling) = %d, want 0", got)
+	}
+	if got := sim.SteepIndex([]float64{1}, []float64{3}); got != 0 {
+		t.Errorf("SteepIndex (one point) = %d, want 0", got)
+	}
+}
+
+func TestMinimumIndexByHand(t *testing.T) {
+	// The first of two equal lowest losses, as numpy's argmin.
+	if got := sim.MinimumIndex([]float64{3, 1, 2, 1, 5}); got != 1 {
+		t.Errorf("MinimumIndex = %d, want 1", got)
+	}
+	if got := sim.MinimumIndex([]float64{3, 2, 1}); got != 2 {
+		t.Errorf("MinimumIndex = %d, want 2", got)
+	}
+}
+
+func TestFinderLR(t *testing.T) {
+	if got := sim.FinderLR(1e-7, 10, 0, 100); got != 1e-7 {
+		t.Errorf("first LR = %v, want 1e-7", got)
+	}
+	if got := sim.FinderLR(1e-7, 10, 99, 100); got != 10 {
+		t.Errorf("last LR = %v, want 10", got)
+	}
+	// Halfway in steps is halfway in log: √(1e-4·1) = 1e-2.
+	if got := sim.FinderLR(1e-4, 1, 2, 5); math.Abs(got-1e-2) > 1e-15 {
+		t.Errorf("middle LR = %v, want 1e-2", got)
+	}
+}
+
+// On the quadratic a=1, b=10 (λmax = 10) plain gradient descent is stable for
+// lr < 2/λmax = 0.2: the range test runs on until the LR is past 0.2, and
+// every rule suggests an LR below it.
+func TestLRFinderQuadratic(t *testing.T) {
+	s := mustSurface(t, "quadratic")
+	start := s.Info().Start
+	if start != (sim.Point{X: -2.5, Y: 1.5}) {
+		t.Fatalf("quadratic's start = %v, want (−2.5, 1.5)", start)
+	}
+	res, err := sim.LRFinder(s, sim.DefaultFinderConfig(start, sim.DefaultOptimizer(sim.OptSGD, 0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const limit = 0.2
+	n := len(res.LR)
+	t.Logf("stopped at lr %.4g after %d steps; valley %.3g (#%d, %d…%d), steep %.3g (#%d), minimum/10 %.3g (#%d); window %v",
+		res.StoppedAt, n, res.Suggestions.Valley.LR, res.Suggestions.Valley.Index, res.ValleyFrom, res.ValleyTo,
+		res.Suggestions.Steep.LR, res.Suggestions.Steep.Index,
+		res.Suggestions.Minimum.LR, res.Suggestions.Minimum.Index, res.Window)
+	if !res.Diverged || res.StoppedAt <= limit || res.StoppedAt >= sim.DefaultFinderEndLR {
+		t.Errorf("stopped at lr %v (diverged %v), want a stop past %v and before %v", res.StoppedAt, res.Diverged, limit, sim.DefaultFinderEndLR)
+	}
+	if len(res.Loss) != n || len(res.Smoothed) != n || len(res.X) != n+1 || len(res.Y) != n+1 {
+		t.Fatalf("lengths: lr %d, loss %d, smoothed %d, x %d, y %d", n, len(res.Loss), len(res.Smoothed), len(res.X), len(res.Y))
+	}
+	if res.X[0] != start.X || res.Y[0] != start.Y {
+		t.Errorf("trajectory starts at (%v, %v), want %v", res.X[0], res.Y[0], start)
+	}
+	for i, lr := range res.LR {
+		if want := sim.FinderLR(1e-7, 10, i, 100); lr != want {
+			t.Fatalf("LR[%d] = %v, want %v", i, lr, want)
+		}
+		if got := s.Value(sim.Point{X: res.X[i+1], Y: res.Y[i+1]}); got != res.Loss[i] {
+			t.Fatalf("Loss[%d] = %v, f at the point = %v", i, res.Loss[i], got)
+		}
+	}
+	sg := res.Suggestions
+	for _, g := range []sim.Suggestion{sg.Valley, sg.Steep, sg.Minimum} {
+		if !(g.LR > 0 && g.LR < limit) {
+			t.Errorf("%s suggests %v, want in (0, %v)", g.Rule, g.LR, limit)
+		}
+	}
+	if sg.Valley.Rule != sim.RuleValley || sg.Steep.Rule != sim.RuleSteep || sg.Minimum.Rule != sim.RuleMinimum {
+		t.Errorf("rules: %q %q %q", sg.Valley.Rule, sg.Steep.Rule, sg.Minimum.Rule)
+	}
+	for _, g := range []sim.Suggestion{sg.Steep, sg.Minimum} {
+		if g.LR <= 1e-3 {
+			t.Errorf("%s suggests %v, want > 1e-3", g.Rule, g.LR)
+		}
+	}
+	// The suggestions are the rules applied to fastai's window of the
+	// smoothed losses.
+	lo, hi := res.Window[0], res.Window[1]
+	if lo != 10 || hi != n-5 {
+		t.Errorf("window %v, want [10, %d)", res.Window, n-5)
+	}
+	v, _, _ := sim.ValleyIndex(res.Smoothed[lo:hi])
+	if sg.Valley.Index != lo+v || sg.Valley.LR != res.LR[lo+v] {
+		t.Errorf("valley at #%d (%v), want #%d", sg.Valley.Index, sg.Valley.LR, lo+v)
+	}
+	if st := sim.SteepIndex(res.LR[lo:hi], res.Smoothed[lo:hi]); sg.Steep.Index != lo+st || sg.Steep.LR != res.LR[lo+st] {
+		t.Errorf("steep at #%d, want #%d", sg.Steep.Index, lo+st)
+	}
+	if m := sim.MinimumIndex(res.Smoothed[lo:hi]); sg.Minimum.Index != lo+m || sg.Minimum.LR != res.LR[lo+m]/10 {
+		t.Errorf("minimum at #%d, want #%d", sg.Minimum.Index, lo+m)
+	}
+	// Without noise the loss falls from the very first step, so the valley
+	// starts at the first point the rule looks at, and the smoothed loss
+	// falls strictly from step 0 to the valley's end.
+	if res.ValleyFrom != lo {
+		t.Errorf("valley starts at #%d, want the first point of the window #%d", res.ValleyFrom, lo)
+	}
+	for i := 1; i <= res.ValleyTo; i++ {
+		if !(res.Smoothed[i] < res.Smoothed[i-1]) {
+			t.Fatalf("smoothed loss does not fall at step %d: %v then %v", i, res.Smoothed[i-1], res.Smoothed[i])
+		}
+	}
+	// The smoothed loss is fastai's bias-corrected average.
+	avg := 0.0
+	for i, l := range res.Loss {
+		avg = 0.98*avg + 0.02*l
+		if want := avg / (1 - math.Pow(0.98, float64(i+1))); math.Abs(res.Smoothed[i]-want) > 1e-12*want {
+			t.Fatalf("Smoothed[%d] = %v, want %v", i, res.Smoothed[i], want)
+		}
+	}
+	// It stopped because the smoothed loss passed 4× the best (the
+	// quadratic's minimum is 0), and not earlier.
+	best := math.Inf(1)
+	for i, sm := range res.Smoothed {
+		best = math.Min(best, sm)
+		if stop := sm > 4*best; stop != (i == n-1) {
+			t.Errorf("step %d: smoothed %v, best %v, stop %v", i, sm, best, stop)
+		}
+	}
+}
+
+// The range test with noise is reproducible, and the zero config takes the
+// defaults.
+func TestLRFinderNoiseAndDefaults(t *testing.T) {
+	s := mustSurface(t, "quadratic")
+	c := sim.FinderConfig{Start: s.Info().Start, Optimizer: sim.DefaultOptimizer(sim.OptAdam, 0), Noise: 0.5, Seed: 7}
+	a, err := sim.LRFinder(s, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := sim.LRFinder(s, c)
+	if len(a.Loss) != len(b.Loss) || a.StoppedAt != b.StoppedAt || a.Loss[len(a.Loss)-1] != b.Loss[len(b.Loss)-1] {
+		t.Errorf("two runs with the same seed differ")
+	}
+	if a.LR[0] != 1e-7 {
+		t.Errorf("zero config: first LR %v, want 1e-7", a.LR[0])
+	}
+	c.Seed = 8
+	d, _ := sim.LRFinder(s, c)
+	// (Adam's first steps move by the gradient's sign only, which noise
+	// this small hardly changes: compare half-way.)
+	if k := min(len(a.Loss), len(d.Loss)) / 2; d.Loss[k] == a.Loss[k] {
+		t.Errorf("another seed gives the same loss at step %d", k)
+	}
+}
+
+func TestLRFinderErrors(t *testing.T) {
+	s := mustSurface(t, "quadratic")
+	ok := sim.DefaultFinderConfig(sim.Point{X: 1, Y: 1}, sim.DefaultOptimizer(sim.OptSGD, 0))
+	tests := []struct {
+		field string
+		edit  func(*sim.FinderConfig)
+	}{
+		{"start_lr", func(c *sim.FinderConfig) { c.StartLR = -1 }},
+		{"start_lr", func(c *sim.FinderConfig) { c.StartLR = math.NaN() }},
+		{"end_lr", func(c *sim.FinderConfig) { c.EndLR = c.StartLR / 2 }},
+		{"end_lr", func(c *sim.FinderConfig) { c.EndLR = math.Inf(1) }},
+		{"num_iter", func(c *sim.FinderConfig) { c.NumIter = 1 }},
+		{"num_iter", func(c *sim.FinderConfig) { c.NumIter = 1001 }},
+		{"smooth", func(c *sim.FinderConfig) { c.Smooth = 1 }},
+		{"smooth", func(c *sim.FinderConfig) { c.Smooth = -0.1 }},
+		{"diverge", func(c *sim.FinderConfig) { c.Diverge = 1 }},
+		{"diverge", func(c *sim.FinderConfig) { c.Diverge = math.Inf(1) }},
+		{"noise", func(c *sim.FinderConfig) { c.Noise = -1 }},
+		{"start", func(c *sim.FinderConfig) { c.Start.X = math.NaN() }},
+		{"optimizer.name", func(c *sim.FinderConfig) { c.Optimizer.Name = "sgdd" }},
+	}
+	for _, tc := range tests {
+		c := ok
+		tc.edit(&c)
+		_, err := sim.LRFinder(s, c)
+		var fe *sim.FieldError
+		if !errors.As(err, &fe) || fe.Field != tc.field {
+			t.Errorf("field %s: got %v", tc.field, err)
+		}
+	}
+	if _, err := sim.LRFinder(mustSurface(t, "bilinear"), ok); err == nil {
+		t.Errorf("a game surface was accepted")
+	}
+	if _, err := sim.LRFinder(s, ok); err != nil {
+		t.Errorf("valid config: %v", err)
+	}
+}
