@@ -1,0 +1,463 @@
+package scenario
+
+import (
+	"encoding/json"
+	"slices"
+
+	"lrlab/sim"
+)
+
+// Top-level and run keys of the scenario JSON.
+var (
+	scenarioKeys = []string{"surface", "steps", "view", "test_shift", "runs"}
+	runKeys      = []string{"label", "start", "optimizer", "optimizer_y", "updates", "scheduler", "noise", "seed"}
+	viewKeys     = []string{"xmin", "xmax", "ymin", "ymax"}
+)
+
+// Decode reads a scenario from its JSON form, strictly: unknown or duplicate
+// keys, values of the wrong type, unknown names, out-of-range values and
+// trailing data are errors, and so is anything sim.NewSurface, sim.NewRun
+// (and through it sim.NewOptimizer and sim.NewScheduler) reject. Every error
+// is a *sim.FieldError whose Field is the JSON path of the culprit
+// ("runs[0].optimizer.momentom", "surface.b", "steps"; "" for malformed
+// JSON, whose message gives line, column and byte offset).
+//
+// Omitted settings take their defaults: steps 200, the surface's own
+// parameters and start point, optimizer "sgd" with PyTorch's defaults
+// (lr is required), scheduler "constant", noise 0, seed 0; a game surface's
+// optimizer_y defaults to the optimizer and updates to "simultaneous".
+// lim bounds the number of runs and steps (zero fields: DefaultLimits).
+func Decode(data []byte, lim Limits) (Scenario, error) {
+	lim = lim.withDefaults()
+	raw, err := syntaxCheck(data)
+	if err != nil {
+		return Scenario{}, err
+	}
+	top, err := readObject(raw, "", "the scenario")
+	if err != nil {
+		return Scenario{}, err
+	}
+	if err := top.only("a scenario", scenarioKeys...); err != nil {
+		return Scenario{}, err
+	}
+	var s Scenario
+
+	// Surface.
+	rawSurf := top.get("surface")
+	if rawSurf == nil {
+		return Scenario{}, fieldError("surface", "required: an object such as {\"name\": \"quadratic\", \"a\": 1, \"b\": 10}")
+	}
+	var surf sim.Surface
+	if s.Surface, surf, err = decodeSurface(rawSurf, "surface"); err != nil {
+		return Scenario{}, err
+	}
+	info := surf.Info()
+
+	// Steps.
+	s.Steps = DefaultSteps
+	if v := top.get("steps"); v != nil {
+		if s.Steps, err = readInt(v, "steps", 1, lim.MaxSteps); err != nil {
+			return Scenario{}, err
+		}
+	}
+
+	// View and test shift.
+	if v := top.get("view"); v != nil {
+		box, err := decodeView(v, "view")
+		if err != nil {
+			return Scenario{}, err
+		}
+		s.View = &box
+	}
+	if v := top.get("test_shift"); v != nil {
+		p, err := readPair(v, "test_shift", "[dx, dy]")
+		if err != nil {
+			return Scenario{}, err
+		}
+		if err := checkShift(p, info.View, "test_shift"); err != nil {
+			return Scenario{}, err
+		}
+		s.TestShift = &sim.Point{X: p[0], Y: p[1]}
+	}
+
+	// Runs.
+	rawRuns := top.get("runs")
+	if rawRuns == nil {
+		return Scenario{}, fieldErrorf("runs", "required: an array of 1 to %d runs", lim.MaxRuns)
+	}
+	elems, err := readArray(rawRuns, "runs", "of runs")
+	if err != nil {
+		return Scenario{}, err
+	}
+	if len(elems) == 0 || len(elems) > lim.MaxRuns {
+		return Scenario{}, fieldErrorf("runs", "must hold 1 to %d runs, got %d", lim.MaxRuns, len(elems))
+	}
+	game := info.Kind == sim.KindGame
+	for i, e := range elems {
+		path := index("runs", i)
+		rc, err := decodeRun(e, path, info, game, s.Steps)
+		if err != nil {
+			return Scenario{}, err
+		}
+		r, err := sim.NewRun(surf, rc, s.Steps)
+		if err != nil {
+			return Scenario{}, sim.Prefix(path, err)
+		}
+		if s.TestShift != nil {
+			r.SetTestShift(*s.TestShift)
+			if l := r.Current(); !finite(l.TestLoss) {
+				return Scenario{}, fieldError("test_shift", "makes the test loss not finite at the start of "+path)
+			}
+		}
+		s.Runs = append(s.Runs, rc)
+	}
+	return s, nil
+}
+
+// catalogEntry returns the catalog's description of the named surface.
+func catalogEntry(name string) (sim.SurfaceInfo, bool) {
+	for _, info := range sim.Catalog() {
+		if info.Name == name {
+			return info, true
+		}
+	}
+	return sim.SurfaceInfo{}, false
+}
+
+// surfaceNames lists the surfaces a scenario may name.
+func surfaceNames() []string {
+	var names []string
+	for _, info := range sim.Catalog() {
+		names = append(names, info.Name)
+	}
+	if !slices.Contains(names, "custom") {
+		names = append(names, "custom")
+	}
+	return names
+}
+
+// decodeSurface reads {"name": …, params…, "formula": …} and builds the
+// surface, so that its values are checked.
+func decodeSurface(raw json.RawMessage, path string) (sim.SurfaceConfig, sim.Surface, error) {
+	var c sim.SurfaceConfig
+	o, err := readObject(raw, path, "the surface")
+	if err != nil {
+		return c, nil, err
+	}
+	rawName := o.get("name")
+	if rawName == nil {
+		return c, nil, fieldError(join(path, "name"), "required; allowed: "+allowedKeys(surfaceNames()))
+	}
+	if c.Name, err = readString(rawName, join(path, "name"), 64); err != nil {
+		return c, nil, err
+	}
+	info, known := catalogEntry(c.Name)
+	if !known && c.Name != "custom" {
+		return c, nil, unknownName(join(path, "name"), "surface", c.Name, surfaceNames(), sim.ErrUnknownSurface)
+	}
+	keys := []string{"name"}
+	for _, p := range info.Params {
+		keys = append(keys, p.Name)
+	}
+	if c.Name == "custom" {
+		keys = append(keys, "formula")
+	}
+	if err := o.only(c.Name, keys...); err != nil {
+		return c, nil, err
+	}
+	c.Params = map[string]float64{}
+	for _, p := range info.Params {
+		c.Params[p.Name] = p.Default
+		if v := o.get(p.Name); v != nil {
+			if c.Params[p.Name], err = readNumber(v, join(path, p.Name)); err != nil {
+				return c, nil, err
+			}
+		}
+	}
+	if c.Name == "custom" {
+		v := o.get("formula")
+		if v == nil {
+			return c, nil, fieldError(join(path, "formula"), "required for the custom surface: an expression in x and y, such as \"x^2 + 10*y^2\"")
+		}
+		if c.Formula, err = readString(v, join(path, "formula"), 500); err != nil {
+			return c, nil, err
+		}
+	}
+	surf, err := sim.NewSurface(c)
+	if err != nil {
+		return c, nil, sim.Prefix(path, err)
+	}
+	return c, surf, nil
+}
+
+// decodeView reads {"xmin", "xmax", "ymin", "ymax"}, all four required.
+func decodeView(raw json.RawMessage, path string) (sim.Box, error) {
+	var b sim.Box
+	o, err := readObject(raw, path, "{\"xmin\", \"xmax\", \"ymin\", \"ymax\"}")
+	if err != nil {
+		return b, err
+	}
+	if err := o.only("the view", viewKeys...); err != nil {
+		return b, err
+	}
+	ptrs := []*float64{&b.XMin, &b.XMax, &b.YMin, &b.YMax}
+	for i, k := range viewKeys {
+		v := o.get(k)
+		if v == nil {
+			return b, fieldError(join(path, k), "required: the view needs xmin, xmax, ymin and ymax")
+		}
+		if *ptrs[i], err = readNumber(v, join(path, k)); err != nil {
+			return b, err
+		}
+	}
+	return b, checkView(b, path)
+}
+
+// checkView checks that b is a non-empty box within the map's reach.
+func checkView(b sim.Box, path string) error {
+	const reach = sim.MaxCoord
+	for i, v := range []float64{b.XMin, b.XMax, b.YMin, b.YMax} {
+		if !finite(v) || v < -reach || v > reach {
+			return fieldErrorf(join(path, viewKeys[i]), "must be a number from %g to %g, got %s", -reach, reach, formatNumber(v))
+		}
+	}
+	if !(b.XMin < b.XMax) {
+		return fieldErrorf(join(path, "xmax"), "must be greater than xmin (%s), got %s", formatNumber(b.XMin), formatNumber(b.XMax))
+	}
+	if !(b.YMin < b.YMax) {
+		return fieldErrorf(join(path, "ymax"), "must be greater than ymin (%s), got %s", formatNumber(b.YMin), formatNumber(b.YMax))
+	}
+	return nil
+}
+
+// checkShift checks that a test shift is no larger than the surface's view.
+func checkShift(p [2]float64, v sim.Box, path string) error {
+	lim := [2]float64{v.XMax - v.XMin, v.YMax - v.YMin}
+	for i := range p {
+		if !finite(p[i]) || p[i] < -lim[i] || p[i] > lim[i] {
+			return fieldErrorf(index(path, i), "must be from %s to %s (the width of the surface's view), got %s",
+				formatNumber(-lim[i]), formatNumber(lim[i]), formatNumber(p[i]))
+		}
+	}
+	return nil
+}
+
+// checkStart checks that a start point lies inside the surface's default
+// view enlarged startReach times about its centre.
+func checkStart(p sim.Point, v sim.Box, path string) error {
+	b := startBox(v)
+	if !finite(p.X) || p.X < b.XMin || p.X > b.XMax {
+		return fieldErrorf(index(path, 0), "x = %s is too far outside the map; allowed: %s … %s",
+			formatNumber(p.X), formatNumber(b.XMin), formatNumber(b.XMax))
+	}
+	if !finite(p.Y) || p.Y < b.YMin || p.Y > b.YMax {
+		return fieldErrorf(index(path, 1), "y = %s is too far outside the map; allowed: %s … %s",
+			formatNumber(p.Y), formatNumber(b.YMin), formatNumber(b.YMax))
+	}
+	return nil
+}
+
+// decodeRun reads one run. Its values are checked by sim.NewRun afterwards.
+func decodeRun(raw json.RawMessage, path string, info sim.SurfaceInfo, game bool, steps int) (sim.RunConfig, error) {
+	var rc sim.RunConfig
+	o, err := readObject(raw, path, "a run")
+	if err != nil {
+		return rc, err
+	}
+	keys := runKeys
+	if !game {
+		keys = slices.DeleteFunc(slices.Clone(runKeys), func(k string) bool { return k == "optimizer_y" || k == "updates" })
+		for _, k := range []string{"optimizer_y", "updates"} {
+			if o.has(k) {
+				return rc, fieldErrorf(join(path, k), "only for game surfaces (kind %q), and %s is not one; allowed: %s",
+					sim.KindGame, info.Name, allowedKeys(keys))
+			}
+		}
+	}
+	if err := o.only("a run", keys...); err != nil {
+		return rc, err
+	}
+	if v := o.get("label"); v != nil {
+		if rc.Label, err = readString(v, join(path, "label"), maxLabel); err != nil {
+			return rc, err
+		}
+	}
+	rc.Start = info.Start
+	if v := o.get("start"); v != nil {
+		p, err := readPair(v, join(path, "start"), "[x, y]")
+		if err != nil {
+			return rc, err
+		}
+		rc.Start = sim.Point{X: p[0], Y: p[1]}
+	}
+	if err := checkStart(rc.Start, info.View, join(path, "start")); err != nil {
+		return rc, err
+	}
+
+	v := o.get("optimizer")
+	if v == nil {
+		return rc, fieldError(join(path, "optimizer"), "required: an object such as {\"name\": \"sgd\", \"lr\": 0.1}")
+	}
+	if rc.Optimizer, err = decodeOptimizer(sim.OptimizerConfig{}, v, join(path, "optimizer")); err != nil {
+		return rc, err
+	}
+	if game {
+		if v := o.get("optimizer_y"); v != nil {
+			y, err := decodeOptimizer(rc.Optimizer, v, join(path, "optimizer_y"))
+			if err != nil {
+				return rc, err
+			}
+			rc.OptimizerY = &y
+		}
+		rc.Updates = sim.UpdatesSimultaneous
+		if v := o.get("updates"); v != nil {
+			if rc.Updates, err = readString(v, join(path, "updates"), maxString); err != nil {
+				return rc, err
+			}
+			if rc.Updates != sim.UpdatesSimultaneous && rc.Updates != sim.UpdatesAlternating {
+				return rc, fieldErrorf(join(path, "updates"), "unknown value %s; allowed: %s, %s",
+					quote(rc.Updates), sim.UpdatesSimultaneous, sim.UpdatesAlternating)
+			}
+		}
+	}
+
+	rc.Scheduler = sim.DefaultScheduler(sim.SchedConstant, steps)
+	if v := o.get("scheduler"); v != nil {
+		if rc.Scheduler, err = decodeScheduler(sim.SchedulerConfig{}, v, join(path, "scheduler"), steps); err != nil {
+			return rc, err
+		}
+	}
+	if v := o.get("noise"); v != nil {
+		if rc.Noise, err = readNumber(v, join(path, "noise")); err != nil {
+			return rc, err
+		}
+		if rc.Noise < 0 {
+			return rc, fieldErrorf(join(path, "noise"), "must be ≥ 0 (the gradient noise σ), got %s", formatNumber(rc.Noise))
+		}
+	}
+	if v := o.get("seed"); v != nil {
+		if rc.Seed, err = readSeed(v, join(path, "seed")); err != nil {
+			return rc, err
+		}
+	}
+	return rc, nil
+}
+
+// decodeOptimizer reads an optimizer object over cur. With cur.Name empty
+// it starts from PyTorch's defaults of the named optimizer (default "sgd")
+// and lr is required; otherwise the keys are merged into cur, and a
+// different name starts from that optimizer's defaults keeping cur's lr.
+// Field paths are relative to path.
+func decodeOptimizer(cur sim.OptimizerConfig, raw json.RawMessage, path string) (sim.OptimizerConfig, error) {
+	o, err := readObject(raw, path, "an optimizer such as {\"name\": \"sgd\", \"lr\": 0.1}")
+	if err != nil {
+		return cur, err
+	}
+	name := cur.Name
+	if name == "" {
+		name = sim.OptSGD
+	}
+	if v := o.get("name"); v != nil {
+		if name, err = readString(v, join(path, "name"), 64); err != nil {
+			return cur, err
+		}
+	}
+	keys, ok := optimizerKeys[name]
+	if !ok {
+		return cur, unknownName(join(path, "name"), "optimizer", name, sim.OptimizerNames, sim.ErrUnknownOptimizer)
+	}
+	c := cur
+	if name != cur.Name {
+		c = sim.DefaultOptimizer(name, cur.LR)
+	}
+	if err := o.only(name, append([]string{"name"}, keys...)...); err != nil {
+		return cur, err
+	}
+	if c.LR == 0 && !o.has("lr") {
+		return cur, fieldError(join(path, "lr"), "required: the learning rate, a number > 0")
+	}
+	for _, k := range keys {
+		if v := o.get(k); v != nil {
+			if err := setField(optimizerField(&c, k), v, join(path, k)); err != nil {
+				return cur, err
+			}
+		}
+	}
+	return c, nil
+}
+
+// decodeScheduler reads a scheduler object over cur, as decodeOptimizer
+// does: a different (or first) name starts from sim.DefaultScheduler for
+// that name and steps.
+func decodeScheduler(cur sim.SchedulerConfig, raw json.RawMessage, path string, steps int) (sim.SchedulerConfig, error) {
+	o, err := readObject(raw, path, "a scheduler such as {\"name\": \"cosine\", \"T_max\": 200}")
+	if err != nil {
+		return cur, err
+	}
+	name := cur.Name
+	if name == "" {
+		name = sim.SchedConstant
+	}
+	if v := o.get("name"); v != nil {
+		if name, err = readString(v, join(path, "name"), 64); err != nil {
+			return cur, err
+		}
+	}
+	keys, ok := schedulerKeys[name]
+	if !ok {
+		return cur, unknownName(join(path, "name"), "scheduler", name, sim.SchedulerNames, sim.ErrUnknownScheduler)
+	}
+	c := cur
+	if name != cur.Name {
+		c = sim.DefaultScheduler(name, steps)
+	}
+	if err := o.only(name, append([]string{"name"}, keys...)...); err != nil {
+		return cur, err
+	}
+	for _, k := range keys {
+		if v := o.get(k); v != nil {
+			if err := setField(schedulerField(&c, k), v, join(path, k)); err != nil {
+				return cur, err
+			}
+		}
+	}
+	return c, nil
+}
+
+// MergeOptimizer merges the keys of the JSON object raw into cur, as the
+// websocket "set" message does: {"lr": 0.05} changes only the LR; a
+// different "name" starts from that optimizer's PyTorch defaults and keeps
+// cur's lr. The result is checked by sim.NewOptimizer. Errors are
+// *sim.FieldError with fields relative to the object ("lr", "betas[1]").
+func MergeOptimizer(cur sim.OptimizerConfig, raw json.RawMessage) (sim.OptimizerConfig, error) {
+	if _, err := syntaxCheck(raw); err != nil {
+		return cur, err
+	}
+	if cur.Name == "" {
+		cur = sim.DefaultOptimizer(sim.OptSGD, cur.LR)
+	}
+	c, err := decodeOptimizer(cur, raw, "")
+	if err != nil {
+		return cur, err
+	}
+	if _, err := sim.NewOptimizer(c); err != nil {
+		return cur, err
+	}
+	return c, nil
+}
+
+// MergeScheduler merges the keys of the JSON object raw into cur, as the
+// websocket "set" message does; a different "name" starts from
+// sim.DefaultScheduler for that name and steps (the run's step count). Only
+// the structure is checked here (names, keys, types): the values depend on
+// the run's LR and optimizer and are checked by sim.Run.Set. Errors are
+// *sim.FieldError with fields relative to the object ("T_max").
+func MergeScheduler(cur sim.SchedulerConfig, raw json.RawMessage, steps int) (sim.SchedulerConfig, error) {
+	if _, err := syntaxCheck(raw); err != nil {
+		return cur, err
+	}
+	if cur.Name == "" {
+		cur = sim.DefaultScheduler(sim.SchedConstant, steps)
+	}
+	return decodeScheduler(cur, raw, "", steps)
+}

@@ -1,0 +1,102 @@
+// Package scenario reads and writes the lab's scenarios: one surface and one
+// or more runs on it, advanced in lock-step.
+//
+// A scenario travels in two forms. As JSON (the contract's scenario object)
+// it is read by Decode, which is strict: every error is a *sim.FieldError
+// whose Field is the full JSON path of the bad setting ("runs[0].optimizer.lr")
+// and whose message says what is allowed. MarshalJSON writes the normalised
+// form, with every setting explicit, which Decode reads back unchanged.
+// As a share-link query (?surface=quadratic&b=10&run=sgd,lr=0.19) it is read by
+// ParseQuery and written by Query and Encode.
+//
+// Presets lists the ready-made scenarios of the lessons; PyTorchSnippet
+// writes a short PyTorch script that reproduces one run.
+package scenario
+
+import (
+	"math"
+
+	"lrlab/sim"
+)
+
+// Scenario is one surface and the runs on it, with every setting resolved:
+// omitted keys of the JSON or query already hold their defaults.
+type Scenario struct {
+	// Surface selects the loss surface; Params holds every parameter of a
+	// catalogued surface (defaults filled in).
+	Surface sim.SurfaceConfig
+	// Steps is the number of steps each run takes, 1 … Limits.MaxSteps
+	// (default 200).
+	Steps int
+	// View is the part of the plane shown; nil means the surface's own view.
+	View *sim.Box
+	// TestShift, when set, gives every run a test loss f(p − shift): the
+	// test surface is the train surface moved by this vector.
+	TestShift *sim.Point
+	// Runs are the runs, at least one.
+	Runs []sim.RunConfig
+}
+
+// Limits bounds what a scenario may ask for. A zero field means the value in
+// DefaultLimits.
+type Limits struct {
+	MaxRuns  int // runs per scenario
+	MaxSteps int // steps per run
+}
+
+// DefaultLimits are the server's default limits: 8 runs of up to 10,000
+// steps.
+var DefaultLimits = Limits{MaxRuns: 8, MaxSteps: 10000}
+
+// DefaultSteps is the number of steps of a scenario that does not say.
+const DefaultSteps = 200
+
+// startReach is how far a start point may lie from the map: inside the
+// surface's default view box enlarged this many times about its centre.
+const startReach = 10
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxRuns <= 0 {
+		l.MaxRuns = DefaultLimits.MaxRuns
+	}
+	if l.MaxSteps <= 0 {
+		l.MaxSteps = DefaultLimits.MaxSteps
+	}
+	return l
+}
+
+// Build returns the scenario's surface and one run per RunConfig, each at
+// its start point (with the test shift set when the scenario has one).
+// Errors are *sim.FieldError with the JSON path of the setting
+// ("runs[1].optimizer.lr", "surface.b").
+func (s Scenario) Build() (sim.Surface, []*sim.Run, error) {
+	surf, err := sim.NewSurface(s.Surface)
+	if err != nil {
+		return nil, nil, sim.Prefix("surface", err)
+	}
+	runs := make([]*sim.Run, len(s.Runs))
+	for i, rc := range s.Runs {
+		r, err := sim.NewRun(surf, rc, s.Steps)
+		if err != nil {
+			if fe, ok := asFieldError(err); ok && fe.Field == "steps" {
+				return nil, nil, err
+			}
+			return nil, nil, sim.Prefix(index("runs", i), err)
+		}
+		if s.TestShift != nil {
+			r.SetTestShift(*s.TestShift)
+		}
+		runs[i] = r
+	}
+	return surf, runs, nil
+}
+
+// startBox returns the box a start point must lie in: the view v enlarged
+// startReach times about its centre.
+func startBox(v sim.Box) sim.Box {
+	cx, cy := (v.XMin+v.XMax)/2, (v.YMin+v.YMax)/2
+	hx, hy := (v.XMax-v.XMin)/2*startReach, (v.YMax-v.YMin)/2*startReach
+	return sim.Box{XMin: cx - hx, XMax: cx + hx, YMin: cy - hy, YMax: cy + hy}
+}
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
