@@ -51,6 +51,10 @@ var (
 // of zero length, more steps than total_steps) or make an LR non-finite are
 // rejected too. A bad lr or steps, which the caller should have checked
 // already, gives a *FieldError with an empty field.
+//
+// The scheduler's LR(t) and Momentum(t) are defined for 0 ≤ t ≤ steps (the
+// values PyTorch computes in such a run); a larger t gives the value at
+// steps, and a negative t panics.
 func NewScheduler(c SchedulerConfig, lr float64, steps int, optimizer string) (Scheduler, error) {
 	if steps < 1 {
 		return nil, fieldErrorf("", "needs a run of at least 1 step, got %d", steps)
@@ -359,7 +363,9 @@ func (s *linearSched) Momentum(int) (float64, bool) { return 0, false }
 // eta_min)], milestones=[warmup_steps]): a linear rise to the base LR over
 // the warm-up, then (SequentialLR restarts the cosine with step(0), so it
 // starts from the base LR) a cosine down to eta_min at the run's end. With no
-// warm-up it is the cosine over the whole run.
+// warm-up it is the cosine over the whole run, from the base LR (a literal
+// SequentialLR with milestone 0 would instead start at base·start_factor and
+// anneal from there).
 type warmupCosineSched struct {
 	horizon
 	base, start float64
