@@ -1,0 +1,101 @@
+// grid.js: decodes the "LRG1" binary grid of GET /api/v1/surfaces/{name}/grid
+// (format in docs/ARCHITECTURE.md). Pure: no DOM.
+
+/** MAGIC is the grid format's first four bytes. */
+export const MAGIC = 'LRG1';
+
+/**
+ * decodeGrid reads an ArrayBuffer (or a typed array / DataView over one) and
+ * returns {nx, ny, box: {xmin, xmax, ymin, ymax}, vmin, vmax, values, levels}:
+ * values is a Float32Array of ny rows of nx (row 0 at ymin, NaN where the
+ * loss is not finite); levels is [{level, segments}] with segments a
+ * Float32Array of x0, y0, x1, y1 quadruples in data coordinates.
+ * It throws an Error saying what is wrong when the data is not a whole grid.
+ */
+export function decodeGrid(buf) {
+  const view = buf instanceof DataView ? buf
+    : ArrayBuffer.isView(buf) ? new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
+      : new DataView(buf);
+  const len = view.byteLength;
+  let off = 0;
+  const need = (n, what) => {
+    if (off + n > len) throw new Error(`grid: truncated at ${what} (need ${off + n} bytes, have ${len})`);
+  };
+  need(4, 'magic');
+  const magic = String.fromCharCode(view.getUint8(0), view.getUint8(1), view.getUint8(2), view.getUint8(3));
+  if (magic !== MAGIC) throw new Error(`grid: bad magic ${JSON.stringify(magic)}, want "${MAGIC}"`);
+  off = 4;
+  need(32, 'header');
+  const nx = view.getUint32(off, true), ny = view.getUint32(off + 4, true);
+  off += 8;
+  const f = () => { const v = view.getFloat32(off, true); off += 4; return v; };
+  const box = { xmin: f(), xmax: f(), ymin: f(), ymax: f() };
+  const vmin = f(), vmax = f();
+  if (nx < 2 || ny < 2 || nx > 4096 || ny > 4096) throw new Error(`grid: bad size ${nx}×${ny}`);
+  const count = nx * ny;
+  need(count * 4, 'values');
+  const values = readFloats(view, off, count);
+  off += count * 4;
+  need(4, 'level count');
+  const nlevels = view.getUint32(off, true);
+  off += 4;
+  const levels = [];
+  for (let k = 0; k < nlevels; k++) {
+    need(8, `level ${k}`);
+    const level = view.getFloat32(off, true);
+    const nseg = view.getUint32(off + 4, true);
+    off += 8;
+    need(nseg * 16, `segments of level ${k}`);
+    levels.push({ level, segments: readFloats(view, off, nseg * 4) });
+    off += nseg * 16;
+  }
+  return { nx, ny, box, vmin, vmax, values, levels };
+}
+
+function readFloats(view, off, n) {
+  const abs = view.byteOffset + off;
+  // Aligned and little-endian host: a copy of the bytes is the array.
+  if (abs % 4 === 0 && LITTLE) return new Float32Array(view.buffer.slice(abs, abs + n * 4));
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = view.getFloat32(off + i * 4, true);
+  return out;
+}
+
+const LITTLE = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * encodeGrid writes a grid object back into the binary format; the tests use
+ * it to build inputs, and it documents the layout once more.
+ */
+export function encodeGrid(g) {
+  const nseg = g.levels.reduce((s, l) => s + l.segments.length / 4, 0);
+  const size = 4 + 8 + 24 + g.nx * g.ny * 4 + 4 + g.levels.length * 8 + nseg * 16;
+  const view = new DataView(new ArrayBuffer(size));
+  let off = 0;
+  for (const c of MAGIC) view.setUint8(off++, c.charCodeAt(0));
+  view.setUint32(off, g.nx, true); view.setUint32(off + 4, g.ny, true); off += 8;
+  for (const v of [g.box.xmin, g.box.xmax, g.box.ymin, g.box.ymax, g.vmin, g.vmax]) { view.setFloat32(off, v, true); off += 4; }
+  for (const v of g.values) { view.setFloat32(off, v, true); off += 4; }
+  view.setUint32(off, g.levels.length, true); off += 4;
+  for (const l of g.levels) {
+    view.setFloat32(off, l.level, true); view.setUint32(off + 4, l.segments.length / 4, true); off += 8;
+    for (const v of l.segments) { view.setFloat32(off, v, true); off += 4; }
+  }
+  return view.buffer;
+}
+
+/**
+ * sampleGrid returns the loss at data point (x, y) by bilinear
+ * interpolation, or NaN outside the grid.
+ */
+export function sampleGrid(g, x, y) {
+  const fx = (x - g.box.xmin) / (g.box.xmax - g.box.xmin) * (g.nx - 1);
+  const fy = (y - g.box.ymin) / (g.box.ymax - g.box.ymin) * (g.ny - 1);
+  if (!(fx >= 0 && fy >= 0 && fx <= g.nx - 1 && fy <= g.ny - 1)) return NaN;
+  const i = Math.min(g.nx - 2, Math.floor(fx)), j = Math.min(g.ny - 2, Math.floor(fy));
+  const u = fx - i, v = fy - j;
+  let sum = 0;
+  const add = (a, b, w) => { if (w > 0) sum += w * g.values[b * g.nx + a]; };
+  add(i, j, (1 - u) * (1 - v)); add(i + 1, j, u * (1 - v)); add(i, j + 1, (1 - u) * v); add(i + 1, j + 1, u * v);
+  return sum;
+}

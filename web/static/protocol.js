@@ -1,0 +1,112 @@
+// protocol.js: builds the websocket messages the page sends and merges the
+// server's frames into per-run arrays (docs/ARCHITECTURE.md, "Websocket
+// messages"). Pure: no DOM, no socket.
+
+/** RATE_MAX is the highest finite rate in steps per second per run; 0 means "as fast as possible". */
+export const RATE_MAX = 10000;
+
+/** startMessage asks the server to start the scenario at rate steps/s (0 = max). */
+export function startMessage(scenario, rate, paused = false) {
+  return { type: 'start', scenario, rate: clampRate(rate), paused: !!paused };
+}
+/** pauseMessage, resumeMessage and stopMessage control the whole session. */
+export const pauseMessage = () => ({ type: 'pause' });
+export const resumeMessage = () => ({ type: 'resume' });
+export const stopMessage = () => ({ type: 'stop' });
+/** stepMessage advances every run by n steps while paused (n ≥ 1). */
+export const stepMessage = (n = 1) => ({ type: 'step', n: Math.max(1, Math.floor(n)) });
+/** rateMessage changes the rate of a running session. */
+export const rateMessage = (rate) => ({ type: 'rate', rate: clampRate(rate) });
+
+/**
+ * setMessage changes a live run from its next step: changes may hold
+ * optimizer, optimizer_y, scheduler (objects of PyTorch keyword names) and
+ * noise; only the keys given are sent.
+ */
+export function setMessage(run, changes) {
+  const m = { type: 'set', run };
+  for (const k of ['optimizer', 'optimizer_y', 'scheduler']) {
+    if (changes[k] && Object.keys(changes[k]).length) m[k] = { ...changes[k] };
+  }
+  if (changes.noise !== undefined) m.noise = changes.noise;
+  return m;
+}
+
+function clampRate(rate) {
+  if (rate === 0 || rate === 'max') return 0;
+  const r = Math.round(Number(rate));
+  if (!Number.isFinite(r) || r < 1) return 1;
+  return Math.min(RATE_MAX, r);
+}
+
+/** SERIES are the per-point arrays a frame may carry for a run. */
+export const SERIES = ['x', 'y', 'loss', 'grad_norm', 'lr', 'sharpness', 'test_loss'];
+
+/**
+ * newRunData returns the empty record of one run's points: one array per
+ * series, the latest gradient and velocity, and the status.
+ */
+export function newRunData() {
+  const d = { n: 0, status: 'idle', divergedAt: null, doneLR: null, doneSharpness: null, grad: null, velocity: null, setFrom: [] };
+  for (const s of SERIES) d[s] = [];
+  return d;
+}
+
+/**
+ * mergeFrame appends a frame's points to runs (an array of newRunData
+ * records, grown as needed) and returns [{run, from, to}]: the index range of
+ * the points that are new, so painters can draw only those. A frame that
+ * starts before the end of what is stored (t0 < n) replaces the tail.
+ */
+export function mergeFrame(runs, frame) {
+  const changed = [];
+  for (const fr of frame.runs || []) {
+    const i = fr.run;
+    if (!Number.isInteger(i) || i < 0 || i > 63) continue;
+    while (runs.length <= i) runs.push(newRunData());
+    const d = runs[i];
+    const t0 = Number.isInteger(fr.t0) ? fr.t0 : d.n;
+    const len = Array.isArray(fr.x) ? fr.x.length : 0;
+    if (len === 0) continue;
+    const from = Math.min(t0, d.n);
+    for (const s of SERIES) {
+      const src = fr[s];
+      const dst = d[s];
+      if (dst.length > t0) dst.length = t0;
+      if (!Array.isArray(src)) continue;
+      while (dst.length < t0) dst.push(NaN);
+      for (let k = 0; k < src.length; k++) dst.push(src[k]);
+    }
+    d.n = t0 + len;
+    if (fr.grad) d.grad = fr.grad;
+    if (fr.velocity) d.velocity = fr.velocity;
+    if (d.status === 'idle') d.status = 'running';
+    changed.push({ run: i, from, to: d.n });
+  }
+  return changed;
+}
+
+/** applyDone records a run's final status from a "done" message. */
+export function applyDone(runs, msg) {
+  const i = msg.run;
+  if (!Number.isInteger(i) || i < 0 || i > 63) return;
+  while (runs.length <= i) runs.push(newRunData());
+  const d = runs[i];
+  d.status = msg.status || 'completed';
+  d.divergedAt = Number.isInteger(msg.diverged_at) ? msg.diverged_at : null;
+  d.doneLR = typeof msg.lr === 'number' ? msg.lr : null;
+  d.doneSharpness = typeof msg.sharpness === 'number' ? msg.sharpness : null;
+}
+
+/**
+ * parseMessage returns the server message in text, or null when it is not
+ * a JSON object with a string type.
+ */
+export function parseMessage(text) {
+  try {
+    const m = JSON.parse(text);
+    return m && typeof m === 'object' && typeof m.type === 'string' ? m : null;
+  } catch {
+    return null;
+  }
+}

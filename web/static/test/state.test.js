@@ -1,0 +1,125 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { decodeQuery, encodeQuery, catalogIndex, toScenario, fromScenario, newRun, newState, formatNumber, roundView } from '../state.js';
+
+const catalog = catalogIndex([
+  { name: 'quadratic', kind: 'minimize', params: [{ name: 'a', default: 1, min: 0.01, max: 100 }, { name: 'b', default: 10, min: 0.01, max: 100 }, { name: 'theta', default: 0, min: -3.2, max: 3.2 }], view: { xmin: -3, xmax: 3, ymin: -2, ymax: 2 }, start: { x: -2.5, y: 1.5 } },
+  { name: 'rosenbrock', params: [{ name: 'a', default: 1 }, { name: 'b', default: 100 }], view: { xmin: -2, xmax: 2, ymin: -1, ymax: 3 }, start: [-1.5, 2] },
+  { name: 'bilinear_game', kind: 'game', params: [], view: { xmin: -1, xmax: 1, ymin: -1, ymax: 1 }, start: [0.5, 0.5] },
+]);
+
+const EXAMPLE = 'surface=quadratic&b=10&steps=200&run=sgd,lr=0.19&run=sgd,lr=0.21,momentum=0.9,sched=cosine,T_max=100,x=-2.5,y=1.5';
+
+test('decodes the example of the architecture notes', () => {
+  const { state, errors } = decodeQuery('?' + EXAMPLE, catalog);
+  assert.deepEqual(errors, []);
+  assert.equal(state.surface, 'quadratic');
+  assert.equal(state.params.b, 10);
+  assert.equal(state.steps, 200);
+  assert.equal(state.runs.length, 2);
+  assert.deepEqual(state.runs[0].optimizer, { name: 'sgd', lr: 0.19 });
+  assert.deepEqual(state.runs[1].optimizer, { name: 'sgd', lr: 0.21, momentum: 0.9 });
+  assert.deepEqual(state.runs[1].scheduler, { name: 'cosine', T_max: 100 });
+  assert.equal(state.runs[1].x, -2.5);
+});
+
+test('encodes with defaults left out, and round-trips', () => {
+  const { state } = decodeQuery(EXAMPLE, catalog);
+  const q = encodeQuery(state, catalog);
+  // b=10, steps=200 and the start at the surface's own start are defaults
+  assert.equal(q, 'surface=quadratic&run=sgd,lr=0.19&run=sgd,lr=0.21,momentum=0.9,sched=cosine,T_max=100');
+  const again = decodeQuery(q, catalog).state;
+  assert.equal(encodeQuery(again, catalog), q);
+});
+
+test('a setting derived from steps is left out when it equals its default', () => {
+  const st = decodeQuery('surface=quadratic&steps=100&run=sgd,lr=0.1,sched=cosine,T_max=100', catalog).state;
+  assert.equal(encodeQuery(st, catalog), 'surface=quadratic&steps=100&run=sgd,lr=0.1,sched=cosine');
+});
+
+test('lists, booleans, labels, view, lang and game keys', () => {
+  const q = 'surface=bilinear_game&view=-2,2,-1.5,1.5&rate=0&shift=0.1,0&run=adam,lr=0.01,betas=0.8%3B0.99,amsgrad=true,sched=multistep,milestones=50%3B75,label=big%2C%20fast,opt_y=sgd,lr_y=0.05,updates=alternating,noise=0.1,seed=7&lang=ja&embed=1';
+  const { state, errors } = decodeQuery(q, catalog);
+  assert.deepEqual(errors, []);
+  const r = state.runs[0];
+  assert.deepEqual(r.optimizer.betas, [0.8, 0.99]);
+  assert.equal(r.optimizer.amsgrad, true);
+  assert.deepEqual(r.scheduler.milestones, [50, 75]);
+  assert.equal(r.label, 'big, fast');
+  assert.equal(r.opt_y, 'sgd');
+  assert.equal(r.lr_y, 0.05);
+  assert.equal(r.updates, 'alternating');
+  assert.equal(state.lang, 'ja');
+  assert.equal(state.rate, 0);
+  assert.deepEqual(state.shift, [0.1, 0]);
+  assert.deepEqual(state.view, { xmin: -2, xmax: 2, ymin: -1.5, ymax: 1.5 });
+  const enc = encodeQuery(state, catalog);
+  assert.match(enc, /betas=0\.8%3B0\.99/);
+  assert.deepEqual(decodeQuery(enc, catalog).state, state);
+  const sc = toScenario(state, catalog);
+  assert.deepEqual(sc.runs[0].optimizer_y, { name: 'sgd', lr: 0.05 });
+  assert.deepEqual(sc.runs[0].start, [0.5, 0.5]);
+  assert.equal(sc.runs[0].updates, 'alternating');
+});
+
+test('bad parts are reported by name and the rest is kept', () => {
+  const { state, errors } = decodeQuery('surface=quadratic&b=abc&steps=0&lang=fr&run=sgdd,lr=1&run=sgd,lr=-1,momentum=0.5,sched=cosine,T_max=x,foo=1,x=1', catalog);
+  const fields = errors.map((e) => e.field);
+  assert.deepEqual(fields, ['surface.b', 'steps', 'lang', 'runs[0].optimizer.name', 'runs[0].optimizer.lr', 'runs[0].scheduler.T_max', 'runs[0].foo', 'runs[0].start']);
+  assert.equal(state.steps, 200);
+  assert.equal(state.runs.length, 1);
+  assert.deepEqual(state.runs[0].optimizer, { name: 'sgd', momentum: 0.5 });
+  assert.equal(state.runs[0].scheduler.name, 'cosine');
+  for (const e of errors) assert.ok(e.message.length > 5);
+});
+
+test('unknown surface and keys are errors with a catalog', () => {
+  const { errors } = decodeQuery('surface=nope&zz=1', catalog);
+  assert.deepEqual(errors.map((e) => e.field), ['surface', 'zz']);
+});
+
+test('at most 8 runs', () => {
+  const q = Array.from({ length: 10 }, () => 'run=sgd').join('&');
+  const { state, errors } = decodeQuery(q, catalog);
+  assert.equal(state.runs.length, 8);
+  assert.equal(errors.length, 1);
+});
+
+test('scenario JSON and back', () => {
+  const st = newState();
+  st.runs.push(newRun('adamw', 0.003));
+  st.runs[0].scheduler = { name: 'onecycle', pct_start: 0.25 };
+  const sc = toScenario(st, catalog);
+  assert.deepEqual(sc.surface, { name: 'quadratic' });
+  assert.deepEqual(sc.runs[0].optimizer, { name: 'adamw', lr: 0.003 });
+  assert.deepEqual(sc.runs[0].start, [-2.5, 1.5]);
+  assert.equal(encodeQuery(fromScenario(sc), catalog), encodeQuery(st, catalog).replace('', ''));
+});
+
+test('numbers and views write short', () => {
+  assert.equal(formatNumber(0.00001), '1e-5');
+  assert.equal(formatNumber(0.19), '0.19');
+  assert.equal(formatNumber(1500000), '1.5e6');
+  assert.deepEqual(roundView({ xmin: -1.23456789, xmax: 2.00001234, ymin: 0, ymax: 1 }), { xmin: -1.2346, xmax: 2, ymin: 0, ymax: 1 });
+});
+
+// The shared table of share-link cases, once the scenario package writes it.
+const shared = fileURLToPath(new URL('../../../scenario/testdata/share_cases.json', import.meta.url));
+test('shared share-link cases', { skip: !existsSync(shared) && 'scenario/testdata/share_cases.json not written yet' }, () => {
+  const cases = JSON.parse(readFileSync(shared, 'utf8'));
+  const list = Array.isArray(cases) ? cases : cases.cases || [];
+  assert.ok(list.length > 0);
+  for (const c of list) {
+    const query = c.query ?? c.url ?? '';
+    const { errors } = decodeQuery(query.replace(/^.*\?/, ''), null);
+    const wantErr = c.error || c.errors || c.field;
+    if (wantErr) assert.ok(errors.length > 0, `${c.name || query}: want an error`);
+    else assert.deepEqual(errors, [], `${c.name || query}`);
+    if (!wantErr && c.canonical !== undefined) {
+      const st = decodeQuery(query.replace(/^.*\?/, ''), null).state;
+      assert.equal(encodeQuery(st, null), c.canonical.replace(/^.*\?/, ''), c.name || query);
+    }
+  }
+});
