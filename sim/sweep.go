@@ -167,6 +167,9 @@ func runToEnd(ctx context.Context, r *Run) (runOutcome, error) {
 // goroutines and done(i, result) on the caller's goroutine as each ends. It
 // returns the first error, or ctx.Err() as soon as ctx is done.
 func parallelRuns[T any](ctx context.Context, n int, do func(ctx context.Context, i int) (T, error), done func(i int, v T)) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	type result struct {
 		i   int
