@@ -119,3 +119,71 @@ func TestFlatShareErrorsAndCancel(t *testing.T) {
 		t.Errorf("cancelled: err = %v", err)
 	}
 }
+
+// Two-player games through the runner: on bilinear f = x·y, x descends with
+// lr_x and y ascends with lr_y. Simultaneous gradient descent–ascent maps
+// (x, y) to (x − lr_x·y, y + lr_y·x), which multiplies
+// Q = lr_y·x² + lr_x·y² by exactly 1 + lr_x·lr_y: it spirals out at every
+// LR. Alternating updates (y sees the new x) conserve
+// H = lr_y·x² + lr_x·y² − lr_x·lr_y·x·y, so Q stays within the factor
+// (1 + √(lr_x·lr_y)/2)/(1 − √(lr_x·lr_y)/2) of its start.
+func TestBilinearGameThroughRun(t *testing.T) {
+	s := mustSurface(t, "bilinear")
+	if s.Info().Kind != sim.KindGame {
+		t.Fatalf("bilinear is of kind %q, want %q", s.Info().Kind, sim.KindGame)
+	}
+	const lrX, lrY, steps = 0.1, 0.05, 1000
+	game := func(updates string) *sim.Run {
+		optY := sim.DefaultOptimizer(sim.OptSGD, lrY)
+		r, err := sim.NewRun(s, sim.RunConfig{
+			Start:      sim.Point{X: 1, Y: 1},
+			Optimizer:  sim.DefaultOptimizer(sim.OptSGD, lrX),
+			OptimizerY: &optY,
+			Scheduler:  sim.DefaultScheduler(sim.SchedConstant, steps),
+			Updates:    updates,
+		}, steps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	q := func(p sim.Point) float64 { return lrY*p.X*p.X + lrX*p.Y*p.Y }
+	h := func(p sim.Point) float64 { return q(p) - lrX*lrY*p.X*p.Y }
+	relErr := func(got, want float64) float64 { return math.Abs(got-want) / math.Abs(want) }
+
+	r := game(sim.UpdatesSimultaneous)
+	prev := r.Current().P
+	for r.Step() {
+		p := r.Current().P
+		if e := relErr(q(p), (1+lrX*lrY)*q(prev)); e > 1e-12 {
+			t.Fatalf("simultaneous, step %d: Q = %v, want (1 + lr_x·lr_y)·%v (relative error %.3g)", r.Current().Step, q(p), q(prev), e)
+		}
+		prev = p
+	}
+	if r.Status() == sim.StatusDiverged || r.Current().Step != steps {
+		t.Fatalf("simultaneous: status %v at step %d", r.Status(), r.Current().Step)
+	}
+	if e := relErr(q(prev), math.Pow(1+lrX*lrY, steps)*q(sim.Point{X: 1, Y: 1})); e > 1e-10 {
+		t.Errorf("simultaneous: Q after %d steps off (1 + lr_x·lr_y)^%d·Q0 by %.3g", steps, steps, e)
+	}
+
+	r = game(sim.UpdatesAlternating)
+	q0, h0 := q(r.Current().P), h(r.Current().P)
+	c := math.Sqrt(lrX * lrY)
+	bound := q0 * (1 + c/2) / (1 - c/2)
+	hiQ, loQ := q0, q0
+	for r.Step() {
+		p := r.Current().P
+		hiQ, loQ = math.Max(hiQ, q(p)), math.Min(loQ, q(p))
+		if q(p) > bound {
+			t.Fatalf("alternating, step %d: Q = %v grew past %v (start %v)", r.Current().Step, q(p), bound, q0)
+		}
+		if e := relErr(h(p), h0); e > 1e-10 {
+			t.Fatalf("alternating, step %d: H = %v drifted from %v (relative %.3g)", r.Current().Step, h(p), h0, e)
+		}
+	}
+	if r.Current().Step != steps {
+		t.Fatalf("alternating: stopped at step %d (%v)", r.Current().Step, r.Status())
+	}
+	t.Logf("alternating: Q in [%.6g, %.6g] over %d steps, start %.6g, bound %.6g", loQ, hiQ, steps, q0, bound)
+}
