@@ -375,21 +375,31 @@ func (o *adagradOpt) Reconfigure(c OptimizerConfig) error {
 // on every step. It holds β^n as an unevaluated sum hi+lo (a double-double),
 // so a running product keeps about 100 bits and hi is β^n correctly rounded
 // (what PyTorch's `beta ** step` gives through C's pow) except in rare ties.
-// When β changes (onecycle cycles beta1) the power is recomputed for the
-// new β by squaring, in double-double too.
+// Powers below tinyPow, for which 1 − β^n is exactly 1 in float64, are held
+// as 0: that keeps subnormal arithmetic (slow on x86) out of the step. When
+// β changes (onecycle cycles beta1) the power is recomputed for the new β by
+// squaring, in double-double too.
 type betaPow struct {
 	base   float64 // β
 	n      float64 // the exponent held
 	hi, lo float64 // β^n ≈ hi + lo
 }
 
+// tinyPow is a power of β small enough that 1 − β^n rounds to 1.
+const tinyPow = 0x1p-60
+
 func newBetaPow(b float64) betaPow { return betaPow{base: b, hi: 1} }
 
-// next returns β^n rounded to float64, where n is the previous exponent plus
-// one in the common case.
+// next returns β^n rounded to float64 (0 below tinyPow), where n is the
+// previous exponent plus one in the common case.
 func (q *betaPow) next(b, n float64) float64 {
 	if b == q.base && n == q.n+1 {
-		q.hi, q.lo = ddMulFloat(q.hi, q.lo, b)
+		if q.hi != 0 {
+			q.hi, q.lo = ddMulFloat(q.hi, q.lo, b)
+			if q.hi < tinyPow {
+				q.hi, q.lo = 0, 0
+			}
+		}
 	} else {
 		q.hi, q.lo = ddPow(b, n)
 		q.base = b
@@ -414,18 +424,25 @@ func ddMul(ah, al, bh, bl float64) (float64, float64) {
 	return s, e - (s - p)
 }
 
-// ddPow returns b^n as a double-double, for a whole number n ≥ 0, by binary
-// exponentiation.
+// ddPow returns b^n as a double-double for 0 ≤ b < 1 and a whole number
+// n ≥ 0, by binary exponentiation; 0 when b^n < tinyPow.
 func ddPow(b, n float64) (float64, float64) {
 	rh, rl := 1.0, 0.0
 	xh, xl := b, 0.0
 	for k := uint64(n); k > 0; k >>= 1 {
+		if xh < tinyPow {
+			// A set bit remains, so the result has a factor ≤ xh.
+			return 0, 0
+		}
 		if k&1 == 1 {
 			rh, rl = ddMul(rh, rl, xh, xl)
 		}
 		if k > 1 {
 			xh, xl = ddMul(xh, xl, xh, xl)
 		}
+	}
+	if rh < tinyPow {
+		return 0, 0
 	}
 	return rh, rl
 }
