@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"math"
+	"strconv"
 )
 
 // The sharp_flat surface: f = 1 + (k/2)|p−cf|² − df·exp(−|p−cf|²/(2wf²))
@@ -187,8 +188,8 @@ func newSharpFlat(ws, wf float64) *wells {
 		Title: "Sharp and flat minima",
 		Description: fmt.Sprintf("A narrow deep well (curvature ≈ %.3g, stable for lr < %.2g) on the way to a wide shallow one (curvature ≈ %.2g): a small learning rate settles in the sharp well, a larger one or gradient noise carries the run on to the flat well.",
 			lamS, 2/lamS, lamF),
-		Formula: fmt.Sprintf("f = 1 + %g/2·|p−cf|² − %g·exp(−|p−cf|²/(2·wf²)) − %g·exp(−|p−cs|²/(2·ws²)), cs = (%g, %g), cf = (%g, %g)",
-			sharpFlatK, sharpFlatDF, sharpFlatDS, sharpFlatCS.X, sharpFlatCS.Y, sharpFlatCF.X, sharpFlatCF.Y),
+		Formula: fmt.Sprintf("f = 1 + %g/2·|p−cf|² − %g·exp(−|p−cf|²/(2·wf²)) − %g·exp(−|p−cs|²/(2·ws²)), cs = %s, cf = %s",
+			sharpFlatK, sharpFlatDF, sharpFlatDS, pointText(sharpFlatCS), pointText(sharpFlatCF)),
 		View:  Box{XMin: -3, XMax: 3, YMin: -2, YMax: 2},
 		Start: sharpFlatStart,
 	}
@@ -207,8 +208,8 @@ func newLocalMinimum(depth, width float64) *wells {
 	s.info = SurfaceInfo{
 		Title:       "Local minimum",
 		Description: "A shallow valley lies across the way to the global minimum: a small learning rate gets stuck in it, a larger one steps over it.",
-		Formula: fmt.Sprintf("f = √(1 + |p−cg|²) − 1 − depth·exp(−(x − %g)²/(2·width²)), cg = (%g, %g)",
-			localMinXL, localMinCG.X, localMinCG.Y),
+		Formula: fmt.Sprintf("f = √(1 + |p−cg|²) − 1 − depth·exp(−(x %s)²/(2·width²)), cg = %s",
+			signedText(-localMinXL), pointText(localMinCG)),
 		View:  Box{XMin: -3, XMax: 3, YMin: -2, YMax: 2},
 		Start: localMinStart,
 	}
@@ -217,4 +218,25 @@ func newLocalMinimum(depth, width float64) *wells {
 		s.addMinimum(Point{localMinXL, 0}, 2*width, "local")
 	}
 	return s
+}
+
+// numberText formats v for a formula shown to people, with a true minus sign.
+func numberText(v float64) string {
+	if v < 0 {
+		return "−" + strconv.FormatFloat(-v, 'g', -1, 64)
+	}
+	return strconv.FormatFloat(v, 'g', -1, 64)
+}
+
+// signedText formats v as a term added to what precedes it: "+ 0.5" or "− 0.5".
+func signedText(v float64) string {
+	if v < 0 {
+		return "− " + numberText(-v)
+	}
+	return "+ " + numberText(v)
+}
+
+// pointText formats p as "(x, y)".
+func pointText(p Point) string {
+	return "(" + numberText(p.X) + ", " + numberText(p.Y) + ")"
 }
