@@ -146,6 +146,9 @@ type FieldError struct {
 	Field string
 	Msg   string
 	Err   error // the sentinel error this one reports (ErrUnknownSurface…), or nil
+	// Column is the 1-based character column of a formula (Field "formula")
+	// that Msg points at, so a page can underline it; 0 when there is none.
+	Column int
 }
 
 // Unwrap returns the sentinel error e reports, so errors.Is(err,
@@ -173,7 +176,7 @@ func Prefix(prefix string, err error) error {
 		default:
 			f = prefix + "." + f
 		}
-		return &FieldError{Field: f, Msg: fe.Msg, Err: fe.Err}
+		return &FieldError{Field: f, Msg: fe.Msg, Err: fe.Err, Column: fe.Column}
 	}
 	return err
 }
