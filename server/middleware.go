@@ -1,0 +1,210 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/go-chi/httprate"
+)
+
+// statusWriter records the status and size of a response. It unwraps to the
+// underlying writer, so http.ResponseController and websocket.Accept reach
+// the connection (flush, hijack, deadlines).
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(p)
+	w.bytes += int64(n)
+	return n, err
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// requestLog logs one structured line per request after it ends (a websocket
+// session is one request: its line comes when the session ends, never per
+// frame) and observes the latency of every route except /ws in the
+// histogram, labelled by the chi route pattern. It never fails a request.
+func requestLog(logger *slog.Logger, m *metrics) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			start := time.Now()
+			sw := &statusWriter{ResponseWriter: w}
+			next.ServeHTTP(sw, r)
+			d := time.Since(start)
+			status := sw.status
+			if status == 0 {
+				status = http.StatusOK
+			}
+			route := "unmatched"
+			if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
+				route = rc.RoutePattern()
+			}
+			if route != "/ws" {
+				m.latency.WithLabelValues(route, r.Method, strconv.Itoa(status)).Observe(d.Seconds())
+			}
+			level := slog.LevelInfo
+			if status >= 500 {
+				level = slog.LevelError
+			}
+			logger.LogAttrs(r.Context(), level, "request",
+				slog.String("method", r.Method),
+				slog.String("path", r.URL.Path),
+				slog.String("route", route),
+				slog.Int("status", status),
+				slog.Int64("bytes", sw.bytes),
+				slog.Float64("duration_ms", float64(d.Microseconds())/1000),
+				slog.String("ip", clientIP(r)),
+				slog.String("request_id", middleware.GetReqID(r.Context())),
+			)
+		})
+	}
+}
+
+// recoverer turns a panic in a handler into a logged stack trace and a 500
+// JSON error ({"error":"internal error","field":""}) when nothing has been
+// written yet. http.ErrAbortHandler is passed on, as net/http expects.
+func recoverer(logger *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			defer func() {
+				v := recover()
+				if v == nil {
+					return
+				}
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				logger.ErrorContext(r.Context(), "panic", "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				if r.Header.Get("Connection") != "Upgrade" {
+					writeJSONError(w, http.StatusInternalServerError, "", "internal error")
+				}
+			}()
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// contentSecurityPolicy is the CSP of every response; frame-ancestors is
+// opened only for ?embed=1.
+const (
+	cspBase      = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; "
+	cspNoFrame   = cspBase + "frame-ancestors 'none'"
+	cspEmbedding = cspBase + "frame-ancestors *"
+)
+
+// securityHeaders sets the Content-Security-Policy, X-Content-Type-Options
+// nosniff and Referrer-Policy strict-origin-when-cross-origin on every
+// response, and X-Frame-Options DENY unless the page is asked for with
+// ?embed=1 (which may then be framed by any site). It never fails a request.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		if r.URL.Query().Get("embed") == "1" {
+			h.Set("Content-Security-Policy", cspEmbedding)
+		} else {
+			h.Set("Content-Security-Policy", cspNoFrame)
+			h.Set("X-Frame-Options", "DENY")
+		}
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// bodyLimit caps request bodies at n bytes. A request that declares a longer
+// Content-Length gets 413 {"error":…,"field":"body"} at once; a longer body
+// without one fails the handler's read with *http.MaxBytesError, which the
+// error adapter maps to the same 413.
+func bodyLimit(n int64, m *metrics) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.ContentLength > n {
+				m.rejected.WithLabelValues(rejectBodyTooBig).Inc()
+				writeJSONError(w, http.StatusRequestEntityTooLarge, "body", "request body is larger than "+strconv.FormatInt(n, 10)+" bytes")
+				return
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, n)
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// timeout gives the request's context a deadline d. Handlers check the
+// context between pieces of work; one that runs out answers 503 through the
+// error adapter. It is not installed on /ws.
+func timeout(d time.Duration) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ctx, cancel := context.WithTimeout(r.Context(), d)
+			defer cancel()
+			next.ServeHTTP(w, r.WithContext(ctx))
+		})
+	}
+}
+
+// clientIPFrom returns the middleware that records the client's IP for
+// clientIP: the TCP peer, or, when trusted proxy prefixes are given and the
+// peer is one of them, the first untrusted address of X-Forwarded-For.
+// It panics on an invalid prefix (cmd/server validates them first).
+func clientIPFrom(trusted []string) func(http.Handler) http.Handler {
+	if len(trusted) == 0 {
+		return middleware.ClientIPFromRemoteAddr
+	}
+	return middleware.ClientIPFromXFF(trusted...)
+}
+
+// clientIP returns the client's IP as recorded by clientIPFrom, falling
+// back to the host of r.RemoteAddr.
+func clientIP(r *http.Request) string {
+	if ip := middleware.GetClientIP(r.Context()); ip != "" {
+		return ip
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// rateLimit allows n requests per minute per client IP (IPv6 by /64). More
+// get 429 {"error":"too many requests…","field":""} with Retry-After.
+func rateLimit(n int, m *metrics) func(http.Handler) http.Handler {
+	return httprate.LimitBy(n, time.Minute,
+		func(r *http.Request) (string, error) { return httprate.CanonicalizeIP(clientIP(r)), nil },
+		httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
+			m.rejected.WithLabelValues(rejectRateLimit).Inc()
+			writeJSONError(w, http.StatusTooManyRequests, "", "too many requests; try again in a minute")
+		}))
+}
+
+// requestIDHeader echoes the request ID (chi's RequestID) in X-Request-Id.
+func requestIDHeader(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if id := middleware.GetReqID(r.Context()); id != "" {
+			w.Header().Set(middleware.RequestIDHeader, id)
+		}
+		next.ServeHTTP(w, r)
+	})
+}

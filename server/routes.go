@@ -1,0 +1,65 @@
+package server
+
+import (
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+)
+
+// addRoutes registers every route of the server on r: reading this function
+// tells the whole surface of the server.
+func addRoutes(r chi.Router, s *Server) {
+	cfg, logger, m := s.cfg, s.logger, s.metrics
+
+	// Every request: an ID, the client's IP (trusted proxies only), one log
+	// line, panics as 500 JSON, the security headers.
+	r.Use(
+		middleware.RequestID,
+		requestIDHeader,
+		clientIPFrom(cfg.TrustedProxies),
+		requestLog(logger, m),
+		recoverer(logger),
+		securityHeaders,
+	)
+	r.NotFound(handleNotFound().ServeHTTP)
+	r.MethodNotAllowed(handleMethodNotAllowed().ServeHTTP)
+
+	perIP := rateLimit(cfg.RequestsPerMinute, m)
+	compute := rateLimit(cfg.ComputePerMinute, m)
+
+	// Probes and metrics: never rate limited.
+	r.Get("/healthz", handleHealthz().ServeHTTP)
+	r.Get("/readyz", handleReadyz(&s.draining).ServeHTTP)
+	r.Get("/metrics", m.handler().ServeHTTP)
+
+	// Embedded assets under a content hash, cached for a year.
+	assets := newAssets(logger)
+	r.Get("/static/{hash}/*", handleStatic(assets).ServeHTTP)
+
+	// The websocket: rate limited on connection attempts, no request
+	// timeout and no body limit (sessions have their own limits).
+	r.With(perIP).Get("/ws", handleWS(logger, cfg, m, s.sessions, &s.draining).ServeHTTP)
+
+	// Everything else: a deadline, a body limit, a rate limit per IP, and
+	// gzip for text.
+	r.Group(func(r chi.Router) {
+		r.Use(
+			timeout(cfg.RequestTimeout),
+			bodyLimit(cfg.MaxBodyBytes, m),
+			perIP,
+			middleware.Compress(5, "text/html", "application/json"),
+		)
+
+		// Pages.
+		r.Get("/", handleIndex(logger, assets).ServeHTTP)
+		// Later: GET /p/{id} (a preset), GET /og.png (the share image).
+
+		// The JSON API.
+		r.Route("/api/v1", func(r chi.Router) {
+			r.Get("/surfaces", handleSurfaces(logger).ServeHTTP)
+			r.With(compute).Get("/surfaces/{name}/grid", handleGrid(logger, cfg).ServeHTTP)
+			r.With(compute).Post("/simulate", handleSimulate(logger, cfg, m).ServeHTTP)
+			// Later: GET /presets, GET /scenario (share query ↔ scenario),
+			// POST /lr-finder and POST /sweep (compute-limited).
+		})
+	})
+}

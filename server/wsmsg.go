@@ -1,0 +1,207 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"lrlab/sim"
+)
+
+// Client → server message types of /ws (docs/ARCHITECTURE.md).
+const (
+	msgStart  = "start"
+	msgPause  = "pause"
+	msgResume = "resume"
+	msgStep   = "step"
+	msgRate   = "rate"
+	msgSet    = "set"
+	msgStop   = "stop"
+)
+
+// msgKeys lists the keys each message type may have besides "type".
+var msgKeys = map[string][]string{
+	msgStart:  {"scenario", "rate", "paused"},
+	msgPause:  {},
+	msgResume: {},
+	msgStep:   {"n"},
+	msgRate:   {"rate"},
+	msgSet:    {"run", "optimizer", "optimizer_y", "scheduler", "noise"},
+	msgStop:   {},
+}
+
+var msgTypes = []string{msgStart, msgPause, msgResume, msgStep, msgRate, msgSet, msgStop}
+
+// Rate limits of a session, in steps per second per run; 0 means as fast as
+// the frame cap allows.
+const (
+	maxRate     = 10000
+	defaultRate = 60
+)
+
+// clientMessage is one decoded client message. Only the fields of its Type
+// are set.
+type clientMessage struct {
+	Type     string
+	Scenario json.RawMessage // start: the scenario object, decoded by the owner
+	Rate     float64         // start, rate: steps per second per run (0 = fastest)
+	Paused   bool            // start: begin paused
+	N        int             // step: number of steps, 1 … max steps
+	Run      int             // set: the run's index (checked against the scenario by the owner)
+	// set: the JSON objects merged into the run's settings (nil when absent).
+	Optimizer, OptimizerY, Scheduler json.RawMessage
+	Noise                            *float64 // set: new σ, or nil
+}
+
+// decodeClientMessage reads one client message strictly: it must be a JSON
+// object with a known "type" and only that type's keys, each of the right
+// type and range. Errors are *sim.FieldError naming the key ("" for JSON
+// that does not parse). maxSteps bounds "n".
+func decodeClientMessage(data []byte, maxSteps int) (clientMessage, error) {
+	var m clientMessage
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(data, &obj); err != nil || obj == nil {
+		msg := "a message must be a JSON object such as {\"type\":\"pause\"}"
+		if err != nil {
+			msg = "malformed JSON: " + err.Error() + "; " + msg
+		}
+		return m, &sim.FieldError{Msg: msg}
+	}
+	rawType, ok := obj["type"]
+	if !ok {
+		return m, &sim.FieldError{Field: "type", Msg: "required; one of " + strings.Join(msgTypes, ", ")}
+	}
+	if err := json.Unmarshal(rawType, &m.Type); err != nil {
+		return m, &sim.FieldError{Field: "type", Msg: "must be a string; one of " + strings.Join(msgTypes, ", ")}
+	}
+	keys, ok := msgKeys[m.Type]
+	if !ok {
+		return m, &sim.FieldError{Field: "type", Msg: fmt.Sprintf("unknown message type %q; allowed: %s", m.Type, strings.Join(msgTypes, ", "))}
+	}
+	// Report unknown keys in a stable order.
+	names := make([]string, 0, len(obj))
+	for k := range obj {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, k := range names {
+		if k != "type" && !slices.Contains(keys, k) {
+			allowed := "none besides type"
+			if len(keys) > 0 {
+				allowed = strings.Join(keys, ", ")
+			}
+			return m, &sim.FieldError{Field: k, Msg: fmt.Sprintf("unknown key %q in a %s message; allowed: %s", k, m.Type, allowed)}
+		}
+	}
+	var err error
+	switch m.Type {
+	case msgStart:
+		raw, ok := obj["scenario"]
+		if !ok || !isObject(raw) {
+			return m, &sim.FieldError{Field: "scenario", Msg: "required: the scenario object"}
+		}
+		m.Scenario = raw
+		m.Rate = defaultRate
+		if raw, ok := obj["rate"]; ok {
+			if m.Rate, err = readRate(raw); err != nil {
+				return m, err
+			}
+		}
+		if raw, ok := obj["paused"]; ok {
+			if err := json.Unmarshal(raw, &m.Paused); err != nil {
+				return m, &sim.FieldError{Field: "paused", Msg: "must be true or false"}
+			}
+		}
+	case msgRate:
+		raw, ok := obj["rate"]
+		if !ok {
+			return m, &sim.FieldError{Field: "rate", Msg: fmt.Sprintf("required: steps per second per run, 1 … %d, or 0 for as fast as possible", maxRate)}
+		}
+		if m.Rate, err = readRate(raw); err != nil {
+			return m, err
+		}
+	case msgStep:
+		m.N = 1
+		if raw, ok := obj["n"]; ok {
+			if m.N, err = readInt(raw, "n", 1, maxSteps); err != nil {
+				return m, err
+			}
+		}
+	case msgSet:
+		raw, ok := obj["run"]
+		if !ok {
+			return m, &sim.FieldError{Field: "run", Msg: "required: the run's index, from 0"}
+		}
+		if m.Run, err = readInt(raw, "run", 0, math.MaxInt32); err != nil {
+			return m, err
+		}
+		for _, f := range []struct {
+			key string
+			dst *json.RawMessage
+		}{{"optimizer", &m.Optimizer}, {"optimizer_y", &m.OptimizerY}, {"scheduler", &m.Scheduler}} {
+			if raw, ok := obj[f.key]; ok {
+				if !isObject(raw) {
+					return m, &sim.FieldError{Field: f.key, Msg: "must be an object of settings, such as {\"lr\": 0.05}"}
+				}
+				*f.dst = raw
+			}
+		}
+		if raw, ok := obj["noise"]; ok {
+			v, err := readNumber(raw, "noise")
+			if err != nil {
+				return m, err
+			}
+			if v < 0 {
+				return m, &sim.FieldError{Field: "noise", Msg: fmt.Sprintf("must be a finite number ≥ 0, got %v", v)}
+			}
+			m.Noise = &v
+		}
+	}
+	return m, nil
+}
+
+// isObject reports whether raw is a JSON object.
+func isObject(raw json.RawMessage) bool {
+	raw = bytes.TrimSpace(raw)
+	return len(raw) > 0 && raw[0] == '{'
+}
+
+// readNumber reads a finite JSON number.
+func readNumber(raw json.RawMessage, field string) (float64, error) {
+	var v float64
+	if err := json.Unmarshal(raw, &v); err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, &sim.FieldError{Field: field, Msg: "must be a finite number, got " + abbrev(raw)}
+	}
+	return v, nil
+}
+
+// readInt reads a whole JSON number in [lo, hi].
+func readInt(raw json.RawMessage, field string, lo, hi int) (int, error) {
+	v, err := readNumber(raw, field)
+	if err != nil || v != math.Trunc(v) || v < float64(lo) || v > float64(hi) {
+		return 0, &sim.FieldError{Field: field, Msg: fmt.Sprintf("must be a whole number from %d to %d, got %s", lo, hi, abbrev(raw))}
+	}
+	return int(v), nil
+}
+
+// readRate reads a rate: 0 (as fast as possible) or 1 … maxRate.
+func readRate(raw json.RawMessage) (float64, error) {
+	v, err := readNumber(raw, "rate")
+	if err != nil || !(v == 0 || (v >= 1 && v <= maxRate)) {
+		return 0, &sim.FieldError{Field: "rate", Msg: fmt.Sprintf("must be steps per second per run, 1 … %d, or 0 for as fast as possible, got %s", maxRate, abbrev(raw))}
+	}
+	return v, nil
+}
+
+// abbrev returns raw, shortened for an error message.
+func abbrev(raw json.RawMessage) string {
+	s := string(bytes.TrimSpace(raw))
+	if len(s) > 40 {
+		s = s[:37] + "..."
+	}
+	return strconv.Quote(s)[1 : len(strconv.Quote(s))-1]
+}
