@@ -11,7 +11,7 @@ import (
 // adam at 40 LRs from 1e-5 to 10, 500 steps each, on the quadratic.
 // Target: under 200 ms per sweep on two cores.
 func BenchmarkSweep(b *testing.B) {
-	s := mustSurface(b, "quadratic")
+	s := analysisSurface(b, "quadratic")
 	mom := sim.DefaultOptimizer(sim.OptSGD, 0)
 	mom.Momentum = 0.9
 	c := sim.SweepConfig{
@@ -28,7 +28,7 @@ func BenchmarkSweep(b *testing.B) {
 // BenchmarkLRFinder is one range test with fastai's defaults on the
 // quadratic.
 func BenchmarkLRFinder(b *testing.B) {
-	s := mustSurface(b, "quadratic")
+	s := analysisSurface(b, "quadratic")
 	c := sim.DefaultFinderConfig(s.Info().Start, sim.DefaultOptimizer(sim.OptSGD, 0))
 	for b.Loop() {
 		if _, err := sim.LRFinder(s, c); err != nil {

@@ -10,7 +10,7 @@ import (
 )
 
 func TestBasin(t *testing.T) {
-	s := mustSurface(t, "sharp_flat")
+	s := analysisSurface(t, "sharp_flat")
 	info := s.Info()
 	v := info.View
 	r := sim.BasinRadius(s)
@@ -43,7 +43,7 @@ func TestBasin(t *testing.T) {
 // with the noise. The runs are seeded, so the shares are deterministic; tol
 // allows for the spread of 100 seeds between neighbouring settings.
 func TestFlatShareRisesWithLRAndNoise(t *testing.T) {
-	s := mustSurface(t, "sharp_flat")
+	s := analysisSurface(t, "sharp_flat")
 	lrs := []float64{0.01, 0.02, 0.03, 0.04, 0.05, 0.07, 0.1}
 	noises := []float64{0, 0.5, 1}
 	const seeds, steps, tol = 100, 1000, 0.1
@@ -92,7 +92,7 @@ func TestFlatShareRisesWithLRAndNoise(t *testing.T) {
 }
 
 func TestFlatShareErrorsAndCancel(t *testing.T) {
-	s := mustSurface(t, "sharp_flat")
+	s := analysisSurface(t, "sharp_flat")
 	opt := sim.DefaultOptimizer(sim.OptSGD, 0)
 	start := s.Info().Start
 	for _, tc := range []struct {
@@ -128,7 +128,7 @@ func TestFlatShareErrorsAndCancel(t *testing.T) {
 // H = lr_y·x² + lr_x·y² − lr_x·lr_y·x·y, so Q stays within the factor
 // (1 + √(lr_x·lr_y)/2)/(1 − √(lr_x·lr_y)/2) of its start.
 func TestBilinearGameThroughRun(t *testing.T) {
-	s := mustSurface(t, "bilinear")
+	s := analysisSurface(t, "bilinear")
 	if s.Info().Kind != sim.KindGame {
 		t.Fatalf("bilinear is of kind %q, want %q", s.Info().Kind, sim.KindGame)
 	}

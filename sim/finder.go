@@ -158,7 +158,12 @@ func FinderLR(startLR, endLR float64, i, n int) float64 {
 // smoothed loss exceeds Diverge times the best so far (that step is still
 // recorded, as fastai records it), or when a point breaks the divergence rule
 // (Leaves; that point is not recorded). It then applies the three suggestion
-// rules to the smoothed losses within Window.
+// rules to the smoothed losses (fastai's Recorder keeps smoothed losses too)
+// within Window. The window is fastai's trimming in lr_find, [NumIter/10 :
+// −5]; with the default 100 steps it also matches pytorch-lr-finder's
+// default skip_start = 10, skip_end = 5, so the steep rule skips the first
+// and last points as both libraries do. When no step stayed on the map, the
+// result holds no points and every suggestion is zero.
 //
 // Bad settings are returned as *FieldError; a game surface is refused.
 func LRFinder(s Surface, c FinderConfig) (FinderResult, error) {

@@ -8,8 +8,8 @@ import (
 	"lrlab/sim"
 )
 
-// mustSurface builds a catalogue surface with its default parameters.
-func mustSurface(t testing.TB, name string) sim.Surface {
+// analysisSurface builds a catalogue surface with its default parameters.
+func analysisSurface(t testing.TB, name string) sim.Surface {
 	t.Helper()
 	s, err := sim.NewSurface(sim.SurfaceConfig{Name: name})
 	if err != nil {
@@ -117,7 +117,7 @@ func TestFinderLR(t *testing.T) {
 // lr < 2/λmax = 0.2: the range test runs on until the LR is past 0.2, and
 // every rule suggests an LR below it.
 func TestLRFinderQuadratic(t *testing.T) {
-	s := mustSurface(t, "quadratic")
+	s := analysisSurface(t, "quadratic")
 	start := s.Info().Start
 	if start != (sim.Point{X: -2.5, Y: 1.5}) {
 		t.Fatalf("quadratic's start = %v, want (−2.5, 1.5)", start)
@@ -212,7 +212,7 @@ func TestLRFinderQuadratic(t *testing.T) {
 // The range test with noise is reproducible, and the zero config takes the
 // defaults.
 func TestLRFinderNoiseAndDefaults(t *testing.T) {
-	s := mustSurface(t, "quadratic")
+	s := analysisSurface(t, "quadratic")
 	c := sim.FinderConfig{Start: s.Info().Start, Optimizer: sim.DefaultOptimizer(sim.OptAdam, 0), Noise: 0.5, Seed: 7}
 	a, err := sim.LRFinder(s, c)
 	if err != nil {
@@ -235,7 +235,7 @@ func TestLRFinderNoiseAndDefaults(t *testing.T) {
 }
 
 func TestLRFinderErrors(t *testing.T) {
-	s := mustSurface(t, "quadratic")
+	s := analysisSurface(t, "quadratic")
 	ok := sim.DefaultFinderConfig(sim.Point{X: 1, Y: 1}, sim.DefaultOptimizer(sim.OptSGD, 0))
 	tests := []struct {
 		field string
@@ -264,10 +264,47 @@ func TestLRFinderErrors(t *testing.T) {
 			t.Errorf("field %s: got %v", tc.field, err)
 		}
 	}
-	if _, err := sim.LRFinder(mustSurface(t, "bilinear"), ok); err == nil {
+	if _, err := sim.LRFinder(analysisSurface(t, "bilinear"), ok); err == nil {
 		t.Errorf("a game surface was accepted")
 	}
 	if _, err := sim.LRFinder(s, ok); err != nil {
 		t.Errorf("valid config: %v", err)
+	}
+}
+
+// A first step that leaves the map records nothing and suggests nothing.
+func TestLRFinderLeavesAtOnce(t *testing.T) {
+	s := analysisSurface(t, "quadratic")
+	c := sim.DefaultFinderConfig(s.Info().Start, sim.DefaultOptimizer(sim.OptSGD, 0))
+	c.StartLR, c.EndLR = 1e5, 1e6
+	res, err := sim.LRFinder(s, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.LR) != 0 || len(res.X) != 1 || !res.Diverged || res.StoppedAt != 1e5 {
+		t.Errorf("got %d points, %d positions, diverged %v, stopped at %v", len(res.LR), len(res.X), res.Diverged, res.StoppedAt)
+	}
+	if g := res.Suggestions; g.Valley.LR != 0 || g.Steep.LR != 0 || g.Minimum.LR != 0 {
+		t.Errorf("suggestions %+v, want zero", g)
+	}
+}
+
+// The test runs on any surface to minimise; on sharp_flat, whose lowest
+// minimum is not 0, the blow-up is measured above that minimum.
+func TestLRFinderOtherSurfaces(t *testing.T) {
+	for _, name := range []string{"rosenbrock", "himmelblau", "beale", "sharp_flat", "local_minimum"} {
+		s := analysisSurface(t, name)
+		for _, opt := range []string{sim.OptSGD, sim.OptAdam} {
+			res, err := sim.LRFinder(s, sim.DefaultFinderConfig(s.Info().Start, sim.DefaultOptimizer(opt, 0)))
+			if err != nil {
+				t.Fatalf("%s, %s: %v", name, opt, err)
+			}
+			g := res.Suggestions
+			t.Logf("%-13s %-4s: %3d steps, stopped at %.3g; valley %.3g, steep %.3g, minimum/10 %.3g",
+				name, opt, len(res.LR), res.StoppedAt, g.Valley.LR, g.Steep.LR, g.Minimum.LR)
+			if len(res.LR) > 0 && !(g.Valley.LR > 0 && g.Steep.LR > 0 && g.Minimum.LR > 0) {
+				t.Errorf("%s, %s: suggestions %+v", name, opt, g)
+			}
+		}
 	}
 }

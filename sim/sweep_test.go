@@ -16,7 +16,7 @@ import (
 // z² − (1 + β − 10·lr)·z + β, which crosses −1 exactly there. The sweep's
 // diverged flags must switch exactly at that LR.
 func TestSweepStabilityLimit(t *testing.T) {
-	s := mustSurface(t, "quadratic")
+	s := analysisSurface(t, "quadratic")
 	if got := s.Hessian(sim.Point{}).MaxEigen(); got != 10 {
 		t.Fatalf("λmax = %v, want 10", got)
 	}
@@ -74,7 +74,7 @@ func TestSweepStabilityLimit(t *testing.T) {
 // The default grid: 40 LRs from 1e-5 to 10, log-spaced, both ends exact;
 // points ordered by optimizer then LR; progress reaches the total.
 func TestSweepGridAndOrder(t *testing.T) {
-	s := mustSurface(t, "quadratic")
+	s := analysisSurface(t, "quadratic")
 	opts := []sim.OptimizerConfig{sim.DefaultOptimizer(sim.OptSGD, 0), sim.DefaultOptimizer(sim.OptAdam, 0)}
 	calls, last := 0, 0
 	res, err := sim.Sweep(context.Background(), sim.SweepConfig{
@@ -131,7 +131,7 @@ func TestSweepGridAndOrder(t *testing.T) {
 }
 
 func TestSweepCancel(t *testing.T) {
-	s := mustSurface(t, "rosenbrock")
+	s := analysisSurface(t, "rosenbrock")
 	c := sim.SweepConfig{
 		Surface: s, Start: s.Info().Start, Steps: 10000, Num: 1000, LRMin: 1e-6, LRMax: 1e-3,
 		Optimizers: []sim.OptimizerConfig{sim.DefaultOptimizer(sim.OptSGD, 0), sim.DefaultOptimizer(sim.OptAdam, 0)},
@@ -166,7 +166,7 @@ func TestSweepCancel(t *testing.T) {
 }
 
 func TestSweepErrors(t *testing.T) {
-	s := mustSurface(t, "quadratic")
+	s := analysisSurface(t, "quadratic")
 	good := sim.SweepConfig{Surface: s, Start: sim.Point{X: 1, Y: 1}, Steps: 10,
 		Optimizers: []sim.OptimizerConfig{sim.DefaultOptimizer(sim.OptSGD, 0)}}
 	badMomentum := sim.DefaultOptimizer(sim.OptSGD, 0)
