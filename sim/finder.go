@@ -6,14 +6,15 @@ import (
 	"math/rand/v2"
 )
 
-// Defaults of the LR range test, fastai's (LRFinder and Learner.lr_find).
+// Defaults of the LR range test, fastai's (LRFinder and Learner.lr_find),
+// and the most steps it may take.
 const (
 	DefaultFinderStartLR = 1e-7
 	DefaultFinderEndLR   = 10.0
 	DefaultFinderNumIter = 100
 	DefaultFinderSmooth  = 0.98 // β of fastai's AvgSmoothLoss
 	DefaultFinderDiverge = 4.0  // fastai stops once the smoothed loss exceeds 4× the best
-	MaxFinderNumIter     = 1000
+	MaxFinderNumIter     = 1000 // largest NumIter accepted
 )
 
 // Names of the suggestion rules, as in Suggestion.Rule.

@@ -10,12 +10,12 @@ import (
 	"sync"
 )
 
-// Defaults of an LR sweep.
+// Defaults of an LR sweep, and the most LRs it may try.
 const (
 	DefaultSweepNum   = 40
 	DefaultSweepLRMin = 1e-5
 	DefaultSweepLRMax = 10.0
-	MaxSweepNum       = 1000
+	MaxSweepNum       = 1000 // largest Num, or length of LRs, accepted
 )
 
 // SweepConfig sets up an LR sweep: every optimizer at every LR with every
@@ -137,7 +137,7 @@ func (c *SweepConfig) lrs() ([]float64, error) {
 	return LogSpace(lo, hi, n), nil
 }
 
-// runConfig returns the run of optimizer opt at lr with seed, under sched
+// sweepRun returns the run of optimizer opt at lr with seed, under sched
 // (constant when its name is empty).
 func sweepRun(start Point, opt OptimizerConfig, sched SchedulerConfig, lr, noise float64, seed uint64) RunConfig {
 	opt.LR = lr
