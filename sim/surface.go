@@ -13,22 +13,14 @@ import (
 // surfaces only.
 const SurfaceCustom = "custom"
 
-// newCustom builds the "custom" surface from c.Formula. The formula surface
-// lives in its own file (sim/custom.go), which replaces this function with
-// its constructor; until then NewSurface reports that custom surfaces are not
-// available.
-var newCustom = func(c SurfaceConfig) (Surface, error) {
-	return nil, &FieldError{Field: "formula", Msg: "custom surfaces are not available"}
-}
-
 // NewSurface checks c and returns the surface it names with its parameters.
 // Missing parameters take their default. An unknown name is a *FieldError on
 // "name" wrapping ErrUnknownSurface; an unknown, out-of-range or non-finite
 // parameter is a *FieldError on that parameter's key. The name "custom"
-// builds a surface from c.Formula.
+// builds a surface from c.Formula (see newCustomSurface).
 func NewSurface(c SurfaceConfig) (Surface, error) {
 	if c.Name == SurfaceCustom {
-		return newCustom(c)
+		return newCustomSurface(c) // sim/custom.go
 	}
 	def := findSurface(c.Name)
 	if def == nil {

@@ -330,9 +330,9 @@ func TestNewSurfaceErrors(t *testing.T) {
 	if err = Prefix("surface", err); !errors.Is(err, ErrUnknownSurface) || !strings.HasPrefix(err.Error(), "surface.name: ") {
 		t.Errorf("Prefix: %v", err)
 	}
-	// Names only: "custom" is not an unknown surface.
-	if _, err := NewSurface(SurfaceConfig{Name: SurfaceCustom, Formula: "x*x + y*y"}); errors.Is(err, ErrUnknownSurface) {
-		t.Errorf("custom: %v", err)
+	// "custom" goes to the formula surface.
+	if s, err := NewSurface(SurfaceConfig{Name: SurfaceCustom, Formula: "x*x + y*y"}); err != nil || s.Value(Point{1, 2}) != 5 {
+		t.Errorf("custom x*x + y*y: %v, %v", s, err)
 	}
 }
 
