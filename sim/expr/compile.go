@@ -77,7 +77,8 @@ type instr struct {
 // computed once and constant operands built into the instructions. It is
 // immutable apart from a pool of scratch buffers, and safe for concurrent
 // use. Evaluating it does not allocate (once its pool is warm) and takes
-// time proportional to Len.
+// time proportional to Len. Make one with Compile; the zero Program is not
+// usable.
 type Program struct {
 	code []instr
 	expr *Expr

@@ -245,6 +245,9 @@ func (p *parser) unexpected(t token) error {
 			Hint: "expected a number, x, y, a function or '('"}
 	}
 	e := &Error{Column: t.col, Msg: fmt.Sprintf("unexpected '%s'", t.text)}
+	if t.kind == tOp && t.op == '*' && p.pos > 0 && p.toks[p.pos-1].kind == tOp && p.toks[p.pos-1].op == '*' {
+		e.Hint = "write ^ for powers, as in x^2"
+	}
 	if p.pos > 0 && startsOperand(t) {
 		if prev := p.toks[p.pos-1]; prev.kind == tNum || prev.kind == tName || prev.kind == tOp && prev.op == ')' {
 			e.Hint = "write '*' to multiply"
@@ -381,7 +384,13 @@ func (p *parser) primary() (*node, error) {
 			return nil, &Error{Column: t.col, Msg: fmt.Sprintf("function '%s' needs parentheses", t.text),
 				Hint: fmt.Sprintf("as in %s(x)", t.text)}
 		}
-		return nil, &Error{Column: t.col, Msg: fmt.Sprintf("unknown name '%s'", t.text), Hint: namesHint}
+		hint := namesHint
+		if l := strings.ToLower(t.text); l != t.text && (l == "x" || l == "y" || l == "pi" || l == "e") {
+			hint = fmt.Sprintf("names are lower case: %s", l)
+		} else if strings.Trim(t.text, "xy") == "" {
+			hint = "write '*' to multiply, as in " + strings.Join(strings.Split(t.text, ""), "*")
+		}
+		return nil, &Error{Column: t.col, Msg: fmt.Sprintf("unknown name '%s'", t.text), Hint: hint}
 	case tOp:
 		if t.op == '(' {
 			if err := p.open(t); err != nil {
@@ -410,8 +419,14 @@ func (p *parser) call(name token) (*node, error) {
 			return nil, &Error{Column: name.col, Msg: fmt.Sprintf("'%s' is not a function", name.text),
 				Hint: fmt.Sprintf("write '*' to multiply, as in %s*(…)", name.text)}
 		}
-		return nil, &Error{Column: name.col, Msg: fmt.Sprintf("unknown function '%s'", name.text),
-			Hint: knownFuncsHint()}
+		hint := knownFuncsHint()
+		switch l := strings.ToLower(name.text); {
+		case name.text == "ln":
+			hint = "log is the natural logarithm; " + hint
+		case l != name.text && lookupFunc(l) != nil:
+			hint = fmt.Sprintf("names are lower case: %s", l)
+		}
+		return nil, &Error{Column: name.col, Msg: fmt.Sprintf("unknown function '%s'", name.text), Hint: hint}
 	}
 	open := p.next()
 	if err := p.open(open); err != nil {
