@@ -25,7 +25,9 @@ var (
 // Omitted settings take their defaults: steps 200, the surface's own
 // parameters and start point, optimizer "sgd" with PyTorch's defaults
 // (lr is required), scheduler "constant", noise 0, seed 0; a game surface's
-// optimizer_y defaults to the optimizer and updates to "simultaneous".
+// optimizer_y defaults to the optimizer (its keys are merged into a copy of
+// the optimizer; a copy that ends up identical is dropped, OptimizerY nil)
+// and updates to "simultaneous".
 // lim bounds the number of runs and steps (zero fields: DefaultLimits).
 func Decode(data []byte, lim Limits) (Scenario, error) {
 	lim = lim.withDefaults()
@@ -307,7 +309,9 @@ func decodeRun(raw json.RawMessage, path string, info sim.SurfaceInfo, game bool
 			if err != nil {
 				return rc, err
 			}
-			rc.OptimizerY = &y
+			if y != rc.Optimizer { // an identical copy is the default
+				rc.OptimizerY = &y
+			}
 		}
 		rc.Updates = sim.UpdatesSimultaneous
 		if v := o.get("updates"); v != nil {

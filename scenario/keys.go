@@ -128,7 +128,7 @@ const (
 	maxSeed       = 1<<53 - 1     // seeds stay exact in a browser's numbers
 	maxMilestones = 1000
 	maxString     = 32 // anneal_strategy, mode
-	maxLabel      = 100
+	maxLabel      = 60
 )
 
 func contains(list []string, s string) bool {
