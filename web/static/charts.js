@@ -1,0 +1,253 @@
+// charts.js: a small line chart for per-step series of every run (loss, LR,
+// gradient norm), on a log y axis, all runs overlaid in their colours, with
+// a hover read-out. It draws incrementally: new points are appended to the
+// canvas, which keeps what was drawn; only a change of scale or size redraws
+// everything, and then each pixel column draws the min and max of its points.
+
+import { logScale, linearScale } from './scale.js';
+import { formatNum } from './i18n.js';
+
+const M = { left: 52, right: 10, top: 8, bottom: 24 };
+
+/**
+ * strokeColumns strokes the series ys[from … to−1] (x = index) through the
+ * scales sx, sy, drawing for each pixel column the line to its first point,
+ * its min–max range and its last point: a polyline of at most 4 vertices per
+ * column however many points fall in it. Non-finite values break the line.
+ */
+export function strokeColumns(ctx, ys, from, to, sx, sy) {
+  let col = NaN, first = 0, last = 0, lo = 0, hi = 0, open = false;
+  ctx.beginPath();
+  const flush = () => {
+    if (Number.isNaN(col)) return;
+    if (!open) { ctx.moveTo(col, first); open = true; } else ctx.lineTo(col, first);
+    if (lo !== hi) { ctx.lineTo(col, lo); ctx.lineTo(col, hi); }
+    ctx.lineTo(col, last);
+  };
+  for (let i = from; i < to; i++) {
+    const v = ys[i];
+    if (!Number.isFinite(v)) { flush(); col = NaN; open = false; continue; }
+    const px = Math.round(sx(i)) + 0.5;
+    const py = sy(v);
+    if (px !== col) {
+      flush();
+      col = px; first = last = lo = hi = py;
+    } else {
+      last = py;
+      if (py < lo) lo = py;
+      if (py > hi) hi = py;
+    }
+  }
+  flush();
+  ctx.stroke();
+}
+
+/**
+ * createChart mounts a chart on canvas (inside figure, which gets the hover
+ * cursor and read-out). opts: {series: ['loss', 'test_loss'?], label,
+ * colors: i ↦ css colour, runLabel: i ↦ text, theme: {ink, muted, grid,
+ * font}, emptyText}. It returns {setData(runs, steps), append(changes),
+ * redraw(), resize(), setTheme(theme)}: runs are protocol.js records.
+ */
+export function createChart(figure, canvas, opts) {
+  const series = opts.series || ['loss'];
+  let runs = [], steps = 1, theme = opts.theme || {};
+  let width = 0, height = 0, dpr = 1;
+  let domain = null; // [lo, hi] of the y axis
+  const drawn = []; // per run and series: points drawn so far
+  let sx = null, sy = null;
+  const ctx = canvas.getContext('2d');
+
+  const cursor = document.createElement('div');
+  cursor.className = 'chart-cursor';
+  cursor.hidden = true;
+  const readout = document.createElement('div');
+  readout.className = 'chart-readout';
+  readout.hidden = true;
+  readout.setAttribute('aria-live', 'off');
+  figure.append(cursor, readout);
+
+  function size() {
+    const r = canvas.getBoundingClientRect();
+    dpr = window.devicePixelRatio || 1;
+    width = Math.max(50, r.width);
+    height = Math.max(40, r.height);
+    const w = Math.round(width * dpr), h = Math.round(height * dpr);
+    if (canvas.width !== w || canvas.height !== h) { canvas.width = w; canvas.height = h; }
+  }
+
+  function extent() {
+    let lo = Infinity, hi = -Infinity;
+    for (const d of runs) {
+      if (!d) continue;
+      for (const s of series) {
+        const a = d[s];
+        if (!a) continue;
+        for (let i = 0; i < d.n; i++) {
+          const v = a[i];
+          if (v > 0 && Number.isFinite(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
+        }
+      }
+    }
+    return lo <= hi ? [lo, hi] : null;
+  }
+
+  // niceDomain pads the extent to whole decades (at least one), with room to grow.
+  function niceDomain(e) {
+    let lo = 10 ** Math.floor(Math.log10(e[0]));
+    let hi = 10 ** Math.ceil(Math.log10(e[1]));
+    if (hi <= lo * 10) hi = lo * 10;
+    if (hi / lo > 1e16) lo = hi / 1e16; // keep some resolution for the upper part
+    return [lo, hi];
+  }
+
+  function scales() {
+    sx = linearScale(0, Math.max(1, steps), M.left, width - M.right);
+    sy = domain ? logScale(domain[0], domain[1], height - M.bottom, M.top) : null;
+  }
+
+  function frame() {
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, width, height);
+    ctx.font = theme.font || '12px sans-serif';
+    ctx.strokeStyle = theme.grid || 'rgba(128,128,128,0.3)';
+    ctx.fillStyle = theme.muted || '#666';
+    ctx.lineWidth = 1;
+    const pw = width - M.left - M.right, ph = height - M.top - M.bottom;
+    ctx.strokeRect(M.left - 0.5, M.top - 0.5, pw + 1, ph + 1);
+    // x ticks
+    ctx.textAlign = 'center'; ctx.textBaseline = 'top';
+    ctx.beginPath();
+    for (const v of sx.ticks(Math.max(2, Math.round(pw / 80)))) {
+      if (!Number.isInteger(v)) continue;
+      const x = Math.round(sx(v)) + 0.5;
+      ctx.moveTo(x, M.top); ctx.lineTo(x, M.top + ph);
+      ctx.fillText(formatNum(v), x, M.top + ph + 4);
+    }
+    if (sy) {
+      ctx.textAlign = 'right'; ctx.textBaseline = 'middle';
+      const ticks = sy.ticks(Math.max(2, Math.round(ph / 28)));
+      for (const v of ticks) {
+        const y = Math.round(sy(v)) + 0.5;
+        ctx.moveTo(M.left, y); ctx.lineTo(M.left + pw, y);
+        ctx.fillText(formatNum(v, 2), M.left - 4, y);
+      }
+    }
+    ctx.stroke();
+    if (!sy && opts.emptyText) {
+      ctx.textAlign = 'center'; ctx.textBaseline = 'middle';
+      ctx.fillStyle = theme.muted || '#666';
+      ctx.fillText(opts.emptyText(), M.left + pw / 2, M.top + ph / 2);
+    }
+  }
+
+  function drawRange(i, s, from, to) {
+    const d = runs[i];
+    if (!d || !d[s] || to - from < 1 || !sy) return;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(M.left, M.top, width - M.left - M.right, height - M.top - M.bottom);
+    ctx.clip();
+    ctx.strokeStyle = opts.colors(i);
+    ctx.lineWidth = opts.selected && opts.selected() === i ? 2.5 : 1.5;
+    ctx.lineJoin = 'round';
+    if (s === 'test_loss') ctx.setLineDash([4, 3]);
+    const a = d[s];
+    const clamp = (v) => sy(v > 0 ? v : domain[0]);
+    strokeColumns(ctx, a, Math.max(0, from - 1), to, sx, clamp);
+    ctx.restore();
+  }
+
+  /** redraw draws everything anew at the current scale. */
+  function redraw() {
+    size();
+    const e = extent();
+    domain = e ? niceDomain(e) : null;
+    scales();
+    frame();
+    drawn.length = 0;
+    runs.forEach((d, i) => {
+      drawn[i] = {};
+      for (const s of series) {
+        const n = d && d[s] ? Math.min(d.n, d[s].length) : 0;
+        drawRange(i, s, 0, n);
+        drawn[i][s] = n;
+      }
+    });
+  }
+
+  /**
+   * append draws the points each run got since the last call; it redraws
+   * everything when a point falls outside the y range or a run restarted.
+   */
+  function append() {
+    let full = !sy;
+    const news = [];
+    runs.forEach((d, i) => {
+      if (!d) return;
+      for (const s of series) {
+        const a = d[s];
+        if (!a) continue;
+        const n = Math.min(d.n, a.length);
+        const from = drawn[i] ? drawn[i][s] || 0 : 0;
+        if (n < from) { full = true; continue; }
+        if (n === from) continue;
+        for (let k = from; k < n && !full; k++) {
+          const v = a[k];
+          if (v > 0 && Number.isFinite(v) && (v < domain?.[0] || v > domain?.[1])) full = true;
+        }
+        news.push([i, s, from, n]);
+      }
+    });
+    if (full) { redraw(); return; }
+    for (const [i, s, from, n] of news) {
+      drawRange(i, s, from, n);
+      if (!drawn[i]) drawn[i] = {};
+      drawn[i][s] = n;
+    }
+  }
+
+  function hover(ev) {
+    if (!sx || !runs.length) return;
+    const r = canvas.getBoundingClientRect();
+    const px = ev.clientX - r.left;
+    if (px < M.left || px > width - M.right) { leave(); return; }
+    const step = Math.round(sx.invert(px));
+    cursor.hidden = false;
+    cursor.style.left = `${Math.round(sx(step))}px`;
+    cursor.style.top = `${M.top}px`;
+    cursor.style.height = `${height - M.top - M.bottom}px`;
+    readout.replaceChildren();
+    const head = document.createElement('div');
+    head.textContent = `${opts.stepLabel ? opts.stepLabel() : 'step'} ${step}`;
+    readout.append(head);
+    runs.forEach((d, i) => {
+      if (!d || step >= d.n) return;
+      const row = document.createElement('div');
+      const sw = document.createElement('span');
+      sw.className = 'swatch';
+      sw.style.background = opts.colors(i);
+      row.append(sw, document.createTextNode(`${opts.runLabel(i)}: ${series.filter((s) => d[s] && d[s].length > step).map((s) => formatNum(d[s][step])).join(' / ')}`));
+      readout.append(row);
+    });
+    readout.hidden = readout.childElementCount < 2;
+    const left = px > width / 2;
+    readout.style.left = left ? '' : `${px + 12}px`;
+    readout.style.right = left ? `${width - px + 12}px` : '';
+  }
+  function leave() { cursor.hidden = true; readout.hidden = true; }
+  canvas.addEventListener('pointermove', hover);
+  canvas.addEventListener('pointerleave', leave);
+
+  return {
+    setData(newRuns, newSteps) {
+      runs = newRuns;
+      if (newSteps !== steps) { steps = newSteps; }
+      redraw();
+    },
+    append,
+    redraw,
+    resize: redraw,
+    setTheme(t) { theme = t; redraw(); },
+  };
+}

@@ -1,0 +1,417 @@
+// controls.js: the control panels. mountControls builds and owns the
+// playback bar, the surface panel and the selected run's panel; data comes
+// down through render(view), user actions go up through the callbacks.
+
+import { OPTIMIZERS, OPTIMIZER_NAMES, SCHEDULERS, SCHEDULER_NAMES, UPDATES, resolve, checkValue } from './schema.js';
+import { optimizerLR } from './state.js';
+import { lrCurve } from './lrcurve.js';
+import { formatNum } from './i18n.js';
+
+/** LR_MIN and LR_MAX bound the LR slider (log scale). */
+export const LR_MIN = 1e-5, LR_MAX = 10;
+const SPEED_MAX_POS = 3.3; // slider position past log10(1000) that means "max"
+
+/** el creates an element with attributes (on* and style excluded by design) and children. */
+export function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === 'class') e.className = v;
+    else if (k === 'text') e.textContent = v;
+    else if (k in e && typeof v !== 'string') e[k] = v;
+    else e.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) e.append(c);
+  return e;
+}
+
+/** speedToPos and posToSpeed convert between a rate (0 = max) and the speed slider. */
+export const speedToPos = (rate) => (rate === 0 ? SPEED_MAX_POS : Math.log10(Math.min(1000, Math.max(1, rate))));
+export const posToSpeed = (pos) => (pos > 3.1 ? 0 : Math.max(1, Math.round(10 ** pos)));
+
+/** snapLR rounds an LR from the slider to 3 significant digits. */
+export const snapLR = (lr) => Number(lr.toPrecision(lr < 1 ? 2 : 3));
+
+let uid = 0;
+const nextId = (p) => `${p}-${++uid}`;
+
+/**
+ * mountControls mounts into roots {transport, surface, run}. cb:
+ * onAction(name) for 'play' | 'step' | 'reset' | 'resetView';
+ * onGlobal(key, value) for 'steps' | 'rate' | 'surface' | 'param' ({name, value}) | 'formula' | 'shift';
+ * onRun(path, value, {live}) for a change of the selected run ("optimizer.lr",
+ * "scheduler.name", "noise", "x"…); live is true while a slider moves.
+ * It returns {render(view)} with view = {state, catalog, selected, playing,
+ * lambda (λmax at the selected run's current point, or null), t, dark}.
+ */
+export function mountControls(roots, cb) {
+  let view = null;
+  let surfaceKey = '', runKey = '';
+
+  // ---- playback bar (built once; texts refreshed in render)
+  const play = el('button', { id: 'play', type: 'button', class: 'primary play', 'aria-pressed': 'false' });
+  const step = el('button', { id: 'step', type: 'button' });
+  const reset = el('button', { id: 'reset', type: 'button' });
+  const speed = el('input', { id: 'speed', type: 'range', min: '0', max: String(SPEED_MAX_POS), step: '0.01' });
+  const speedOut = el('output', { for: 'speed', class: 'speed-out' });
+  const speedLabel = el('label', { for: 'speed' });
+  const steps = el('input', { id: 'steps', type: 'number', min: '1', max: '10000', step: '1', inputmode: 'numeric' });
+  const stepsLabel = el('label', { for: 'steps' });
+  roots.transport.append(
+    el('div', { class: 'buttons' }, play, step, reset),
+    el('div', { class: 'speed' }, speedLabel, speed, speedOut),
+    el('div', { class: 'steps' }, stepsLabel, steps),
+  );
+  play.addEventListener('click', () => cb.onAction('play'));
+  step.addEventListener('click', () => cb.onAction('step'));
+  reset.addEventListener('click', () => cb.onAction('reset'));
+  speed.addEventListener('input', () => {
+    const r = posToSpeed(Number(speed.value));
+    speedOut.textContent = speedText(r);
+    cb.onGlobal('rate', r);
+  });
+  steps.addEventListener('change', () => {
+    const n = Number(steps.value);
+    if (Number.isInteger(n) && n >= 1 && n <= 10000) { steps.removeAttribute('aria-invalid'); cb.onGlobal('steps', n); } else steps.setAttribute('aria-invalid', 'true');
+  });
+
+  const speedText = (r) => (r === 0 ? view.t('transport.speedMax') : view.t('transport.perSecond', { n: r }));
+
+  function render(v) {
+    view = v;
+    const { t, state } = v;
+    play.textContent = v.playing ? `❚❚ ${t('transport.pause')}` : `▶ ${t('transport.play')}`;
+    play.setAttribute('aria-pressed', v.playing ? 'true' : 'false');
+    play.title = t('transport.playTip');
+    step.textContent = `▸| ${t('transport.step')}`;
+    step.title = t('transport.stepTip');
+    reset.textContent = `↺ ${t('transport.reset')}`;
+    reset.title = t('transport.resetTip');
+    speedLabel.textContent = t('transport.speed');
+    speed.title = t('transport.speedTip');
+    stepsLabel.textContent = t('transport.steps');
+    steps.title = t('transport.stepsTip');
+    if (document.activeElement !== speed) speed.value = String(speedToPos(state.rate));
+    speedOut.textContent = speedText(state.rate);
+    if (document.activeElement !== steps) steps.value = String(state.steps);
+
+    const info = v.catalog ? v.catalog[state.surface] : null;
+    const sk = [v.lang, state.surface, !!v.catalog, Object.keys(v.catalog || {}).length].join('|');
+    if (sk !== surfaceKey) { surfaceKey = sk; buildSurface(info); }
+    syncSurface(info);
+
+    const run = state.runs[v.selected];
+    const rk = run ? [v.lang, v.selected, run.optimizer.name, run.scheduler.name, info ? info.kind : ''].join('|') : `none|${v.lang}`;
+    if (rk !== runKey) { runKey = rk; buildRun(run, info); }
+    if (run) syncRun(run, info);
+  }
+
+  // ---- surface panel
+  let surfSelect, paramInputs = {}, formulaInput, shiftX, shiftY, viewBtn;
+  function buildSurface(info) {
+    const { t, state } = view;
+    const root = roots.surface;
+    root.replaceChildren();
+    root.append(el('h2', { text: t('surface.section') }));
+    const sid = nextId('surface');
+    surfSelect = el('select', { id: 'surface-select', title: t('surface.selectTip') });
+    const names = view.catalog ? Object.keys(view.catalog) : [state.surface];
+    for (const n of names) {
+      const c = view.catalog && view.catalog[n];
+      surfSelect.append(el('option', { value: n, text: surfaceTitle(t, n, c) }));
+    }
+    surfSelect.id = sid;
+    surfSelect.addEventListener('change', () => cb.onGlobal('surface', surfSelect.value));
+    root.append(el('div', { class: 'field' }, el('label', { for: sid, text: t('surface.select') }), surfSelect));
+    if (info && info.formula) root.append(el('p', { class: 'formula', text: info.formula }));
+    if (info && info.kind === 'game') root.append(el('p', { class: 'note', text: t('surface.kind.game') }));
+    paramInputs = {};
+    const grid = el('div', { class: 'fields' });
+    for (const p of (info && info.params) || []) {
+      const id = nextId('param');
+      const input = el('input', { id, type: 'number', step: 'any', inputmode: 'decimal', title: p.description || '' });
+      if (p.min !== undefined && p.max !== undefined && p.min < p.max) { input.min = String(p.min); input.max = String(p.max); }
+      input.addEventListener('change', () => {
+        const val = Number(input.value);
+        const ok = input.value !== '' && Number.isFinite(val) && !(p.min < p.max && (val < p.min || val > p.max));
+        input.toggleAttribute('aria-invalid', !ok);
+        if (ok) cb.onGlobal('param', { name: p.name, value: val });
+      });
+      paramInputs[p.name] = input;
+      grid.append(el('div', { class: 'field' }, el('label', { for: id, text: p.name, title: p.description || '' }), input));
+    }
+    if (grid.childElementCount) root.append(grid);
+    formulaInput = null;
+    if (state.surface === 'custom') {
+      const id = nextId('formula');
+      formulaInput = el('input', { id, type: 'text', spellcheck: 'false', autocomplete: 'off', maxlength: '500', title: t('surface.formulaTip'), class: 'wide' });
+      formulaInput.addEventListener('change', () => cb.onGlobal('formula', formulaInput.value));
+      root.append(el('div', { class: 'field wide' }, el('label', { for: id, text: t('surface.formula') }), formulaInput));
+    }
+    const sxid = nextId('shift');
+    shiftX = el('input', { id: sxid, type: 'number', step: 'any', 'aria-label': 'dx', title: t('surface.shiftTip') });
+    shiftY = el('input', { type: 'number', step: 'any', 'aria-label': 'dy', title: t('surface.shiftTip') });
+    const onShift = () => {
+      const a = shiftX.value, b = shiftY.value;
+      if (a === '' && b === '') cb.onGlobal('shift', null);
+      else if (Number.isFinite(Number(a)) && Number.isFinite(Number(b))) cb.onGlobal('shift', [Number(a || 0), Number(b || 0)]);
+    };
+    shiftX.addEventListener('change', onShift);
+    shiftY.addEventListener('change', onShift);
+    root.append(el('div', { class: 'field' }, el('label', { for: sxid, text: t('surface.shift'), title: t('surface.shiftTip') }), el('div', { class: 'pair' }, shiftX, shiftY)));
+    viewBtn = el('button', { type: 'button', class: 'small', text: t('surface.view'), title: t('surface.viewTip') });
+    viewBtn.addEventListener('click', () => cb.onAction('resetView'));
+    root.append(viewBtn);
+  }
+  function syncSurface(info) {
+    const { state } = view;
+    if (surfSelect && document.activeElement !== surfSelect) surfSelect.value = state.surface;
+    for (const p of (info && info.params) || []) {
+      const input = paramInputs[p.name];
+      if (input && document.activeElement !== input) input.value = String(state.params[p.name] ?? p.default);
+    }
+    if (formulaInput && document.activeElement !== formulaInput) formulaInput.value = state.formula;
+    if (document.activeElement !== shiftX && document.activeElement !== shiftY) {
+      shiftX.value = state.shift ? String(state.shift[0]) : '';
+      shiftY.value = state.shift ? String(state.shift[1]) : '';
+    }
+  }
+
+  // ---- selected run panel
+  let lrSlider, lrInput, lrLimit, preview, fields = [];
+  function buildRun(run, info) {
+    const { t } = view;
+    const root = roots.run;
+    root.replaceChildren();
+    fields = [];
+    root.append(el('h2', { id: 'run-heading', text: t('run.section') }));
+    if (!run) { root.append(el('p', { class: 'note', text: t('run.none') })); return; }
+
+    // optimizer
+    const oid = nextId('opt');
+    const opt = el('select', { id: oid, title: t('run.optimizerTip') });
+    for (const n of OPTIMIZER_NAMES) opt.append(el('option', { value: n, text: t(`opt.${n}`) }));
+    opt.value = run.optimizer.name;
+    opt.addEventListener('change', () => cb.onRun('optimizer.name', opt.value, {}));
+    root.append(el('div', { class: 'field' }, el('label', { for: oid, text: t('run.optimizer'), title: t('run.optimizerTip') }), opt));
+
+    // learning rate: log slider and number field
+    lrSlider = el('input', { id: 'lr-slider', type: 'range', min: String(Math.log10(LR_MIN)), max: String(Math.log10(LR_MAX)), step: '0.01', title: t('run.lrTip'), 'aria-describedby': 'lr-limit' });
+    lrInput = el('input', { id: 'lr-input', type: 'number', step: 'any', min: String(LR_MIN), inputmode: 'decimal', title: t('run.lrTip'), 'aria-label': `${t('run.lr')} (lr)` });
+    lrLimit = el('p', { id: 'lr-limit', class: 'note lr-limit' });
+    lrSlider.addEventListener('input', () => {
+      const lr = snapLR(10 ** Number(lrSlider.value));
+      lrInput.value = String(lr);
+      lrInput.removeAttribute('aria-invalid');
+      cb.onRun('optimizer.lr', lr, { live: true });
+    });
+    lrInput.addEventListener('change', () => {
+      const lr = Number(lrInput.value);
+      const ok = lrInput.value !== '' && Number.isFinite(lr) && lr > 0;
+      lrInput.toggleAttribute('aria-invalid', !ok);
+      if (ok) cb.onRun('optimizer.lr', lr, { live: true });
+    });
+    root.append(el('div', { class: 'field lr' },
+      el('label', { for: 'lr-slider', text: `${t('run.lr')} (lr)`, title: t('run.lrTip') }),
+      el('div', { class: 'lr-row' }, lrSlider, lrInput),
+      el('div', { class: 'lr-scale', 'aria-hidden': 'true' }, ...['1e-5', '1e-4', '1e-3', '0.01', '0.1', '1', '10'].map((s) => el('span', { text: s }))),
+      lrLimit));
+
+    const ofields = el('div', { class: 'fields' });
+    for (const spec of OPTIMIZERS[run.optimizer.name]) {
+      if (spec.key === 'lr') continue;
+      ofields.append(field(spec, 'optimizer'));
+    }
+    root.append(ofields);
+
+    // scheduler with its preview
+    const schid = nextId('sched');
+    const sch = el('select', { id: schid, title: t('run.schedulerTip') });
+    for (const n of SCHEDULER_NAMES) sch.append(el('option', { value: n, text: t(`sched.${n}`) }));
+    sch.value = run.scheduler.name;
+    sch.addEventListener('change', () => cb.onRun('scheduler.name', sch.value, {}));
+    root.append(el('div', { class: 'field' }, el('label', { for: schid, text: t('run.scheduler'), title: t('run.schedulerTip') }), sch));
+    const sfields = el('div', { class: 'fields' });
+    for (const spec of SCHEDULERS[run.scheduler.name]) sfields.append(field(spec, 'scheduler'));
+    if (sfields.childElementCount) root.append(sfields);
+    preview = el('canvas', { class: 'preview', role: 'img', 'aria-label': t('run.preview'), title: t('run.previewTip'), width: '300', height: '70' });
+    root.append(el('figure', { class: 'preview-fig' }, el('figcaption', { text: t('run.preview') }), preview));
+
+    // game: player y
+    if (info && info.kind === 'game') {
+      const gfields = el('div', { class: 'fields' });
+      const oy = el('select', { id: nextId('opty'), title: t('run.optYTip') });
+      for (const n of OPTIMIZER_NAMES) oy.append(el('option', { value: n, text: t(`opt.${n}`) }));
+      oy.addEventListener('change', () => cb.onRun('opt_y', oy.value, {}));
+      gfields.append(el('div', { class: 'field' }, el('label', { for: oy.id, text: t('run.optY'), title: t('run.optYTip') }), oy));
+      fields.push({ input: oy, get: (r) => r.opt_y || r.optimizer.name, kind: 'select' });
+      gfields.append(plainNumber('lr_y', t('run.lrY'), t('run.lrYTip'), (r) => r.lr_y ?? optimizerLR(r), (v) => v > 0));
+      const up = el('select', { id: nextId('upd'), title: t('run.updatesTip') });
+      for (const n of UPDATES) up.append(el('option', { value: n, text: n }));
+      up.addEventListener('change', () => cb.onRun('updates', up.value, {}));
+      gfields.append(el('div', { class: 'field' }, el('label', { for: up.id, text: t('run.updates'), title: t('run.updatesTip') }), up));
+      fields.push({ input: up, get: (r) => r.updates || 'simultaneous', kind: 'select' });
+      root.append(gfields);
+    }
+
+    // noise, seed, start, label
+    const rfields = el('div', { class: 'fields' });
+    rfields.append(plainNumber('noise', t('run.noise'), t('run.noiseTip'), (r) => r.noise, (v) => v >= 0));
+    rfields.append(plainNumber('seed', t('run.seed'), t('run.seedTip'), (r) => r.seed, (v) => Number.isSafeInteger(v) && v >= 0));
+    rfields.append(plainNumber('x', `${t('run.start')} x`, t('run.startTip'), (r) => view.start[0], Number.isFinite));
+    rfields.append(plainNumber('y', `${t('run.start')} y`, t('run.startTip'), (r) => view.start[1], Number.isFinite));
+    const lid = nextId('label');
+    const label = el('input', { id: lid, type: 'text', maxlength: '60', autocomplete: 'off', title: t('run.labelTip') });
+    label.addEventListener('change', () => cb.onRun('label', label.value.trim(), {}));
+    fields.push({ input: label, get: (r) => r.label, kind: 'text' });
+    rfields.append(el('div', { class: 'field wide' }, el('label', { for: lid, text: t('run.label'), title: t('run.labelTip') }), label));
+    root.append(rfields);
+  }
+
+  function plainNumber(path, text, tip, get, ok) {
+    const id = nextId(path);
+    const input = el('input', { id, type: 'number', step: 'any', inputmode: 'decimal', title: tip });
+    input.addEventListener('change', () => {
+      const v = Number(input.value);
+      const good = input.value !== '' && ok(v);
+      input.toggleAttribute('aria-invalid', !good);
+      if (good) cb.onRun(path, v, { live: path === 'noise' || path === 'lr_y' });
+    });
+    fields.push({ input, get, kind: 'number' });
+    return el('div', { class: 'field' }, el('label', { for: id, text, title: tip }), input);
+  }
+
+  function field(spec, group) {
+    const { t } = view;
+    const id = nextId(spec.key);
+    const tip = t(`tip.${spec.key}`);
+    const path = `${group}.${spec.key}`;
+    const get = (r) => resolve([spec], r[group], { steps: view.state.steps, lr: optimizerLR(r) })[spec.key];
+    const live = { live: true };
+    let input, wrap;
+    if (spec.type === 'bool') {
+      input = el('input', { id, type: 'checkbox', title: tip });
+      input.addEventListener('change', () => cb.onRun(path, input.checked, live));
+      fields.push({ input, get, kind: 'bool' });
+      return el('div', { class: 'field check' }, input, el('label', { for: id, text: spec.key, title: tip }));
+    }
+    if (spec.type === 'enum') {
+      input = el('select', { id, title: tip });
+      for (const o of spec.options) input.append(el('option', { value: o, text: o }));
+      input.addEventListener('change', () => cb.onRun(path, input.value, live));
+      fields.push({ input, get, kind: 'select' });
+      return el('div', { class: 'field' }, el('label', { for: id, text: spec.key, title: tip }), input);
+    }
+    if (spec.type === 'pair') {
+      const a = el('input', { id, type: 'number', step: 'any', title: tip, 'aria-label': `${spec.key}[0]` });
+      const b = el('input', { type: 'number', step: 'any', title: tip, 'aria-label': `${spec.key}[1]` });
+      const on = () => {
+        const v = [Number(a.value), Number(b.value)];
+        const bad = a.value === '' || b.value === '' || checkValue(spec, v);
+        a.toggleAttribute('aria-invalid', !!bad); b.toggleAttribute('aria-invalid', !!bad);
+        if (!bad) cb.onRun(path, v, live);
+      };
+      a.addEventListener('change', on); b.addEventListener('change', on);
+      fields.push({ input: a, get: (r) => get(r)[0], kind: 'number' });
+      fields.push({ input: b, get: (r) => get(r)[1], kind: 'number' });
+      return el('div', { class: 'field' }, el('label', { for: id, text: spec.key, title: tip }), el('div', { class: 'pair' }, a, b));
+    }
+    if (spec.type === 'ints') {
+      input = el('input', { id, type: 'text', inputmode: 'numeric', title: tip, placeholder: '50;75' });
+      input.addEventListener('change', () => {
+        const v = input.value.split(/[;,\s]+/).filter(Boolean).map(Number);
+        const bad = checkValue(spec, v);
+        input.toggleAttribute('aria-invalid', !!bad);
+        if (!bad) cb.onRun(path, v, live);
+      });
+      fields.push({ input, get: (r) => get(r).join(';'), kind: 'text' });
+      wrap = el('div', { class: 'field' }, el('label', { for: id, text: spec.key, title: tip }), input);
+      return wrap;
+    }
+    input = el('input', { id, type: 'number', step: spec.type === 'int' ? '1' : 'any', inputmode: spec.type === 'int' ? 'numeric' : 'decimal', title: tip });
+    if (spec.min !== undefined && !spec.exclusiveMin) input.min = String(spec.min);
+    if (spec.max !== undefined) input.max = String(spec.max);
+    input.addEventListener('change', () => {
+      if (input.value === '' && spec.optional) { input.removeAttribute('aria-invalid'); cb.onRun(path, null, live); return; }
+      const v = Number(input.value);
+      const bad = input.value === '' || checkValue(spec, v);
+      input.toggleAttribute('aria-invalid', !!bad);
+      if (!bad) cb.onRun(path, v, live);
+    });
+    fields.push({ input, get: (r) => get(r) ?? '', kind: 'number' });
+    return el('div', { class: 'field' }, el('label', { for: id, text: spec.key, title: tip }), input);
+  }
+
+  function syncRun(run) {
+    const { t } = view;
+    const lr = optimizerLR(run);
+    if (document.activeElement !== lrSlider) lrSlider.value = String(Math.log10(Math.min(LR_MAX, Math.max(LR_MIN, lr))));
+    if (document.activeElement !== lrInput) lrInput.value = String(lr);
+    lrSlider.setAttribute('aria-valuetext', `lr ${formatNum(lr)}`);
+    if (view.lambda > 0) {
+      const limit = 2 / view.lambda;
+      const ratio = lr / limit;
+      lrLimit.textContent = `${t('run.lrLimit', { v: formatNum(limit, 3) })} · ${t('run.lrRatio', { r: formatNum(ratio, 2) })}`;
+      lrLimit.classList.toggle('over', ratio > 1);
+    } else {
+      lrLimit.textContent = '';
+      lrLimit.classList.remove('over');
+    }
+    for (const f of fields) {
+      if (document.activeElement === f.input) continue;
+      const v = f.get(run);
+      if (f.kind === 'bool') f.input.checked = !!v;
+      else f.input.value = v === null || v === undefined ? '' : String(v);
+    }
+    drawPreview(run, lr);
+  }
+
+  function drawPreview(run, lr) {
+    if (!preview) return;
+    const dpr = window.devicePixelRatio || 1;
+    const w = preview.clientWidth || 300, h = preview.clientHeight || 70;
+    if (preview.width !== Math.round(w * dpr)) { preview.width = Math.round(w * dpr); preview.height = Math.round(h * dpr); }
+    const ctx = preview.getContext('2d');
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, w, h);
+    const n = view.state.steps;
+    const curve = lrCurve(run.scheduler, lr, n);
+    let hi = 0;
+    for (const v of curve) if (v > hi) hi = v;
+    if (!(hi > 0)) return;
+    const left = 4, right = w - 4, top = 14, bottom = h - 4;
+    ctx.strokeStyle = view.theme.grid;
+    ctx.lineWidth = 1;
+    ctx.beginPath(); ctx.moveTo(left, bottom + 0.5); ctx.lineTo(right, bottom + 0.5); ctx.stroke();
+    ctx.strokeStyle = view.color;
+    ctx.lineWidth = 2;
+    ctx.beginPath();
+    const cols = Math.max(2, Math.round(right - left));
+    for (let c = 0; c <= cols; c++) {
+      // the max over the steps of this column, so that short spikes show
+      const a = Math.floor(c / (cols + 1) * n), b = Math.max(a + 1, Math.floor((c + 1) / (cols + 1) * n));
+      let v = 0;
+      for (let k = a; k < b && k < n; k++) if (curve[k] > v) v = curve[k];
+      const x = left + c, y = bottom - v / hi * (bottom - top);
+      if (c === 0) ctx.moveTo(x, y); else ctx.lineTo(x, y);
+    }
+    ctx.stroke();
+    ctx.fillStyle = view.theme.muted;
+    ctx.font = view.theme.smallFont || '11px sans-serif';
+    ctx.textBaseline = 'top';
+    ctx.textAlign = 'left';
+    ctx.fillText(`max ${formatNum(hi, 3)}`, left, 0);
+    ctx.textAlign = 'right';
+    ctx.fillText(`${formatNum(curve[n - 1], 3)} @ ${n - 1}`, right, 0);
+  }
+
+  return { render };
+}
+
+/** surfaceTitle returns the name of a surface in the page's language. */
+export function surfaceTitle(t, name, info) {
+  const key = `surf.${name}`;
+  const s = t(key);
+  if (s !== key) return s;
+  return (info && info.title) || name;
+}

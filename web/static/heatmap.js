@@ -1,0 +1,65 @@
+// heatmap.js: paints a decoded grid at its own resolution (one pixel per
+// grid point) with log-scaled loss, and draws that small image scaled onto
+// the map, letting the canvas interpolate.
+
+import { lookupTable } from './colormap.js';
+
+const LUT = lookupTable(256);
+
+/**
+ * logNormalizer returns v ↦ [0, 1] for losses in [vmin, vmax]: a log scale
+ * of the height above vmin, over about `decades` decades, so that the low
+ * valleys where the runs go get most of the colours.
+ */
+export function logNormalizer(vmin, vmax, decades = 3) {
+  const range = vmax - vmin;
+  if (!(range > 0)) return () => 0.5;
+  const s = range * 10 ** -decades;
+  const top = Math.log1p(range / s);
+  return (v) => Math.log1p(Math.max(0, v - vmin) / s) / top;
+}
+
+/**
+ * paintGrid returns a canvas of nx × ny pixels holding the grid's colours;
+ * row 0 of the grid (y = ymin) is the bottom row of the image. Points whose
+ * loss is not finite are left transparent.
+ */
+export function paintGrid(grid, doc = document) {
+  const { nx, ny, values } = grid;
+  const canvas = doc.createElement('canvas');
+  canvas.width = nx;
+  canvas.height = ny;
+  const ctx = canvas.getContext('2d');
+  const img = ctx.createImageData(nx, ny);
+  const px = img.data;
+  const norm = logNormalizer(grid.vmin, grid.vmax);
+  for (let j = 0; j < ny; j++) {
+    const row = (ny - 1 - j) * nx;
+    for (let i = 0; i < nx; i++) {
+      const v = values[j * nx + i];
+      const o = (row + i) * 4;
+      if (!Number.isFinite(v)) { px[o + 3] = 0; continue; }
+      const k = Math.min(255, Math.max(0, Math.round(norm(v) * 255))) * 3;
+      px[o] = LUT[k]; px[o + 1] = LUT[k + 1]; px[o + 2] = LUT[k + 2]; px[o + 3] = 255;
+    }
+  }
+  ctx.putImageData(img, 0, 0);
+  return canvas;
+}
+
+/**
+ * drawHeatmap draws the image of paintGrid onto ctx where the grid's box
+ * lies under the view transform tr (each grid point at the centre of its
+ * pixel), smoothly scaled.
+ */
+export function drawHeatmap(ctx, image, grid, tr) {
+  const { box, nx, ny } = grid;
+  const dx = (box.xmax - box.xmin) / (nx - 1), dy = (box.ymax - box.ymin) / (ny - 1);
+  const x0 = tr.x(box.xmin - dx / 2), x1 = tr.x(box.xmax + dx / 2);
+  const y0 = tr.y(box.ymax + dy / 2), y1 = tr.y(box.ymin - dy / 2);
+  ctx.save();
+  ctx.imageSmoothingEnabled = true;
+  ctx.imageSmoothingQuality = 'high';
+  ctx.drawImage(image, x0, y0, x1 - x0, y1 - y0);
+  ctx.restore();
+}

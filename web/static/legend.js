@@ -1,0 +1,121 @@
+// legend.js: the live list of runs. mountLegend owns one row per run
+// (colour, label, step, loss, LR now, status) and the run buttons; actions go
+// up through the callbacks.
+
+import { el } from './controls.js';
+import { formatNum, formatInt } from './i18n.js';
+import { optimizerLR } from './state.js';
+
+/**
+ * runName returns the label of run i, or "SGD lr 0.1"-style text when the
+ * run has none.
+ */
+export function runName(t, run, i) {
+  if (run.label) return run.label;
+  const sched = run.scheduler.name !== 'constant' ? ` · ${run.scheduler.name}` : '';
+  const mom = run.optimizer.momentum ? ` m${run.optimizer.momentum}` : '';
+  return `${t(`opt.${run.optimizer.name}`)}${mom} lr ${formatNum(optimizerLR(run), 3)}${sched}`;
+}
+
+/**
+ * mountLegend mounts into root. cb: onSelect(i), onDuplicate(i),
+ * onRemove(i), onAdd(), onCompare(). It returns {render(view)} with
+ * view = {state, data (protocol records), selected, t, colors: i ↦ css, max}.
+ */
+export function mountLegend(root, cb) {
+  const heading = el('h2', { id: 'legend-heading' });
+  const list = el('ol', { class: 'runs', 'aria-labelledby': 'legend-heading' });
+  const add = el('button', { type: 'button', id: 'add-run' });
+  const compare = el('button', { type: 'button', id: 'compare-lrs' });
+  const note = el('p', { class: 'note', hidden: true });
+  root.append(heading, list, el('div', { class: 'buttons' }, add, compare), note);
+  add.addEventListener('click', () => cb.onAdd());
+  compare.addEventListener('click', () => cb.onCompare());
+  list.addEventListener('click', (ev) => {
+    const btn = ev.target.closest('button[data-act]');
+    const row = ev.target.closest('[data-run]');
+    if (!row) return;
+    const i = Number(row.dataset.run);
+    if (btn) {
+      if (btn.dataset.act === 'dup') cb.onDuplicate(i);
+      if (btn.dataset.act === 'del') cb.onRemove(i);
+      if (btn.dataset.act === 'sel') cb.onSelect(i);
+    }
+  });
+
+  let rows = [];
+  let key = '';
+
+  function build(view) {
+    const { t, state } = view;
+    list.replaceChildren();
+    rows = state.runs.map((run, i) => {
+      const swatch = el('span', { class: 'swatch', 'aria-hidden': 'true' });
+      const name = el('span', { class: 'name' });
+      const sel = el('button', { type: 'button', class: 'select', 'data-act': 'sel', 'aria-pressed': 'false' }, swatch, name);
+      const stepV = el('span', { class: 'num', 'data-field': 'step' });
+      const lossV = el('span', { class: 'num', 'data-field': 'loss' });
+      const lrV = el('span', { class: 'num', 'data-field': 'lr' });
+      const status = el('span', { class: 'status', 'data-status': 'idle', role: 'status' });
+      const dup = el('button', { type: 'button', class: 'icon', 'data-act': 'dup', title: t('legend.duplicateTip'), 'aria-label': t('legend.duplicate') }, '⧉');
+      const del = el('button', { type: 'button', class: 'icon', 'data-act': 'del', title: t('legend.removeTip'), 'aria-label': t('legend.remove') }, '✕');
+      const stats = el('div', { class: 'stats' },
+        el('span', { class: 'k', text: t('legend.step') }), stepV,
+        el('span', { class: 'k', text: t('legend.loss') }), lossV,
+        el('span', { class: 'k', text: t('legend.lrNow') }), lrV);
+      const li = el('li', { class: 'run', 'data-run': String(i) }, sel, el('span', { class: 'acts' }, dup, del), stats, status);
+      list.append(li);
+      return { li, swatch, name, sel, stepV, lossV, lrV, status, dup, del };
+    });
+  }
+
+  function render(view) {
+    const { t, state, data, selected } = view;
+    heading.textContent = t('legend.section');
+    add.textContent = `+ ${t('legend.add')}`;
+    add.title = t('legend.addTip');
+    compare.textContent = `×0.1 ×1 ×10 ${t('legend.compare')}`;
+    compare.title = t('legend.compareTip');
+    const full = state.runs.length >= view.max;
+    add.disabled = full;
+    compare.disabled = state.runs.length === 0 || state.runs.length > view.max;
+    note.hidden = !full;
+    note.textContent = t('legend.full', { n: view.max });
+    const k = `${view.lang}|${state.runs.length}`;
+    if (k !== key) { key = k; build(view); }
+    state.runs.forEach((run, i) => {
+      const r = rows[i];
+      const d = data[i];
+      r.swatch.style.background = view.colors(i);
+      r.li.style.setProperty('--run', view.colors(i));
+      const nm = runName(t, run, i);
+      if (r.name.textContent !== nm) r.name.textContent = nm;
+      r.sel.setAttribute('aria-pressed', i === selected ? 'true' : 'false');
+      r.sel.title = t('legend.select', { n: i + 1 });
+      r.li.classList.toggle('selected', i === selected);
+      r.del.disabled = state.runs.length <= 1;
+      r.dup.disabled = state.runs.length >= view.max;
+      const n = d ? d.n : 0;
+      const last = n - 1;
+      r.stepV.textContent = n > 0 ? formatInt(last) : '–';
+      let loss = n > 0 ? formatNum(d.loss[last]) : '–';
+      if (n > 0 && d.test_loss && d.test_loss.length > last && Number.isFinite(d.test_loss[last])) {
+        loss += ` (${t('legend.testLoss')} ${formatNum(d.test_loss[last])})`;
+      }
+      r.lossV.textContent = loss;
+      r.lrV.textContent = n > 0 ? formatNum(d.lr[last], 3) : formatNum(optimizerLR(run), 3);
+      const st = d ? d.status : 'idle';
+      let text;
+      if (st === 'diverged') {
+        const at = d.divergedAt ?? last;
+        text = d.doneLR && d.doneSharpness > 0 && d.doneLR > 2 / d.doneSharpness
+          ? t('status.divergedWhy', { n: at, lr: formatNum(d.doneLR, 3), limit: formatNum(2 / d.doneSharpness, 3) })
+          : t('status.diverged', { n: at });
+      } else text = t(`status.${st}`);
+      if (r.status.textContent !== text) r.status.textContent = text;
+      r.status.dataset.status = st;
+    });
+  }
+
+  return { render };
+}

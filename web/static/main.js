@@ -1,0 +1,870 @@
+// main.js: the page. It loads the surfaces, restores the state from the URL,
+// mounts the components, fetches the map's grid, talks to the server over
+// the websocket and draws what changed once per animation frame.
+
+import {
+  decodeQuery, encodeQuery, catalogIndex, toScenario, fromScenario, newRun, cloneRun,
+  optimizerLR, runStart, roundView, LIMITS,
+} from './state.js';
+import { OPTIMIZERS, SCHEDULERS, findSpec } from './schema.js';
+import { viewTransform, fitAspect, zoomAt, pan, sameBox } from './scale.js';
+import { runColor } from './colormap.js';
+import { translator, formatNum, STRINGS } from './i18n.js';
+import { decodeGrid, sampleGrid } from './grid.js';
+import {
+  startMessage, pauseMessage, resumeMessage, stopMessage, stepMessage, rateMessage, setMessage,
+  mergeFrame, applyDone, newRunData,
+} from './protocol.js';
+import { paintGrid, drawHeatmap } from './heatmap.js';
+import { drawContours } from './contours.js';
+import { drawTrail, drawRunMarkers, drawMinima, drawAxes } from './trajectory.js';
+import { createChart } from './charts.js';
+import { mountControls } from './controls.js';
+import { mountLegend, runName } from './legend.js';
+import { connect } from './socket.js';
+
+const $ = (id) => document.getElementById(id);
+const MARGIN = { left: 46, right: 8, top: 8, bottom: 26 };
+
+/** app is the page's whole mutable state; only main.js changes it. */
+const app = {
+  state: null,
+  catalog: null,
+  presets: [],
+  selected: 0,
+  data: [], // protocol.js records, one per run
+  started: false, // the server has a session for the current scenario
+  playing: false,
+  grid: null,
+  gridImage: null,
+  gridKey: '',
+  lang: 'en',
+  t: translator('en'),
+  theme: null,
+  dark: false,
+  arrows: false,
+  socket: null,
+  conn: 'connecting',
+  errors: [],
+  need: { bg: true, trails: true, charts: true, panels: true },
+  pendingTrail: new Map(), // run → first new point index
+  pendingSets: new Map(), // run → set message parts
+  drawStats: { lastFrameMs: 0, maxFrameMs: 0, frames: 0 },
+};
+
+// ---------------------------------------------------------------- boot
+
+async function boot() {
+  const q = new URLSearchParams(location.search);
+  app.lang = q.get('lang') === 'ja' || (!q.get('lang') && document.documentElement.lang === 'ja') ? 'ja' : 'en';
+  app.t = translator(app.lang);
+  readTheme();
+  staticTexts();
+
+  let list = [];
+  try {
+    const res = await fetch('/api/v1/surfaces');
+    if (!res.ok) throw new Error(String(res.status));
+    const body = await res.json();
+    list = Array.isArray(body) ? body : body.surfaces || [];
+  } catch {
+    app.errors = [{ field: '', message: app.t('errors.catalog') }];
+  }
+  app.catalog = list.length ? catalogIndex(list) : null;
+
+  let search = location.search;
+  const preset = location.pathname.match(/^\/p\/([\w-]+)/);
+  if (preset && !q.has('run')) {
+    await loadPresets();
+    const p = app.presets.find((x) => String(x.id) === preset[1]);
+    if (p && p.url) search = p.url.replace(/^[^?]*/, '');
+    else if (p && p.scenario) search = '?' + encodeQuery(fromScenario(p.scenario), app.catalog);
+  }
+  const { state, errors } = decodeQuery(search, app.catalog);
+  if (q.get('lang') === null) state.lang = app.lang;
+  app.state = state;
+  if (app.state.runs.length === 0) app.state.runs.push(defaultRun());
+  app.errors.push(...errors);
+  document.body.classList.toggle('embed', !!state.embed);
+
+  mountAll();
+  showErrors();
+  installMap();
+  installKeys();
+  app.socket = connect({ onMessage, onState: (s) => { app.conn = s; connText(); if (s === 'open' && app.started) restartSession(app.playing); } });
+  fetchGrid();
+  if (!app.presets.length) loadPresets();
+  schedule();
+  writeURL();
+}
+
+function defaultRun() {
+  const info = surfaceInfo();
+  // A learning rate that is stable and visibly moving on most surfaces.
+  const r = newRun('sgd', info && info.name === 'quadratic' ? 0.1 : 0.01);
+  return r;
+}
+
+async function loadPresets() {
+  try {
+    const res = await fetch('/api/v1/presets');
+    if (!res.ok) return;
+    const body = await res.json();
+    app.presets = Array.isArray(body) ? body : body.presets || [];
+    fillPresets();
+  } catch { /* the page works without presets */ }
+}
+
+const surfaceInfo = () => (app.catalog && app.state ? app.catalog[app.state.surface] : null);
+
+// ---------------------------------------------------------------- theme and texts
+
+function readTheme() {
+  const cs = getComputedStyle(document.documentElement);
+  const v = (name) => cs.getPropertyValue(name).trim();
+  app.dark = window.matchMedia('(prefers-color-scheme: dark)').matches;
+  const size = parseFloat(cs.fontSize) || 16;
+  app.theme = {
+    ink: v('--ink'), muted: v('--muted'), grid: v('--grid'), bg: v('--panel'),
+    font: `${Math.round(size * 0.8)}px system-ui, sans-serif`,
+    smallFont: `${Math.round(size * 0.72)}px system-ui, sans-serif`,
+  };
+}
+
+function staticTexts() {
+  const t = app.t;
+  document.documentElement.lang = app.lang;
+  document.title = t('app.title');
+  $('title').textContent = t('app.title');
+  $('tagline').textContent = t('app.tagline');
+  $('map').setAttribute('aria-label', t('map.label'));
+  $('map-hint').textContent = `${t('map.hint')} — ${t('map.keys')}`;
+  $('arrows-label').textContent = t('map.arrows');
+  $('arrows').parentElement.title = t('map.arrowsTip');
+  $('cap-loss').textContent = t('chart.loss');
+  $('cap-loss').title = t('chart.lossTip');
+  $('cap-lr').textContent = t('chart.lr');
+  $('cap-lr').title = t('chart.lrTip');
+  $('cap-grad').textContent = t('chart.grad');
+  $('cap-grad').title = t('chart.gradTip');
+  $('chart-loss').setAttribute('aria-label', t('chart.lossTip'));
+  $('chart-lr').setAttribute('aria-label', t('chart.lrTip'));
+  $('chart-grad').setAttribute('aria-label', t('chart.gradTip'));
+  $('presets-label').textContent = t('presets.label');
+  $('presets').title = t('presets.tip');
+  $('presets').setAttribute('aria-label', t('presets.label'));
+  const sw = $('lang-switch');
+  sw.textContent = t('lang.switch');
+  sw.title = t('lang.switchTitle');
+  sw.hreflang = app.lang === 'ja' ? 'en' : 'ja';
+  sw.lang = app.lang === 'ja' ? 'en' : 'ja';
+  $('card-title').textContent = t('card.title');
+  const table = $('card-table');
+  table.replaceChildren(...STRINGS[app.lang]['card.rows'].map(([a, b]) => {
+    const tr = document.createElement('tr');
+    for (const s of [a, b]) { const td = document.createElement('td'); td.textContent = s; tr.append(td); }
+    return tr;
+  }));
+  $('card-note').textContent = t('card.note');
+  fillPresets();
+  connText();
+}
+
+function fillPresets() {
+  const sel = $('presets');
+  sel.replaceChildren();
+  const first = document.createElement('option');
+  first.value = '';
+  first.textContent = app.t('presets.choose');
+  sel.append(first);
+  for (const p of app.presets) {
+    const o = document.createElement('option');
+    o.value = String(p.id);
+    o.textContent = (app.lang === 'ja' && (p.title_ja || p.titleJa)) || p.title || String(p.id);
+    sel.append(o);
+  }
+  sel.closest('.presets').hidden = app.presets.length === 0;
+}
+
+function connText() {
+  const c = $('conn');
+  c.dataset.state = app.conn;
+  c.textContent = app.t(app.conn === 'open' ? 'conn.online' : app.conn === 'closed' ? 'conn.offline' : 'conn.connecting');
+}
+
+function showErrors() {
+  const box = $('errors');
+  if (!app.errors.length) { box.hidden = true; box.replaceChildren(); return; }
+  const ul = document.createElement('ul');
+  for (const e of app.errors.slice(0, 12)) {
+    const li = document.createElement('li');
+    if (e.field) { const c = document.createElement('code'); c.textContent = e.field; li.append(c, ': '); }
+    li.append(e.message);
+    ul.append(li);
+  }
+  const btn = document.createElement('button');
+  btn.type = 'button';
+  btn.className = 'small';
+  btn.textContent = app.t('errors.dismiss');
+  btn.addEventListener('click', () => { app.errors = []; showErrors(); });
+  const head = document.createElement('strong');
+  head.textContent = app.errors[0].server ? app.t('errors.server') : app.t('errors.title');
+  box.replaceChildren(head, ul, btn);
+  box.hidden = false;
+}
+
+// ---------------------------------------------------------------- components
+
+let controls, legend, charts;
+
+function mountAll() {
+  controls = mountControls({ transport: $('transport'), surface: $('surface-panel'), run: $('run-panel') }, {
+    onAction: action,
+    onGlobal: changeGlobal,
+    onRun: changeRun,
+  });
+  legend = mountLegend($('legend'), {
+    onSelect: (i) => { app.selected = i; app.need.trails = true; changed(false); },
+    onDuplicate: (i) => addRun(cloneRun(app.state.runs[i])),
+    onRemove: removeRun,
+    onAdd: () => addRun(app.state.runs[app.selected] ? cloneRun(app.state.runs[app.selected]) : defaultRun()),
+    onCompare: compareLRs,
+  });
+  const chartOpts = (series) => ({
+    series,
+    colors: (i) => runColor(i, app.dark),
+    runLabel: (i) => (app.state.runs[i] ? runName(app.t, app.state.runs[i], i) : `#${i + 1}`),
+    stepLabel: () => app.t('chart.step'),
+    selected: () => app.selected,
+    emptyText: () => app.t('chart.empty'),
+    theme: app.theme,
+  });
+  charts = [
+    createChart($('chart-loss').parentElement, $('chart-loss'), chartOpts(['loss', 'test_loss'])),
+    createChart($('chart-lr').parentElement, $('chart-lr'), chartOpts(['lr'])),
+    createChart($('chart-grad').parentElement, $('chart-grad'), chartOpts(['grad_norm'])),
+  ];
+  charts.forEach((c) => c.setData(app.data, app.state.steps));
+  const ro = new ResizeObserver(() => { app.need.bg = true; app.need.trails = true; app.need.chartsFull = true; schedule(); });
+  ro.observe($('map'));
+  for (const id of ['chart-loss', 'chart-lr', 'chart-grad']) ro.observe($(id));
+  $('arrows').addEventListener('change', () => { app.arrows = $('arrows').checked; schedule(); });
+  $('presets').addEventListener('change', () => {
+    const p = app.presets.find((x) => String(x.id) === $('presets').value);
+    if (!p) return;
+    let url = p.url || `/p/${p.id}`;
+    if (app.lang === 'ja') url += (url.includes('?') ? '&' : '?') + 'lang=ja';
+    location.href = url;
+  });
+  window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
+    readTheme();
+    charts.forEach((c) => c.setTheme(app.theme));
+    app.need.bg = app.need.trails = true;
+    changed(false);
+  });
+}
+
+function renderPanels() {
+  const run = app.state.runs[app.selected];
+  const d = app.data[app.selected];
+  controls.render({
+    state: app.state, catalog: app.catalog, selected: app.selected, playing: app.playing,
+    lambda: lambdaFor(d), t: app.t, lang: app.lang, theme: app.theme,
+    color: runColor(app.selected, app.dark), start: run ? runStart(run, surfaceInfo()) : [0, 0],
+  });
+  legend.render({
+    state: app.state, data: app.data, selected: app.selected, t: app.t, lang: app.lang,
+    colors: (i) => runColor(i, app.dark), max: LIMITS.runs,
+  });
+}
+
+// λmax at the selected run's current point; on the quadratic bowl it is known before running.
+function lambdaFor(d) {
+  if (d && d.n > 0 && d.sharpness.length >= d.n && d.sharpness[d.n - 1] > 0) return d.sharpness[d.n - 1];
+  const info = surfaceInfo();
+  if (info && info.name === 'quadratic') {
+    const p = (k) => app.state.params[k] ?? (info.params.find((x) => x.name === k) || {}).default;
+    const a = p('a'), b = p('b');
+    if (a > 0 || b > 0) return Math.max(a || 0, b || 0);
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------- changes
+
+/** changed notes a change of the state: panels, URL and (when restart) the session. */
+function changed(restart) {
+  app.need.panels = true;
+  if (restart) restartSession(app.playing || anyData());
+  writeURL();
+  schedule();
+}
+
+const anyData = () => app.data.some((d) => d && d.n > 0);
+
+function action(name) {
+  switch (name) {
+    case 'play': return togglePlay();
+    case 'step': return stepOnce();
+    case 'reset': return resetSession();
+    case 'resetView':
+      app.state.view = null;
+      viewChanged();
+      return undefined;
+  }
+  return undefined;
+}
+
+function changeGlobal(key, value) {
+  const st = app.state;
+  switch (key) {
+    case 'rate':
+      st.rate = value;
+      if (app.started) send(rateMessage(value));
+      writeURL();
+      return;
+    case 'steps':
+      st.steps = value;
+      charts.forEach((c) => c.setData(app.data, st.steps));
+      return changed(true);
+    case 'surface': {
+      st.surface = value;
+      st.params = {};
+      st.view = null;
+      st.formula = value === 'custom' ? st.formula : '';
+      for (const r of st.runs) { r.x = null; r.y = null; }
+      app.grid = null;
+      fetchGrid();
+      app.need.bg = true;
+      return changed(true);
+    }
+    case 'param':
+      st.params[value.name] = value.value;
+      fetchGrid();
+      return changed(true);
+    case 'formula':
+      st.formula = value;
+      fetchGrid();
+      return changed(true);
+    case 'shift':
+      st.shift = value;
+      return changed(true);
+  }
+  return undefined;
+}
+
+function changeRun(path, value, { live } = {}) {
+  const i = app.selected;
+  const run = app.state.runs[i];
+  if (!run) return;
+  const [group, key] = path.split('.');
+  if (group === 'optimizer' && key === 'name') {
+    const lr = optimizerLR(run);
+    run.optimizer = { name: value, lr };
+    return changed(true);
+  }
+  if (group === 'optimizer' || group === 'scheduler') {
+    if (key === 'name') run.scheduler = { name: value };
+    else if (value === null) delete run[group][key];
+    else run[group][key] = value;
+    const spec = findSpec((group === 'optimizer' ? OPTIMIZERS[run.optimizer.name] : SCHEDULERS[run.scheduler.name]), key);
+    void spec;
+    liveSet(i, group === 'optimizer' ? { optimizer: { [key]: value } } : { scheduler: { ...run.scheduler } });
+    return changed(false);
+  }
+  switch (path) {
+    case 'noise':
+      run.noise = value;
+      liveSet(i, { noise: value });
+      return changed(false);
+    case 'label':
+      run.label = value;
+      app.need.chartsFull = true;
+      return changed(false);
+    case 'lr_y':
+      run.lr_y = value;
+      liveSet(i, { optimizer_y: { lr: value } });
+      return changed(false);
+    case 'x': case 'y': {
+      const s = runStart(run, surfaceInfo());
+      run.x = path === 'x' ? value : s[0];
+      run.y = path === 'y' ? value : s[1];
+      return changed(true);
+    }
+    case 'seed': run.seed = value; return changed(true);
+    case 'opt_y': run.opt_y = value; return changed(true);
+    case 'updates': run.updates = value; return changed(true);
+  }
+  void live;
+  return undefined;
+}
+
+/**
+ * liveSet changes a run while the session goes on: the change is sent as a
+ * `set` (coalesced to one per animation frame). A run that has already
+ * finished is run again from its start, with the others.
+ */
+function liveSet(i, parts) {
+  if (!app.started) return;
+  const d = app.data[i];
+  if (d && (d.status === 'diverged' || d.status === 'completed' || d.status === 'converged')) {
+    restartSession(true);
+    return;
+  }
+  const prev = app.pendingSets.get(i) || {};
+  for (const [k, v] of Object.entries(parts)) {
+    prev[k] = typeof v === 'object' && v !== null ? { ...(prev[k] || {}), ...v } : v;
+  }
+  app.pendingSets.set(i, prev);
+  schedule();
+}
+
+function addRun(run) {
+  if (app.state.runs.length >= LIMITS.runs) return;
+  app.state.runs.push(run);
+  app.selected = app.state.runs.length - 1;
+  changed(true);
+}
+
+function removeRun(i) {
+  if (app.state.runs.length <= 1) return;
+  app.state.runs.splice(i, 1);
+  if (app.selected >= app.state.runs.length) app.selected = app.state.runs.length - 1;
+  else if (app.selected > i) app.selected--;
+  changed(true);
+}
+
+/** compareLRs replaces the runs by the selected one at 0.1×, 1× and 10× its LR. */
+function compareLRs() {
+  const base = app.state.runs[app.selected];
+  if (!base) return;
+  const lr = optimizerLR(base);
+  app.state.runs = [0.1, 1, 10].map((f) => {
+    const r = cloneRun(base);
+    r.optimizer.lr = Number((lr * f).toPrecision(6));
+    r.label = '';
+    return r;
+  });
+  app.selected = 1;
+  changed(true);
+}
+
+// ---------------------------------------------------------------- session
+
+function send(msg) {
+  return app.socket ? app.socket.send(msg) : false;
+}
+
+function clearData() {
+  app.data = app.state.runs.map(() => newRunData());
+  app.pendingTrail.clear();
+  app.pendingSets.clear();
+  charts.forEach((c) => c.setData(app.data, app.state.steps));
+  app.need.trails = true;
+  app.need.panels = true;
+}
+
+function startSession(paused) {
+  clearData();
+  const ok = send(startMessage(toScenario(app.state, app.catalog), app.state.rate, paused));
+  app.started = ok;
+  app.playing = ok && !paused;
+  app.need.panels = true;
+  schedule();
+  return ok;
+}
+
+function togglePlay() {
+  if (!app.started || allDone()) { startSession(false); return; }
+  if (app.playing) { send(pauseMessage()); app.playing = false; } else { send(resumeMessage()); app.playing = true; }
+  app.need.panels = true;
+  schedule();
+}
+
+function stepOnce() {
+  if (!app.started || allDone()) {
+    if (startSession(true)) send(stepMessage(1));
+    return;
+  }
+  if (app.playing) { send(pauseMessage()); app.playing = false; }
+  send(stepMessage(1));
+  app.need.panels = true;
+  schedule();
+}
+
+function resetSession() {
+  if (app.started) send(stopMessage());
+  app.started = false;
+  app.playing = false;
+  clearData();
+  schedule();
+}
+
+/** restartSession starts the current scenario again (playing when play is true). */
+function restartSession(play) {
+  if (app.started) send(stopMessage());
+  app.started = false;
+  app.playing = false;
+  if (play) startSession(false); else clearData();
+}
+
+const allDone = () => app.data.length > 0 && app.data.every((d) => d && ['diverged', 'completed', 'converged'].includes(d.status));
+
+function onMessage(m) {
+  switch (m.type) {
+    case 'started':
+      app.started = true;
+      break;
+    case 'frame': {
+      const changes = mergeFrame(app.data, m);
+      for (const c of changes) {
+        const prev = app.pendingTrail.get(c.run);
+        app.pendingTrail.set(c.run, prev === undefined ? c.from : Math.min(prev, c.from));
+      }
+      app.need.charts = true;
+      app.need.panels = true;
+      schedule();
+      break;
+    }
+    case 'done':
+      applyDone(app.data, m);
+      if (allDone()) app.playing = false;
+      app.need.panels = true;
+      schedule();
+      break;
+    case 'set_ok':
+      break;
+    case 'error':
+      app.errors = [{ field: m.field || '', message: m.error || 'error', server: true }];
+      if (!anyData()) { app.started = false; app.playing = false; }
+      showErrors();
+      app.need.panels = true;
+      schedule();
+      break;
+  }
+}
+
+// ---------------------------------------------------------------- URL
+
+let urlTimer = 0;
+function writeURL() {
+  clearTimeout(urlTimer);
+  urlTimer = setTimeout(() => {
+    const q = encodeQuery(app.state, app.catalog);
+    const url = `${location.pathname.startsWith('/p/') ? '/' : location.pathname}?${q}`;
+    history.replaceState(null, '', url);
+    const other = { ...app.state, lang: app.lang === 'ja' ? 'en' : 'ja' };
+    $('lang-switch').href = `?${encodeQuery(other, app.catalog)}`;
+  }, 120);
+}
+
+// ---------------------------------------------------------------- the map
+
+const map = { canvas: null, bg: null, trails: null, tr: null, width: 0, height: 0, dpr: 1 };
+
+function baseView() {
+  const info = surfaceInfo();
+  return app.state.view || (info ? info.view : { xmin: -3, xmax: 3, ymin: -3, ymax: 3 });
+}
+
+function plotRect() {
+  return { left: MARGIN.left, top: MARGIN.top, width: Math.max(10, map.width - MARGIN.left - MARGIN.right), height: Math.max(10, map.height - MARGIN.top - MARGIN.bottom) };
+}
+
+function currentTransform() {
+  const rect = plotRect();
+  return viewTransform(fitAspect(baseView(), rect.width, rect.height), rect);
+}
+
+let gridTimer = 0, gridAbort = null;
+/** fetchGrid loads the grid of the visible view (debounced), then redraws the map. */
+function fetchGrid() {
+  clearTimeout(gridTimer);
+  gridTimer = setTimeout(loadGrid, app.grid ? 180 : 0);
+}
+
+async function loadGrid() {
+  if (!app.catalog && !app.state) return;
+  sizeMap();
+  const tr = currentTransform();
+  const v = roundView(tr.view);
+  const q = new URLSearchParams();
+  const info = surfaceInfo();
+  for (const p of (info && info.params) || []) if (app.state.params[p.name] !== undefined) q.set(p.name, String(app.state.params[p.name]));
+  if (app.state.surface === 'custom') q.set('formula', app.state.formula);
+  q.set('xmin', String(v.xmin)); q.set('xmax', String(v.xmax));
+  q.set('ymin', String(v.ymin)); q.set('ymax', String(v.ymax));
+  q.set('n', String(map.width < 500 ? 160 : 256));
+  const url = `/api/v1/surfaces/${encodeURIComponent(app.state.surface)}/grid?${q}`;
+  if (url === app.gridKey) return;
+  if (gridAbort) gridAbort.abort();
+  gridAbort = new AbortController();
+  try {
+    const res = await fetch(url, { signal: gridAbort.signal });
+    if (!res.ok) {
+      let msg = app.t('errors.grid');
+      try { const b = await res.json(); if (b.error) msg = b.error; } catch { /* not JSON */ }
+      app.errors = [{ field: 'surface', message: msg, server: true }];
+      showErrors();
+      return;
+    }
+    const grid = decodeGrid(await res.arrayBuffer());
+    app.grid = grid;
+    app.gridImage = paintGrid(grid);
+    app.gridKey = url;
+    app.need.bg = true;
+    schedule();
+  } catch (e) {
+    if (e.name !== 'AbortError') { app.errors = [{ field: '', message: `${app.t('errors.grid')} ${e.message}` }]; showErrors(); }
+  }
+}
+
+function sizeMap() {
+  const r = map.canvas.getBoundingClientRect();
+  const dpr = window.devicePixelRatio || 1;
+  const w = Math.max(100, Math.round(r.width)), h = Math.max(100, Math.round(r.height));
+  if (w === map.width && h === map.height && dpr === map.dpr) return false;
+  map.width = w; map.height = h; map.dpr = dpr;
+  for (const c of [map.canvas, map.bg, map.trails]) { c.width = Math.round(w * dpr); c.height = Math.round(h * dpr); }
+  return true;
+}
+
+function paintBackground() {
+  const ctx = map.bg.getContext('2d');
+  ctx.setTransform(map.dpr, 0, 0, map.dpr, 0, 0);
+  ctx.clearRect(0, 0, map.width, map.height);
+  const tr = map.tr;
+  ctx.fillStyle = app.theme.bg;
+  ctx.fillRect(0, 0, map.width, map.height);
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(tr.rect.left, tr.rect.top, tr.rect.width, tr.rect.height);
+  ctx.clip();
+  ctx.fillStyle = app.dark ? '#222' : '#ddd';
+  ctx.fillRect(tr.rect.left, tr.rect.top, tr.rect.width, tr.rect.height);
+  if (app.grid) {
+    drawHeatmap(ctx, app.gridImage, app.grid, tr);
+    drawContours(ctx, app.grid.levels, tr, { color: 'rgba(255,255,255,0.42)', width: 1 });
+  }
+  const info = surfaceInfo();
+  if (info) {
+    drawMinima(ctx, info.minima, tr, {
+      ink: '#fff', halo: '#000', font: app.theme.font,
+      labelFor: (m) => (m.label ? app.t(`map.minimum.${m.label}`) : ''),
+    });
+  }
+  ctx.restore();
+  drawAxes(ctx, tr, { ink: app.theme.ink, muted: app.theme.muted, font: app.theme.font });
+}
+
+function trailOpts(i) {
+  return { selected: i === app.selected, dots: app.state.steps <= 400, halo: 'rgba(0,0,0,0.5)' };
+}
+
+function paintTrailsFull() {
+  const ctx = map.trails.getContext('2d');
+  ctx.setTransform(map.dpr, 0, 0, map.dpr, 0, 0);
+  ctx.clearRect(0, 0, map.width, map.height);
+  clipPlot(ctx);
+  // the selected run last, so that it is on top
+  const order = app.data.map((_, i) => i).filter((i) => i !== app.selected);
+  if (app.data[app.selected]) order.push(app.selected);
+  for (const i of order) {
+    const d = app.data[i];
+    if (d && d.n > 0) drawTrail(ctx, d, 0, d.n, map.tr, runColor(i, app.dark), trailOpts(i));
+  }
+  ctx.restore();
+  app.pendingTrail.clear();
+}
+
+function paintTrailsNew() {
+  if (!app.pendingTrail.size) return;
+  const ctx = map.trails.getContext('2d');
+  ctx.setTransform(map.dpr, 0, 0, map.dpr, 0, 0);
+  clipPlot(ctx);
+  for (const [i, from] of app.pendingTrail) {
+    const d = app.data[i];
+    if (d) drawTrail(ctx, d, from, d.n, map.tr, runColor(i, app.dark), trailOpts(i));
+  }
+  ctx.restore();
+  app.pendingTrail.clear();
+}
+
+function clipPlot(ctx) {
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(map.tr.rect.left, map.tr.rect.top, map.tr.rect.width, map.tr.rect.height);
+  ctx.clip();
+}
+
+function compose() {
+  const ctx = map.canvas.getContext('2d');
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.drawImage(map.bg, 0, 0);
+  ctx.drawImage(map.trails, 0, 0);
+  ctx.setTransform(map.dpr, 0, 0, map.dpr, 0, 0);
+  clipPlot(ctx);
+  const info = surfaceInfo();
+  app.state.runs.forEach((run, i) => {
+    if (i === app.selected) return;
+    drawRunMarkers(ctx, app.data[i], runStart(run, info), map.tr, runColor(i, app.dark), { arrows: app.arrows });
+  });
+  const sel = app.state.runs[app.selected];
+  if (sel) drawRunMarkers(ctx, app.data[app.selected], runStart(sel, info), map.tr, runColor(app.selected, app.dark), { selected: true, arrows: app.arrows });
+  ctx.restore();
+}
+
+function viewChanged() {
+  app.need.bg = true;
+  app.need.trails = true;
+  fetchGrid();
+  writeURL();
+  schedule();
+}
+
+function installMap() {
+  map.canvas = $('map');
+  map.bg = document.createElement('canvas');
+  map.trails = document.createElement('canvas');
+  const pointers = new Map();
+  let drag = null, pinch = null;
+
+  const toData = (ev) => {
+    const r = map.canvas.getBoundingClientRect();
+    const tr = currentTransform();
+    const px = ev.clientX - r.left, py = ev.clientY - r.top;
+    return { x: tr.invertX(px), y: tr.invertY(py), px, py, tr };
+  };
+
+  map.canvas.addEventListener('pointerdown', (ev) => {
+    map.canvas.setPointerCapture(ev.pointerId);
+    pointers.set(ev.pointerId, { x: ev.clientX, y: ev.clientY });
+    if (pointers.size === 1) {
+      drag = { x: ev.clientX, y: ev.clientY, view: currentTransform().view, moved: false, shift: ev.shiftKey };
+    } else if (pointers.size === 2) {
+      const [a, b] = [...pointers.values()];
+      pinch = { dist: Math.hypot(a.x - b.x, a.y - b.y), view: currentTransform().view };
+      drag = null;
+    }
+  });
+  map.canvas.addEventListener('pointermove', (ev) => {
+    const p = toData(ev);
+    const inside = p.px >= p.tr.rect.left && p.px <= p.tr.rect.left + p.tr.rect.width && p.py >= p.tr.rect.top && p.py <= p.tr.rect.top + p.tr.rect.height;
+    $('map-readout').textContent = inside && app.grid
+      ? app.t('map.readout', { x: formatNum(p.x, 3), y: formatNum(p.y, 3), f: formatNum(sampleGrid(app.grid, p.x, p.y), 3) })
+      : '';
+    if (!pointers.has(ev.pointerId)) return;
+    pointers.set(ev.pointerId, { x: ev.clientX, y: ev.clientY });
+    if (pinch && pointers.size >= 2) {
+      const [a, b] = [...pointers.values()];
+      const dist = Math.hypot(a.x - b.x, a.y - b.y);
+      if (dist > 10) {
+        const r = map.canvas.getBoundingClientRect();
+        const tr0 = viewTransform(pinch.view, plotRect());
+        const cx = tr0.invertX((a.x + b.x) / 2 - r.left), cy = tr0.invertY((a.y + b.y) / 2 - r.top);
+        app.state.view = roundView(zoomAt(pinch.view, cx, cy, pinch.dist / dist));
+        viewChanged();
+      }
+      return;
+    }
+    if (drag) {
+      const dx = ev.clientX - drag.x, dy = ev.clientY - drag.y;
+      if (!drag.moved && Math.hypot(dx, dy) < 5) return;
+      drag.moved = true;
+      map.canvas.classList.add('panning');
+      const tr0 = viewTransform(drag.view, plotRect());
+      app.state.view = roundView(pan(drag.view, -dx / tr0.kx, dy / tr0.ky));
+      viewChanged();
+    }
+  });
+  const end = (ev) => {
+    const wasClick = drag && !drag.moved && pointers.size === 1 && ev.type === 'pointerup';
+    pointers.delete(ev.pointerId);
+    if (pointers.size < 2) pinch = null;
+    map.canvas.classList.remove('panning');
+    if (wasClick) setStart(toData(ev), ev.shiftKey);
+    if (pointers.size === 0) drag = null;
+  };
+  map.canvas.addEventListener('pointerup', end);
+  map.canvas.addEventListener('pointercancel', end);
+  map.canvas.addEventListener('pointerleave', () => { $('map-readout').textContent = ''; });
+  map.canvas.addEventListener('wheel', (ev) => {
+    ev.preventDefault();
+    const p = toData(ev);
+    const scale = ev.deltaMode === 1 ? 30 : 1;
+    const factor = Math.exp(Math.max(-1, Math.min(1, ev.deltaY * scale * 0.0015)));
+    app.state.view = roundView(zoomAt(p.tr.view, p.x, p.y, factor));
+    viewChanged();
+  }, { passive: false });
+}
+
+function setStart(p, all) {
+  const { tr } = p;
+  if (p.px < tr.rect.left || p.px > tr.rect.left + tr.rect.width || p.py < tr.rect.top || p.py > tr.rect.top + tr.rect.height) return;
+  const round = (v) => Number(v.toPrecision(4));
+  const targets = all ? app.state.runs : [app.state.runs[app.selected]];
+  for (const r of targets) if (r) { r.x = round(p.x); r.y = round(p.y); }
+  changed(true);
+}
+
+// ---------------------------------------------------------------- keys
+
+function installKeys() {
+  document.addEventListener('keydown', (ev) => {
+    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    const tgt = ev.target;
+    if (tgt && (tgt.closest('input, select, textarea, [contenteditable]') || (tgt.tagName === 'BUTTON' && (ev.key === ' ' || ev.key === 'Enter')))) return;
+    if (ev.key === ' ') { ev.preventDefault(); action('play'); } else if (ev.key === 'ArrowRight') { ev.preventDefault(); action('step'); } else if (ev.key === 'r' || ev.key === 'R') { ev.preventDefault(); action('reset'); }
+  });
+}
+
+// ---------------------------------------------------------------- drawing
+
+let frameQueued = false;
+function schedule() {
+  if (frameQueued) return;
+  frameQueued = true;
+  requestAnimationFrame(draw);
+}
+
+function draw() {
+  frameQueued = false;
+  const t0 = performance.now();
+  for (const [i, parts] of app.pendingSets) send(setMessage(i, parts));
+  app.pendingSets.clear();
+
+  const resized = sizeMap();
+  const tr = currentTransform();
+  if (resized || !map.tr || !sameBox(tr.view, map.tr.view) || tr.rect.width !== map.tr.rect.width || tr.rect.height !== map.tr.rect.height) {
+    map.tr = tr;
+    app.need.bg = true;
+    app.need.trails = true;
+    if (resized) fetchGrid();
+  }
+  if (app.need.bg) { paintBackground(); app.need.bg = false; }
+  if (app.need.trails) { paintTrailsFull(); app.need.trails = false; } else paintTrailsNew();
+  compose();
+
+  if (app.need.chartsFull) { charts.forEach((c) => c.setData(app.data, app.state.steps)); app.need.chartsFull = false; app.need.charts = false; } else if (app.need.charts) { charts.forEach((c) => c.append()); app.need.charts = false; }
+  if (app.need.panels) { renderPanels(); app.need.panels = false; }
+
+  if (app.grid && document.body.dataset.ready !== '1') document.body.dataset.ready = '1';
+  const ms = performance.now() - t0;
+  const s = app.drawStats;
+  s.lastFrameMs = ms;
+  if (ms > s.maxFrameMs) s.maxFrameMs = ms;
+  s.frames++;
+}
+
+// ---------------------------------------------------------------- test hook
+
+window.__lab = {
+  get state() { return app.state; },
+  get runs() { return app.data; },
+  get drawStats() { return app.drawStats; },
+  get selected() { return app.selected; },
+  get playing() { return app.playing; },
+  query: () => encodeQuery(app.state, app.catalog),
+};
+
+boot();

@@ -1,0 +1,59 @@
+// socket.js: the websocket to /ws, with JSON messages and reconnection with
+// exponential back-off (0.5 s doubling to 8 s, with jitter).
+
+import { parseMessage } from './protocol.js';
+
+/**
+ * connect opens ws(s)://host/ws and keeps it open. handlers: onMessage(msg)
+ * for each JSON object received, onState('connecting'|'open'|'closed').
+ * It returns {send(msg) → bool (false while not open), close()}; close ends
+ * reconnection.
+ */
+export function connect(handlers, url = defaultURL()) {
+  let ws = null, delay = 500, timer = 0, closed = false;
+  const state = (s) => handlers.onState && handlers.onState(s);
+
+  function open() {
+    state('connecting');
+    try {
+      ws = new WebSocket(url);
+    } catch {
+      retry();
+      return;
+    }
+    ws.addEventListener('open', () => { delay = 500; state('open'); });
+    ws.addEventListener('message', (ev) => {
+      const m = typeof ev.data === 'string' ? parseMessage(ev.data) : null;
+      if (m) handlers.onMessage(m);
+    });
+    ws.addEventListener('close', () => { ws = null; if (!closed) { state('closed'); retry(); } });
+    ws.addEventListener('error', () => { /* close follows */ });
+  }
+
+  function retry() {
+    clearTimeout(timer);
+    const wait = delay * (0.75 + Math.random() * 0.5);
+    delay = Math.min(8000, delay * 2);
+    timer = setTimeout(open, wait);
+  }
+
+  open();
+  return {
+    send(msg) {
+      if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+      ws.send(JSON.stringify(msg));
+      return true;
+    },
+    isOpen: () => !!ws && ws.readyState === WebSocket.OPEN,
+    close() {
+      closed = true;
+      clearTimeout(timer);
+      if (ws) ws.close(1000);
+    },
+  };
+}
+
+function defaultURL() {
+  const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${proto}//${location.host}/ws`;
+}
