@@ -11,6 +11,7 @@
 package sim
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -36,6 +37,26 @@ func (p Point) Norm() float64 { return math.Hypot(p.X, p.Y) }
 
 // Finite reports whether both coordinates are finite.
 func (p Point) Finite() bool { return isFinite(p.X) && isFinite(p.Y) }
+
+// MarshalJSON writes p as [x, y], the form the API uses for points
+// ("start": [-2.5, 1.5]).
+func (p Point) MarshalJSON() ([]byte, error) { return json.Marshal([2]float64{p.X, p.Y}) }
+
+// UnmarshalJSON reads p from [x, y], or from {"x": …, "y": …} as written
+// before Point had MarshalJSON.
+func (p *Point) UnmarshalJSON(b []byte) error {
+	var a [2]float64
+	if err := json.Unmarshal(b, &a); err == nil {
+		p.X, p.Y = a[0], a[1]
+		return nil
+	}
+	var o struct{ X, Y float64 }
+	if err := json.Unmarshal(b, &o); err != nil {
+		return fmt.Errorf("sim: a point is [x, y]: %w", err)
+	}
+	p.X, p.Y = o.X, o.Y
+	return nil
+}
 
 // Sym2 is a symmetric 2×2 matrix [[XX, XY], [XY, YY]], such as a Hessian.
 type Sym2 struct {

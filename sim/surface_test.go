@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -550,4 +551,22 @@ func ExampleNewSurface() {
 	// f(-2.5, 1.5) = 14.375
 	// λmax = 10, gradient descent is stable for lr < 0.2
 	// b: must be a finite number between 0.01 and 1000, got -1
+}
+
+func TestSurfaceInfoJSON(t *testing.T) {
+	s, _ := NewSurface(SurfaceConfig{Name: "quadratic"})
+	b, err := json.Marshal(s.Info())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Points are [x, y] in the API, as a scenario's start is.
+	for _, want := range []string{`"start":[-2.5,1.5]`, `"view":{"xmin":-3,"xmax":3,"ymin":-2,"ymax":2}`, `"label":"global"`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("JSON %s lacks %s", b, want)
+		}
+	}
+	var back SurfaceInfo
+	if err := json.Unmarshal(b, &back); err != nil || back.Start != s.Info().Start {
+		t.Errorf("round trip: %+v, %v", back.Start, err)
+	}
 }
