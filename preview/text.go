@@ -1,0 +1,111 @@
+package preview
+
+import (
+	"image"
+	"image/color"
+	"image/draw"
+	"strconv"
+	"sync"
+
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/gofont/gobold"
+	"golang.org/x/image/font/gofont/goregular"
+	"golang.org/x/image/font/opentype"
+	"golang.org/x/image/math/fixed"
+)
+
+// Colours of the title strip.
+var (
+	stripBackground = color.RGBA{0x16, 0x17, 0x1d, 0xff}
+	stripTitle      = color.RGBA{0xff, 0xff, 0xff, 0xff}
+	stripText       = color.RGBA{0xd8, 0xd9, 0xde, 0xff}
+)
+
+// goFonts holds the Go fonts, parsed once on first use.
+var goFonts = sync.OnceValues(func() ([2]*opentype.Font, error) {
+	regular, err := opentype.Parse(goregular.TTF)
+	if err != nil {
+		return [2]*opentype.Font{}, err
+	}
+	bold, err := opentype.Parse(gobold.TTF)
+	return [2]*opentype.Font{regular, bold}, err
+})
+
+// legendItem is one run in the title strip.
+type legendItem struct {
+	text     string // "sgd 0.19" or the run's label
+	col      color.RGBA
+	diverged bool
+}
+
+// runText returns the strip's text for a run: its label when it has one,
+// else the optimizer's name and learning rate.
+func runText(label, optimizer string, lr float64) string {
+	if label != "" {
+		return label
+	}
+	return optimizer + " " + strconv.FormatFloat(lr, 'g', 3, 64)
+}
+
+// drawStrip fills strip with a dark band holding the surface's title and
+// one coloured mark and text per run, left to right; runs that do not fit
+// are counted as "+N". Faces are made per call because a font.Face is not
+// safe for concurrent use.
+func drawStrip(img *image.RGBA, strip image.Rectangle, title string, items []legendItem) error {
+	draw.Draw(img, strip, image.NewUniform(stripBackground), image.Point{}, draw.Src)
+	fonts, err := goFonts()
+	if err != nil {
+		return err
+	}
+	size := float64(strip.Dy()) * 0.5
+	opts := &opentype.FaceOptions{Size: size, DPI: 72, Hinting: font.HintingFull}
+	regular, err := opentype.NewFace(fonts[0], opts)
+	if err != nil {
+		return err
+	}
+	defer regular.Close()
+	bold, err := opentype.NewFace(fonts[1], opts)
+	if err != nil {
+		return err
+	}
+	defer bold.Close()
+
+	pad := size * 0.8
+	baseline := float64(strip.Min.Y) + float64(strip.Dy())*0.5 + size*0.36
+	right := float64(strip.Max.X) - pad
+	x := float64(strip.Min.X) + pad
+	d := font.Drawer{Dst: img, Src: image.NewUniform(stripTitle), Face: bold}
+	d.Dot = fixed.Point26_6{X: fixed.Int26_6(x * 64), Y: fixed.Int26_6(baseline * 64)}
+	d.DrawString(title)
+	x = float64(d.Dot.X)/64 + size*1.2
+
+	c := newCanvas(img, strip)
+	mark := size * 0.32
+	centre := float64(strip.Min.Y) + float64(strip.Dy())*0.5
+	d.Face, d.Src = regular, image.NewUniform(stripText)
+	for k, it := range items {
+		need := mark*2 + size*0.35 + float64(font.MeasureString(regular, it.text))/64
+		if k < len(items)-1 {
+			// keep room for the "+N" of the runs after this one
+			need += size * 0.9
+			need += float64(font.MeasureString(regular, "+"+strconv.Itoa(len(items)-k-1)))/64 + size*0.9
+		}
+		if x+need > right {
+			d.Dot = fixed.Point26_6{X: fixed.Int26_6(x * 64), Y: fixed.Int26_6(baseline * 64)}
+			d.DrawString("+" + strconv.Itoa(len(items)-k))
+			break
+		}
+		p := vec{x + mark, centre}
+		if it.diverged {
+			c.cross(p, mark*0.8, max(2, size*0.12))
+		} else {
+			c.disc(p, mark)
+		}
+		c.fill(it.col, 1)
+		x += mark*2 + size*0.35
+		d.Dot = fixed.Point26_6{X: fixed.Int26_6(x * 64), Y: fixed.Int26_6(baseline * 64)}
+		d.DrawString(it.text)
+		x = float64(d.Dot.X)/64 + size*0.9
+	}
+	return nil
+}
