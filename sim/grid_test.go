@@ -59,11 +59,16 @@ func TestGridNonFiniteIsNaN(t *testing.T) {
 }
 
 func TestGridParallelMatchesSerial(t *testing.T) {
+	configs := []SurfaceConfig{{Name: SurfaceCustom, Formula: "sin(3*x)*cos(2*y) + x^2/4"}}
 	for _, in := range Catalog() {
-		s, err := NewSurface(SurfaceConfig{Name: in.Name})
+		configs = append(configs, SurfaceConfig{Name: in.Name})
+	}
+	for _, c := range configs {
+		s, err := NewSurface(c)
 		if err != nil {
 			t.Fatal(err)
 		}
+		in := s.Info()
 		for _, n := range [][2]int{{2, 2}, {7, 3}, {64, 65}} {
 			a, b := Grid(s, in.View, n[0], n[1]), GridSerial(s, in.View, n[0], n[1])
 			for k := range a {
