@@ -362,7 +362,11 @@ func (p *parser) close(open token) error {
 }
 
 func (p *parser) primary() (*node, error) {
-	t := p.next()
+	t := p.peek()
+	if t.kind == tEOF || t.kind == tOp && t.op != '(' {
+		return nil, p.unexpected(t)
+	}
+	p.next()
 	switch t.kind {
 	case tNum:
 		return p.newNode(&node{kind: kNum, num: t.num, col: t.col})
@@ -391,23 +395,19 @@ func (p *parser) primary() (*node, error) {
 			hint = "write '*' to multiply, as in " + strings.Join(strings.Split(t.text, ""), "*")
 		}
 		return nil, &Error{Column: t.col, Msg: fmt.Sprintf("unknown name '%s'", t.text), Hint: hint}
-	case tOp:
-		if t.op == '(' {
-			if err := p.open(t); err != nil {
-				return nil, err
-			}
-			e, err := p.expr()
-			if err != nil {
-				return nil, err
-			}
-			return e, p.close(t)
-		}
 	}
-	p.pos-- // report the token where it is
-	if t.kind == tEOF {
-		p.pos++
+	// t is '('.
+	if err := p.open(t); err != nil {
+		return nil, err
 	}
-	return nil, p.unexpected(t)
+	e, err := p.expr()
+	if err != nil {
+		return nil, err
+	}
+	if err := p.close(t); err != nil {
+		return nil, err
+	}
+	return e, nil
 }
 
 // call parses name(args) with the name already read.
