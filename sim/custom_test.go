@@ -201,18 +201,20 @@ func TestCustomInfo(t *testing.T) {
 	}
 }
 
-// TestCustomThroughNewSurface checks the wiring of NewSurface to
-// newCustomSurface.
+// TestCustomThroughNewSurface checks that NewSurface builds the custom
+// surface and passes its errors on with their column.
 func TestCustomThroughNewSurface(t *testing.T) {
 	s, err := NewSurface(SurfaceConfig{Name: SurfaceCustom, Formula: "x^2 + 10*y^2"})
 	if err != nil {
-		if strings.Contains(err.Error(), "not available") {
-			t.Skip("sim/surface.go does not call newCustomSurface yet: set newCustom = newCustomSurface there")
-		}
 		t.Fatal(err)
 	}
 	if got := s.Value(Point{1, 1}); got != 11 {
 		t.Errorf("f(1, 1) = %v, want 11", got)
+	}
+	_, err = NewSurface(SurfaceConfig{Name: SurfaceCustom, Formula: "x + (y"})
+	var fe *FieldError
+	if !errors.As(err, &fe) || fe.Field != "formula" || fe.Column != 5 {
+		t.Errorf("NewSurface with a bad formula: %v (%+v), want a formula error at column 5", err, fe)
 	}
 }
 
