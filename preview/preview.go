@@ -4,8 +4,8 @@
 // and every run's whole trajectory with its end point, under a strip naming
 // the surface and the runs.
 //
-// The heat map shows log-scaled loss in the viridis colour map the page
-// uses; runs take the page's colour-blind-safe palette in the page's order.
+// The heat map shows log-scaled loss in the viridis colour map, scaled as
+// the page scales it; runs take the page's colour-blind-safe palette in the page's order.
 // Rendering a 1200×630 image takes a few tens of milliseconds: the surface
 // is evaluated on a grid a quarter of the image's resolution and scaled up
 // bilinearly. Cache keeps the encoded images of recent share links.
@@ -16,7 +16,6 @@ import (
 	"image"
 	"image/color"
 	"math"
-	"slices"
 	"sync"
 
 	"lrlab/scenario"
@@ -36,8 +35,8 @@ const (
 	gridStep      = 4    // image pixels per grid cell of the heat map
 	maxGrid       = 512  // most grid points per axis
 	contourCount  = 12   // contour levels asked of sim.ContourLevels
-	contourWidth  = 1.3  // width of a contour line
-	contourAlpha  = 0.38 // opacity of the (white) contour lines
+	contourWidth  = 1.1  // width of a contour line; every fourth is 1.6 times as wide
+	contourAlpha  = 0.45 // opacity of the (white) contour lines; 0.7 times that between every fourth
 	stripFraction = 0.09 // height of the title strip as a share of the image's
 	stripMinSide  = 200  // no strip on images shorter than this
 )
@@ -103,18 +102,13 @@ func Render(sc scenario.Scenario, w, h int) (*image.RGBA, error) {
 	scale := newLogScale(values)
 	heatmap(img, plot, values, gx, gy, scale)
 
+	// u scales every line and mark with the image: 1 at the default size.
+	u := min(3, max(0.5, min(float64(w)/DefaultWidth, float64(h)/DefaultHeight)))
 	c := newCanvas(img, plot)
-	levels := sim.ContourLevels(values, contourCount)
-	for _, segs := range sim.Contours(values, gx, gy, box, levels) {
-		for k := 0; k+3 < len(segs); k += 4 {
-			c.segment(m.pixel(float64(segs[k]), float64(segs[k+1])), m.pixel(float64(segs[k+2]), float64(segs[k+3])), contourWidth)
-		}
-	}
-	c.fill(color.RGBA{0xff, 0xff, 0xff, 0xff}, contourAlpha)
-
-	drawMinima(c, m, info.Minima)
+	drawContours(c, m, sim.Contours(values, gx, gy, box, sim.ContourLevels(values, contourCount)), u)
+	drawMinima(c, m, info.Minima, u)
 	wg.Wait()
-	drawRuns(c, m, trajs)
+	drawRuns(c, m, trajs, u)
 
 	if !strip.Empty() {
 		items := make([]legendItem, len(runs))
@@ -171,54 +165,38 @@ func (m mapping) pixel(x, y float64) vec {
 	}
 }
 
-// logScale maps a loss f to t = log(f − lo + δ) normalised to [0, 1] over
-// the grid's finite values. δ is the 1st percentile of f − lo (at least a
-// millionth of the range), as in sim.ContourLevels, so the contour levels
-// fall at evenly spaced colours.
+// logScale maps a loss f in [lo, lo+span] to [0, 1] as the page's
+// heatmap.js logNormalizer does: log(1 + (f − lo)/s) / log(1 + span/s)
+// with s = span·10⁻³, a log scale over about three decades of the height
+// above the lowest value, so the valleys where runs go get most colours.
 type logScale struct {
-	lo, delta, l0, inv float64
+	lo, s, inv float64
 }
 
+// scaleDecades is the number of decades the colour map spans.
+const scaleDecades = 3
+
 func newLogScale(values []float32) logScale {
-	lo, hi, count := math.Inf(1), math.Inf(-1), 0
+	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, v := range values {
 		if f := float64(v); !math.IsNaN(f) && !math.IsInf(f, 0) {
 			lo, hi = min(lo, f), max(hi, f)
-			count++
 		}
 	}
 	span := hi - lo
-	if count == 0 || !(span > 0) || math.IsInf(span, 0) {
+	if !(span > 0) || math.IsInf(span, 0) {
 		return logScale{}
 	}
-	// The percentile of a regular subsample of at most about scaleSample values.
-	stride := max(1, count/scaleSample)
-	sample := make([]float64, 0, min(count, scaleSample+1))
-	k := 0
-	for _, v := range values {
-		if f := float64(v); !math.IsNaN(f) && !math.IsInf(f, 0) {
-			if k%stride == 0 {
-				sample = append(sample, f-lo)
-			}
-			k++
-		}
-	}
-	slices.Sort(sample)
-	delta := max(sample[len(sample)/100], span*1e-6)
-	l0 := math.Log(delta)
-	return logScale{lo: lo, delta: delta, l0: l0, inv: 1 / (math.Log(span+delta) - l0)}
+	s := span * math.Pow(10, -scaleDecades)
+	return logScale{lo: lo, s: s, inv: 1 / math.Log1p(span/s)}
 }
-
-// scaleSample is the most values newLogScale sorts to find the 1st
-// percentile (sim.ContourLevels looks at as many).
-const scaleSample = 4096
 
 // t returns f's place in [0, 1] on the colour map; 0.5 for a flat grid.
 func (s logScale) t(f float64) float64 {
 	if s.inv == 0 {
 		return 0.5
 	}
-	return min(1, max(0, (math.Log(max(f-s.lo, 0)+s.delta)-s.l0)*s.inv))
+	return min(1, math.Log1p(max(0, f-s.lo)/s.s)*s.inv)
 }
 
 // heatmap paints plot with the grid's values (gx×gy, row 0 at the bottom)
@@ -281,26 +259,50 @@ func heatmap(img *image.RGBA, plot image.Rectangle, values []float32, gx, gy int
 	}
 }
 
+// drawContours draws the contour lines in white, every fourth level (from
+// the lowest) a little stronger so the eye can count them, as the page's
+// contours.js does.
+func drawContours(c *canvas, m mapping, levels [][]float32, u float64) {
+	white := color.RGBA{0xff, 0xff, 0xff, 0xff}
+	for _, strong := range []bool{false, true} {
+		width, alpha := contourWidth*u, contourAlpha*0.7
+		if strong {
+			width, alpha = 1.6*contourWidth*u, contourAlpha
+		}
+		for lev, segs := range levels {
+			if (lev%4 == 0) != strong {
+				continue
+			}
+			for k := 0; k+3 < len(segs); k += 4 {
+				a := m.pixel(float64(segs[k]), float64(segs[k+1]))
+				b := m.pixel(float64(segs[k+2]), float64(segs[k+3]))
+				c.segment(a, b, max(1, width))
+			}
+		}
+		c.fill(white, alpha)
+	}
+}
+
 // drawMinima marks the surface's known stationary points inside the map: a
 // white ring for a minimum, a white diamond for a saddle or an equilibrium,
 // each on a dark outline.
-func drawMinima(c *canvas, m mapping, minima []sim.Minimum) {
+func drawMinima(c *canvas, m mapping, minima []sim.Minimum, u float64) {
 	dark := color.RGBA{0x10, 0x10, 0x14, 0xff}
 	white := color.RGBA{0xff, 0xff, 0xff, 0xff}
 	for pass, col := range []color.RGBA{dark, white} {
-		w := 2.2
+		w := 2.4 * u
 		if pass == 0 {
-			w = 4.6
+			w = 5 * u
 		}
 		for _, mn := range minima {
 			p := m.pixel(mn.X, mn.Y)
 			switch mn.Label {
 			case "saddle", "equilibrium":
-				c.diamond(p, 8, w)
+				c.diamond(p, 9*u, w)
 			default:
-				c.ring(p, 7, w)
+				c.ring(p, 8*u, w)
 				if pass == 1 {
-					c.disc(p, 1.6)
+					c.disc(p, 1.8*u)
 				}
 			}
 		}
@@ -308,20 +310,25 @@ func drawMinima(c *canvas, m mapping, minima []sim.Minimum) {
 	}
 }
 
-// Sizes of the runs' marks.
+// Sizes of the runs' marks at the default image size: thicker than the
+// page's, since chat apps show the image at a third to a half of its size.
 const (
-	pathWidth = 2.6 // trajectory line
-	haloExtra = 2.6 // the outline adds this much to the width of a mark
-	startR    = 4.5 // start: ring radius
-	endR      = 6   // end: disc radius
-	crossS    = 8   // diverged end: half-size of the cross
-	crossW    = 3.2 // diverged end: line width of the cross
-	edgeInset = 10  // a mark outside the map is pinned this far inside its edge
+	pathWidth = 4.2 // trajectory line
+	haloExtra = 2.8 // the outline adds this much to the width of a line
+	startR    = 6   // start: ring radius
+	startW    = 2.4 // start: ring width
+	endR      = 8.5 // end: disc radius, with a white rim
+	endRim    = 2   // end: width of the rim
+	crossS    = 9   // diverged end: half-size of the cross
+	crossW    = 3.6 // diverged end: line width of the cross
+	edgeInset = 12  // a mark outside the map is pinned this far inside its edge
 )
 
-// drawRuns draws each run's trajectory on its outline, run 0 first, then the
-// start and end marks of all runs above every line.
-func drawRuns(c *canvas, m mapping, trajs []sim.Trajectory) {
+// drawRuns draws each run's trajectory on its outline, run 0 first, then
+// the marks of all runs above every line: a ring at the start, a disc with
+// a white rim at the end, or a cross at the last point of a diverged run, as
+// the page marks them. u scales every size.
+func drawRuns(c *canvas, m mapping, trajs []sim.Trajectory, u float64) {
 	paths := make([][]vec, len(trajs))
 	for i, tr := range trajs {
 		pts := make([]vec, len(tr.X))
@@ -331,42 +338,44 @@ func drawRuns(c *canvas, m mapping, trajs []sim.Trajectory) {
 		paths[i] = pts
 		pts = thin(pts, 0.5)
 		col := runColor(i, false)
-		c.polyline(pts, pathWidth+haloExtra)
+		c.polyline(pts, (pathWidth+haloExtra)*u)
 		c.fill(haloColor(col), 0.55)
-		c.polyline(pts, pathWidth)
+		c.polyline(pts, pathWidth*u)
 		c.fill(col, 1)
 	}
+	white := color.RGBA{0xff, 0xff, 0xff, 0xff}
 	for i, tr := range trajs {
 		pts := paths[i]
 		if len(pts) == 0 {
 			continue
 		}
 		col := runColor(i, false)
-		start, end := pts[0], m.lastSeen(pts)
-		diverged := tr.Status == sim.StatusDiverged
-		// outline, then the mark
-		c.ring(start, startR, 2+haloExtra)
-		if diverged {
-			c.cross(end, crossS, crossW+haloExtra)
-		} else {
-			c.disc(end, endR+haloExtra/2)
-		}
+		start, end := pts[0], m.lastSeen(pts, edgeInset*u)
+		c.ring(start, startR*u, (startW+haloExtra)*u)
 		c.fill(haloColor(col), 0.8)
-		c.ring(start, startR, 2)
-		if diverged {
-			c.cross(end, crossS, crossW)
-		} else {
-			c.disc(end, endR)
+		c.ring(start, startR*u, startW*u)
+		c.fill(col, 1)
+		if tr.Status == sim.StatusDiverged {
+			c.cross(end, crossS*u, (crossW+haloExtra)*u)
+			c.fill(haloColor(col), 0.8)
+			c.cross(end, crossS*u, crossW*u)
+			c.fill(col, 1)
+			continue
 		}
+		c.disc(end, (endR+endRim/2)*u)
+		c.fill(haloColor(col), 0.5)
+		c.disc(end, endR*u)
+		c.fill(white, 1)
+		c.disc(end, (endR-endRim)*u)
 		c.fill(col, 1)
 	}
 }
 
 // lastSeen returns where the path pts ends on the map: its last point when
 // that is inside the plot, else where the path last leaves the plot, moved
-// edgeInset inside it (or the last point pinned inside the edge when the
+// inset pixels inside it (or the last point pinned inside the edge when the
 // path never crosses the plot).
-func (m mapping) lastSeen(pts []vec) vec {
+func (m mapping) lastSeen(pts []vec, inset float64) vec {
 	r := m.plot
 	x0, y0, x1, y1 := float64(r.Min.X), float64(r.Min.Y), float64(r.Max.X), float64(r.Max.Y)
 	last := pts[len(pts)-1]
@@ -375,21 +384,21 @@ func (m mapping) lastSeen(pts []vec) vec {
 	}
 	for k := len(pts) - 1; k > 0; k-- {
 		if _, b, ok := clipSegment(pts[k-1], pts[k], x0, y0, x1, y1); ok {
-			return m.pin(b)
+			return m.pin(b, inset)
 		}
 	}
-	return m.pin(last)
+	return m.pin(last, inset)
 }
 
-// pin moves p to edgeInset inside the plot's edges when it is nearer to
+// pin moves p to inset pixels inside the plot's edges when it is nearer to
 // them or outside.
-func (m mapping) pin(p vec) vec {
+func (m mapping) pin(p vec, inset float64) vec {
 	r := m.plot
 	if p.x != p.x || p.y != p.y {
 		return p
 	}
 	return vec{
-		min(float64(r.Max.X-edgeInset), max(float64(r.Min.X+edgeInset), p.x)),
-		min(float64(r.Max.Y-edgeInset), max(float64(r.Min.Y+edgeInset), p.y)),
+		min(float64(r.Max.X)-inset, max(float64(r.Min.X)+inset, p.x)),
+		min(float64(r.Max.Y)-inset, max(float64(r.Min.Y)+inset, p.y)),
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	xdraw "golang.org/x/image/draw"
+
 	"lrlab/scenario"
 	"lrlab/sim"
 )
@@ -30,6 +32,12 @@ var samples = map[string]string{
 		{"optimizer":{"name":"adagrad","lr":0.5},"start":[4,-4]},{"optimizer":{"name":"rmsprop","lr":0.05},"start":[1,4]},
 		{"optimizer":{"name":"sgd","lr":0.005},"start":[-4,0]},{"optimizer":{"name":"adamw","lr":0.2},"start":[0,0]}]}`,
 	"saddle": `{"surface":{"name":"saddle"},"steps":100,"runs":[{"optimizer":{"lr":0.1}}]}`,
+	"diverged": `{"surface":{"name":"rotated_bowl"},"steps":300,"runs":[
+		{"optimizer":{"lr":0.039}},{"optimizer":{"lr":0.041}},{"optimizer":{"name":"adam","lr":0.3}}]}`,
+	"game": `{"surface":{"name":"bilinear"},"steps":300,"runs":[
+		{"optimizer":{"lr":0.1}},{"optimizer":{"lr":0.1},"updates":"alternating"}]}`,
+	"custom": `{"surface":{"name":"custom","formula":"sin(3*x)*cos(2*y) + 0.1*(x^2+y^2)"},"view":{"xmin":-3,"xmax":3,"ymin":-2,"ymax":2},"steps":200,
+		"runs":[{"optimizer":{"lr":0.05},"start":[1.2,0.8]},{"optimizer":{"name":"sgd","lr":0.05,"momentum":0.9},"start":[1.2,0.8]}]}`,
 }
 
 func decode(t testing.TB, src string) scenario.Scenario {
@@ -225,6 +233,16 @@ func TestWriteSamples(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Logf("%s.png: %d bytes", name, buf.Len())
+		// As a chat app shows it: about 480 pixels wide.
+		small := image.NewRGBA(image.Rect(0, 0, 480, 252))
+		xdraw.CatmullRom.Scale(small, small.Rect, img, img.Rect, xdraw.Src, nil)
+		buf.Reset()
+		if err := Encode(&buf, small); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(*outDir, name+"-small.png"), buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

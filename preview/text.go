@@ -57,17 +57,29 @@ func drawStrip(img *image.RGBA, strip image.Rectangle, title string, items []leg
 	if err != nil {
 		return err
 	}
-	size := float64(strip.Dy()) * 0.5
-	opts := &opentype.FaceOptions{Size: size, DPI: 72, Hinting: font.HintingFull}
-	regular, err := opentype.NewFace(fonts[0], opts)
-	if err != nil {
-		return err
+	// The largest of these text sizes (as a share of the strip's height)
+	// at which every run fits; the smallest when none does.
+	var regular, bold font.Face
+	var size float64
+	for _, share := range []float64{0.5, 0.44, 0.38} {
+		if regular != nil {
+			regular.Close()
+			bold.Close()
+		}
+		size = float64(strip.Dy()) * share
+		opts := &opentype.FaceOptions{Size: size, DPI: 72, Hinting: font.HintingFull}
+		if regular, err = opentype.NewFace(fonts[0], opts); err != nil {
+			return err
+		}
+		if bold, err = opentype.NewFace(fonts[1], opts); err != nil {
+			regular.Close()
+			return err
+		}
+		if stripWidth(regular, bold, size, title, items) <= float64(strip.Dx()) {
+			break
+		}
 	}
 	defer regular.Close()
-	bold, err := opentype.NewFace(fonts[1], opts)
-	if err != nil {
-		return err
-	}
 	defer bold.Close()
 
 	pad := size * 0.8
@@ -108,4 +120,14 @@ func drawStrip(img *image.RGBA, strip image.Rectangle, title string, items []leg
 		x = float64(d.Dot.X)/64 + size*0.9
 	}
 	return nil
+}
+
+// stripWidth returns the width drawStrip needs for every run at text size
+// size, with its margins.
+func stripWidth(regular, bold font.Face, size float64, title string, items []legendItem) float64 {
+	w := 2*size*0.8 + float64(font.MeasureString(bold, title))/64
+	for _, it := range items {
+		w += size*1.2 + size*0.64 + size*0.35 + float64(font.MeasureString(regular, it.text))/64
+	}
+	return w
 }
