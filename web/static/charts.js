@@ -5,7 +5,7 @@
 // everything, and then each pixel column draws the min and max of its points.
 
 import { logScale, linearScale } from './scale.js';
-import { formatNum } from './i18n.js';
+import { formatNum, formatTick } from './i18n.js';
 
 const M = { left: 52, right: 10, top: 8, bottom: 24 };
 
@@ -97,7 +97,7 @@ export function createChart(figure, canvas, opts) {
     let lo = 10 ** Math.floor(Math.log10(e[0]));
     let hi = 10 ** Math.ceil(Math.log10(e[1]));
     if (hi <= lo * 10) hi = lo * 10;
-    if (hi / lo > 1e16) lo = hi / 1e16; // keep some resolution for the upper part
+    if (hi / lo > 1e24) lo = hi / 1e24; // keep some resolution for the upper part
     return [lo, hi];
   }
 
@@ -130,7 +130,7 @@ export function createChart(figure, canvas, opts) {
       for (const v of ticks) {
         const y = Math.round(sy(v)) + 0.5;
         ctx.moveTo(M.left, y); ctx.lineTo(M.left + pw, y);
-        ctx.fillText(formatNum(v, 2), M.left - 4, y);
+        ctx.fillText(formatTick(v), M.left - 4, y);
       }
     }
     ctx.stroke();

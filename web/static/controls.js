@@ -245,7 +245,7 @@ export function mountControls(roots, cb) {
       oy.addEventListener('change', () => cb.onRun('opt_y', oy.value, {}));
       gfields.append(el('div', { class: 'field' }, el('label', { for: oy.id, text: t('run.optY'), title: t('run.optYTip') }), oy));
       fields.push({ input: oy, get: (r) => r.opt_y || r.optimizer.name, kind: 'select' });
-      gfields.append(plainNumber('lr_y', t('run.lrY'), t('run.lrYTip'), (r) => r.lr_y ?? optimizerLR(r), (v) => v > 0));
+      gfields.append(plainNumber('lr_y', t('run.lrY'), t('run.lrYTip'), (r) => (r.optimizer_y && r.optimizer_y.lr) ?? optimizerLR(r), (v) => v > 0));
       const up = el('select', { id: nextId('upd'), title: t('run.updatesTip') });
       for (const n of UPDATES) up.append(el('option', { value: n, text: n }));
       up.addEventListener('change', () => cb.onRun('updates', up.value, {}));

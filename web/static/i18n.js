@@ -400,13 +400,25 @@ export function formatNum(v, digits = 4) {
   if (v === 0) return '0';
   const a = Math.abs(v);
   let s;
-  if (a >= 1e5 || a < 1e-3) {
+  if (a >= 10 ** Math.max(digits, 5) || a < 1e-3) {
     s = v.toExponential(Math.max(0, digits - 2)).replace(/\.?0+e/, 'e').replace('e+', 'e');
   } else {
-    s = v.toPrecision(digits);
+    s = a >= 10 ** digits ? String(Math.round(v)) : v.toPrecision(digits);
     if (s.includes('.')) s = s.replace(/\.?0+$/, '');
   }
   return s.replace(/^-/, '−');
+}
+
+/**
+ * formatTick writes an axis value: powers of ten far from 1 as "1e-6",
+ * everything else as formatNum does with few digits.
+ */
+export function formatTick(v) {
+  if (v > 0) {
+    const e = Math.round(Math.log10(v));
+    if (Math.abs(e) >= 4 && Math.abs(v / 10 ** e - 1) < 1e-9) return `1e${e}`;
+  }
+  return formatNum(v, 3);
 }
 
 /** formatInt writes a whole number with thousands separators. */

@@ -17,6 +17,22 @@ export function runName(t, run, i) {
   return `${t(`opt.${run.optimizer.name}`)}${mom} lr ${formatNum(optimizerLR(run), 3)}${sched}`;
 }
 
+// copyIcon draws two overlapping squares (the font may lack a copy sign).
+function copyIcon() {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 16 16');
+  svg.setAttribute('width', '14');
+  svg.setAttribute('height', '14');
+  svg.setAttribute('aria-hidden', 'true');
+  for (const [x, y] of [[1, 5], [5, 1]]) {
+    const r = document.createElementNS(ns, 'rect');
+    for (const [k, v] of Object.entries({ x, y, width: 10, height: 10, rx: 1.5, fill: 'none', stroke: 'currentColor', 'stroke-width': 1.6 })) r.setAttribute(k, String(v));
+    svg.append(r);
+  }
+  return svg;
+}
+
 /**
  * mountLegend mounts into root. cb: onSelect(i), onDuplicate(i),
  * onRemove(i), onAdd(), onCompare(). It returns {render(view)} with
@@ -57,7 +73,7 @@ export function mountLegend(root, cb) {
       const lossV = el('span', { class: 'num', 'data-field': 'loss' });
       const lrV = el('span', { class: 'num', 'data-field': 'lr' });
       const status = el('span', { class: 'status', 'data-status': 'idle', role: 'status' });
-      const dup = el('button', { type: 'button', class: 'icon', 'data-act': 'dup', title: t('legend.duplicateTip'), 'aria-label': t('legend.duplicate') }, '⧉');
+      const dup = el('button', { type: 'button', class: 'icon', 'data-act': 'dup', title: t('legend.duplicateTip'), 'aria-label': t('legend.duplicate') }, copyIcon());
       const del = el('button', { type: 'button', class: 'icon', 'data-act': 'del', title: t('legend.removeTip'), 'aria-label': t('legend.remove') }, '✕');
       const stats = el('div', { class: 'stats' },
         el('span', { class: 'k', text: t('legend.step') }), stepV,

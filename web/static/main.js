@@ -83,7 +83,9 @@ async function boot() {
   const { state, errors } = decodeQuery(search, app.catalog);
   if (q.get('lang') === null) state.lang = app.lang;
   app.state = state;
-  if (app.state.runs.length === 0) app.state.runs.push(defaultRun());
+  // A bare address opens a run that moves visibly (the link's own default, SGD at
+  // lr 1e-3, barely does); the URL is rewritten at once, so it still reopens exactly.
+  if (!search.replace(/^\?/, '')) app.state.runs = [defaultRun()];
   app.errors.push(...errors);
   document.body.classList.toggle('embed', !!state.embed);
 
@@ -382,7 +384,7 @@ function changeRun(path, value, { live } = {}) {
       app.need.chartsFull = true;
       return changed(false);
     case 'lr_y':
-      run.lr_y = value;
+      run.optimizer_y = { ...(run.optimizer_y || {}), lr: value };
       liveSet(i, { optimizer_y: { lr: value } });
       return changed(false);
     case 'x': case 'y': {

@@ -25,7 +25,7 @@ export const LANGS = ['en', 'ja'];
 export function newRun(opt = 'sgd', lr) {
   const run = {
     optimizer: { name: opt }, scheduler: { name: 'constant' },
-    x: null, y: null, noise: 0, seed: 0, label: '', opt_y: null, lr_y: null, updates: null,
+    x: null, y: null, noise: 0, seed: 0, label: '', opt_y: null, optimizer_y: {}, updates: null,
   };
   if (lr !== undefined) run.optimizer.lr = lr;
   return run;
@@ -121,7 +121,15 @@ export function catalogIndex(list) {
 }
 
 const TOP_KEYS = new Set(['surface', 'formula', 'view', 'steps', 'rate', 'shift', 'lang', 'embed', 'run']);
-const RUN_KEYS = new Set(['sched', 'x', 'y', 'noise', 'seed', 'label', 'opt_y', 'lr_y', 'updates']);
+const TOP_FIELD = { surface: 'surface.name', formula: 'surface.formula', shift: 'test_shift' };
+const RUN_KEYS = new Set(['sched', 'x', 'y', 'noise', 'seed', 'label', 'opt_y', 'updates']);
+
+/** startBox returns the box a start point must lie in: the view enlarged 10× about its centre. */
+export function startBox(v) {
+  const cx = (v.xmin + v.xmax) / 2, cy = (v.ymin + v.ymax) / 2;
+  const hx = (v.xmax - v.xmin) * 5, hy = (v.ymax - v.ymin) * 5;
+  return { xmin: cx - hx, xmax: cx + hx, ymin: cy - hy, ymax: cy + hy };
+}
 
 /**
  * decodeQuery reads a share-link query ("?surface=…&run=…", a string or
@@ -138,18 +146,24 @@ export function decodeQuery(query, catalog = null) {
   const errors = [];
   const err = (field, message) => errors.push({ field, message });
 
+  for (const key of TOP_KEYS) {
+    if (key !== 'run' && q.getAll(key).length > 1) err(TOP_FIELD[key] || key, `"${key}" is given more than once; the first is used`);
+  }
   const surface = q.get('surface');
   if (surface !== null) {
     if (catalog && !catalog[surface] && surface !== 'custom') {
-      err('surface', `unknown surface "${surface}"; allowed: ${Object.keys(catalog).join(', ')}`);
+      err('surface.name', `unknown surface "${surface}"; allowed: ${Object.keys(catalog).join(', ')}`);
     } else if (!/^[a-z0-9_]{1,40}$/.test(surface)) {
-      err('surface', `unknown surface "${surface}"`);
+      err('surface.name', `unknown surface "${surface}"`);
     } else st.surface = surface;
   }
   const info = catalog ? catalog[st.surface] : null;
 
+  const seenParams = new Set();
   for (const [key, raw] of q) {
     if (TOP_KEYS.has(key)) continue;
+    if (seenParams.has(key)) { err(`surface.${key}`, `"${key}" is given more than once; the first is used`); continue; }
+    seenParams.add(key);
     const spec = info ? info.params.find((p) => p.name === key) : null;
     if (info && !spec) { err(key, `unknown key "${key}"`); continue; }
     if (!/^[A-Za-z_][A-Za-z0-9_]{0,30}$/.test(key)) { err(key, `unknown key "${key}"`); continue; }
@@ -192,8 +206,13 @@ export function decodeQuery(query, catalog = null) {
   const shift = q.get('shift');
   if (shift !== null) {
     const p = shift.split(',').map(parseNumber);
-    if (p.length !== 2 || p.some((v) => !Number.isFinite(v))) err('shift', `must be two numbers dx,dy, got "${shift}"`);
-    else st.shift = p;
+    if (p.length !== 2 || p.some((v) => !Number.isFinite(v))) err('test_shift', `must be two numbers dx,dy, got "${shift}"`);
+    else {
+      const lim = info ? [info.view.xmax - info.view.xmin, info.view.ymax - info.view.ymin] : [Infinity, Infinity];
+      const bad = p.findIndex((v, i) => Math.abs(v) > lim[i]);
+      if (bad >= 0) err(`test_shift[${bad}]`, `must be from ${-lim[bad]} to ${lim[bad]} (the width of the surface's view), got ${p[bad]}`);
+      else st.shift = p;
+    }
   }
 
   const lang = q.get('lang');
@@ -207,10 +226,11 @@ export function decodeQuery(query, catalog = null) {
 
   const runs = q.getAll('run');
   if (runs.length > LIMITS.runs) err('runs', `at most ${LIMITS.runs} runs; the rest were left out`);
-  runs.slice(0, LIMITS.runs).forEach((raw) => {
-    const run = decodeRun(raw, `runs[${st.runs.length}]`, st, info, err);
+  runs.slice(0, LIMITS.runs).forEach((raw, i) => {
+    const run = decodeRun(raw, `runs[${i}]`, st, info, err);
     if (run) st.runs.push(run);
   });
+  if (st.runs.length === 0) st.runs.push(newRun('sgd'));
   return { state: st, errors };
 }
 
@@ -239,68 +259,75 @@ function decodeRun(raw, at, st, info, err) {
     else run.scheduler.name = sched[1];
   }
   const ospecs = OPTIMIZERS[name], sspecs = SCHEDULERS[run.scheduler.name];
+  const game = !info || info.kind === 'game';
+  const optY = pairs.find(([k]) => k === 'opt_y');
+  if (optY) {
+    if (!game) err(`${at}.opt_y`, 'only a game surface has a player y');
+    else if (!OPTIMIZERS[optY[1]]) err(`${at}.optimizer_y.name`, `unknown optimizer "${optY[1]}"; allowed: ${Object.keys(OPTIMIZERS).join(', ')}`);
+    else run.opt_y = optY[1];
+  }
+  const yspecs = OPTIMIZERS[run.opt_y || name];
   const seen = new Set();
   for (const [k, rawv] of pairs) {
-    if (k === 'sched') continue;
-    if (seen.has(k)) { err(`${at}.${k}`, `"${k}" is given twice`); continue; }
-    seen.add(k);
+    if (k === 'sched' || k === 'opt_y') continue;
     const ospec = findSpec(ospecs, k);
     const sspec = findSpec(sspecs, k);
-    if (ospec || sspec) {
-      const spec = ospec || sspec;
-      const field = `${at}.${ospec ? 'optimizer' : 'scheduler'}.${k}`;
+    const yspec = k.endsWith('_y') && k !== 'opt_y' ? findSpec(yspecs, k.slice(0, -2)) : null;
+    const group = ospec ? 'optimizer' : sspec ? 'scheduler' : yspec ? 'optimizer_y' : null;
+    const spec = ospec || sspec || yspec;
+    const field = spec ? `${at}.${group}.${spec.key}` : k === 'x' ? `${at}.start[0]` : k === 'y' ? `${at}.start[1]` : `${at}.${k}`;
+    if (seen.has(k)) { err(field, `"${k}" is given twice; the first is used`); continue; }
+    seen.add(k);
+    if (yspec && !game) { err(`${at}.${k}`, 'only a game surface has a player y'); continue; }
+    if (spec) {
       const v = parseValue(spec, rawv);
-      const problem = v === undefined ? `cannot read "${rawv}"` : checkValue(spec, v);
-      if (problem) { err(field, problem); continue; }
-      (ospec ? run.optimizer : run.scheduler)[k] = v;
+      let problem = v === undefined ? `cannot read "${rawv}"` : checkValue(spec, v);
+      let f = field;
+      if (problem && spec.type === 'pair' && Array.isArray(v) && v.length === 2) {
+        const bad = v.findIndex((x) => checkValue({ ...spec, type: 'float' }, x));
+        if (bad >= 0) f = `${field}[${bad}]`;
+      }
+      if (problem) { err(f, problem); continue; }
+      (group === 'optimizer' ? run.optimizer : group === 'scheduler' ? run.scheduler : run.optimizer_y)[spec.key] = v;
       continue;
     }
-    if (!RUN_KEYS.has(k)) { err(`${at}.${k}`, `unknown key "${k}" for ${name}${run.scheduler.name !== 'constant' ? ' and ' + run.scheduler.name : ''}`); continue; }
+    if (!RUN_KEYS.has(k)) { err(field, `unknown key "${k}" for ${name}${run.scheduler.name !== 'constant' ? ' and ' + run.scheduler.name : ''}`); continue; }
     switch (k) {
       case 'x': case 'y': {
         const v = parseNumber(rawv);
-        if (!Number.isFinite(v)) err(`${at}.start`, `${k} must be a finite number, got "${rawv}"`);
+        const i = k === 'x' ? 0 : 1;
+        const box = info ? startBox(info.view) : null;
+        const lo = box ? (i === 0 ? box.xmin : box.ymin) : -Infinity, hi = box ? (i === 0 ? box.xmax : box.ymax) : Infinity;
+        if (!Number.isFinite(v)) err(field, `${k} must be a finite number, got "${rawv}"`);
+        else if (v < lo || v > hi) err(field, `${k} = ${v} is too far outside the map; allowed: ${lo} … ${hi}`);
         else run[k] = v;
         break;
       }
       case 'noise': {
         const v = parseNumber(rawv);
-        if (!(v >= 0) || !Number.isFinite(v)) err(`${at}.noise`, `must be a finite number ≥ 0, got "${rawv}"`);
+        if (!(v >= 0) || !Number.isFinite(v)) err(field, `must be a finite number ≥ 0, got "${rawv}"`);
         else run.noise = v;
         break;
       }
       case 'seed': {
         const v = parseNumber(rawv);
-        if (!Number.isSafeInteger(v) || v < 0) err(`${at}.seed`, `must be a whole number ≥ 0, got "${rawv}"`);
+        if (!Number.isSafeInteger(v) || v < 0) err(field, `must be a whole number ≥ 0, got "${rawv}"`);
         else run.seed = v;
         break;
       }
       case 'label': {
         let v = rawv;
         try { v = decodeURIComponent(rawv); } catch { /* keep as given */ }
-        if (v.length > LIMITS.labelChars) err(`${at}.label`, `must be at most ${LIMITS.labelChars} characters`);
+        if (v.length > LIMITS.labelChars) err(field, `must be at most ${LIMITS.labelChars} characters`);
         else run.label = v;
         break;
       }
-      case 'opt_y':
-        if (!OPTIMIZERS[rawv]) err(`${at}.optimizer_y.name`, `unknown optimizer "${rawv}"; allowed: ${Object.keys(OPTIMIZERS).join(', ')}`);
-        else run.opt_y = rawv;
-        break;
-      case 'lr_y': {
-        const v = parseNumber(rawv);
-        if (!(v > 0) || !Number.isFinite(v)) err(`${at}.optimizer_y.lr`, `must be > 0 and finite, got "${rawv}"`);
-        else run.lr_y = v;
-        break;
-      }
       case 'updates':
-        if (!UPDATES.includes(rawv)) err(`${at}.updates`, `unknown value "${rawv}"; allowed: ${UPDATES.join(', ')}`);
+        if (!game) err(field, 'only a game surface has an update order');
+        else if (!UPDATES.includes(rawv)) err(field, `unknown value "${rawv}"; allowed: ${UPDATES.join(', ')}`);
         else run.updates = rawv;
         break;
     }
-  }
-  if ((run.x === null) !== (run.y === null)) {
-    err(`${at}.start`, 'needs both x and y');
-    run.x = run.y = null;
   }
   return run;
 }
@@ -331,14 +358,22 @@ export function encodeRun(run, steps, start = null) {
     if (v === undefined || v === null || sameValue(v, defaultOf(spec, ctx))) continue;
     out.push(`${spec.key}=${writeValue(spec, v)}`);
   }
-  if (run.x !== null && run.y !== null && !(start && sameValue(run.x, start[0]) && sameValue(run.y, start[1]))) {
-    out.push(`x=${formatNumber(run.x)}`, `y=${formatNumber(run.y)}`);
+  if (run.x !== null || run.y !== null) {
+    const x = run.x ?? (start ? start[0] : 0), y = run.y ?? (start ? start[1] : 0);
+    if (!(start && sameValue(x, start[0]) && sameValue(y, start[1]))) out.push(`x=${formatNumber(x)}`, `y=${formatNumber(y)}`);
   }
   if (run.noise) out.push(`noise=${formatNumber(run.noise)}`);
   if (run.seed) out.push(`seed=${run.seed}`);
   if (run.label) out.push(`label=${run.label.replace(/%/g, '%25').replace(/,/g, '%2C').replace(/=/g, '%3D')}`);
-  if (run.opt_y && run.opt_y !== run.optimizer.name) out.push(`opt_y=${run.opt_y}`);
-  if (run.lr_y !== null && run.lr_y !== undefined) out.push(`lr_y=${formatNumber(run.lr_y)}`);
+  const yname = run.opt_y || run.optimizer.name;
+  if (yname !== run.optimizer.name) out.push(`opt_y=${yname}`);
+  const ybase = yname === run.optimizer.name ? run.optimizer : { name: yname, lr };
+  for (const spec of OPTIMIZERS[yname] || []) {
+    const v = run.optimizer_y && run.optimizer_y[spec.key];
+    if (v === undefined) continue;
+    const base = ybase[spec.key] !== undefined ? ybase[spec.key] : spec.key === 'lr' ? lr : defaultOf(spec, ctx);
+    if (!sameValue(v, base)) out.push(`${spec.key}_y=${writeValue(spec, v)}`);
+  }
   if (run.updates && run.updates !== DEFAULTS.updates) out.push(`updates=${run.updates}`);
   return out.join(',');
 }
@@ -399,9 +434,8 @@ export function roundView(box) {
  * surface's default start, or the centre of the view.
  */
 export function runStart(run, info) {
-  if (run.x !== null && run.y !== null) return [run.x, run.y];
-  if (info && info.start) return [info.start[0], info.start[1]];
-  return [0, 0];
+  const s = info && info.start ? info.start : [0, 0];
+  return [run.x ?? s[0], run.y ?? s[1]];
 }
 
 /**
@@ -426,9 +460,11 @@ export function toScenario(st, catalog = null) {
     if (run.scheduler.step_size_down === null) delete run.scheduler.step_size_down;
     if (r.label) run.label = r.label;
     if (info && info.kind === 'game') {
-      if (r.opt_y || r.lr_y !== null) {
-        run.optimizer_y = { name: r.opt_y || r.optimizer.name };
-        if (r.lr_y !== null) run.optimizer_y.lr = r.lr_y;
+      const ykeys = Object.keys(r.optimizer_y || {});
+      if (r.opt_y || ykeys.length) {
+        const yname = r.opt_y || r.optimizer.name;
+        run.optimizer_y = yname === r.optimizer.name ? { ...r.optimizer, ...r.optimizer_y } : { name: yname, lr: optimizerLR(r), ...r.optimizer_y };
+        run.optimizer_y.name = yname;
       }
       if (r.updates) run.updates = r.updates;
     }
@@ -465,7 +501,10 @@ export function fromScenario(sc) {
     if (typeof r.noise === 'number') run.noise = r.noise;
     if (Number.isInteger(r.seed)) run.seed = r.seed;
     if (r.label) run.label = String(r.label);
-    if (r.optimizer_y) { run.opt_y = r.optimizer_y.name || null; if (typeof r.optimizer_y.lr === 'number') run.lr_y = r.optimizer_y.lr; }
+    if (r.optimizer_y && OPTIMIZERS[r.optimizer_y.name]) {
+      run.opt_y = r.optimizer_y.name !== run.optimizer.name ? r.optimizer_y.name : null;
+      for (const spec of OPTIMIZERS[r.optimizer_y.name]) if (r.optimizer_y[spec.key] !== undefined) run.optimizer_y[spec.key] = r.optimizer_y[spec.key];
+    }
     if (r.updates) run.updates = r.updates;
     st.runs.push(run);
   }

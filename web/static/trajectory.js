@@ -178,20 +178,21 @@ export function drawAxes(ctx, tr, { ink = '#222', muted = '#666', font = '12px s
   for (const v of xt) {
     const x = Math.round(tr.x(v)) + 0.5;
     ctx.moveTo(x, top + height); ctx.lineTo(x, top + height + 5);
-    ctx.fillText(formatNum(v), x, top + height + 7);
+    if (x < left + width - 24) ctx.fillText(formatNum(v), x, top + height + 7); // room for the axis name
   }
   ctx.textAlign = 'right';
   ctx.textBaseline = 'middle';
   for (const v of yt) {
     const y = Math.round(tr.y(v)) + 0.5;
     ctx.moveTo(left - 5, y); ctx.lineTo(left, y);
-    ctx.fillText(formatNum(v), left - 7, y);
+    if (y > top + 16) ctx.fillText(formatNum(v), left - 7, y);
   }
   ctx.stroke();
   ctx.fillStyle = ink;
+  ctx.font = `italic ${font}`;
+  ctx.textAlign = 'left'; ctx.textBaseline = 'top';
+  ctx.fillText(xLabel, left + width - parseFloat(font), top + height + 7);
   ctx.textAlign = 'right'; ctx.textBaseline = 'top';
-  ctx.fillText(xLabel, left + width, top + height + 7 + parseFloat(font) * 1.2);
-  ctx.textAlign = 'left'; ctx.textBaseline = 'bottom';
-  ctx.fillText(yLabel, 4, top - 4 > 12 ? top - 4 : top + 14);
+  ctx.fillText(yLabel, left - 7, top);
   ctx.restore();
 }

@@ -1,0 +1,194 @@
+// analysis.js: the arithmetic behind the analysis panels (LR range test, LR
+// sweep, stability gauge, flat-minimum share, formula check). Pure: no DOM.
+
+/**
+ * stabilityLimit returns the largest stable LR of a run's optimizer on a
+ * quadratic whose largest curvature is lambda (λmax of the Hessian), as
+ * {lr, formula, beta}: lr is the limit (null when there is none), formula
+ * names it ('2/λmax', '2(1+β)/λmax', '2(1+β)/((1+2β)λmax)', 'none' when
+ * λmax ≤ 0, 'adaptive' for optimizers that rescale the gradient, for which
+ * no fixed limit on lr holds). opt is the optimizer's settings with PyTorch's
+ * names ({name, momentum, dampening, nesterov, weight_decay}).
+ *
+ * For SGD, PyTorch's heavy ball v ← βv + (1−d)g, p ← p − lr·v is stable
+ * on the quadratic iff lr·(1−d)·λ < 2(1+β); Nesterov's p ← p − lr(g + βv)
+ * iff lr·λ < 2(1+β)/(1+2β). Weight decay adds wd to every curvature.
+ */
+export function stabilityLimit(lambda, opt = { name: 'sgd' }) {
+  const name = (opt && opt.name) || 'sgd';
+  const beta = name === 'sgd' ? Number(opt.momentum) || 0 : 0;
+  if (name !== 'sgd') return { lr: null, formula: 'adaptive', beta: 0 };
+  const lam = lambda + (Number(opt.weight_decay) || 0);
+  if (!(lam > 0) || !Number.isFinite(lam)) return { lr: null, formula: 'none', beta };
+  if (beta === 0) return { lr: 2 / lam, formula: '2/λmax', beta };
+  if (opt.nesterov) return { lr: (2 * (1 + beta)) / ((1 + 2 * beta) * lam), formula: '2(1+β)/((1+2β)λmax)', beta };
+  const damp = 1 - (Number(opt.dampening) || 0);
+  if (!(damp > 0)) return { lr: null, formula: 'none', beta };
+  return { lr: (2 * (1 + beta)) / (damp * lam), formula: '2(1+β)/λmax', beta };
+}
+
+/**
+ * gaugeFraction places lr against limit on a log scale from limit/100 to
+ * limit·10, returning a fraction in [0, 1] (the limit itself sits at 2/3).
+ */
+export function gaugeFraction(lr, limit) {
+  if (!(lr > 0) || !(limit > 0)) return 0;
+  const f = (Math.log10(lr / limit) + 2) / 3;
+  return Math.min(1, Math.max(0, f));
+}
+
+/** logSpace returns n values from lo to hi evenly spaced in log, both ends exact; n = 1 gives [lo]. */
+export function logSpace(lo, hi, n) {
+  if (!(n >= 1)) return [];
+  if (n === 1) return [lo];
+  const a = Math.log(lo), b = Math.log(hi);
+  const out = [];
+  for (let i = 0; i < n; i++) out.push(i === 0 ? lo : i === n - 1 ? hi : Math.exp(a + ((b - a) * i) / (n - 1)));
+  return out;
+}
+
+/** RULES are the LR finder's suggestion rules in display order, with the i18n key of each. */
+export const RULES = [
+  { id: 'valley', rule: 'valley', key: 'finder.rule.valley' },
+  { id: 'steep', rule: 'steep', key: 'finder.rule.steep' },
+  { id: 'minimum', rule: 'minimum/10', key: 'finder.rule.minimum' },
+];
+
+/**
+ * suggestionList turns the finder's suggestions object into a list in
+ * RULES order, [{id, rule, key, lr, index}], leaving out rules that gave no
+ * LR (a test where no step stayed on the map).
+ */
+export function suggestionList(suggestions) {
+  const out = [];
+  for (const r of RULES) {
+    const s = suggestions && suggestions[r.id];
+    if (s && s.lr > 0 && Number.isFinite(s.lr)) out.push({ ...r, rule: s.rule || r.rule, lr: s.lr, index: Number.isInteger(s.index) ? s.index : -1 });
+  }
+  return out;
+}
+
+/** roundLR rounds an LR to 2 significant digits, as the page's LR slider does. */
+export const roundLR = (lr) => Number(lr.toPrecision(2));
+
+/**
+ * nearestPoint returns the index of the point of pts ([{px, py}] in pixels)
+ * nearest to (x, y) within radius pixels, or −1.
+ */
+export function nearestPoint(pts, x, y, radius = 10) {
+  let best = -1, bestD = radius * radius;
+  pts.forEach((p, i) => {
+    if (!Number.isFinite(p.px) || !Number.isFinite(p.py)) return;
+    const d = (p.px - x) ** 2 + (p.py - y) ** 2;
+    if (d <= bestD) { best = i; bestD = d; }
+  });
+  return best;
+}
+
+/**
+ * groupSweep groups the sweep's results by optimizer, keeping the order in
+ * which optimizers first appear and sorting each by LR:
+ * [{optimizer, label, points: [result…]}].
+ */
+export function groupSweep(results) {
+  const by = new Map();
+  for (const r of results || []) {
+    const k = r.label || r.optimizer;
+    if (!by.has(k)) by.set(k, { optimizer: r.optimizer, label: k, points: [] });
+    by.get(k).points.push(r);
+  }
+  const out = [...by.values()];
+  for (const g of out) g.points.sort((a, b) => a.lr - b.lr);
+  return out;
+}
+
+/**
+ * bestLR returns the result with the lowest final loss among those that did
+ * not diverge, or null.
+ */
+export function bestLR(points) {
+  let best = null;
+  for (const p of points || []) if (!p.diverged && Number.isFinite(p.final_loss) && (!best || p.final_loss < best.final_loss)) best = p;
+  return best;
+}
+
+/**
+ * formulaColumn returns the 1-based character column a formula error
+ * message points at ("… at column 14; …"), or 0 when it names none.
+ */
+export function formulaColumn(message) {
+  const m = /\bcolumn (\d+)\b/.exec(String(message || ''));
+  return m ? Number(m[1]) : 0;
+}
+
+/**
+ * splitAtColumn splits text around the character at the 1-based column
+ * (counted in characters, as the server counts them, so "x²" is two):
+ * [before, at, after]. A column one past the end gives at = '' (the error is
+ * at the end: something is missing); column 0 or out of range gives
+ * [text, '', ''].
+ */
+export function splitAtColumn(text, column) {
+  const chars = Array.from(String(text));
+  if (!(column >= 1) || column > chars.length + 1) return [chars.join(''), '', ''];
+  const i = column - 1;
+  return [chars.slice(0, i).join(''), chars[i] || '', chars.slice(i + 1).join('')];
+}
+
+/**
+ * basinOf returns the labelled minimum (saddle points excepted) nearest to
+ * (x, y) when it lies within one eighth of the view's diagonal, as the
+ * server's sim.Basin counts it, or null.
+ */
+export function basinOf(x, y, minima, view) {
+  if (!Number.isFinite(x) || !Number.isFinite(y) || !view) return null;
+  const r = Math.hypot(view.xmax - view.xmin, view.ymax - view.ymin) / 8;
+  let best = null, bestD = Infinity;
+  for (const m of minima || []) {
+    if (!m || m.label === 'saddle') continue;
+    const d = Math.hypot(x - m.x, y - m.y);
+    if (d < bestD) { best = m; bestD = d; }
+  }
+  return best && bestD <= r ? best : null;
+}
+
+/**
+ * divergeReason explains a diverged run from its last LR and λmax (the
+ * "done" message's lr and sharpness) and its optimizer: {key, vars} for
+ * t(key, vars). key is 'status.divergedOver' when lr was past the limit,
+ * 'status.divergedAdaptive' for optimizers with no fixed limit, and
+ * 'status.divergedAt' otherwise (below the local limit: the run left a
+ * region of low curvature). vars hold n, lr, limit and formula as numbers.
+ */
+export function divergeReason(at, lr, sharpness, opt) {
+  const lim = stabilityLimit(sharpness, opt || { name: 'sgd' });
+  if (lim.formula === 'adaptive') return { key: 'status.divergedAdaptive', vars: { n: at, lr } };
+  if (lim.lr && lr > 0 && lr > lim.lr) return { key: 'status.divergedOver', vars: { n: at, lr, limit: lim.lr, formula: lim.formula } };
+  return { key: 'status.divergedAt', vars: { n: at, lr } };
+}
+
+/**
+ * limitSeries returns, for each point k of a run, the stability limit of
+ * its optimizer at that point (NaN where there is none), for the sharpness
+ * chart.
+ */
+export function limitSeries(sharpness, n, opt) {
+  const out = new Array(n);
+  for (let k = 0; k < n; k++) {
+    const l = stabilityLimit(sharpness[k], opt);
+    out[k] = l.lr === null ? NaN : l.lr;
+  }
+  return out;
+}
+
+/**
+ * logExtent returns [lo, hi] of the positive finite values of the arrays,
+ * widened to at least a factor of 10, or null when there is none.
+ */
+export function logExtent(...arrays) {
+  let lo = Infinity, hi = -Infinity;
+  for (const a of arrays) for (const v of a || []) if (v > 0 && Number.isFinite(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
+  if (!(lo <= hi)) return null;
+  if (hi < lo * 10) { const m = Math.sqrt(lo * hi); lo = m / Math.sqrt(10); hi = m * Math.sqrt(10); }
+  return [lo, hi];
+}
