@@ -1,0 +1,74 @@
+package scenario
+
+import (
+	"strings"
+	"testing"
+	"unicode"
+)
+
+// TestPresets runs every preset through sim and checks what its text
+// promises.
+func TestPresets(t *testing.T) {
+	for _, p := range Presets() {
+		t.Run(p.ID, func(t *testing.T) {
+			if err := p.Check(); err != nil {
+				t.Errorf("%s (%s):\n%v", p.ID, p.Title["en"], err)
+			}
+		})
+	}
+}
+
+func TestPresetsCoverLessons(t *testing.T) {
+	seen := map[int]bool{}
+	ids := map[string]bool{}
+	for _, p := range Presets() {
+		seen[p.Lesson] = true
+		if ids[p.ID] {
+			t.Errorf("duplicate id %q", p.ID)
+		}
+		ids[p.ID] = true
+		if strings.Trim(p.ID, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" {
+			t.Errorf("id %q is not lower-case letters, digits and dashes", p.ID)
+		}
+		for _, lang := range []string{"en", "ja"} {
+			if p.Title[lang] == "" || p.Summary[lang] == "" {
+				t.Errorf("%s: no %s title or summary", p.ID, lang)
+			}
+		}
+		if !hasJapanese(p.Title["ja"]) || !hasJapanese(p.Summary["ja"]) {
+			t.Errorf("%s: the ja text is not Japanese", p.ID)
+		}
+		if n := strings.Count(p.Summary["en"], ". "); n < 1 || n > 3 {
+			t.Errorf("%s: the en summary has %d sentences; want 2 or 3 (or 4 short)", p.ID, n+1)
+		}
+		if len(p.Expect) == 0 {
+			t.Errorf("%s: no expectations", p.ID)
+		}
+		for _, r := range p.Scenario.Runs {
+			if r.Label == "" {
+				t.Errorf("%s: a run without a label", p.ID)
+			}
+		}
+		got, ok := PresetByID(p.ID)
+		if !ok || got.ID != p.ID {
+			t.Errorf("PresetByID(%q) = %v, %v", p.ID, got.ID, ok)
+		}
+	}
+	for row := 1; row <= 10; row++ {
+		if !seen[row] {
+			t.Errorf("no preset for lesson %d", row)
+		}
+	}
+	if _, ok := PresetByID("nope"); ok {
+		t.Error("PresetByID found an unknown id")
+	}
+}
+
+func hasJapanese(s string) bool {
+	for _, r := range s {
+		if unicode.In(r, unicode.Hiragana, unicode.Katakana, unicode.Han) {
+			return true
+		}
+	}
+	return false
+}
