@@ -54,6 +54,10 @@ type Config struct {
 	// ComputePerMinute is the number of simulate and grid requests per
 	// minute one client IP may make (default 300); more get 429.
 	ComputePerMinute int
+	// SweepBudget bounds the work of one analysis request (LR finder,
+	// sweep, flat share) in optimizer steps: runs × steps (default
+	// 2,000,000); more gets 400 naming the setting to lower.
+	SweepBudget int
 	// AllowedOrigins lists the origins (host patterns as in path.Match, or
 	// scheme://host) allowed to open /ws besides the server's own host.
 	AllowedOrigins []string
@@ -84,6 +88,7 @@ func DefaultConfig() Config {
 		RequestTimeout:    10 * time.Second,
 		RequestsPerMinute: 1200,
 		ComputePerMinute:  300,
+		SweepBudget:       2_000_000,
 	}
 }
 
@@ -107,6 +112,7 @@ func (c Config) withDefaults() Config {
 	setDefault(&c.RequestTimeout, d.RequestTimeout)
 	setDefault(&c.RequestsPerMinute, d.RequestsPerMinute)
 	setDefault(&c.ComputePerMinute, d.ComputePerMinute)
+	setDefault(&c.SweepBudget, d.SweepBudget)
 	c.FrameRate = min(c.FrameRate, 60)
 	return c
 }

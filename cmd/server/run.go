@@ -65,6 +65,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", cfg.RequestTimeout, "deadline of every HTTP request except /ws")
 	fs.IntVar(&cfg.RequestsPerMinute, "requests-per-minute", cfg.RequestsPerMinute, "HTTP requests per minute per client IP (429 above)")
 	fs.IntVar(&cfg.ComputePerMinute, "compute-per-minute", cfg.ComputePerMinute, "simulate and grid requests per minute per client IP (429 above)")
+	fs.IntVar(&cfg.SweepBudget, "sweep-budget", cfg.SweepBudget, "optimizer steps one LR-finder, sweep or flat-share request may take")
 	fs.StringVar(&o.allowedOrigins, "allowed-origins", "", "comma-separated origin host patterns allowed to open /ws besides the server's own")
 	fs.StringVar(&o.trustedProxies, "trusted-proxies", "", "comma-separated CIDR prefixes of reverse proxies whose X-Forwarded-For is believed")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 9*time.Second, "how long a graceful stop may take")
@@ -167,7 +168,7 @@ func checkConfig(c server.Config) error {
 		return fmt.Errorf("-frame-rate must be in (0, 60], got %g", c.FrameRate)
 	case c.MaxRuns < 1, c.MaxSteps < 1, c.MaxBodyBytes < 1, c.MaxMessageBytes < 1, c.MaxPointsPerFrame < 1,
 		c.MaxSessions < 1, c.MaxSessionsPerIP < 1, c.MessageRate <= 0, c.MessageBurst < 1,
-		c.RequestsPerMinute < 1, c.ComputePerMinute < 1:
+		c.RequestsPerMinute < 1, c.ComputePerMinute < 1, c.SweepBudget < 1:
 		return errors.New("every limit must be positive")
 	case c.WriteTimeout <= 0, c.PingInterval <= 0, c.IdleTimeout <= 0, c.RequestTimeout <= 0:
 		return errors.New("every timeout must be positive")
@@ -239,7 +240,8 @@ func checkHealth(ctx context.Context, addr string) error {
 	if err != nil {
 		return err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := client.Do(req)
 	if err != nil {
 		return err
 	}
