@@ -105,6 +105,7 @@ func Render(sc scenario.Scenario, w, h int) (*image.RGBA, error) {
 	// u scales every line and mark with the image: 1 at the default size.
 	u := min(3, max(0.5, min(float64(w)/DefaultWidth, float64(h)/DefaultHeight)))
 	c := newCanvas(img, plot)
+	defer c.release()
 	drawContours(c, m, sim.Contours(values, gx, gy, box, sim.ContourLevels(values, contourCount)), u)
 	drawMinima(c, m, info.Minima, u)
 	wg.Wait()
@@ -338,10 +339,8 @@ func drawRuns(c *canvas, m mapping, trajs []sim.Trajectory, u float64) {
 		paths[i] = pts
 		pts = thin(pts, 0.5)
 		col := runColor(i, false)
-		c.polyline(pts, (pathWidth+haloExtra)*u)
-		c.fill(haloColor(col), 0.55)
-		c.polyline(pts, pathWidth*u)
-		c.fill(col, 1)
+		c.polyline(pts, (pathWidth+haloExtra)*u, pathWidth*u)
+		c.fillPair(haloColor(col), 0.55, col, 1)
 	}
 	white := color.RGBA{0xff, 0xff, 0xff, 0xff}
 	for i, tr := range trajs {

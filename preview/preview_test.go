@@ -246,8 +246,28 @@ func TestWriteSamples(t *testing.T) {
 	}
 }
 
+// BenchmarkRender renders the rosenbrock sample (four runs of 2000 steps)
+// at the default size.
 func BenchmarkRender(b *testing.B) {
 	sc := decode(b, samples["rosenbrock"])
+	for b.Loop() {
+		if _, err := Render(sc, DefaultWidth, DefaultHeight); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRenderWorst renders the most a scenario may ask for under the
+// default limits: eight runs of 10,000 steps, each zig-zagging across a
+// narrow valley just under the stability limit, so every step is a long
+// segment.
+func BenchmarkRenderWorst(b *testing.B) {
+	run := `{"optimizer":{"lr":0.0399}}`
+	runs := run
+	for range scenario.DefaultLimits.MaxRuns - 1 {
+		runs += "," + run
+	}
+	sc := decode(b, `{"surface":{"name":"rotated_bowl"},"steps":10000,"runs":[`+runs+`]}`)
 	for b.Loop() {
 		if _, err := Render(sc, DefaultWidth, DefaultHeight); err != nil {
 			b.Fatal(err)

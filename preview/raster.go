@@ -4,6 +4,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"sync"
 )
 
 // vec is a point in pixel coordinates (x right, y down; pixel (i, j) covers
@@ -15,16 +16,51 @@ type vec struct{ x, y float64 }
 // each pixel, so joints and overlaps are not darker), and fill blends the
 // layer in one colour and clears the mask. Coverage is computed from the
 // distance of each pixel's centre to the shape, with a one-pixel ramp.
+//
+// A line and its outline are drawn in one pass (stroke with an inner
+// width): the outline's coverage goes to mask, the line's to inner, and
+// fillPair blends the outline, then the line.
 type canvas struct {
-	img  *image.RGBA
-	clip image.Rectangle // shapes are drawn only inside it
-	mask []float32       // coverage 0…1, one per pixel of img.Rect
-	// dirty bounds the pixels of the mask that may be non-zero.
+	img   *image.RGBA
+	clip  image.Rectangle // shapes are drawn only inside it
+	mask  []float32       // coverage 0…1, one per pixel of img.Rect
+	inner []float32       // the inner line's coverage; allocated on first use
+	// dirty bounds the pixels of the masks that may be non-zero.
 	dirty image.Rectangle
 }
 
+// masks holds the zeroed masks of released canvases for reuse.
+var masks sync.Pool
+
+func getMask(n int) []float32 {
+	m, _ := masks.Get().(*[]float32)
+	if m == nil || cap(*m) < n {
+		return make([]float32, n)
+	}
+	return (*m)[:n]
+}
+
+func putMask(m []float32) {
+	if m != nil {
+		m = m[:cap(m)]
+		masks.Put(&m)
+	}
+}
+
 func newCanvas(img *image.RGBA, clip image.Rectangle) *canvas {
-	return &canvas{img: img, clip: clip.Intersect(img.Rect), mask: make([]float32, img.Rect.Dx()*img.Rect.Dy())}
+	return &canvas{img: img, clip: clip.Intersect(img.Rect), mask: getMask(img.Rect.Dx() * img.Rect.Dy())}
+}
+
+// release clears what is left on the masks and keeps them for the next
+// canvas. The canvas must not be used afterwards.
+func (c *canvas) release() {
+	if !c.dirty.Empty() {
+		clear(c.mask)
+		clear(c.inner)
+	}
+	putMask(c.mask)
+	putMask(c.inner)
+	c.mask, c.inner = nil, nil
 }
 
 // area returns the pixels of the clip within pad of the box [x0, x1]×[y0, y1].
@@ -37,21 +73,22 @@ func (c *canvas) area(x0, y0, x1, y1, pad float64) image.Rectangle {
 	return r
 }
 
-// cover raises the coverage of pixel (i, j) of the image to a.
-func (c *canvas) cover(i, j int, a float64) {
-	if a <= 0 {
-		return
-	}
-	k := (j-c.img.Rect.Min.Y)*c.img.Rect.Dx() + i - c.img.Rect.Min.X
-	if v := float32(min(a, 1)); v > c.mask[k] {
-		c.mask[k] = v
+// cover raises the coverage at index k of mask m to a.
+func cover(m []float32, k int, a float64) {
+	if v := float32(min(a, 1)); v > m[k] {
+		m[k] = v
 	}
 }
 
 // segment adds a line from a to b of the given width in pixels, with round
-// caps. It is clipped to the canvas first, so far-away end points (a run
-// that left the map) cost nothing.
-func (c *canvas) segment(a, b vec, width float64) {
+// caps.
+func (c *canvas) segment(a, b vec, width float64) { c.stroke(a, b, width, 0) }
+
+// stroke adds a line from a to b of the given width in pixels, with round
+// caps, and when innerWidth > 0 a line of that width along the same path
+// to the inner mask. It is clipped to the canvas first, so far-away end
+// points (a run that left the map) cost nothing.
+func (c *canvas) stroke(a, b vec, width, innerWidth float64) {
 	half := width / 2
 	pad := half + 1
 	r := c.clip
@@ -59,19 +96,34 @@ func (c *canvas) segment(a, b vec, width float64) {
 	if !ok {
 		return
 	}
+	if innerWidth > 0 && c.inner == nil {
+		c.inner = getMask(len(c.mask))
+	}
 	area := c.area(min(a.x, b.x), min(a.y, b.y), max(a.x, b.x), max(a.y, b.y), pad)
 	dx, dy := b.x-a.x, b.y-a.y
 	l2 := dx*dx + dy*dy
+	// Pixels at distance ≥ half+0.5 are not covered; those ≤ half−0.5 fully.
+	outer2 := (half + 0.5) * (half + 0.5)
+	full2 := max(0, half-0.5) * max(0, half-0.5)
+	ihalf := innerWidth / 2
+	iouter2 := (ihalf + 0.5) * (ihalf + 0.5)
+	// xSpan is how far from the line's crossing of a row a covered pixel
+	// centre can lie; +Inf for a (nearly) horizontal line.
+	xSpan := math.Inf(1)
+	if math.Abs(dy) > 1e-9 {
+		xSpan = (half + 0.5) * math.Sqrt(l2) / math.Abs(dy)
+	}
+	stride := c.img.Rect.Dx()
 	for j := area.Min.Y; j < area.Max.Y; j++ {
 		py := float64(j) + 0.5
-		// Only the part of the segment within pad of this row's band of
-		// pixels can cover them: clip it to the band, then widen by pad.
-		p, q, ok := clipSegment(a, b, math.Inf(-1), float64(j)-pad, math.Inf(1), float64(j+1)+pad)
-		if !ok {
-			continue
+		lo, hi := min(a.x, b.x)-half-0.5, max(a.x, b.x)+half+0.5
+		if !math.IsInf(xSpan, 1) {
+			xc := a.x + (py-a.y)*dx/dy
+			lo, hi = max(lo, xc-xSpan), min(hi, xc+xSpan)
 		}
-		i0 := max(area.Min.X, int(math.Floor(min(p.x, q.x)-pad)))
-		i1 := min(area.Max.X, int(math.Ceil(max(p.x, q.x)+pad))+1)
+		i0 := max(area.Min.X, int(math.Floor(lo-0.5)))
+		i1 := min(area.Max.X, int(math.Ceil(hi-0.5))+1)
+		row := (j-c.img.Rect.Min.Y)*stride - c.img.Rect.Min.X
 		for i := i0; i < i1; i++ {
 			px := float64(i) + 0.5
 			t := 0.0
@@ -79,7 +131,18 @@ func (c *canvas) segment(a, b vec, width float64) {
 				t = min(1, max(0, ((px-a.x)*dx+(py-a.y)*dy)/l2))
 			}
 			ex, ey := px-(a.x+t*dx), py-(a.y+t*dy)
-			c.cover(i, j, half+0.5-math.Sqrt(ex*ex+ey*ey))
+			d2 := ex*ex + ey*ey
+			if d2 >= outer2 {
+				continue
+			}
+			if d2 <= full2 {
+				cover(c.mask, row+i, 1)
+			} else {
+				cover(c.mask, row+i, half+0.5-math.Sqrt(d2))
+			}
+			if innerWidth > 0 && d2 < iouter2 {
+				cover(c.inner, row+i, ihalf+0.5-math.Sqrt(d2))
+			}
 		}
 	}
 }
@@ -101,13 +164,14 @@ func thin(pts []vec, minStep float64) []vec {
 	return append(out, pts[len(pts)-1])
 }
 
-// polyline adds the segments joining pts.
-func (c *canvas) polyline(pts []vec, width float64) {
+// polyline adds the segments joining pts (a dot for a single point), and
+// when innerWidth > 0 the same path of that width to the inner mask.
+func (c *canvas) polyline(pts []vec, width, innerWidth float64) {
 	if len(pts) == 1 {
-		c.segment(pts[0], pts[0], width)
+		c.stroke(pts[0], pts[0], width, innerWidth)
 	}
 	for k := 1; k < len(pts); k++ {
-		c.segment(pts[k-1], pts[k], width)
+		c.stroke(pts[k-1], pts[k], width, innerWidth)
 	}
 }
 
@@ -125,7 +189,9 @@ func (c *canvas) ring(p vec, r, width float64) {
 		dy := float64(j) + 0.5 - p.y
 		for i := area.Min.X; i < area.Max.X; i++ {
 			dx := float64(i) + 0.5 - p.x
-			c.cover(i, j, half+0.5-math.Abs(math.Sqrt(dx*dx+dy*dy)-r))
+			if a := half + 0.5 - math.Abs(math.Sqrt(dx*dx+dy*dy)-r); a > 0 {
+				cover(c.mask, (j-c.img.Rect.Min.Y)*c.img.Rect.Dx()+i-c.img.Rect.Min.X, a)
+			}
 		}
 	}
 }
@@ -138,36 +204,50 @@ func (c *canvas) cross(p vec, s, width float64) {
 
 // diamond adds the outline of a square standing on a corner, of half-diagonal s.
 func (c *canvas) diamond(p vec, s, width float64) {
-	c.polyline([]vec{{p.x, p.y - s}, {p.x + s, p.y}, {p.x, p.y + s}, {p.x - s, p.y}, {p.x, p.y - s}}, width)
+	c.polyline([]vec{{p.x, p.y - s}, {p.x + s, p.y}, {p.x, p.y + s}, {p.x - s, p.y}, {p.x, p.y - s}}, width, 0)
 }
 
 // fill blends the layer drawn since the last fill in colour col at opacity
 // alpha (0…1) and clears the mask.
 func (c *canvas) fill(col color.RGBA, alpha float64) {
+	c.fillPair(col, alpha, color.RGBA{}, 0)
+}
+
+// fillPair blends the layer drawn since the last fill in colour col at
+// opacity alpha, then the inner layer in colour innerCol at opacity
+// innerAlpha, and clears both masks.
+func (c *canvas) fillPair(col color.RGBA, alpha float64, innerCol color.RGBA, innerAlpha float64) {
 	r := c.dirty.Intersect(c.clip)
 	c.dirty = image.Rectangle{}
 	if r.Empty() {
 		return
 	}
-	cr, cg, cb := float32(col.R), float32(col.G), float32(col.B)
-	a0 := float32(alpha)
 	stride := c.img.Rect.Dx()
 	for j := r.Min.Y; j < r.Max.Y; j++ {
-		row := c.mask[(j-c.img.Rect.Min.Y)*stride:]
+		off := (j-c.img.Rect.Min.Y)*stride - c.img.Rect.Min.X
 		pix := c.img.Pix[c.img.PixOffset(c.img.Rect.Min.X, j):]
-		for i := r.Min.X; i < r.Max.X; i++ {
-			k := i - c.img.Rect.Min.X
-			m := row[k]
-			if m == 0 {
-				continue
-			}
-			row[k] = 0
-			a := m * a0
-			p := pix[4*k : 4*k+3 : 4*k+3]
-			p[0] = uint8(float32(p[0]) + (cr-float32(p[0]))*a + 0.5)
-			p[1] = uint8(float32(p[1]) + (cg-float32(p[1]))*a + 0.5)
-			p[2] = uint8(float32(p[2]) + (cb-float32(p[2]))*a + 0.5)
+		blendRow(pix, c.mask[off+r.Min.X:off+r.Max.X], r.Min.X-c.img.Rect.Min.X, col, float32(alpha))
+		if c.inner != nil {
+			blendRow(pix, c.inner[off+r.Min.X:off+r.Max.X], r.Min.X-c.img.Rect.Min.X, innerCol, float32(innerAlpha))
 		}
+	}
+}
+
+// blendRow blends colour col at opacity alpha times the coverage m[k] into
+// pixel k0+k of the row pix, and clears m.
+func blendRow(pix []uint8, m []float32, k0 int, col color.RGBA, alpha float32) {
+	cr, cg, cb := float32(col.R), float32(col.G), float32(col.B)
+	for k, v := range m {
+		if v == 0 {
+			continue
+		}
+		m[k] = 0
+		a := v * alpha
+		o := 4 * (k0 + k)
+		p := pix[o : o+3 : o+3]
+		p[0] = uint8(float32(p[0]) + (cr-float32(p[0]))*a + 0.5)
+		p[1] = uint8(float32(p[1]) + (cg-float32(p[1]))*a + 0.5)
+		p[2] = uint8(float32(p[2]) + (cb-float32(p[2]))*a + 0.5)
 	}
 }
 

@@ -92,6 +92,7 @@ func drawStrip(img *image.RGBA, strip image.Rectangle, title string, items []leg
 	x = float64(d.Dot.X)/64 + size*1.2
 
 	c := newCanvas(img, strip)
+	defer c.release()
 	mark := size * 0.32
 	centre := float64(strip.Min.Y) + float64(strip.Dy())*0.5
 	d.Face, d.Src = regular, image.NewUniform(stripText)
