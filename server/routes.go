@@ -51,15 +51,19 @@ func addRoutes(r chi.Router, s *Server) {
 
 		// Pages.
 		r.Get("/", handleIndex(logger, assets).ServeHTTP)
-		// Later: GET /p/{id} (a preset), GET /og.png (the share image).
+		r.Get("/p/{id}", handlePresetPage(logger).ServeHTTP)
+		// Later: GET /og.png (the share image).
 
 		// The JSON API.
 		r.Route("/api/v1", func(r chi.Router) {
 			r.Get("/surfaces", handleSurfaces(logger).ServeHTTP)
 			r.With(compute).Get("/surfaces/{name}/grid", handleGrid(logger, cfg).ServeHTTP)
 			r.With(compute).Post("/simulate", handleSimulate(logger, cfg, m).ServeHTTP)
-			// Later: GET /presets, GET /scenario (share query ↔ scenario),
-			// POST /lr-finder and POST /sweep (compute-limited).
+			// Later: POST /lr-finder, /sweep, /flat-share (compute-limited).
+			// Presets and share links.
+			r.Get("/presets", handlePresets(logger).ServeHTTP)
+			r.Get("/scenario", handleScenarioQuery(logger, cfg).ServeHTTP)
+			r.Post("/scenario", handleScenarioEncode(logger, cfg).ServeHTTP)
 		})
 	})
 }

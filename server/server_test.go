@@ -20,10 +20,12 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
 // newTestServer starts the lab on an httptest server with cfg's limits.
 func newTestServer(t *testing.T, cfg Config) (*httptest.Server, *Server) {
 	t.Helper()
-	h := NewServer(slog.New(slog.NewTextHandler(io.Discard, nil)), cfg)
+	h := NewServer(discardLogger(), cfg)
 	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)
 	return ts, h
@@ -366,7 +368,7 @@ func TestGrid(t *testing.T) {
 func TestStaticAssets(t *testing.T) {
 	ts, srv := newTestServer(t, Config{})
 	_ = srv
-	a := newAssets(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a := newAssets(discardLogger())
 	var name string
 	for p := range a.files {
 		if strings.HasSuffix(p, ".js") {

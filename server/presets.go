@@ -1,0 +1,163 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/go-chi/chi/v5"
+
+	"lrlab/scenario"
+	"lrlab/sim"
+)
+
+// presetJSON is one entry of GET /api/v1/presets.
+type presetJSON struct {
+	ID        string            `json:"id"`
+	Title     string            `json:"title"`   // in the asked language
+	Summary   string            `json:"summary"` // in the asked language
+	Titles    map[string]string `json:"titles"`  // by language
+	Summaries map[string]string `json:"summaries"`
+	Lesson    int               `json:"lesson"`
+	URL       string            `json:"url"`  // the plain share link: "/?surface=…"
+	Link      string            `json:"link"` // the short link: "/p/{id}"
+	Scenario  scenario.Scenario `json:"scenario"`
+}
+
+// handlePresets serves GET /api/v1/presets: every preset as
+// [{id, title, summary, titles, summaries, lesson, url, link, scenario}],
+// with title and summary in the language of ?lang= or Accept-Language.
+// It cannot fail (a preset that does not encode is a bug: 500).
+func handlePresets(logger *slog.Logger) http.Handler {
+	presets := scenario.Presets()
+	return handle(logger, func(w http.ResponseWriter, r *http.Request) error {
+		lang := pageLang(r)
+		out := make([]presetJSON, len(presets))
+		for i, p := range presets {
+			out[i] = presetJSON{
+				ID: p.ID, Title: p.Title[lang], Summary: p.Summary[lang],
+				Titles: p.Title, Summaries: p.Summary, Lesson: p.Lesson,
+				URL: "/?" + p.Scenario.Encode(), Link: "/p/" + url.PathEscape(p.ID),
+				Scenario: p.Scenario,
+			}
+		}
+		body, err := json.Marshal(out)
+		if err != nil {
+			return err
+		}
+		h := w.Header()
+		h.Set("Content-Type", "application/json")
+		h.Set("Cache-Control", "public, max-age=3600")
+		h.Set("Vary", "Accept-Language, Accept-Encoding")
+		w.Write(body)
+		return nil
+	})
+}
+
+// handlePresetPage serves GET /p/{id}: a redirect (302) to the preset's plain
+// share link, keeping ?lang= and ?embed= when given. An unknown id is 404.
+func handlePresetPage(logger *slog.Logger) http.Handler {
+	return handle(logger, func(w http.ResponseWriter, r *http.Request) error {
+		id := chi.URLParam(r, "id")
+		p, ok := scenario.PresetByID(id)
+		if !ok {
+			return errorf(http.StatusNotFound, "id", "no preset %q; GET /api/v1/presets lists them", id)
+		}
+		x := scenario.DefaultExtras
+		q := r.URL.Query()
+		if l := q.Get("lang"); l == "en" || l == "ja" {
+			x.Lang = l
+		}
+		x.Embed = q.Get("embed") == "1"
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		http.Redirect(w, r, "/?"+scenario.EncodeQuery(p.Scenario.Query(x)), http.StatusFound)
+		return nil
+	})
+}
+
+// handleScenarioQuery serves GET /api/v1/scenario?{share-link query}: the
+// scenario the link opens, as
+//
+//	{"scenario": {normalised}, "query": "canonical query", "rate": 60, "lang": "en", "embed": false,
+//	 "errors": [{"error": "...", "field": "runs[1].optimizer.lr"}]}
+//
+// A link with bad settings still opens (they keep their defaults); errors
+// lists what was wrong. It answers 200 always, 500 only on a bug.
+func handleScenarioQuery(logger *slog.Logger, cfg Config) http.Handler {
+	limits := cfg.limits()
+	return handle(logger, func(w http.ResponseWriter, r *http.Request) error {
+		sc, x, errs := scenario.ParseQuery(r.URL.Query(), limits)
+		norm, err := json.Marshal(sc)
+		if err != nil {
+			return err
+		}
+		b := append([]byte(`{"scenario":`), norm...)
+		b = append(b, `,"query":`...)
+		b = appendString(b, scenario.EncodeQuery(sc.Query(x)))
+		b = append(b, `,"rate":`...)
+		b = strconv.AppendInt(b, int64(x.Rate), 10)
+		b = append(b, `,"lang":`...)
+		b = appendString(b, x.Lang)
+		b = append(b, `,"embed":`...)
+		b = strconv.AppendBool(b, x.Embed)
+		b = append(b, `,"errors":[`...)
+		for i, e := range errs {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			field, msg := "", e.Error()
+			var fe *sim.FieldError
+			if errors.As(e, &fe) {
+				field, msg = fe.Field, fe.Msg
+			}
+			b = append(b, `{"error":`...)
+			b = appendString(b, msg)
+			b = append(b, `,"field":`...)
+			b = appendString(b, field)
+			b = append(b, '}')
+		}
+		b = append(b, "]}\n"...)
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(b)
+		return nil
+	})
+}
+
+// handleScenarioEncode serves POST /api/v1/scenario: the body is a scenario;
+// the answer its normalised form and its share link,
+//
+//	{"scenario": {normalised}, "query": "surface=…", "url": "/?surface=…"}
+//
+// Failures as POST /api/v1/simulate's: 413 over the body limit, 400 naming
+// the bad setting.
+func handleScenarioEncode(logger *slog.Logger, cfg Config) http.Handler {
+	limits := cfg.limits()
+	return handle(logger, func(w http.ResponseWriter, r *http.Request) error {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return err
+		}
+		sc, err := scenario.Decode(body, limits)
+		if err != nil {
+			return err
+		}
+		norm, err := json.Marshal(sc)
+		if err != nil {
+			return err
+		}
+		q := sc.Encode()
+		b := append([]byte(`{"scenario":`), norm...)
+		b = append(b, `,"query":`...)
+		b = appendString(b, q)
+		b = append(b, `,"url":`...)
+		b = appendString(b, "/?"+q)
+		b = append(b, "}\n"...)
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(b)
+		return nil
+	})
+}
