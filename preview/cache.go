@@ -36,10 +36,14 @@ func Encode(w io.Writer, img image.Image) error {
 const DefaultCacheSize = 256
 
 // Cache holds the encoded images of at most a fixed number of keys (the
-// normalised share query of a scenario, say) and makes each at most once at
+// normalised share query of a scenario, say, with the size when that
+// varies: the key must determine the image) and makes each at most once at
 // a time: concurrent Get calls with the same key while it is being made
 // wait for that one result. When full, it drops the key stored longest ago
 // (first in, first out: no bookkeeping on reads). Errors are not stored.
+//
+// A 1200×630 preview is about 0.4–0.5 MB as a PNG at best speed, so a full
+// cache of DefaultCacheSize holds about 120 MB.
 //
 // A Cache is safe for concurrent use. The zero value is not usable: call
 // NewCache.

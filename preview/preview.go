@@ -5,10 +5,11 @@
 // the surface and the runs.
 //
 // The heat map shows log-scaled loss in the viridis colour map, scaled as
-// the page scales it; runs take the page's colour-blind-safe palette in the page's order.
-// Rendering a 1200×630 image takes a few tens of milliseconds: the surface
-// is evaluated on a grid a quarter of the image's resolution and scaled up
-// bilinearly. Cache keeps the encoded images of recent share links.
+// the page scales it; runs take the page's colour-blind-safe palette in the
+// page's order. Rendering a 1200×630 image takes a few tens of milliseconds:
+// the surface is evaluated on a grid a quarter of the image's resolution and
+// scaled up bilinearly. Cache keeps the encoded images of recent share links
+// and renders each at most once at a time.
 package preview
 
 import (
@@ -55,6 +56,11 @@ var undefinedColor = color.RGBA{0x3a, 0x3a, 0x3a, 0xff}
 // It returns the error of sc.Build (a *sim.FieldError naming the setting)
 // for a bad scenario, a *sim.FieldError on "view" for an empty or
 // non-finite view, and an error for a size outside MinSide … MaxSide.
+//
+// sc should come from scenario.Decode or ParseQuery, which bound the runs
+// and steps: Render simulates every step of every run (one goroutine per
+// run). The cost grows with the length of the lines drawn; eight runs of
+// 10,000 steps that each cross the map take about 0.25 s.
 func Render(sc scenario.Scenario, w, h int) (*image.RGBA, error) {
 	if w == 0 {
 		w = DefaultWidth

@@ -154,6 +154,45 @@ func TestDivergedRunDrawnToLastPoint(t *testing.T) {
 			t.Errorf("pixel %v of the diverged run shows the bare heat map", p)
 		}
 	}
+
+	// In a view wide enough to hold the diverging point, the cross is there.
+	sc.View = &sim.Box{XMin: -3e6, XMax: 3e6, YMin: -3e6, YMax: 3e6}
+	_, runs, _ = sc.Build()
+	tr := sim.Simulate(runs[0])
+	if !runs[0].LastShown() || len(tr.X) != tr.DivergedAt+1 {
+		t.Fatalf("the trajectory does not end at the diverging point: %d points, diverged at %d", len(tr.X), tr.DivergedAt)
+	}
+	base = heatmapOnly(t, sc, DefaultWidth, DefaultHeight)
+	if img, err = Render(sc, DefaultWidth, DefaultHeight); err != nil {
+		t.Fatal(err)
+	}
+	last := trajectoryPixels(t, sc, 0, DefaultWidth, DefaultHeight)
+	if len(last) == 0 {
+		t.Fatal("no point of the run on the map")
+	}
+	p := last[len(last)-1]
+	for _, d := range []image.Point{{0, 0}, {3, 3}, {-3, 3}, {3, -3}, {-3, -3}} { // the cross's arms
+		if q := p.Add(d); img.RGBAAt(q.X, q.Y) == base.RGBAAt(q.X, q.Y) {
+			t.Errorf("pixel %v of the cross at the last point %v shows the bare heat map", q, p)
+		}
+	}
+}
+
+func TestNonFiniteLoss(t *testing.T) {
+	// sqrt is NaN left of the y axis, log is −Inf on it.
+	for _, f := range []string{"sqrt(x) + y^2", "log(x^2) + y^2"} {
+		sc := decode(t, `{"surface":{"name":"custom","formula":"`+f+`"},"view":{"xmin":-2,"xmax":2,"ymin":-1,"ymax":1},
+			"runs":[{"optimizer":{"lr":0.01},"start":[1,0.5]}]}`)
+		img, err := Render(sc, 400, 210)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if f[0] == 's' {
+			if got := img.RGBAAt(20, 150); got != undefinedColor {
+				t.Errorf("%s: left half is %v, want the colour of undefined loss", f, got)
+			}
+		}
+	}
 }
 
 func TestRenderErrors(t *testing.T) {
@@ -273,4 +312,20 @@ func BenchmarkRenderWorst(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkEncode encodes the rosenbrock sample at the default size.
+func BenchmarkEncode(b *testing.B) {
+	img, err := Render(decode(b, samples["rosenbrock"]), 0, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var buf bytes.Buffer
+	for b.Loop() {
+		buf.Reset()
+		if err := Encode(&buf, img); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(buf.Len()), "bytes")
 }
