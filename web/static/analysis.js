@@ -15,16 +15,38 @@
  * iff lr·λ < 2(1+β)/(1+2β). Weight decay adds wd to every curvature.
  */
 export function stabilityLimit(lambda, opt = { name: 'sgd' }) {
+  const f = limitFactor(opt);
+  if (f.formula === 'adaptive') return { lr: null, formula: 'adaptive', beta: 0 };
+  const lam = lambda + f.wd;
+  if (f.F === null || !(lam > 0) || !Number.isFinite(lam)) return { lr: null, formula: 'none', beta: f.beta };
+  return { lr: f.F / lam, formula: f.formula, beta: f.beta };
+}
+
+/**
+ * limitFactor returns {F, formula, beta, wd} of an optimizer: its stable
+ * LRs on a quadratic of curvature λ are lr < F/(λ + wd). F is null when no
+ * such bound holds (adaptive optimizers: formula 'adaptive'; dampening 1).
+ */
+export function limitFactor(opt = { name: 'sgd' }) {
   const name = (opt && opt.name) || 'sgd';
-  const beta = name === 'sgd' ? Number(opt.momentum) || 0 : 0;
-  if (name !== 'sgd') return { lr: null, formula: 'adaptive', beta: 0 };
-  const lam = lambda + (Number(opt.weight_decay) || 0);
-  if (!(lam > 0) || !Number.isFinite(lam)) return { lr: null, formula: 'none', beta };
-  if (beta === 0) return { lr: 2 / lam, formula: '2/λmax', beta };
-  if (opt.nesterov) return { lr: (2 * (1 + beta)) / ((1 + 2 * beta) * lam), formula: '2(1+β)/((1+2β)λmax)', beta };
+  if (name !== 'sgd') return { F: null, formula: 'adaptive', beta: 0, wd: 0 };
+  const beta = Number(opt.momentum) || 0;
+  const wd = Number(opt.weight_decay) || 0;
+  if (beta === 0) return { F: 2, formula: '2/λmax', beta, wd };
+  if (opt.nesterov) return { F: (2 * (1 + beta)) / (1 + 2 * beta), formula: '2(1+β)/((1+2β)λmax)', beta, wd };
   const damp = 1 - (Number(opt.dampening) || 0);
-  if (!(damp > 0)) return { lr: null, formula: 'none', beta };
-  return { lr: (2 * (1 + beta)) / (damp * lam), formula: '2(1+β)/λmax', beta };
+  if (!(damp > 0)) return { F: null, formula: 'none', beta, wd };
+  return { F: (2 * (1 + beta)) / damp, formula: '2(1+β)/λmax', beta, wd };
+}
+
+/**
+ * curvatureLimit returns the largest λmax at which lr is still stable for
+ * the optimizer (F/lr − wd, the other side of stabilityLimit), or NaN when
+ * there is no such bound.
+ */
+export function curvatureLimit(lr, opt = { name: 'sgd' }) {
+  const f = limitFactor(opt);
+  return f.F === null || !(lr > 0) ? NaN : f.F / lr - f.wd;
 }
 
 /**
@@ -191,4 +213,40 @@ export function logExtent(...arrays) {
   if (!(lo <= hi)) return null;
   if (hi < lo * 10) { const m = Math.sqrt(lo * hi); lo = m / Math.sqrt(10); hi = m * Math.sqrt(10); }
   return [lo, hi];
+}
+
+/**
+ * goodBand returns the range of LRs over which an optimizer got at least
+ * `share` of the way down from `worst` (the loss where runs barely moved) to
+ * `best` (the lowest loss any optimizer reached), as {lo, hi, decades}, or
+ * null when no LR did. points are one optimizer's sweep results sorted by
+ * LR; a diverged point never counts. The band is the widest run of
+ * consecutive good LRs.
+ */
+export function goodBand(points, best, worst, share = 0.99) {
+  if (!(worst > best)) return null;
+  const bar = worst - share * (worst - best);
+  let cur = null, top = null;
+  for (const p of points || []) {
+    const ok = !p.diverged && Number.isFinite(p.final_loss) && p.final_loss <= bar;
+    if (ok) {
+      cur = cur ? { lo: cur.lo, hi: p.lr } : { lo: p.lr, hi: p.lr };
+      if (!top || Math.log10(cur.hi / cur.lo) > Math.log10(top.hi / top.lo)) top = { ...cur };
+    } else cur = null;
+  }
+  return top ? { ...top, decades: Math.log10(top.hi / top.lo) } : null;
+}
+
+/**
+ * lossRange returns {best, worst} over every sweep result that did not
+ * diverge: the lowest and the highest final loss.
+ */
+export function lossRange(results) {
+  let best = Infinity, worst = -Infinity;
+  for (const p of results || []) {
+    if (p.diverged || !Number.isFinite(p.final_loss)) continue;
+    if (p.final_loss < best) best = p.final_loss;
+    if (p.final_loss > worst) worst = p.final_loss;
+  }
+  return best <= worst ? { best, worst } : null;
 }

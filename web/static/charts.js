@@ -7,7 +7,7 @@
 import { logScale, linearScale } from './scale.js';
 import { formatNum, formatTick } from './i18n.js';
 
-const M = { left: 52, right: 10, top: 8, bottom: 24 };
+const M = { left: 52, right: 18, top: 8, bottom: 24 };
 
 /**
  * strokeColumns strokes the series ys[from … to−1] (x = index) through the

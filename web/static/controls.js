@@ -123,6 +123,9 @@ export function mountControls(roots, cb) {
     surfSelect.id = sid;
     surfSelect.addEventListener('change', () => cb.onGlobal('surface', surfSelect.value));
     root.append(el('div', { class: 'field' }, el('label', { for: sid, text: t('surface.select') }), surfSelect));
+    const dkey = `surfdesc.${state.surface}`;
+    const desc = t(dkey) !== dkey ? t(dkey) : (info && info.description) || '';
+    if (desc) root.append(el('p', { class: 'note surface-desc', text: desc }));
     if (info && info.formula) root.append(el('p', { class: 'formula', text: info.formula }));
     if (info && info.kind === 'game') root.append(el('p', { class: 'note', text: t('surface.kind.game') }));
     paramInputs = {};

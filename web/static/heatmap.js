@@ -9,11 +9,14 @@ const LUT = lookupTable(256);
 /**
  * logNormalizer returns v ↦ [0, 1] for losses in [vmin, vmax]: a log scale
  * of the height above vmin, over about `decades` decades, so that the low
- * valleys where the runs go get most of the colours.
+ * valleys where the runs go get most of the colours; linear when vmin < 0.
  */
 export function logNormalizer(vmin, vmax, decades = 3) {
   const range = vmax - vmin;
   if (!(range > 0)) return () => 0.5;
+  // A loss that goes negative (a game's payoff, a saddle) has no floor to be
+  // near: its colours are spread evenly instead.
+  if (vmin < 0) return (v) => (v - vmin) / range;
   const s = range * 10 ** -decades;
   const top = Math.log1p(range / s);
   return (v) => Math.log1p(Math.max(0, v - vmin) / s) / top;

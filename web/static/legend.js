@@ -14,7 +14,10 @@ export function runName(t, run, i) {
   if (run.label) return run.label;
   const sched = run.scheduler.name !== 'constant' ? ` · ${run.scheduler.name}` : '';
   const mom = run.optimizer.momentum ? ` m${run.optimizer.momentum}` : '';
-  return `${t(`opt.${run.optimizer.name}`)}${mom} lr ${formatNum(optimizerLR(run), 3)}${sched}`;
+  const y = run.opt_y || (run.optimizer_y && run.optimizer_y.lr !== undefined)
+    ? ` · y: ${run.opt_y ? t(`opt.${run.opt_y}`) + ' ' : ''}${run.optimizer_y && run.optimizer_y.lr !== undefined ? 'lr ' + formatNum(run.optimizer_y.lr, 3) : ''}`
+    : '';
+  return `${t(`opt.${run.optimizer.name}`)}${mom} lr ${formatNum(optimizerLR(run), 3)}${y}${sched}`;
 }
 
 // copyIcon draws two overlapping squares (the font may lack a copy sign).

@@ -648,13 +648,6 @@ function paintBackground() {
     drawHeatmap(ctx, app.gridImage, app.grid, tr);
     drawContours(ctx, app.grid.levels, tr, { color: 'rgba(255,255,255,0.42)', width: 1 });
   }
-  const info = surfaceInfo();
-  if (info) {
-    drawMinima(ctx, info.minima, tr, {
-      ink: '#fff', halo: '#000', font: app.theme.font,
-      labelFor: (m) => (m.label ? app.t(`map.minimum.${m.label}`) : ''),
-    });
-  }
   ctx.restore();
   drawAxes(ctx, tr, { ink: app.theme.ink, muted: app.theme.muted, font: app.theme.font });
 }
@@ -707,6 +700,13 @@ function compose() {
   ctx.setTransform(map.dpr, 0, 0, map.dpr, 0, 0);
   clipPlot(ctx);
   const info = surfaceInfo();
+  if (info) {
+    // on top of the trails, so that the labels stay readable
+    drawMinima(ctx, info.minima, map.tr, {
+      ink: '#fff', halo: '#000', font: app.theme.font,
+      labelFor: (m) => (m.label ? app.t(`map.minimum.${m.label}`) : ''),
+    });
+  }
   app.state.runs.forEach((run, i) => {
     if (i === app.selected) return;
     drawRunMarkers(ctx, app.data[i], runStart(run, info), map.tr, runColor(i, app.dark), { arrows: app.arrows });

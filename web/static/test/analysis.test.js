@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   stabilityLimit, gaugeFraction, logSpace, suggestionList, roundLR, nearestPoint, groupSweep, bestLR,
-  formulaColumn, splitAtColumn, basinOf, divergeReason, limitSeries, logExtent,
+  formulaColumn, splitAtColumn, basinOf, divergeReason, limitSeries, logExtent, goodBand, lossRange, curvatureLimit, limitFactor,
 } from '../analysis.js';
 
 const close = (a, b, rel = 1e-12) => assert.ok(Math.abs(a - b) <= rel * Math.max(Math.abs(a), Math.abs(b)), `${a} vs ${b}`);
@@ -142,4 +142,34 @@ test('limitSeries and logExtent', () => {
   const e = logExtent([2, 2]);
   close(e[1] / e[0], 10);
   assert.equal(logExtent([0], []), null);
+});
+
+test('goodBand is the widest stretch of LRs that got most of the way down', () => {
+  const pts = [
+    { lr: 1e-4, final_loss: 10, diverged: false },
+    { lr: 1e-3, final_loss: 0.05, diverged: false },
+    { lr: 1e-2, final_loss: 0.01, diverged: false },
+    { lr: 1e-1, final_loss: 0.02, diverged: false },
+    { lr: 1, final_loss: 0.01, diverged: true },
+    { lr: 10, final_loss: 0.01, diverged: false },
+  ];
+  const r = lossRange(pts);
+  assert.deepEqual(r, { best: 0.01, worst: 10 });
+  const b = goodBand(pts, r.best, r.worst);
+  assert.equal(b.lo, 1e-3);
+  assert.equal(b.hi, 0.1);
+  close(b.decades, 2);
+  assert.equal(goodBand(pts, 1, 1), null);
+  assert.equal(goodBand([{ lr: 1, final_loss: 5, diverged: false }], 0, 10), null);
+  assert.equal(lossRange([{ lr: 1, final_loss: 1, diverged: true }]), null);
+});
+
+test('curvatureLimit is the other side of stabilityLimit', () => {
+  for (const opt of [{ name: 'sgd' }, { name: 'sgd', momentum: 0.9, weight_decay: 0.1 }, { name: 'sgd', momentum: 0.5, nesterov: true }]) {
+    const lam = 3;
+    const { lr } = stabilityLimit(lam, opt);
+    close(curvatureLimit(lr, opt), lam, 1e-12);
+  }
+  assert.ok(Number.isNaN(curvatureLimit(0.1, { name: 'adam' })));
+  assert.equal(limitFactor({ name: 'sgd', momentum: 0.5, dampening: 1 }).F, null);
 });

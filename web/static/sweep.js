@@ -1,0 +1,212 @@
+// sweep.js: the LR sweep panel. mountSweep runs several optimizers from the
+// selected run's start at many LRs (over the websocket, with progress, or
+// with POST /api/v1/sweep when the socket is down) and plots final loss
+// against LR on log–log axes, one curve per optimizer in the run palette,
+// diverged points as crosses, the stability limit as a line. Clicking a point
+// adds that optimizer at that LR as a run.
+
+import { el } from './controls.js';
+import { formatNum } from './i18n.js';
+import { runStart } from './state.js';
+import { plotChart } from './plot.js';
+import { groupSweep, bestLR, nearestPoint, lossRange, goodBand, logExtent } from './analysis.js';
+
+/** SWEEP_OPTIMIZERS are the optimizers a sweep compares, with PyTorch's settings. */
+export const SWEEP_OPTIMIZERS = [
+  { name: 'sgd' },
+  { name: 'sgd', momentum: 0.9 },
+  { name: 'adam' },
+  { name: 'rmsprop' },
+  { name: 'adagrad' },
+];
+const NUM = 31, LR_MIN = 1e-5, LR_MAX = 10;
+const LIMIT_COLOR = '#D55E00';
+
+/**
+ * mountSweep mounts the panel into root. app: {view() → {state, info,
+ * selected, t, theme, dark, colors(i)}, surface(), send(msg) → bool (false
+ * when the socket is not open), addRun(optimizer, lr, noise) → bool}.
+ * It returns {render(), onMessage(m) → bool (true when the message was the
+ * sweep's)}.
+ */
+export function mountSweep(root, app) {
+  const title = el('h2');
+  const intro = el('p', { class: 'note' });
+  const runBtn = el('button', { type: 'button', class: 'primary', id: 'sweep-run' });
+  const bar = el('progress', { class: 'an-progress', max: '1', value: '0', hidden: true });
+  const barText = el('span', { class: 'an-progress-text' });
+  const canvas = el('canvas', { class: 'an-chart an-click', role: 'img', tabindex: '0' });
+  const readout = el('p', { class: 'an-readout', 'aria-live': 'polite' });
+  const key = el('ul', { class: 'an-key an-sweep-key' });
+  const hint = el('p', { class: 'note' });
+  const status = el('p', { class: 'an-status', role: 'status', hidden: true });
+  root.append(title, intro, el('div', { class: 'an-row' }, runBtn, bar, barText), status,
+    el('figure', { class: 'an-fig' }, canvas, readout), key, hint);
+
+  let result = null, busy = false, error = '', done = 0, total = 0, pending = null, seq = 0;
+  let plotted = null, pts = [], lastView = null, drawnKey = '', drawnResult = null, message = '';
+
+  const v = () => app.view();
+
+  function request() {
+    const { state, info, selected } = v();
+    const run = state.runs[selected];
+    if (!run) return null;
+    const noise = run.noise || 0;
+    return {
+      surface: app.surface(), start: runStart(run, info), steps: state.steps,
+      optimizers: SWEEP_OPTIMIZERS.map((o) => ({ ...o, lr: 1e-3 })),
+      lr_min: LR_MIN, lr_max: LR_MAX, num: NUM,
+      seeds: noise > 0 ? [1, 2, 3, 4, 5] : [1], noise,
+    };
+  }
+
+  runBtn.addEventListener('click', () => {
+    const body = request();
+    if (!body) return;
+    busy = true; error = ''; done = 0; total = 0; message = '';
+    const id = `sweep-${++seq}`;
+    pending = { id, body, via: 'ws' };
+    if (!app.send({ type: 'sweep', id, ...body })) viaPost(pending);
+    render();
+  });
+
+  async function viaPost(p) {
+    p.via = 'post';
+    try {
+      const res = await fetch('/api/v1/sweep', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(p.body) });
+      const b = await res.json().catch(() => ({}));
+      if (pending !== p) return;
+      if (!res.ok) throw new Error(b.error ? (b.field ? `${b.field}: ${b.error}` : b.error) : `HTTP ${res.status}`);
+      finish(b);
+    } catch (e) {
+      if (pending !== p) return;
+      fail(e.message);
+    }
+  }
+
+  function finish(b) {
+    result = { results: b.results || [], stability_limit: b.stability_limit, noise: pending ? pending.body.noise : 0 };
+    pending = null; busy = false;
+    render();
+  }
+  function fail(msg) {
+    pending = null; busy = false; error = msg;
+    render();
+  }
+
+  function onMessage(m) {
+    if (!pending) return false;
+    if (m.type === 'sweep_progress' && m.id === pending.id) {
+      done = m.done; total = m.total;
+      render();
+      return true;
+    }
+    if (m.type === 'sweep_result' && m.id === pending.id) { finish(m); return true; }
+    if (m.type === 'error' && (m.id === pending.id || (pending.via === 'ws' && /\bsweep\b/.test(m.error || '') && m.field === 'type'))) {
+      // a server without the socket's sweep: ask over HTTP instead
+      if (m.id !== pending.id) { viaPost(pending); return true; }
+      fail(m.field ? `${m.field}: ${m.error}` : m.error);
+      return true;
+    }
+    return false;
+  }
+
+  function render() {
+    const view = v();
+    lastView = view;
+    const { t, state } = view;
+    const game = view.info && view.info.kind === 'game';
+    title.textContent = t('sweep.title');
+    intro.textContent = t('sweep.intro', { n: NUM, steps: state.steps });
+    runBtn.textContent = busy ? t('sweep.running') : t('sweep.run');
+    runBtn.title = t('sweep.runTip');
+    runBtn.disabled = busy || game || !state.runs[view.selected];
+    canvas.setAttribute('aria-label', t('sweep.chartLabel'));
+    bar.hidden = !busy;
+    if (busy) {
+      if (total > 0) { bar.max = total; bar.value = done; barText.textContent = t('sweep.progress', { done, total }); } else { bar.removeAttribute('value'); barText.textContent = ''; }
+    } else barText.textContent = '';
+    status.textContent = game ? t('sweep.noGame') : error ? t('sweep.failed', { msg: error }) : message;
+    status.classList.toggle('error', !!error);
+    status.hidden = !status.textContent;
+    hint.textContent = result ? t('sweep.click') : '';
+    const k = [view.lang, view.dark].join('|');
+    if (k === drawnKey && result === drawnResult) return;
+    drawnKey = k; drawnResult = result;
+    draw(view);
+  }
+
+  function draw(view) {
+    const { t, theme } = view;
+    const spec = { x: { log: true, label: t('sweep.xLabel') }, y: { log: true }, lines: [], marks: [], vlines: [], empty: t('sweep.empty') };
+    pts = [];
+    key.replaceChildren();
+    if (result && result.results.length) {
+      const groups = groupSweep(result.results);
+      const ext = logExtent(result.results.map((p) => p.final_loss));
+      if (ext) {
+        spec.x.domain = [LR_MIN, LR_MAX];
+        spec.y.domain = [Math.max(ext[0], ext[1] * 1e-12) / 2, ext[1] * 2];
+      }
+      const range = lossRange(result.results);
+      groups.forEach((g, gi) => {
+        const color = view.colors(gi);
+        const ok = g.points.map((p) => (p.diverged ? NaN : p.final_loss));
+        spec.lines.push({ xs: g.points.map((p) => p.lr), ys: ok, color, width: 2 });
+        for (const p of g.points) {
+          spec.marks.push({ x: p.lr, y: p.final_loss, color, shape: p.diverged ? 'cross' : 'dot', r: p.diverged ? 3.5 : 2.5 });
+          pts.push({ p, gi, label: g.label, color });
+        }
+        const best = bestLR(g.points);
+        const band = range ? goodBand(g.points, range.best, range.worst) : null;
+        const sw = el('span', { class: 'swatch', 'aria-hidden': 'true' });
+        sw.style.background = color;
+        const parts = [el('strong', { text: g.label })];
+        if (best) parts.push(` ${t('sweep.best', { lr: formatNum(best.lr, 2), loss: formatNum(best.final_loss, 2) })}`);
+        if (band) parts.push(el('br'), el('span', { class: 'note', text: t('sweep.band', { lo: formatNum(band.lo, 2), hi: formatNum(band.hi, 2), d: formatNum(band.decades, 2) }) }));
+        key.append(el('li', {}, sw, el('span', {}, ...parts)));
+      });
+      if (result.stability_limit > 0) {
+        spec.vlines.push({ x: result.stability_limit, color: LIMIT_COLOR, width: 2, label: `2/λmax ${formatNum(result.stability_limit, 2)}` });
+      }
+      const cross = el('span', { class: 'an-cross', 'aria-hidden': 'true', text: '×' });
+      key.append(el('li', { class: 'note' }, cross, t('sweep.diverged')));
+    }
+    plotted = plotChart(canvas, spec, theme);
+    if (plotted) for (const q of pts) { q.px = plotted.sx(q.p.lr); q.py = plotted.sy(q.p.final_loss > 0 ? q.p.final_loss : plotted.sy.domain[0]); }
+  }
+
+  function hit(ev) {
+    if (!plotted) return -1;
+    const r = canvas.getBoundingClientRect();
+    return nearestPoint(pts, ev.clientX - r.left, ev.clientY - r.top, 9);
+  }
+  canvas.addEventListener('pointermove', (ev) => {
+    const i = hit(ev);
+    canvas.classList.toggle('an-hover', i >= 0);
+    if (!lastView) return;
+    const { t } = lastView;
+    readout.textContent = i >= 0 ? describe(t, pts[i]) : '';
+  });
+  canvas.addEventListener('pointerleave', () => { canvas.classList.remove('an-hover'); readout.textContent = ''; });
+  canvas.addEventListener('click', (ev) => {
+    const i = hit(ev);
+    if (i < 0 || !lastView) return;
+    const q = pts[i];
+    const opt = { ...SWEEP_OPTIMIZERS[q.gi] };
+    const lr = Number(q.p.lr.toPrecision(3));
+    const { t } = lastView;
+    message = app.addRun(opt, lr, result.noise) ? t('sweep.added', { name: `${q.label} lr ${formatNum(lr, 3)}` }) : t('sweep.full');
+    render();
+  });
+
+  function describe(t, q) {
+    const p = q.p;
+    const what = p.diverged ? t('sweep.pointDiverged', { n: p.diverged_at }) : t('sweep.pointLoss', { loss: formatNum(p.final_loss, 3) });
+    return `${q.label}, lr ${formatNum(p.lr, 3)}: ${what}`;
+  }
+
+  new ResizeObserver(() => { if (lastView) draw(lastView); }).observe(canvas);
+  return { render, onMessage };
+}
