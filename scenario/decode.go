@@ -56,7 +56,7 @@ func Decode(data []byte, lim Limits) (Scenario, error) {
 	info := surf.Info()
 
 	// Steps.
-	s.Steps = DefaultSteps
+	s.Steps = min(DefaultSteps, lim.MaxSteps)
 	if v := top.get("steps"); v != nil {
 		if s.Steps, err = readInt(v, "steps", 1, lim.MaxSteps); err != nil {
 			return Scenario{}, err

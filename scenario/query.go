@@ -10,25 +10,6 @@ import (
 	"lrlab/sim"
 )
 
-// The share-link query (docs/ARCHITECTURE.md, "Share-link query"):
-//
-//	?surface=quadratic&b=10&steps=300&run=sgd,lr=0.19&run=sgd,lr=0.21,momentum=0.9,sched=cosine,T_max=100,x=-2.5,y=1.5
-//
-// Top level: surface, the surface's parameters by name, formula (custom),
-// view=xmin,xmax,ymin,ymax, steps, rate, shift=dx,dy, lang, embed. Each run=
-// is the optimizer's name, then key=value pairs: the PyTorch keyword names of
-// the optimizer and of the scheduler (sched=NAME selects it), x and y (the
-// start), noise, seed, label, and on game surfaces opt_y (player y's
-// optimizer), lr_y, any other optimizer key with the suffix _y
-// (momentum_y=0.5), and updates. Lists (betas, milestones) are written
-// with ";" between the numbers. Keys at their default are left out.
-//
-// Numbers are written as the shorter of their plain and exponential
-// spellings ("0.19", "1e-5"; whole-number settings as plain integers) and
-// read with the syntax [+-]digits[.digits][e[+-]digits]. Booleans are
-// true/false (1/0 are read too). In a label, "%", "," and "=" are written
-// %25, %2C and %3D (before the query's own escaping).
-
 // Extras are the settings of a share link that are not part of the
 // scenario. Start from DefaultExtras: the zero value asks for rate 0.
 type Extras struct {
@@ -301,7 +282,7 @@ func ParseQuery(q url.Values, lim Limits) (Scenario, Extras, []error) {
 		}
 	}
 
-	s.Steps = DefaultSteps
+	s.Steps = min(DefaultSteps, lim.MaxSteps)
 	if v, ok := first("steps"); ok {
 		if n, err := parseInt(v, "steps", 1, lim.MaxSteps); err != nil {
 			report(err)

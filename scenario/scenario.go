@@ -1,16 +1,48 @@
 // Package scenario reads and writes the lab's scenarios: one surface and one
 // or more runs on it, advanced in lock-step.
 //
-// A scenario travels in two forms. As JSON (the contract's scenario object)
-// it is read by Decode, which is strict: every error is a *sim.FieldError
-// whose Field is the full JSON path of the bad setting ("runs[0].optimizer.lr")
-// and whose message says what is allowed. MarshalJSON writes the normalised
-// form, with every setting explicit, which Decode reads back unchanged.
-// As a share-link query (?surface=quadratic&b=10&run=sgd,lr=0.19) it is read by
-// ParseQuery and written by Query and Encode.
+// # JSON
 //
-// Presets lists the ready-made scenarios of the lessons; PyTorchSnippet
-// writes a short PyTorch script that reproduces one run.
+// Decode reads the contract's scenario object strictly: every error is a
+// *sim.FieldError whose Field is the full JSON path of the bad setting
+// ("runs[0].optimizer.momentom", "surface.b", "steps") and whose message
+// says what is allowed. MarshalJSON writes the normalised form, with every
+// setting explicit and only the keys that apply to each optimizer and
+// scheduler, which Decode reads back unchanged. MergeOptimizer and
+// MergeScheduler apply the websocket "set" message to a run's settings.
+//
+// # Share links
+//
+// ParseQuery reads a share link's query and Query/Encode write one
+// (docs/ARCHITECTURE.md, "Share-link query"):
+//
+//	surface=quadratic&b=10&steps=300&run=sgd,lr=0.19&run=sgd,lr=0.21,momentum=0.9,sched=cosine,T_max=100,x=-2.5,y=1.5
+//
+// Top level: surface, the surface's parameters by name, formula (custom),
+// view=xmin,xmax,ymin,ymax, steps, rate (0 or max: as fast as possible),
+// shift=dx,dy (the test shift), lang, embed. Each run= is the optimizer's
+// name, then key=value pairs: the PyTorch keyword names of the optimizer and
+// of the scheduler (sched=NAME selects it), x and y (the start), noise, seed,
+// label, and on game surfaces opt_y (player y's optimizer), lr_y, any other
+// optimizer key with the suffix _y (momentum_y=0.5) and updates. Lists
+// (betas, milestones) have ";" between their numbers, which a URL carries as
+// %3B (Go's url.ParseQuery rejects a bare ";"). A run's lr defaults to 1e-3
+// (sgd, adam, adamw) or 1e-2 (rmsprop, adagrad). Keys at their default are
+// left out, so four runs fit in well under 300 characters.
+//
+// Numbers are written as the shorter of their plain and exponential
+// spellings ("0.19", "1e-5"; whole-number settings as plain integers) and
+// read with the syntax [+-]digits[.digits][e[+-]digits]. Booleans are
+// true/false (1/0 are read too). In a label, "%", "," and "=" are written
+// %25, %2C and %3D before the query's own escaping. testdata/share_cases.json
+// holds cases the browser's decoder shares.
+//
+// # Presets
+//
+// Presets lists the ready-made scenarios of the lessons (docs: LESSON.md),
+// each with a title and a summary in English and Japanese and the outcomes
+// its text promises (Expect), which Check verifies by simulating it.
+// PyTorchSnippet writes a short PyTorch script that reproduces one run.
 package scenario
 
 import (
@@ -48,7 +80,8 @@ type Limits struct {
 // steps.
 var DefaultLimits = Limits{MaxRuns: 8, MaxSteps: 10000}
 
-// DefaultSteps is the number of steps of a scenario that does not say.
+// DefaultSteps is the number of steps of a scenario that does not say
+// (or Limits.MaxSteps when that is smaller).
 const DefaultSteps = 200
 
 // startReach is how far a start point may lie from the map: inside the
