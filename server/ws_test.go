@@ -562,3 +562,48 @@ func grepLines(s, sub string) string {
 }
 
 var _ = errors.New
+
+func TestWSSlowClientIsClosed(t *testing.T) {
+	ts, _ := newTestServer(t, Config{WriteTimeout: 200 * time.Millisecond, MaxPointsPerFrame: 10000})
+	ctx := context.Background()
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(ts.URL, "http")+"/ws", &websocket.DialOptions{HTTPClient: ts.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	// 8 runs × 10,000 steps, as fast as allowed, to a client that reads
+	// nothing: the socket buffers fill and a write misses its deadline.
+	runs := strings.TrimSuffix(strings.Repeat(`{"optimizer":{"name":"sgd","lr":0.01}},`, 8), ",")
+	start := `{"type":"start","rate":0,"scenario":{"surface":{"name":"quadratic"},"steps":10000,"runs":[` + runs + `]}}`
+	for range 6 {
+		if err := c.Write(ctx, websocket.MessageText, []byte(start)); err != nil {
+			break
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, body := do(t, ts, "GET", "/metrics", "", nil)
+		if strings.Contains(string(body), `lrlab_ws_sessions_ended_total{reason="write_timeout"} 1`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("slow client not closed:\n%s", grepLines(string(body), "lrlab_ws"))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestWSIdleTimeout(t *testing.T) {
+	ts, _ := newTestServer(t, Config{IdleTimeout: 150 * time.Millisecond})
+	c := mustDial(t, ts)
+	c.send(`{"type":"start","rate":0,"scenario":` + pausedScenario + `}`)
+	c.expect("started")
+	c.collect(2)
+	began := time.Now()
+	if code := c.closeCode(); code != websocket.StatusNormalClosure {
+		t.Errorf("idle session closed with %v, want 1000", code)
+	}
+	if d := time.Since(began); d < 100*time.Millisecond {
+		t.Errorf("closed after %v, before the idle timeout", d)
+	}
+}
