@@ -1,0 +1,186 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+)
+
+// requireMeasure skips unless -e2e.measure or E2E_MEASURE=1: the TestMeasure*
+// tests log figures and never assert timings, so CI need not spend on them.
+func requireMeasure(t *testing.T) {
+	t.Helper()
+	if !*measureFlag && os.Getenv("E2E_MEASURE") != "1" {
+		t.Skip("a measurement: run with -e2e.measure or E2E_MEASURE=1")
+	}
+}
+
+// marksScript runs before the page's scripts. Once a frame, it notes when
+// body[data-ready] turns "1", presses play as soon as the page is ready and
+// the socket open (so no test latency is counted), and notes the frame in
+// which the first trajectory point is in window.__lab (the page draws it in
+// that same animation frame: its draw callback is queued after this one).
+const marksScript = `(() => {
+	const m = window.__e2eMarks = {};
+	const poll = () => {
+		const now = performance.now();
+		const conn = document.getElementById('conn');
+		if (m.ready === undefined && document.body && document.body.dataset.ready === '1') m.ready = now;
+		if (m.open === undefined && conn && conn.dataset.state === 'open') m.open = now;
+		if (m.play === undefined && m.ready !== undefined && m.open !== undefined && document.getElementById('play')) {
+			m.play = now;
+			document.getElementById('play').click();
+		}
+		const lab = window.__lab;
+		if (m.play !== undefined && m.firstPoint === undefined && lab && lab.runs.some((d) => d && d.n > 0)) {
+			m.firstPoint = now;
+			m.framesAtFirstPoint = lab.drawStats ? lab.drawStats.frames : -1;
+		}
+		if (m.firstPoint === undefined) requestAnimationFrame(poll);
+	};
+	requestAnimationFrame(poll);
+})();`
+
+type marks struct {
+	Ready      float64            `json:"ready"`
+	Open       float64            `json:"open"`
+	Play       float64            `json:"play"`
+	FirstPoint float64            `json:"firstPoint"`
+	DCL        float64            `json:"dcl"`
+	Load       float64            `json:"load"`
+	Response   float64            `json:"responseEnd"`
+	Resources  map[string]float64 `json:"resources"`
+	PageMarks  []string           `json:"pageMarks"`
+}
+
+// TestMeasureFirstPoint logs the time from navigation start to the first
+// trajectory point drawn, over a few loads (the first with a cold cache),
+// split into page ready, socket open, play and first frame applied.
+func TestMeasureFirstPoint(t *testing.T) {
+	requireMeasure(t)
+	const loads = 5
+	var totals []float64
+	for i := range loads {
+		tb := newTab(t, desktop)
+		if i == 0 {
+			if _, err := chromedp.Call(tb.ctx, network.ClearBrowserCache, cdp.Empty{}); err != nil {
+				t.Logf("clearing the cache: %v", err)
+			}
+		}
+		tb.addScriptOnLoad(marksScript)
+		tb.do("navigate", chromedp.Navigate(url("/")))
+		tb.waitFor("first point", `window.__e2eMarks && __e2eMarks.firstPoint !== undefined`, 15*time.Second, `window.__e2eMarks`)
+		m := eval[marks](tb, `(() => {
+			const m = window.__e2eMarks;
+			const nav = performance.getEntriesByType('navigation')[0] || {};
+			const res = {};
+			for (const r of performance.getEntriesByType('resource')) {
+				const u = new URL(r.name);
+				const key = u.pathname.startsWith('/static/') ? 'static (' + u.pathname.split('/').pop() + ')' : u.pathname;
+				if (key.startsWith('static') && !key.includes('main.js')) continue;
+				res[key] = Math.round(r.responseEnd - r.startTime);
+			}
+			return {ready: m.ready, open: m.open, play: m.play, firstPoint: m.firstPoint,
+				dcl: nav.domContentLoadedEventEnd || 0, load: nav.loadEventEnd || 0, responseEnd: nav.responseEnd || 0,
+				resources: res, pageMarks: performance.getEntriesByType('mark').map((e) => e.name + '@' + Math.round(e.startTime))};
+		})()`)
+		t.Logf("load %d%s: HTML %.0f ms, DOMContentLoaded %.0f, load %.0f, socket open %.0f, ready (grid drawn) %.0f, play %.0f, first point drawn %.0f ms (play → first point %.0f ms)",
+			i+1, map[bool]string{true: " (cold cache)", false: ""}[i == 0], m.Response, m.DCL, m.Load, m.Open, m.Ready, m.Play, m.FirstPoint, m.FirstPoint-m.Play)
+		t.Logf("  fetches (ms): %v", m.Resources)
+		if len(m.PageMarks) > 0 {
+			t.Logf("  the page's performance marks: %v", m.PageMarks)
+		} else if i == 0 {
+			t.Log("  the page sets no performance.mark(); these figures come from a per-frame poll of body[data-ready] and window.__lab.runs")
+		}
+		totals = append(totals, m.FirstPoint)
+	}
+	slices.Sort(totals)
+	t.Logf("navigation → first point drawn: median %.0f ms, min %.0f, max %.0f over %d loads", totals[len(totals)/2], totals[0], totals[len(totals)-1], loads)
+}
+
+// TestMeasureDraw8x10k logs what drawing 8 runs × 10,000 steps costs: the
+// streaming at full speed (frames, the longest frame of the page's draw,
+// long tasks), then a full repaint of every trail (selecting another run)
+// and a resize (map, grid and charts redrawn).
+func TestMeasureDraw8x10k(t *testing.T) {
+	requireMeasure(t)
+	tb := newTab(t, desktop)
+	lrs := []string{"0.001", "0.003", "0.01", "0.03", "0.06", "0.1", "0.15", "0.19"}
+	q := "/?surface=quadratic&b=10&steps=10000&rate=0"
+	for _, lr := range lrs {
+		q += "&run=sgd,lr=" + lr
+	}
+	tb.open(q)
+	if !eval[bool](tb, `!!(window.__lab && __lab.drawStats)`) {
+		t.Fatal("window.__lab.drawStats is missing: the page does not report its drawing time")
+	}
+	eval[chromedp.Void](tb, `(() => {
+		const s = __lab.drawStats; s.maxFrameMs = 0; s.frames = 0;
+		window.__e2eLong = [];
+		try { new PerformanceObserver((l) => { for (const e of l.getEntries()) __e2eLong.push(e.duration); }).observe({type: 'longtask'}); } catch (e) { window.__e2eLong = null; }
+		window.__e2eT0 = performance.now();
+		return true;
+	})()`)
+	tb.play()
+	tb.waitAllDone(60 * time.Second)
+	type stats struct {
+		Wall     float64   `json:"wall"`
+		Frames   int       `json:"frames"`
+		MaxMs    float64   `json:"maxFrameMs"`
+		LastMs   float64   `json:"lastFrameMs"`
+		Long     []float64 `json:"long"`
+		Points   []int     `json:"points"`
+		Statuses []string  `json:"statuses"`
+	}
+	read := `(() => { const s = __lab.drawStats; return {wall: performance.now() - __e2eT0, frames: s.frames, maxFrameMs: s.maxFrameMs, lastFrameMs: s.lastFrameMs,
+		long: window.__e2eLong || [], points: __lab.runs.map((d) => d.n), statuses: __lab.runs.map((d) => d.status)}; })()`
+	s := eval[stats](tb, read)
+	total := 0
+	for _, n := range s.Points {
+		total += n
+	}
+	t.Logf("streaming %d runs, %d points at rate 0: %.0f ms from play to the last run done, %d page frames, longest draw() %.1f ms; long tasks: %s; statuses %v",
+		len(s.Points), total, s.Wall, s.Frames, s.MaxMs, longTasks(s.Long), s.Statuses)
+
+	// A full repaint of every trail: select another run.
+	eval[chromedp.Void](tb, `(() => { const s = __lab.drawStats; s.maxFrameMs = 0; s.frames = 0; window.__e2eLong = window.__e2eLong && []; window.__e2eT0 = performance.now(); return true; })()`)
+	tb.click(`[data-run="3"] button[data-act="sel"]`)
+	tb.waitFor("run 3 selected", `__lab.selected === 3`, 5*time.Second, `__lab.selected`)
+	tb.frames(3)
+	s = eval[stats](tb, read)
+	t.Logf("select another run (all %d points redrawn, panels rebuilt): longest draw() %.1f ms over %d frames; long tasks: %s", total, s.MaxMs, s.Frames, longTasks(s.Long))
+
+	// A resize: background, grid, trails and charts redrawn.
+	eval[chromedp.Void](tb, `(() => { const s = __lab.drawStats; s.maxFrameMs = 0; s.frames = 0; window.__e2eLong = window.__e2eLong && []; return true; })()`)
+	tb.do("resize", chromedp.EmulateViewport(1180, 760))
+	time.Sleep(600 * time.Millisecond) // the grid is fetched again after a debounce
+	tb.frames(3)
+	s = eval[stats](tb, read)
+	t.Logf("resize to 1180×760 (map, grid, trails and charts redrawn): longest draw() %.1f ms over %d frames; long tasks: %s", s.MaxMs, s.Frames, longTasks(s.Long))
+}
+
+func longTasks(d []float64) string {
+	if d == nil {
+		return "not observable"
+	}
+	if len(d) == 0 {
+		return "none"
+	}
+	sum, mx := 0.0, 0.0
+	parts := make([]string, 0, len(d))
+	for _, v := range d {
+		sum += v
+		mx = max(mx, v)
+		if len(parts) < 8 {
+			parts = append(parts, fmt.Sprintf("%.0f", v))
+		}
+	}
+	return fmt.Sprintf("%d, %.0f ms in all, longest %.0f ms [%s]", len(d), sum, mx, strings.Join(parts, " "))
+}
