@@ -315,3 +315,11 @@ func mustMarshal(t *testing.T, s Scenario) []byte {
 	}
 	return data
 }
+
+func TestQueryLabels(t *testing.T) {
+	for _, label := range []string{"a,b", "x=y", "50%", "%2C", "%zz", "  spaced ", "日本語のラベル", "a;b", "+plus", "#hash&amp", "ends with,", ",", "label=1"} {
+		data, _ := json.Marshal(label)
+		s := mustDecode(t, `{"surface":{"name":"quadratic"},"runs":[{"label":`+string(data)+`,"optimizer":{"lr":0.1}}]}`)
+		checkQueryRoundTrip(t, s)
+	}
+}
