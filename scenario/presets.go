@@ -214,9 +214,9 @@ var presetDefs = []presetDef{
 	{
 		id: "gan-game", lesson: 7,
 		scenario: `{"surface":{"name":"bilinear"},"steps":200,"runs":[
-			{"label":"equal LRs, simultaneous","optimizer":{"name":"sgd","lr":0.1}},
-			{"label":"equal LRs, alternating","optimizer":{"name":"sgd","lr":0.1},"updates":"alternating"},
-			{"label":"y at 0.02, simultaneous","optimizer":{"name":"sgd","lr":0.1},"optimizer_y":{"lr":0.02}}]}`,
+			{"label":"equal LRs (simultaneous)","optimizer":{"name":"sgd","lr":0.1}},
+			{"label":"equal LRs (alternating)","optimizer":{"name":"sgd","lr":0.1},"updates":"alternating"},
+			{"label":"y at 0.02 (simultaneous)","optimizer":{"name":"sgd","lr":0.1},"optimizer_y":{"lr":0.02}}]}`,
 		title: [2]string{"Two players: simultaneous steps spiral out", "2 人のゲーム：同時更新は外へ渦を巻く"},
 		summary: [2]string{
 			"On f = x·y, x tries to lower f while y tries to raise it, like a GAN's generator and discriminator. With equal LRs and simultaneous updates every step pushes both players a little outward, and the path spirals away from the equilibrium at the centre. Alternating updates circle it instead, and a smaller LR for y slows the spiral down.",
@@ -232,7 +232,7 @@ var presetDefs = []presetDef{
 		id: "gan-two-lrs", lesson: 7,
 		scenario: `{"surface":{"name":"stable_game"},"steps":200,"runs":[
 			{"label":"both 0.7","optimizer":{"name":"sgd","lr":0.7}},
-			{"label":"x 0.7, y 0.1","optimizer":{"name":"sgd","lr":0.7},"optimizer_y":{"lr":0.1}},
+			{"label":"x at 0.7 and y at 0.1","optimizer":{"name":"sgd","lr":0.7},"optimizer_y":{"lr":0.1}},
 			{"label":"both 0.3","optimizer":{"name":"sgd","lr":0.3}}]}`,
 		title: [2]string{"A learning rate for each player", "プレイヤーごとに学習率を変える"},
 		summary: [2]string{
