@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -97,7 +98,7 @@ func recoverer(logger *slog.Logger) func(http.Handler) http.Handler {
 					panic(v)
 				}
 				logger.ErrorContext(r.Context(), "panic", "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-				if r.Header.Get("Connection") != "Upgrade" {
+				if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") { // not after a hijack
 					writeJSONError(w, http.StatusInternalServerError, "", "internal error")
 				}
 			}()

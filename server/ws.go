@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/go-chi/httprate"
 )
 
 // hub counts the live websocket sessions (overall and per client IP) and
@@ -119,7 +120,8 @@ func (h *hub) shutdown(ctx context.Context) error {
 // (session.serve) until either side ends it. Before the upgrade it answers
 // with JSON errors: 503 while the server shuts down, 403 for an Origin other
 // than the server's own host and -allowed-origins, 429 when the server has
-// MaxSessions live sessions or the client IP has MaxSessionsPerIP. A request
+// MaxSessions live sessions or the client IP (IPv6: its /64) has
+// MaxSessionsPerIP. A request
 // that is not a websocket handshake gets 400 or 426 from websocket.Accept.
 func handleWS(logger *slog.Logger, cfg Config, m *metrics, h *hub, draining *atomic.Bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -133,7 +135,7 @@ func handleWS(logger *slog.Logger, cfg Config, m *metrics, h *hub, draining *ato
 			writeJSONError(w, http.StatusForbidden, "origin", "origin "+r.Header.Get("Origin")+" may not open a session here")
 			return
 		}
-		ip := clientIP(r)
+		ip := httprate.CanonicalizeIP(clientIP(r)) // IPv6 by /64
 		switch reason := h.reserve(ip); reason {
 		case "":
 		case rejectShutdown:
