@@ -15,7 +15,10 @@ import (
 // every key of its optimizer and scheduler), and only the keys that apply to
 // the named optimizer and scheduler. View, test_shift and optimizer_y appear
 // when set, updates on game surfaces. Decode reads the result back to an
-// equal Scenario. Non-finite numbers are an error.
+// equal Scenario when s is one Decode or ParseQuery returned (a Scenario
+// built by hand reads back normalised: every surface parameter filled in,
+// an OptimizerY identical to the Optimizer dropped). Non-finite numbers are
+// an error.
 func (s Scenario) MarshalJSON() ([]byte, error) {
 	w := &jsonWriter{}
 	w.open('{')
