@@ -607,3 +607,26 @@ func TestWSIdleTimeout(t *testing.T) {
 		t.Errorf("closed after %v, before the idle timeout", d)
 	}
 }
+
+func TestClientIPTrustedProxies(t *testing.T) {
+	xff := func(ip string) http.Header { return http.Header{"X-Forwarded-For": {ip}} }
+	// Behind a trusted proxy (the test client's loopback address), the
+	// X-Forwarded-For client is the one counted.
+	ts, _ := newTestServer(t, Config{MaxSessionsPerIP: 1, TrustedProxies: []string{"127.0.0.0/8", "::1/128"}})
+	for _, ip := range []string{"203.0.113.9", "198.51.100.7"} {
+		if _, _, err := dialWS(t, ts, xff(ip)); err != nil {
+			t.Fatalf("first session of %s: %v", ip, err)
+		}
+	}
+	if _, resp, err := dialWS(t, ts, xff("203.0.113.9")); err == nil || resp.StatusCode != 429 {
+		t.Errorf("second session of 203.0.113.9: %v", err)
+	}
+	// Without trusted proxies the header is ignored: the TCP peer counts.
+	ts2, _ := newTestServer(t, Config{MaxSessionsPerIP: 1})
+	if _, _, err := dialWS(t, ts2, xff("203.0.113.9")); err != nil {
+		t.Fatal(err)
+	}
+	if _, resp, err := dialWS(t, ts2, xff("198.51.100.7")); err == nil || resp.StatusCode != 429 {
+		t.Errorf("a forged X-Forwarded-For got a new slot: %v", err)
+	}
+}

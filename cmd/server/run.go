@@ -67,7 +67,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.IntVar(&cfg.ComputePerMinute, "compute-per-minute", cfg.ComputePerMinute, "simulate and grid requests per minute per client IP (429 above)")
 	fs.IntVar(&cfg.SweepBudget, "sweep-budget", cfg.SweepBudget, "optimizer steps one sweep or flat-share request may take (400 above)")
 	fs.StringVar(&o.allowedOrigins, "allowed-origins", "", "comma-separated origin host patterns allowed to open /ws besides the server's own")
-	fs.StringVar(&o.trustedProxies, "trusted-proxies", "", "comma-separated CIDR prefixes of reverse proxies whose X-Forwarded-For is believed")
+	fs.StringVar(&o.trustedProxies, "trusted-proxies", "", "comma-separated addresses or CIDR prefixes of reverse proxies whose X-Forwarded-For is believed")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 9*time.Second, "how long a graceful stop may take")
 	fs.DurationVar(&o.drainDelay, "drain-delay", 0, "time between /readyz failing and closing the listener and sessions on stop")
 	fs.StringVar(&o.logFormat, "log-format", "auto", "log format: json, text, or auto (text on a terminal, else json)")
@@ -85,7 +85,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return checkHealth(ctx, o.addr)
 	}
 	cfg.AllowedOrigins = splitList(o.allowedOrigins)
-	cfg.TrustedProxies = splitList(o.trustedProxies)
+	cfg.TrustedProxies = prefixes(splitList(o.trustedProxies))
 	if err := checkConfig(cfg); err != nil {
 		return err
 	}
@@ -175,10 +175,23 @@ func checkConfig(c server.Config) error {
 	}
 	for _, p := range c.TrustedProxies {
 		if _, err := netip.ParsePrefix(p); err != nil {
-			return fmt.Errorf("-trusted-proxies: %q is not a CIDR prefix such as 10.0.0.0/8", p)
+			return fmt.Errorf("-trusted-proxies: %q is not an address or a CIDR prefix such as 10.0.0.0/8", p)
 		}
 	}
 	return nil
+}
+
+// prefixes turns bare addresses of a list into single-address prefixes
+// ("10.0.0.7" → "10.0.0.7/32"), leaving everything else as it is.
+func prefixes(list []string) []string {
+	out := make([]string, len(list))
+	for i, p := range list {
+		out[i] = p
+		if a, err := netip.ParseAddr(p); err == nil {
+			out[i] = netip.PrefixFrom(a, a.BitLen()).String()
+		}
+	}
+	return out
 }
 
 // splitList splits a comma-separated list, dropping empty items.

@@ -134,7 +134,7 @@ func TestRunServesAndStopsGracefully(t *testing.T) {
 }
 
 func TestRunBadFlags(t *testing.T) {
-	for _, args := range [][]string{{"-frame-rate", "61"}, {"-nope"}, {"-trusted-proxies", "10.0.0.1"}, {"-log-format", "xml"}} {
+	for _, args := range [][]string{{"-frame-rate", "61"}, {"-nope"}, {"-trusted-proxies", "10.0.0.0/33"}, {"-log-format", "xml"}} {
 		var stderr syncBuffer
 		err := run(context.Background(), append([]string{"server", "-addr", "127.0.0.1:0"}, args...), func(string) string { return "" }, &syncBuffer{}, &stderr)
 		if err == nil || stderr.String() == "" {
