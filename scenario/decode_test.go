@@ -197,6 +197,7 @@ var roundTripSources = []string{
 		{"optimizer":{"name":"sgd","lr":1e-3,"momentum":0.9,"nesterov":true},"scheduler":{"name":"cosine_restarts","T_0":100,"T_mult":2}},
 		{"optimizer":{"name":"adamw","lr":3e-3},"scheduler":{"name":"warmup_cosine","warmup_steps":100,"eta_min":1e-5}},
 		{"optimizer":{"lr":0.1},"scheduler":{"name":"linear","total_iters":10}}]}`,
+	`{"surface":{"name":"custom","formula":"x^2 + 10*y^2 - sin(x*y)"},"runs":[{"optimizer":{"lr":0.05},"start":[1,-1]}]}`,
 	`{"surface":{"name":"bilinear"},"runs":[{"label":"\u00e9\"<tag>","optimizer":{"lr":0.1},"optimizer_y":{"name":"adam","lr":0.02},"updates":"alternating"}]}`,
 }
 

@@ -112,6 +112,7 @@ func snippetScenarios(t *testing.T) []Scenario {
 		out = append(out, mustDecode(t, `{"surface":{"name":"rosenbrock"},"steps":100,"runs":[`+strings.Join(runs[:n], ",")+`]}`))
 		runs = runs[n:]
 	}
+	out = append(out, mustDecode(t, `{"surface":{"name":"custom","formula":"-x^2/2 + max(x, y)^2 - 3*exp(-(x - 1)^2) + cosh(y/4) + pi*abs(x*y)^1.5 + log10(2 + x^2) - sqrt(1 + y^2)"},"runs":[{"optimizer":{"lr":0.01}}]}`))
 	out = append(out, mustDecode(t, `{"surface":{"name":"stable_game"},"runs":[
 		{"optimizer":{"name":"adam","lr":0.1},"optimizer_y":{"name":"sgd","momentum":0.5},"updates":"alternating","scheduler":{"name":"onecycle"},"noise":0.2},
 		{"label":"odd \"label\"\nwith a newline","optimizer":{"lr":0.1},"scheduler":{"name":"cyclic","step_size_down":5}}]}`))

@@ -43,6 +43,8 @@ var shareInputs = []struct {
 	{name: "game: another optimizer for player y", query: "surface=bilinear&run=sgd,lr=0.1,opt_y=adam,lr_y=0.01,betas_y=0.5%3B0.9"},
 	{name: "game: momentum for y only", query: "surface=bilinear&run=sgd,lr=0.1,momentum_y=0.5"},
 
+	{name: "custom surface from a formula", query: "surface=custom&formula=x%5E2%20%2B%2010*y%5E2%20-%20sin(x*y)&run=sgd,lr=0.05"},
+	{name: "formula that does not parse (sim's check): the default surface", query: "surface=custom&formula=x%5E%5E2&run=sgd,lr=0.05", goOnly: true},
 	{name: "unknown top-level key", query: "surface=quadratic&bb=10&run=sgd,lr=0.1"},
 	{name: "unknown surface falls back to quadratic", query: "surface=quadratik&run=sgd,lr=0.1"},
 	{name: "surface parameter out of range", query: "surface=quadratic&b=-1&run=sgd,lr=0.1"},
@@ -107,11 +109,18 @@ var shareAbout = []string{
 	"canonical: the link written back (Encode): keys at their default left out, numbers the shorter of plain and exponential spelling, whole-number settings as plain integers, lists joined by ';' (escaped %3B), ',' '=' ':' unescaped.",
 	"Run indices in error fields are the position of the run= in the link. A run with an unknown optimizer is left out; any other bad setting keeps its default. A link with no valid run gets one SGD run at lr 1e-3.",
 	"A run's lr defaults to 1e-3 (sgd, adam, adamw) or 1e-2 (rmsprop, adagrad). go_only: the error comes from sim's check of a combination of settings.",
-	"catalog: GET /api/v1/surfaces as it was when the file was written (defaults, views and start points the cases rely on).",
+	"catalog: GET /api/v1/surfaces as it was when the file was written (defaults, views and start points the cases rely on), plus the custom surface's view and start (sim.Catalog does not list it).",
 }
 
 func buildShareCases(t *testing.T) shareFile {
 	f := shareFile{About: shareAbout, Catalog: sim.Catalog()}
+	// The custom surface is not in the catalog, but its view and start are
+	// what a link on it falls back to.
+	if c, err := sim.NewSurface(sim.SurfaceConfig{Name: sim.SurfaceCustom, Formula: "x^2 + y^2"}); err == nil {
+		info := c.Info()
+		info.Formula = ""
+		f.Catalog = append(f.Catalog, info)
+	}
 	for _, in := range shareInputs {
 		q, err := url.ParseQuery(in.query)
 		if err != nil {
