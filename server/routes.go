@@ -59,7 +59,10 @@ func addRoutes(r chi.Router, s *Server) {
 			r.Get("/surfaces", handleSurfaces(logger).ServeHTTP)
 			r.With(compute).Get("/surfaces/{name}/grid", handleGrid(logger, cfg).ServeHTTP)
 			r.With(compute).Post("/simulate", handleSimulate(logger, cfg, m).ServeHTTP)
-			// Later: POST /lr-finder, /sweep, /flat-share (compute-limited).
+			// Analyses (analysis.go), bounded by Config.SweepBudget.
+			r.With(compute).Post("/lr-finder", handleLRFinder(logger, cfg).ServeHTTP)
+			r.With(compute).Post("/sweep", handleSweep(logger, cfg).ServeHTTP)
+			r.With(compute).Post("/flat-share", handleFlatShare(logger, cfg).ServeHTTP)
 			// Presets and share links.
 			r.Get("/presets", handlePresets(logger).ServeHTTP)
 			r.Get("/scenario", handleScenarioQuery(logger, cfg).ServeHTTP)

@@ -50,6 +50,7 @@ type session struct {
 	ticking  bool
 	ticker   *time.Ticker
 	buf      []byte
+	sweep    sweeper // the LR sweep running beside the scenario (sweepws.go)
 }
 
 // liveRun is one run of the session's scenario with the points produced
@@ -91,6 +92,7 @@ func (s *session) serve(parent context.Context) (reason string) {
 	var wg sync.WaitGroup
 	defer func() {
 		cancel()
+		s.stopSweep()
 		s.conn.CloseNow()
 		wg.Wait()
 	}()
@@ -128,6 +130,8 @@ func (s *session) serve(parent context.Context) (reason string) {
 		case now := <-s.ticker.C:
 			idle.Reset(s.cfg.IdleTimeout)
 			err = s.tick(ctx, now)
+		case ev := <-s.sweepEvents():
+			err = s.sweepEvent(ctx, ev)
 		}
 		if err != nil {
 			return s.writeFailed(err)
@@ -293,6 +297,10 @@ func (s *session) handle(ctx context.Context, in inbound) error {
 		if err := s.set(ctx, m); err != nil {
 			return err
 		}
+	case msgSweep:
+		return s.startSweep(ctx, m)
+	case msgCancelSweep:
+		s.stopSweep()
 	}
 	s.updateTicker()
 	return nil
@@ -566,5 +574,9 @@ func appendDone(b []byte, i int, r *sim.Run) []byte {
 	b = appendFloat(b, r.ScheduledLR(max(taken-1, 0)))
 	b = append(b, `,"sharpness":`...)
 	b = appendFloat(b, r.Current().Sharpness)
+	if reason := divergeReason(r); reason != "" {
+		b = append(b, `,"reason":`...)
+		b = appendString(b, reason)
+	}
 	return append(b, '}')
 }

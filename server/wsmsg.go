@@ -21,6 +21,9 @@ const (
 	msgRate   = "rate"
 	msgSet    = "set"
 	msgStop   = "stop"
+
+	msgSweep       = "sweep"        // an LR sweep beside the scenario (sweepws.go)
+	msgCancelSweep = "cancel_sweep" // cancels the running sweep
 )
 
 // msgKeys lists the keys each message type may have besides "type".
@@ -32,9 +35,12 @@ var msgKeys = map[string][]string{
 	msgRate:   {"rate"},
 	msgSet:    {"run", "optimizer", "optimizer_y", "scheduler", "noise"},
 	msgStop:   {},
+
+	msgSweep:       sweepMsgKeys,
+	msgCancelSweep: {},
 }
 
-var msgTypes = []string{msgStart, msgPause, msgResume, msgStep, msgRate, msgSet, msgStop}
+var msgTypes = []string{msgStart, msgPause, msgResume, msgStep, msgRate, msgSet, msgStop, msgSweep, msgCancelSweep}
 
 // Rate limits of a session, in steps per second per run; 0 means as fast as
 // the frame cap allows.
@@ -55,6 +61,7 @@ type clientMessage struct {
 	// set: the JSON objects merged into the run's settings (nil when absent).
 	Optimizer, OptimizerY, Scheduler json.RawMessage
 	Noise                            *float64 // set: new σ, or nil
+	Body                             []byte   // sweep: the whole message, decoded by the owner (sweepws.go)
 }
 
 // decodeClientMessage reads one client message strictly: it must be a JSON
@@ -77,6 +84,10 @@ func decodeClientMessage(data []byte, maxSteps int) (clientMessage, error) {
 	}
 	if err := json.Unmarshal(rawType, &m.Type); err != nil {
 		return m, &sim.FieldError{Field: "type", Msg: "must be a string; one of " + strings.Join(msgTypes, ", ")}
+	}
+	if m.Type == msgSweep {
+		m.Body = data
+		return m, nil
 	}
 	keys, ok := msgKeys[m.Type]
 	if !ok {

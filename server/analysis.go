@@ -1,0 +1,898 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"lrlab/scenario"
+	"lrlab/sim"
+)
+
+// This file serves the analyses of the lab: the LR range test
+// (POST /api/v1/lr-finder), LR sweeps (POST /api/v1/sweep, and the
+// websocket's sweep message in sweepws.go) and the share of runs that end in
+// the flat minimum (POST /api/v1/flat-share). Requests are read as strictly
+// as scenarios: unknown and duplicate keys, wrong types and out-of-range
+// values are *sim.FieldError naming the key, which the error adapter answers
+// with 400.
+
+// Limits and defaults of the analysis requests.
+const (
+	maxSweepOptimizers = 8   // optimizers in one sweep
+	maxSweepSeeds      = 16  // seeds of one sweep
+	maxFlatAxis        = 100 // lrs and noises of one flat-share request, each
+	maxFlatSeeds       = 100 // seeds of one flat-share request
+	maxSweepID         = 64  // characters of a websocket sweep's id
+
+	defaultSweepSteps = 200
+	defaultFlatSteps  = 1000
+	defaultFlatSeeds  = 20
+	defaultFlatSurf   = "sharp_flat"
+)
+
+// Keys of each request.
+var (
+	finderKeys    = []string{"surface", "start", "optimizer", "start_lr", "end_lr", "num_iter", "smooth", "diverge", "noise", "seed"}
+	sweepKeys     = []string{"surface", "start", "steps", "optimizers", "lr_min", "lr_max", "num", "seeds", "noise"}
+	flatShareKeys = []string{"surface", "start", "optimizer", "lrs", "noises", "seeds", "steps"}
+)
+
+// defaultSweepOptimizers are the optimizers a sweep compares when the
+// request names none: plain sgd, sgd with momentum 0.9 and adam.
+func defaultSweepOptimizers() []sim.OptimizerConfig {
+	mom := sim.DefaultOptimizer(sim.OptSGD, 1)
+	mom.Momentum = 0.9
+	return []sim.OptimizerConfig{sim.DefaultOptimizer(sim.OptSGD, 1), mom, sim.DefaultOptimizer(sim.OptAdam, 1)}
+}
+
+// Default grid of a flat-share request.
+var (
+	defaultFlatLRs    = []float64{0.01, 0.02, 0.03, 0.05, 0.07, 0.1}
+	defaultFlatNoises = []float64{0, 0.5, 1}
+)
+
+// ---------------------------------------------------------------------------
+// Handlers.
+
+// handleLRFinder serves POST /api/v1/lr-finder: an LR range test (fastai's
+// lr_find) on a surface,
+//
+//	{"surface":{"name":"quadratic"},"start":[-2.5,1.5],"optimizer":{"name":"sgd"},
+//	 "start_lr":1e-7,"end_lr":10,"num_iter":100,"smooth":0.98,"diverge":4,"noise":0,"seed":0}
+//
+// where only surface is required (the optimizer's lr, if given, is ignored:
+// the test sets every step's LR; smooth 0 turns smoothing off). The answer:
+//
+//	{"lr":[…],"loss":[…],"smoothed":[…],"x":[…],"y":[…],"stopped_at":0.25,"diverged":true,
+//	 "sharpness":10,"stability_limit":0.2,"window":[10,62],
+//	 "suggestions":{"valley":{"lr":…,"index":…,"rule":"valley"},"steep":{…},"minimum":{…}}}
+//
+// stability_limit is the largest stable constant LR on the quadratic model at
+// the start (stabilityLimit), null when λmax ≤ 0; the suggestions are null
+// when no step stayed on the map. Failures: 413 for a body over the limit,
+// 400 naming the setting, 503 past the request's deadline.
+func handleLRFinder(logger *slog.Logger, cfg Config) http.Handler {
+	return handle(logger, func(w http.ResponseWriter, r *http.Request) error {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return err
+		}
+		req, err := decodeFinder(body, cfg)
+		if err != nil {
+			return err
+		}
+		res, err := sim.LRFinder(req.surface, req.cfg)
+		if err != nil {
+			return err
+		}
+		return writeJSONBody(w, func(b []byte) []byte { return appendFinder(b, &req, &res) })
+	})
+}
+
+// handleSweep serves POST /api/v1/sweep: every optimizer at every LR from
+// lr_min to lr_max (num of them, spaced evenly in log, both ends included)
+// with every seed, on all cores,
+//
+//	{"surface":{"name":"quadratic"},"start":[-2.5,1.5],"steps":200,
+//	 "optimizers":[{"name":"sgd"},{"name":"sgd","momentum":0.9},{"name":"adam"}],
+//	 "lr_min":1e-5,"lr_max":10,"num":40,"seeds":1,"noise":0}
+//
+// (only surface is required; those are the defaults), answered with
+//
+//	{"lrs":[…],"sharpness":10,"stability_limit":0.2,"stability_limits":[0.2,0.38,0.2],
+//	 "results":[{"optimizer":0,"label":"sgd","lr":1e-5,"final_loss":…,"diverged":false,
+//	             "diverged_at":null,"diverged_runs":0,"loss_min":…,"loss_max":…},…]}
+//
+// results are ordered by optimizer (its index in the request) then LR.
+// Optimizers × num × seeds × steps must stay within the server's sweep
+// budget (Config.SweepBudget; with noise 0 only one seed is run). Failures
+// as handleLRFinder's.
+func handleSweep(logger *slog.Logger, cfg Config) http.Handler {
+	return handle(logger, func(w http.ResponseWriter, r *http.Request) error {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return err
+		}
+		f, err := readFields(body, "a sweep such as {\"surface\": {\"name\": \"quadratic\"}}", sweepKeys)
+		if err != nil {
+			return err
+		}
+		req, err := decodeSweep(f, cfg)
+		if err != nil {
+			return err
+		}
+		res, err := sim.Sweep(r.Context(), req.cfg, nil)
+		if err != nil {
+			return err
+		}
+		return writeJSONBody(w, func(b []byte) []byte {
+			b = append(b, '{')
+			b = appendSweep(b, &req, &res)
+			return append(b, "}\n"...)
+		})
+	})
+}
+
+// handleFlatShare serves POST /api/v1/flat-share: for each gradient noise
+// σ and each LR, the share of runs (seeds 1 … seeds) that end in the minimum
+// labelled "flat",
+//
+//	{"surface":{"name":"sharp_flat"},"start":[…],"optimizer":{"name":"sgd"},
+//	 "lrs":[0.01,0.02,0.03,0.05,0.07,0.1],"noises":[0,0.5,1],"seeds":20,"steps":1000}
+//
+// (every key optional; those are the defaults) answered with
+//
+//	{"lrs":[…],"noises":[…],"seeds":20,"steps":1000,"share":[[…one per LR…],…one row per noise…]}
+//
+// The surface must have a minimum labelled "flat" (sharp_flat has). The
+// runs taken (one per LR at σ = 0, seeds per LR otherwise) × steps must stay
+// within the sweep budget. Failures as handleLRFinder's.
+func handleFlatShare(logger *slog.Logger, cfg Config) http.Handler {
+	return handle(logger, func(w http.ResponseWriter, r *http.Request) error {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return err
+		}
+		req, err := decodeFlatShare(body, cfg)
+		if err != nil {
+			return err
+		}
+		share, err := sim.FlatShare(r.Context(), req.surface, req.start, req.opt, req.lrs, req.noises, req.seeds, req.steps)
+		if err != nil {
+			return err
+		}
+		return writeJSONBody(w, func(b []byte) []byte {
+			b = append(b, '{')
+			b = appendFloatsFirst(b, "lrs", req.lrs)
+			b = appendFloats(b, "noises", req.noises)
+			b = appendIntField(b, "seeds", req.seeds)
+			b = appendIntField(b, "steps", req.steps)
+			b = append(b, `,"share":[`...)
+			for i, row := range share {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = append(b, '[')
+				for j, v := range row {
+					if j > 0 {
+						b = append(b, ',')
+					}
+					b = appendFloat(b, v)
+				}
+				b = append(b, ']')
+			}
+			return append(b, "]}\n"...)
+		})
+	})
+}
+
+// writeJSONBody renders a 200 JSON response with build into a pooled
+// buffer, then writes it.
+func writeJSONBody(w http.ResponseWriter, build func([]byte) []byte) error {
+	bp := getBuf()
+	defer putBuf(bp)
+	b := build((*bp)[:0])
+	*bp = b
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	w.Write(b)
+	return nil
+}
+
+// ---------------------------------------------------------------------------
+// The LR range test.
+
+// finderRequest is a decoded lr-finder request.
+type finderRequest struct {
+	surface sim.Surface
+	cfg     sim.FinderConfig
+	lambda  float64 // λmax of the Hessian at the start
+}
+
+// decodeFinder reads an lr-finder request body.
+func decodeFinder(body []byte, cfg Config) (finderRequest, error) {
+	var req finderRequest
+	f, err := readFields(body, "an LR range test such as {\"surface\": {\"name\": \"quadratic\"}}", finderKeys)
+	if err != nil {
+		return req, err
+	}
+	var start sim.Point
+	if req.surface, start, err = decodeSurfaceStart(f, "", cfg); err != nil {
+		return req, err
+	}
+	c := sim.DefaultFinderConfig(start, sim.DefaultOptimizer(sim.OptSGD, 1))
+	if raw := f.raw("optimizer"); raw != nil {
+		if c.Optimizer, err = decodeOptimizer(raw, "optimizer"); err != nil {
+			return req, err
+		}
+	}
+	if c.StartLR, err = f.number("start_lr", c.StartLR, positive, "> 0"); err != nil {
+		return req, err
+	}
+	lo := c.StartLR
+	if c.EndLR, err = f.number("end_lr", c.EndLR, func(v float64) bool { return v > lo }, "> start_lr ("+formatG(lo)+")"); err != nil {
+		return req, err
+	}
+	if c.NumIter, err = f.integer("num_iter", c.NumIter, 2, sim.MaxFinderNumIter); err != nil {
+		return req, err
+	}
+	if c.Smooth, err = f.number("smooth", c.Smooth, func(v float64) bool { return v >= 0 && v < 1 }, "in [0, 1)"); err != nil {
+		return req, err
+	}
+	if c.Smooth == 0 {
+		c.Smooth = math.SmallestNonzeroFloat64 // sim reads 0 as its default; this is no smoothing
+	}
+	if c.Diverge, err = f.number("diverge", c.Diverge, func(v float64) bool { return v > 1 }, "> 1"); err != nil {
+		return req, err
+	}
+	if c.Noise, err = f.number("noise", 0, nonNegative, "≥ 0 (the gradient noise σ)"); err != nil {
+		return req, err
+	}
+	seed, err := f.integer("seed", 0, 0, 1<<53-1)
+	if err != nil {
+		return req, err
+	}
+	c.Seed = uint64(seed)
+	req.cfg = c
+	req.lambda = req.surface.Hessian(start).MaxEigen()
+	return req, nil
+}
+
+// appendFinder appends the lr-finder response.
+func appendFinder(b []byte, req *finderRequest, res *sim.FinderResult) []byte {
+	b = append(b, '{')
+	b = appendFloatsFirst(b, "lr", res.LR)
+	b = appendFloats(b, "loss", res.Loss)
+	b = appendFloats(b, "smoothed", res.Smoothed)
+	b = appendFloats(b, "x", res.X)
+	b = appendFloats(b, "y", res.Y)
+	b = append(b, `,"stopped_at":`...)
+	b = appendFloat(b, res.StoppedAt)
+	b = append(b, `,"diverged":`...)
+	b = strconv.AppendBool(b, res.Diverged)
+	b = append(b, `,"sharpness":`...)
+	b = appendFloat(b, req.lambda)
+	b = append(b, `,"stability_limit":`...)
+	b = appendLimit(b, req.lambda, req.cfg.Optimizer, req.surface)
+	b = append(b, `,"window":[`...)
+	b = strconv.AppendInt(b, int64(res.Window[0]), 10)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, int64(res.Window[1]), 10)
+	b = append(b, `],"suggestions":{`...)
+	for i, s := range []struct {
+		key string
+		sg  sim.Suggestion
+	}{{"valley", res.Suggestions.Valley}, {"steep", res.Suggestions.Steep}, {"minimum", res.Suggestions.Minimum}} {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, s.key)
+		b = append(b, ':')
+		if len(res.LR) == 0 {
+			b = append(b, "null"...)
+			continue
+		}
+		b = append(b, `{"lr":`...)
+		b = appendFloat(b, s.sg.LR)
+		b = append(b, `,"index":`...)
+		b = strconv.AppendInt(b, int64(s.sg.Index), 10)
+		b = append(b, `,"rule":`...)
+		b = appendString(b, s.sg.Rule)
+		b = append(b, '}')
+	}
+	return append(b, "}}\n"...)
+}
+
+// ---------------------------------------------------------------------------
+// Sweeps.
+
+// sweepRequest is a decoded sweep, ready for sim.Sweep.
+type sweepRequest struct {
+	cfg    sim.SweepConfig
+	lambda float64 // λmax of the Hessian at the start
+}
+
+// decodeSweep reads the fields of a sweep (the HTTP body, or a websocket
+// sweep message).
+func decodeSweep(f fields, cfg Config) (sweepRequest, error) {
+	var req sweepRequest
+	s, start, err := decodeSurfaceStart(f, "", cfg)
+	if err != nil {
+		return req, err
+	}
+	c := sim.SweepConfig{Surface: s, Start: start}
+	if c.Steps, err = f.integer("steps", defaultSweepSteps, 1, cfg.MaxSteps); err != nil {
+		return req, err
+	}
+	c.Optimizers = defaultSweepOptimizers()
+	if raw := f.raw("optimizers"); raw != nil {
+		if c.Optimizers, err = decodeOptimizers(raw, "optimizers", maxSweepOptimizers); err != nil {
+			return req, err
+		}
+	}
+	if c.LRMin, err = f.number("lr_min", sim.DefaultSweepLRMin, positive, "> 0"); err != nil {
+		return req, err
+	}
+	lo := c.LRMin
+	if c.LRMax, err = f.number("lr_max", sim.DefaultSweepLRMax, func(v float64) bool { return v >= lo }, "≥ lr_min ("+formatG(lo)+")"); err != nil {
+		return req, err
+	}
+	if c.Num, err = f.integer("num", sim.DefaultSweepNum, 1, sim.MaxSweepNum); err != nil {
+		return req, err
+	}
+	seeds, err := f.integer("seeds", 1, 1, maxSweepSeeds)
+	if err != nil {
+		return req, err
+	}
+	for i := range seeds {
+		c.Seeds = append(c.Seeds, uint64(i+1))
+	}
+	if c.Noise, err = f.number("noise", 0, nonNegative, "≥ 0 (the gradient noise σ)"); err != nil {
+		return req, err
+	}
+	ran := seeds
+	if c.Noise == 0 {
+		ran = 1 // every seed is the same run; sim.Sweep runs one
+	}
+	err = checkBudget(cfg.SweepBudget, stepCost(s), []budgetTerm{
+		{"optimizers", len(c.Optimizers), len(defaultSweepOptimizers()), "optimizers"},
+		{"num", c.Num, sim.DefaultSweepNum, "LRs"},
+		{"seeds", ran, 1, "seeds"},
+		{"steps", c.Steps, defaultSweepSteps, "steps"},
+	}, "lower steps, num, seeds or the number of optimizers")
+	if err != nil {
+		return req, err
+	}
+	req.cfg = c
+	req.lambda = s.Hessian(start).MaxEigen()
+	return req, nil
+}
+
+// appendSweep appends the members of a sweep's answer (without braces), so
+// that the websocket's sweep_result can carry them too.
+func appendSweep(b []byte, req *sweepRequest, res *sim.SweepResult) []byte {
+	b = appendFloatsFirst(b, "lrs", res.LRs)
+	b = append(b, `,"sharpness":`...)
+	b = appendFloat(b, req.lambda)
+	b = append(b, `,"stability_limit":`...)
+	b = appendLimit(b, req.lambda, sim.DefaultOptimizer(sim.OptSGD, 1), req.cfg.Surface)
+	b = append(b, `,"stability_limits":[`...)
+	for i, o := range req.cfg.Optimizers {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendLimit(b, req.lambda, o, req.cfg.Surface)
+	}
+	b = append(b, `],"results":[`...)
+	for i := range res.Points {
+		p := &res.Points[i]
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"optimizer":`...)
+		b = strconv.AppendInt(b, int64(p.OptIndex), 10)
+		b = append(b, `,"label":`...)
+		b = appendString(b, p.Optimizer)
+		b = append(b, `,"lr":`...)
+		b = appendFloat(b, p.LR)
+		b = append(b, `,"final_loss":`...)
+		b = appendFloat(b, p.FinalLoss)
+		b = append(b, `,"diverged":`...)
+		b = strconv.AppendBool(b, p.Diverged)
+		b = append(b, `,"diverged_at":`...)
+		if p.Diverged {
+			b = strconv.AppendInt(b, int64(p.DivergedAt), 10)
+		} else {
+			b = append(b, "null"...)
+		}
+		b = append(b, `,"diverged_runs":`...)
+		b = strconv.AppendInt(b, int64(p.DivergedRuns), 10)
+		b = append(b, `,"loss_min":`...)
+		b = appendFloat(b, p.LossMin)
+		b = append(b, `,"loss_max":`...)
+		b = appendFloat(b, p.LossMax)
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}
+
+// ---------------------------------------------------------------------------
+// Flat share.
+
+// flatShareRequest is a decoded flat-share request.
+type flatShareRequest struct {
+	surface      sim.Surface
+	start        sim.Point
+	opt          sim.OptimizerConfig
+	lrs, noises  []float64
+	seeds, steps int
+}
+
+// decodeFlatShare reads a flat-share request body.
+func decodeFlatShare(body []byte, cfg Config) (flatShareRequest, error) {
+	var req flatShareRequest
+	f, err := readFields(body, "a flat-share request such as {\"lrs\": [0.01, 0.1], \"noises\": [0, 1]}", flatShareKeys)
+	if err != nil {
+		return req, err
+	}
+	if req.surface, req.start, err = decodeSurfaceStart(f, defaultFlatSurf, cfg); err != nil {
+		return req, err
+	}
+	info := req.surface.Info()
+	if !slices.ContainsFunc(info.Minima, func(m sim.Minimum) bool { return m.Label == sim.LabelFlat }) {
+		return req, &sim.FieldError{Field: "surface", Msg: fmt.Sprintf(
+			"%s has no minimum labelled %q; use a surface with a sharp and a flat minimum, such as %s", info.Name, sim.LabelFlat, defaultFlatSurf)}
+	}
+	req.opt = sim.DefaultOptimizer(sim.OptSGD, 1)
+	if raw := f.raw("optimizer"); raw != nil {
+		if req.opt, err = decodeOptimizer(raw, "optimizer"); err != nil {
+			return req, err
+		}
+	}
+	if req.lrs, err = f.numbers("lrs", defaultFlatLRs, maxFlatAxis, positive, "> 0"); err != nil {
+		return req, err
+	}
+	if req.noises, err = f.numbers("noises", defaultFlatNoises, maxFlatAxis, nonNegative, "≥ 0 (a gradient noise σ)"); err != nil {
+		return req, err
+	}
+	if req.seeds, err = f.integer("seeds", defaultFlatSeeds, 1, maxFlatSeeds); err != nil {
+		return req, err
+	}
+	if req.steps, err = f.integer("steps", defaultFlatSteps, 1, cfg.MaxSteps); err != nil {
+		return req, err
+	}
+	runs := 0 // per LR: one run without noise, seeds runs with
+	for _, n := range req.noises {
+		if n == 0 {
+			runs++
+		} else {
+			runs += req.seeds
+		}
+	}
+	seedTerm := budgetTerm{"seeds", runs, len(defaultFlatNoises) * defaultFlatSeeds, "runs per LR (noise levels × seeds)"}
+	if runs == len(req.noises) {
+		seedTerm.field = "noises" // no noise at all: the seeds do not count
+	}
+	err = checkBudget(cfg.SweepBudget, stepCost(req.surface), []budgetTerm{
+		{"lrs", len(req.lrs), len(defaultFlatLRs), "LRs"},
+		seedTerm,
+		{"steps", req.steps, defaultFlatSteps, "steps"},
+	}, "lower steps, seeds, or the number of lrs or noises")
+	return req, err
+}
+
+// ---------------------------------------------------------------------------
+// The stability limit.
+
+// stabilityLimit returns the largest constant LR at which opt is stable on
+// the quadratic model of a surface whose Hessian has largest eigenvalue
+// lambda, with the formula it comes from:
+//
+//   - sgd: 2/λ; with heavy-ball momentum β (and dampening d),
+//     2(1+β)/((1−d)λ); with Nesterov momentum, 2(1+β)/((1+2β)λ); weight
+//     decay wd adds to the curvature (λ + wd);
+//   - other optimizers: plain sgd's 2/λmax, as a reference line (adaptive
+//     optimizers scale their steps and have no such fixed limit).
+//
+// ok is false when there is no limit: λ (+ wd for sgd) ≤ 0, or sgd with
+// dampening 1.
+func stabilityLimit(lambda float64, opt sim.OptimizerConfig) (limit float64, formula string, ok bool) {
+	if math.IsNaN(lambda) || math.IsInf(lambda, 0) {
+		return 0, "", false
+	}
+	if opt.Name != sim.OptSGD {
+		if lambda <= 0 {
+			return 0, "", false
+		}
+		return 2 / lambda, "2/λmax", true
+	}
+	l, lam := lambda+opt.WeightDecay, "λmax"
+	if opt.WeightDecay != 0 {
+		lam = "(λmax + weight_decay)"
+	}
+	beta, d := opt.Momentum, opt.Dampening
+	switch {
+	case l <= 0 || (beta != 0 && !opt.Nesterov && d >= 1):
+		return 0, "", false
+	case beta == 0:
+		return 2 / l, "2/" + lam, true
+	case opt.Nesterov:
+		return 2 * (1 + beta) / ((1 + 2*beta) * l), "2(1+β)/((1+2β)" + lam + ")", true
+	case d != 0:
+		return 2 * (1 + beta) / ((1 - d) * l), "2(1+β)/((1−dampening)" + lam + ")", true
+	}
+	return 2 * (1 + beta) / l, "2(1+β)/" + lam, true
+}
+
+// appendLimit appends opt's stability limit at curvature lambda, or null
+// (also on game surfaces, where the players' steps do not descend f alone).
+func appendLimit(b []byte, lambda float64, opt sim.OptimizerConfig, s sim.Surface) []byte {
+	limit, _, ok := stabilityLimit(lambda, opt)
+	if !ok || s.Info().Kind == sim.KindGame {
+		return append(b, "null"...)
+	}
+	return appendFloat(b, limit)
+}
+
+// divergeReason explains in English why run r diverged, with the numbers of
+// its done message: the LR of its last step against the stability limit of
+// its optimizer at λmax of the last point shown, e.g.
+// "diverged at step 133: LR 0.21 > 2/λmax = 0.2 (λmax = 10)". It is "" for
+// a run that did not diverge.
+func divergeReason(r *sim.Run) string {
+	if r.Status() != sim.StatusDiverged {
+		return ""
+	}
+	at := r.DivergedAt()
+	lr := r.ScheduledLR(max(at-1, 0))
+	lambda := r.Current().Sharpness
+	head := fmt.Sprintf("diverged at step %d: LR %s", at, formatG(lr))
+	cfg := r.Config()
+	if cfg.OptimizerY != nil {
+		return head // a game (NewRun gives every game run an OptimizerY): f's curvature sets no limit
+	}
+	limit, formula, ok := stabilityLimit(lambda, cfg.Optimizer)
+	switch {
+	case !ok && lambda <= 0:
+		return fmt.Sprintf("%s; λmax = %s ≤ 0 at the last point: the surface curves down, so no LR is stable", head, formatG(lambda))
+	case !ok:
+		return head
+	}
+	cmp := ">"
+	if lr <= limit {
+		cmp = "≤"
+	}
+	detail := "λmax = " + formatG(lambda)
+	if cfg.Optimizer.Name == sim.OptSGD && cfg.Optimizer.Momentum != 0 {
+		detail = "β = " + formatG(cfg.Optimizer.Momentum) + ", " + detail
+	}
+	if cfg.Optimizer.Name != sim.OptSGD {
+		detail += "; the limit of plain sgd, for reference"
+	}
+	return fmt.Sprintf("%s %s %s = %s (%s)", head, cmp, formula, formatG(limit), detail)
+}
+
+// formatG writes v with 3 significant digits, for messages.
+func formatG(v float64) string { return strconv.FormatFloat(v, 'g', 3, 64) }
+
+// ---------------------------------------------------------------------------
+// The work budget.
+
+// budgetTerm is one factor of a request's work: the key that sets it, its
+// value, its default and what it counts.
+type budgetTerm struct {
+	field    string
+	n, def   int
+	counting string
+}
+
+// stepCost is the cost of one optimizer step on s in steps on a built-in
+// surface: a custom formula is interpreted, and its steps cost about 10
+// built-in ones, plus one per 30 characters of formula.
+func stepCost(s sim.Surface) int {
+	info := s.Info()
+	if info.Name != "custom" {
+		return 1
+	}
+	return 10 + len(info.Formula)/30
+}
+
+// checkBudget checks that the product of the terms (optimizer steps), times
+// the cost of a step, is at most budget. Otherwise the error names the term
+// furthest above its default, the likeliest one to have been raised.
+func checkBudget(budget, cost int, terms []budgetTerm, advice string) error {
+	total := 1
+	parts := make([]string, len(terms))
+	blame, worst := terms[len(terms)-1].field, 0.0
+	for i, t := range terms {
+		total *= t.n
+		parts[i] = strconv.Itoa(t.n) + " " + t.counting
+		if r := float64(t.n) / float64(max(t.def, 1)); r >= worst {
+			blame, worst = t.field, r
+		}
+	}
+	if total*cost <= budget {
+		return nil
+	}
+	each := ""
+	if cost > 1 {
+		each = fmt.Sprintf(", each costing %d steps on a built-in surface (the custom formula is interpreted)", cost)
+	}
+	return &sim.FieldError{Field: blame, Msg: fmt.Sprintf(
+		"too much work for one request: %s = %d optimizer steps%s, and the server's sweep budget is %d; %s",
+		strings.Join(parts, " × "), total, each, budget, advice)}
+}
+
+// ---------------------------------------------------------------------------
+// Strict reading of the request objects.
+
+// fields are the members of a request object, read strictly by readFields.
+type fields map[string]json.RawMessage
+
+// readFields reads data, which must be one JSON object with only the given
+// keys, each at most once; what describes the object for messages.
+func readFields(data []byte, what string, keys []string) (fields, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, &sim.FieldError{Msg: "empty body; want " + what}
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	malformed := func(err error) error {
+		return &sim.FieldError{Msg: fmt.Sprintf("malformed JSON at byte %d: %v", dec.InputOffset(), err)}
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, malformed(err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, &sim.FieldError{Msg: "must be a JSON object: " + what}
+	}
+	f := fields{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, malformed(err)
+		}
+		key, _ := tok.(string)
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, malformed(err)
+		}
+		if _, dup := f[key]; dup {
+			return nil, &sim.FieldError{Field: key, Msg: fmt.Sprintf("duplicate key %q", key)}
+		}
+		if !slices.Contains(keys, key) {
+			return nil, &sim.FieldError{Field: key, Msg: fmt.Sprintf("unknown key %q; allowed: %s", abbrevKey(key), strings.Join(keys, ", "))}
+		}
+		f[key] = v
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, malformed(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, &sim.FieldError{Msg: fmt.Sprintf("trailing data after the JSON object at byte %d", dec.InputOffset())}
+	}
+	return f, nil
+}
+
+// abbrevKey shortens a key for a message.
+func abbrevKey(k string) string {
+	if utf8.RuneCountInString(k) > 40 {
+		return string([]rune(k)[:40]) + "…"
+	}
+	return k
+}
+
+// raw returns the value of key, or nil when it is absent or null.
+func (f fields) raw(key string) json.RawMessage {
+	v := f[key]
+	if v == nil || string(bytes.TrimSpace(v)) == "null" {
+		return nil
+	}
+	return v
+}
+
+// jsonKind names the JSON type of a valid value, for messages.
+func jsonKind(raw json.RawMessage) string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return "nothing"
+	}
+	switch raw[0] {
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	}
+	return "a number"
+}
+
+// parseNumber reads raw, which must be a finite JSON number.
+func parseNumber(raw json.RawMessage, path string) (float64, error) {
+	if k := jsonKind(raw); k != "a number" {
+		return 0, &sim.FieldError{Field: path, Msg: "must be a number, got " + k}
+	}
+	s := string(bytes.TrimSpace(raw))
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
+		return 0, &sim.FieldError{Field: path, Msg: "must be a finite number, got " + abbrevKey(s)}
+	}
+	return v, nil
+}
+
+func positive(v float64) bool    { return v > 0 }
+func nonNegative(v float64) bool { return v >= 0 }
+
+// number reads key as a number that ok accepts (allowed says which), or def
+// when absent.
+func (f fields) number(key string, def float64, ok func(float64) bool, allowed string) (float64, error) {
+	raw := f.raw(key)
+	if raw == nil {
+		return def, nil
+	}
+	v, err := parseNumber(raw, key)
+	if err != nil {
+		return 0, err
+	}
+	if !ok(v) {
+		return 0, &sim.FieldError{Field: key, Msg: "must be " + allowed + ", got " + formatNumber(v)}
+	}
+	return v, nil
+}
+
+// integer reads key as a whole number from lo to hi, or def when absent.
+func (f fields) integer(key string, def, lo, hi int) (int, error) {
+	raw := f.raw(key)
+	if raw == nil {
+		return def, nil
+	}
+	v, err := parseNumber(raw, key)
+	if err != nil {
+		return 0, &sim.FieldError{Field: key, Msg: fmt.Sprintf("must be an integer from %d to %d, got %s", lo, hi, jsonKind(raw))}
+	}
+	if v != math.Trunc(v) || v < float64(lo) || v > float64(hi) {
+		return 0, &sim.FieldError{Field: key, Msg: fmt.Sprintf("must be an integer from %d to %d, got %s", lo, hi, formatNumber(v))}
+	}
+	return int(v), nil
+}
+
+// numbers reads key as an array of 1 … maxLen numbers that ok accepts, or
+// def when absent.
+func (f fields) numbers(key string, def []float64, maxLen int, ok func(float64) bool, allowed string) ([]float64, error) {
+	raw := f.raw(key)
+	if raw == nil {
+		return slices.Clone(def), nil
+	}
+	elems, err := readElems(raw, key, "of numbers", maxLen)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]float64, len(elems))
+	for i, e := range elems {
+		path := key + "[" + strconv.Itoa(i) + "]"
+		if out[i], err = parseNumber(e, path); err != nil {
+			return nil, err
+		}
+		if !ok(out[i]) {
+			return nil, &sim.FieldError{Field: path, Msg: "must be " + allowed + ", got " + formatNumber(out[i])}
+		}
+	}
+	return out, nil
+}
+
+// readElems reads raw as an array of 1 … maxLen elements.
+func readElems(raw json.RawMessage, path, what string, maxLen int) ([]json.RawMessage, error) {
+	if k := jsonKind(raw); k != "an array" {
+		return nil, &sim.FieldError{Field: path, Msg: "must be an array " + what + ", got " + k}
+	}
+	var elems []json.RawMessage
+	if err := json.Unmarshal(raw, &elems); err != nil {
+		return nil, &sim.FieldError{Field: path, Msg: "invalid JSON: " + err.Error()}
+	}
+	if len(elems) == 0 || len(elems) > maxLen {
+		return nil, &sim.FieldError{Field: path, Msg: fmt.Sprintf("must hold 1 to %d elements, got %d", maxLen, len(elems))}
+	}
+	return elems, nil
+}
+
+func formatNumber(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+
+// decodeSurfaceStart reads the "surface" and "start" keys with the scenario
+// decoder's own checks (names, parameters and their ranges, formulas, how
+// far the start may lie from the map), by decoding the one-run scenario
+// they make; error fields are those of the request ("surface.b",
+// "start[0]"). Without a surface, def is used, or the surface is required
+// when def is "". The start defaults to the surface's.
+func decodeSurfaceStart(f fields, def string, cfg Config) (sim.Surface, sim.Point, error) {
+	surf := f.raw("surface")
+	if surf == nil {
+		if def == "" {
+			return nil, sim.Point{}, &sim.FieldError{Field: "surface", Msg: "required: an object such as {\"name\": \"quadratic\", \"a\": 1, \"b\": 10}"}
+		}
+		surf = json.RawMessage(strconv.Quote(def))
+		surf = append(append(json.RawMessage(`{"name":`), surf...), '}')
+	}
+	doc := append([]byte(`{"surface":`), surf...)
+	doc = append(doc, `,"steps":1,"runs":[{`...)
+	if start := f.raw("start"); start != nil {
+		doc = append(doc, `"start":`...)
+		doc = append(doc, start...)
+		doc = append(doc, ',')
+	}
+	doc = append(doc, `"optimizer":{"name":"sgd","lr":1}}]}`...)
+	sc, err := scenario.Decode(doc, cfg.limits())
+	if err != nil {
+		var fe *sim.FieldError
+		if errors.As(err, &fe) {
+			field, _ := strings.CutPrefix(fe.Field, "runs[0].")
+			return nil, sim.Point{}, &sim.FieldError{Field: field, Msg: fe.Msg, Err: fe.Err}
+		}
+		return nil, sim.Point{}, err
+	}
+	s, err := sim.NewSurface(sc.Surface)
+	if err != nil {
+		return nil, sim.Point{}, sim.Prefix("surface", err)
+	}
+	return s, sc.Runs[0].Start, nil
+}
+
+// decodeOptimizer reads an optimizer object as a scenario run's (PyTorch's
+// names and defaults, default name sgd); its lr, when given, is checked but
+// the analyses set their own.
+func decodeOptimizer(raw json.RawMessage, path string) (sim.OptimizerConfig, error) {
+	if jsonKind(raw) != "an object" {
+		return sim.OptimizerConfig{}, &sim.FieldError{Field: path, Msg: "must be an object such as {\"name\": \"sgd\", \"momentum\": 0.9}, got " + jsonKind(raw)}
+	}
+	c, err := scenario.MergeOptimizer(sim.DefaultOptimizer(sim.OptSGD, 1), raw)
+	if err != nil {
+		return c, sim.Prefix(path, err)
+	}
+	return c, nil
+}
+
+// decodeOptimizers reads an array of 1 … maxLen optimizer objects.
+func decodeOptimizers(raw json.RawMessage, path string, maxLen int) ([]sim.OptimizerConfig, error) {
+	elems, err := readElems(raw, path, "of optimizers such as [{\"name\": \"sgd\"}, {\"name\": \"adam\"}]", maxLen)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]sim.OptimizerConfig, len(elems))
+	for i, e := range elems {
+		if out[i], err = decodeOptimizer(e, path+"["+strconv.Itoa(i)+"]"); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// appendFloatsFirst appends "key":[…] as the first member of an object.
+func appendFloatsFirst(b []byte, key string, vs []float64) []byte {
+	n := len(b)
+	b = appendFloats(b, key, vs)
+	return append(b[:n], b[n+1:]...) // drop appendFloats' leading comma
+}
+
+// appendIntField appends ,"key":n.
+func appendIntField(b []byte, key string, n int) []byte {
+	b = append(b, ',', '"')
+	b = append(b, key...)
+	b = append(b, `":`...)
+	return strconv.AppendInt(b, int64(n), 10)
+}
