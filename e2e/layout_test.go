@@ -62,10 +62,22 @@ func measureOverflow(tb *tab) overflow {
 	})()`)
 }
 
+// hiddenShown lists the elements that have the hidden attribute and still
+// take space on the page (a CSS display rule that overrides [hidden]).
+func hiddenShown(tb *tab) []string {
+	tb.t.Helper()
+	return eval[[]string](tb, `[...document.querySelectorAll('[hidden]')].filter((e) => e.getClientRects().length > 0).map((e) => {
+		const r = e.getBoundingClientRect();
+		return e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className ? '.' + String(e.className).trim().split(/\s+/).join('.') : '') +
+			' (display: ' + getComputedStyle(e).display + ', ' + Math.round(r.width) + '×' + Math.round(r.height) + ' px)';
+	})`)
+}
+
 // TestNoHorizontalOverflow: on a phone (375×812, mobile and touch) and on a
 // wide screen (1920×1080), in English and Japanese, with three runs played
 // (one diverged, the longest legend text), nothing scrolls sideways:
-// document.documentElement.scrollWidth ≤ innerWidth = the viewport width.
+// document.documentElement.scrollWidth ≤ innerWidth = the viewport width;
+// and no element marked hidden takes space.
 func TestNoHorizontalOverflow(t *testing.T) {
 	cases := []struct {
 		vp   viewport
@@ -82,6 +94,9 @@ func TestNoHorizontalOverflow(t *testing.T) {
 					c.vp, o.ScrollWidth, o.InnerWidth, strings.Join(o.Offenders, ", "))
 			} else if len(o.Offenders) > 0 {
 				t.Logf("clipped but outside the viewport: %s", strings.Join(o.Offenders, ", "))
+			}
+			if h := hiddenShown(tb); len(h) > 0 {
+				t.Errorf("elements marked hidden are shown: %s", strings.Join(h, ", "))
 			}
 		})
 	}

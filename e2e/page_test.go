@@ -13,7 +13,8 @@ var untranslated = regexp.MustCompile(`\b(app|transport|run|legend|status|chart|
 
 // TestPageLoads: the page comes up with no console error, exception or CSP
 // violation; body[data-ready] becomes "1", the socket connects, the map
-// canvas has a size and the controls the issue names exist.
+// canvas has a size, the controls the issue names exist, no i18n key shows
+// as text and no element marked hidden takes space.
 func TestPageLoads(t *testing.T) {
 	tb := newTab(t, desktop)
 	tb.strict = true
@@ -66,5 +67,8 @@ func TestPageLoads(t *testing.T) {
 	}
 	if strings.TrimSpace(got.Text) == "" {
 		t.Error("the page has no text")
+	}
+	if h := hiddenShown(tb); len(h) > 0 {
+		t.Errorf("elements marked hidden are shown: %s", strings.Join(h, ", "))
 	}
 }
