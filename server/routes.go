@@ -13,6 +13,7 @@ func addRoutes(r chi.Router, s *Server) {
 	// Every request: an ID, the client's IP (trusted proxies only), one log
 	// line, panics as 500 JSON, the security headers.
 	r.Use(
+		middleware.GetHead, // HEAD is answered by the GET route
 		middleware.RequestID,
 		requestIDHeader,
 		clientIPFrom(cfg.TrustedProxies),
@@ -46,7 +47,7 @@ func addRoutes(r chi.Router, s *Server) {
 			timeout(cfg.RequestTimeout),
 			bodyLimit(cfg.MaxBodyBytes, m),
 			perIP,
-			middleware.Compress(5, "text/html", "application/json"),
+			middleware.Compress(1, "text/html", "application/json"), // fastest: big trajectories
 		)
 
 		// Pages.

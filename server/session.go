@@ -117,6 +117,9 @@ func (s *session) serve(parent context.Context) (reason string) {
 			s.conn.Close(websocket.StatusGoingAway, "server shutting down")
 			return endShutdown
 		case err := <-readErr:
+			if errors.Is(err, errFlood) {
+				s.drain(ctx, in) // the flood's error message goes out before 1008
+			}
 			return s.readFailed(err)
 		case <-pingErr:
 			s.conn.Close(websocket.StatusPolicyViolation, "no pong")
@@ -135,6 +138,20 @@ func (s *session) serve(parent context.Context) (reason string) {
 		}
 		if err != nil {
 			return s.writeFailed(err)
+		}
+	}
+}
+
+// drain handles the messages the reader forwarded before it stopped.
+func (s *session) drain(ctx context.Context, in <-chan inbound) {
+	for {
+		select {
+		case m := <-in:
+			if s.handle(ctx, m) != nil {
+				return
+			}
+		default:
+			return
 		}
 	}
 }
@@ -288,6 +305,9 @@ func (s *session) handle(ctx context.Context, in inbound) error {
 		s.rate = m.Rate
 	case msgStop:
 		s.runs, s.pending, s.budget = nil, 0, 0
+		if cap(s.buf) > maxIdleBuf {
+			s.buf = nil
+		}
 	case msgStep:
 		if s.runs == nil {
 			return s.writeError(ctx, &sim.FieldError{Field: "type", Msg: "no scenario is running; send start first"})
@@ -500,13 +520,22 @@ func (s *session) flush(ctx context.Context) error {
 			continue
 		}
 		lr.done = true
+		lr.pts = nil // a finished run keeps no buffer
 		s.buf = appendDone(s.buf[:0], i, lr.run)
 		if err := s.write(ctx, s.buf); err != nil {
 			return err
 		}
 	}
+	if cap(s.buf) > maxIdleBuf && !s.running() {
+		s.buf = nil // an idle session keeps no big buffer
+	}
 	return nil
 }
+
+// maxIdleBuf is the largest message buffer a session keeps while nothing
+// runs; a fast session's frames (up to MaxPointsPerFrame points per run)
+// need far more only while it streams.
+const maxIdleBuf = 64 << 10
 
 // appendFrame appends the frame message of the pending points.
 func (s *session) appendFrame(b []byte) []byte {
