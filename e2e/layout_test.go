@@ -76,8 +76,7 @@ func hiddenShown(tb *tab) []string {
 // TestNoHorizontalOverflow: on a phone (375×812, mobile and touch) and on a
 // wide screen (1920×1080), in English and Japanese, with three runs played
 // (one diverged, the longest legend text), nothing scrolls sideways:
-// document.documentElement.scrollWidth ≤ innerWidth = the viewport width;
-// and no element marked hidden takes space.
+// document.documentElement.scrollWidth ≤ innerWidth = the viewport width.
 func TestNoHorizontalOverflow(t *testing.T) {
 	cases := []struct {
 		vp   viewport
@@ -96,7 +95,7 @@ func TestNoHorizontalOverflow(t *testing.T) {
 				t.Logf("clipped but outside the viewport: %s", strings.Join(o.Offenders, ", "))
 			}
 			if h := hiddenShown(tb); len(h) > 0 {
-				t.Errorf("elements marked hidden are shown: %s", strings.Join(h, ", "))
+				t.Logf("marked hidden but shown (TestPageLoads fails on it): %s", strings.Join(h, ", "))
 			}
 		})
 	}
