@@ -257,15 +257,21 @@ func BenchmarkRunStep(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			c := RunConfig{Start: Point{-1.5, 1.5}, Optimizer: bc.opt, Scheduler: DefaultScheduler(SchedConstant, 0)}
-			r, err := NewRun(s, c, 1<<30)
+			// Runs of the largest size a scenario allows, started afresh
+			// (outside the timer) when one ends.
+			const steps = 10000
+			c := RunConfig{Start: Point{-1.5, 1.5}, Optimizer: bc.opt, Scheduler: DefaultScheduler(SchedConstant, steps)}
+			r, err := NewRun(s, c, steps)
 			if err != nil {
 				b.Fatal(err)
 			}
 			b.ReportAllocs()
 			for b.Loop() {
 				if !r.Step() {
-					b.Fatal("run ended")
+					b.StopTimer()
+					r, _ = NewRun(s, c, steps)
+					b.StartTimer()
+					r.Step()
 				}
 			}
 		})

@@ -33,7 +33,17 @@ func (p Point) Sub(q Point) Point { return Point{p.X - q.X, p.Y - q.Y} }
 func (p Point) Scale(s float64) Point { return Point{s * p.X, s * p.Y} }
 
 // Norm returns the Euclidean norm of p.
-func (p Point) Norm() float64 { return math.Hypot(p.X, p.Y) }
+func (p Point) Norm() float64 { return hypot(p.X, p.Y) }
+
+// hypot is math.Hypot without its cost where the plain formula cannot
+// overflow or underflow (the common case on every step).
+func hypot(a, b float64) float64 {
+	s := a*a + b*b
+	if s > 1e-300 && s < 1e300 {
+		return math.Sqrt(s)
+	}
+	return math.Hypot(a, b)
+}
 
 // Finite reports whether both coordinates are finite.
 func (p Point) Finite() bool { return isFinite(p.X) && isFinite(p.Y) }
@@ -67,7 +77,7 @@ type Sym2 struct {
 func (h Sym2) Eigen() (hi, lo float64) {
 	mean := 0.5 * (h.XX + h.YY)
 	half := 0.5 * (h.XX - h.YY)
-	r := math.Hypot(half, h.XY)
+	r := hypot(half, h.XY)
 	return mean + r, mean - r
 }
 
@@ -158,7 +168,8 @@ func Leaves(p Point, f float64) bool {
 		math.Abs(f) > MaxLoss || math.Abs(p.X) > MaxCoord || math.Abs(p.Y) > MaxCoord
 }
 
-func isFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+// isFinite reports whether v is neither NaN nor ±Inf (v−v is NaN exactly then).
+func isFinite(v float64) bool { return v-v == 0 }
 
 // FieldError is a user error in one setting. Field is a path relative to the
 // object being validated ("lr", "betas[1]"); callers prefix it with the
