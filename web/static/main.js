@@ -90,7 +90,9 @@ async function boot() {
   document.body.classList.toggle('embed', !!state.embed);
 
   mountAll();
+  mountAnalysisPanels();
   showErrors();
+  showLesson();
   installMap();
   installKeys();
   app.socket = connect({ onMessage, onState: (s) => { app.conn = s; connText(); if (s === 'open' && app.started) restartSession(app.playing); } });
@@ -182,10 +184,49 @@ function fillPresets() {
   for (const p of app.presets) {
     const o = document.createElement('option');
     o.value = String(p.id);
-    o.textContent = (app.lang === 'ja' && (p.title_ja || p.titleJa)) || p.title || String(p.id);
+    o.textContent = `${p.lesson ? p.lesson + '. ' : ''}${presetText(p, 'titles', 'title')}`;
     sel.append(o);
   }
   sel.closest('.presets').hidden = app.presets.length === 0;
+  showLesson();
+}
+
+/** presetText returns a preset's title or summary in the page's language. */
+function presetText(p, many, one) {
+  return (p[many] && (p[many][app.lang] || p[many].en)) || p[one] || String(p.id);
+}
+
+/**
+ * showLesson shows the title and summary of the preset whose link the page
+ * opened, so that the learner knows what to look for.
+ */
+function showLesson() {
+  const box = $('lesson');
+  if (!app.state || !app.presets.length) return;
+  if (app.lessonShown === undefined) {
+    const here = encodeQuery({ ...app.state, lang: 'en', embed: false }, app.catalog);
+    app.lessonShown = app.presets.find((p) => {
+      if (!p.url) return false;
+      const st = decodeQuery(p.url.replace(/^[^?]*/, ''), app.catalog).state;
+      return encodeQuery({ ...st, lang: 'en', embed: false }, app.catalog) === here;
+    }) || null;
+  }
+  const p = app.lessonShown;
+  if (!p) { box.hidden = true; return; }
+  $('presets').value = String(p.id);
+  const h = document.createElement('strong');
+  h.textContent = `${app.t('presets.lesson', { n: p.lesson || '' })} ${presetText(p, 'titles', 'title')}`;
+  const text = document.createElement('p');
+  text.textContent = presetText(p, 'summaries', 'summary');
+  const close = document.createElement('button');
+  close.type = 'button';
+  close.className = 'icon';
+  close.textContent = '✕';
+  close.title = app.t('errors.dismiss');
+  close.setAttribute('aria-label', app.t('errors.dismiss'));
+  close.addEventListener('click', () => { app.lessonShown = null; box.hidden = true; });
+  box.replaceChildren(h, close, text);
+  box.hidden = false;
 }
 
 function connText() {
@@ -254,7 +295,7 @@ function mountAll() {
   $('presets').addEventListener('change', () => {
     const p = app.presets.find((x) => String(x.id) === $('presets').value);
     if (!p) return;
-    let url = p.url || `/p/${p.id}`;
+    let url = p.url || p.link || `/p/${p.id}`;
     if (app.lang === 'ja') url += (url.includes('?') ? '&' : '?') + 'lang=ja';
     location.href = url;
   });
@@ -276,8 +317,9 @@ function renderPanels() {
   });
   legend.render({
     state: app.state, data: app.data, selected: app.selected, t: app.t, lang: app.lang,
-    colors: (i) => runColor(i, app.dark), max: LIMITS.runs,
+    colors: (i) => runColor(i, app.dark), max: LIMITS.runs, info: surfaceInfo(),
   });
+  renderAnalysisPanels();
 }
 
 // λmax at the selected run's current point; on the quadratic bowl it is known before running.
@@ -333,7 +375,7 @@ function changeGlobal(key, value) {
       st.surface = value;
       st.params = {};
       st.view = null;
-      st.formula = value === 'custom' ? st.formula : '';
+      st.formula = value === 'custom' ? st.formula || 'x^2 + 10*y^2 + 2*sin(3*x)' : ''; // a custom surface starts from an example
       for (const r of st.runs) { r.x = null; r.y = null; }
       app.grid = null;
       fetchGrid();
@@ -513,6 +555,7 @@ function restartSession(play) {
 const allDone = () => app.data.length > 0 && app.data.every((d) => d && ['diverged', 'completed', 'converged'].includes(d.status));
 
 function onMessage(m) {
+  if (analysisMessage(m)) return;
   switch (m.type) {
     case 'started':
       app.started = true;
@@ -552,11 +595,16 @@ let urlTimer = 0;
 function writeURL() {
   clearTimeout(urlTimer);
   urlTimer = setTimeout(() => {
-    const q = encodeQuery(app.state, app.catalog);
+    // The language always goes into the address: left out, the server would
+    // choose by Accept-Language and could undo the reader's own choice.
+    const withLang = (state) => {
+      const q = encodeQuery(state, app.catalog);
+      return /(^|&)lang=/.test(q) ? q : `${q}${q ? '&' : ''}lang=${state.lang}`;
+    };
+    const q = withLang({ ...app.state, lang: app.lang });
     const url = `${location.pathname.startsWith('/p/') ? '/' : location.pathname}?${q}`;
     history.replaceState(null, '', url);
-    const other = { ...app.state, lang: app.lang === 'ja' ? 'en' : 'ja' };
-    $('lang-switch').href = `?${encodeQuery(other, app.catalog)}`;
+    $('lang-switch').href = `?${withLang({ ...app.state, lang: app.lang === 'ja' ? 'en' : 'ja' })}`;
   }, 120);
 }
 
@@ -713,6 +761,7 @@ function compose() {
   });
   const sel = app.state.runs[app.selected];
   if (sel) drawRunMarkers(ctx, app.data[app.selected], runStart(sel, info), map.tr, runColor(app.selected, app.dark), { selected: true, arrows: app.arrows });
+  drawAnalysisOverlay(ctx);
   ctx.restore();
 }
 
@@ -856,6 +905,89 @@ function draw() {
   s.lastFrameMs = ms;
   if (ms > s.maxFrameMs) s.maxFrameMs = ms;
   s.frames++;
+}
+
+// ---------------------------------------------------------------- Analysis panels (finder, sweep, gauge, flat share, formula)
+// The panels own their DOM inside #analysis (and the gauge beside the LR
+// slider, the checks under the formula field); main.js hands them the state
+// and its own paths for changes: the LR slider's (changeRun), addRun, the
+// socket, the map's repaint. The LR range test and the LR sweep live here
+// (finder.js, sweep.js); analysis.js is their pure arithmetic, tested by
+// test/analysis.test.js.
+
+import { mountFinder } from './finder.js';
+import { mountSweep } from './sweep.js';
+import { mountGauge } from './gauge.js';
+import { mountFlatShare } from './flatshare.js';
+import { mountFormula } from './formula.js';
+
+const anPanels = { list: [], finder: null };
+
+function analysisView() {
+  return {
+    state: app.state, info: surfaceInfo(), selected: app.selected, data: app.data,
+    lambda: lambdaFor(app.data[app.selected]), t: app.t, lang: app.lang, theme: app.theme, dark: app.dark,
+    colors: (i) => runColor(i, app.dark),
+  };
+}
+
+function mountAnalysisPanels() {
+  const root = $('analysis');
+  const hooks = {
+    view: analysisView,
+    surface: () => toScenario(app.state, app.catalog).surface,
+    setLR: (lr) => changeRun('optimizer.lr', lr, { live: true }),
+    addRun: (optimizer, lr, noise) => {
+      if (app.state.runs.length >= LIMITS.runs) return false;
+      const base = app.state.runs[app.selected];
+      const r = newRun(optimizer.name, lr);
+      Object.assign(r.optimizer, optimizer, { lr });
+      if (base) { r.x = base.x; r.y = base.y; r.seed = base.seed; }
+      r.noise = noise || 0;
+      addRun(r);
+      return true;
+    },
+    send: (msg) => send(msg),
+    redraw: schedule,
+    setFormula: (f) => changeGlobal('formula', f),
+  };
+  const section = (id) => {
+    const s = document.createElement('section');
+    s.id = id;
+    s.className = 'an-panel';
+    root.append(s);
+    return s;
+  };
+  anPanels.list.push(mountFormula($('surface-panel'), hooks));
+  if (!root) return;
+  const heading = document.createElement('h2');
+  heading.id = 'analysis-heading';
+  heading.className = 'an-heading';
+  root.append(heading);
+  root.setAttribute('aria-labelledby', 'analysis-heading');
+  anPanels.finder = mountFinder(section('an-finder'), hooks);
+  anPanels.list.push(anPanels.finder, mountSweep(section('an-sweep'), hooks),
+    mountGauge(section('an-sharpness'), hooks), mountFlatShare(section('an-flat'), hooks));
+}
+
+function renderAnalysisPanels() {
+  const h = $('analysis-heading');
+  if (h) h.textContent = app.t('analysis.section');
+  // the loss chart draws the test loss dashed: say so when there is one
+  const cap = $('cap-loss');
+  let note = cap.querySelector('small.an-test');
+  if (app.state.shift && !note) { note = document.createElement('small'); note.className = 'an-test'; cap.append(note); }
+  if (note) { note.textContent = app.t('chart.testDashed'); note.hidden = !app.state.shift; }
+  for (const p of anPanels.list) p.render();
+}
+
+function drawAnalysisOverlay(ctx) {
+  if (anPanels.finder) anPanels.finder.drawOverlay(ctx, map.tr);
+}
+
+/** analysisMessage gives the socket's message to the panels; true when one took it. */
+function analysisMessage(m) {
+  return anPanels.list.some((p) => p.onMessage && p.onMessage(m));
 }
 
 // ---------------------------------------------------------------- test hook
