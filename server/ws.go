@@ -121,13 +121,19 @@ func (h *hub) shutdown(ctx context.Context) error {
 // with JSON errors: 503 while the server shuts down, 403 for an Origin other
 // than the server's own host and -allowed-origins, 429 when the server has
 // MaxSessions live sessions or the client IP (IPv6: its /64) has
-// MaxSessionsPerIP. A request
-// that is not a websocket handshake gets 400 or 426 from websocket.Accept.
+// MaxSessionsPerIP, 426 for a plain HTTP request. A malformed handshake
+// gets 400 (plain text) from websocket.Accept.
 func handleWS(logger *slog.Logger, cfg Config, m *metrics, h *hub, draining *atomic.Bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if draining.Load() {
 			m.rejected.WithLabelValues(rejectShutdown).Inc()
 			writeJSONError(w, http.StatusServiceUnavailable, "", "the server is shutting down; reconnect in a moment")
+			return
+		}
+		if !headerHasToken(r.Header, "Connection", "upgrade") || !headerHasToken(r.Header, "Upgrade", "websocket") {
+			w.Header().Set("Connection", "Upgrade")
+			w.Header().Set("Upgrade", "websocket")
+			writeJSONError(w, http.StatusUpgradeRequired, "", "this is the websocket endpoint; open it with a websocket client")
 			return
 		}
 		if !originAllowed(r, cfg.AllowedOrigins) {
@@ -195,6 +201,19 @@ func originAllowed(r *http.Request, patterns []string) bool {
 		}
 		if ok, err := path.Match(strings.ToLower(p), strings.ToLower(target)); err == nil && ok {
 			return true
+		}
+	}
+	return false
+}
+
+// headerHasToken reports whether a comma-separated header has token
+// (case-insensitive).
+func headerHasToken(h http.Header, key, token string) bool {
+	for _, v := range h.Values(key) {
+		for _, t := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), token) {
+				return true
+			}
 		}
 	}
 	return false

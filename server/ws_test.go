@@ -630,3 +630,11 @@ func TestClientIPTrustedProxies(t *testing.T) {
 		t.Errorf("a forged X-Forwarded-For got a new slot: %v", err)
 	}
 }
+
+func TestWSPlainRequest(t *testing.T) {
+	ts, _ := newTestServer(t, Config{})
+	resp, body := do(t, ts, "GET", "/ws", "", nil)
+	if resp.StatusCode != http.StatusUpgradeRequired || !strings.Contains(string(body), `"error"`) {
+		t.Errorf("plain GET /ws: %s %s", resp.Status, body)
+	}
+}
