@@ -144,9 +144,10 @@ export function formulaColumn(message) {
 }
 
 /**
- * splitAtColumn splits text around the character at the 1-based column
- * (counted in characters, as the server counts them, so "x²" is two):
- * [before, at, after]. A column one past the end gives at = '' (the error is
+ * splitAtColumn splits text around the token that starts at the 1-based
+ * column (counted in characters, as the server counts them, so "x²" is
+ * two): [before, at, after], where at is the whole name or number there, or
+ * the one character. A column one past the end gives at = '' (the error is
  * at the end: something is missing); column 0 or out of range gives
  * [text, '', ''].
  */
@@ -154,7 +155,10 @@ export function splitAtColumn(text, column) {
   const chars = Array.from(String(text));
   if (!(column >= 1) || column > chars.length + 1) return [chars.join(''), '', ''];
   const i = column - 1;
-  return [chars.slice(0, i).join(''), chars[i] || '', chars.slice(i + 1).join('')];
+  // a name or a number is marked whole ("sinn", "1e999"), anything else alone
+  let j = i + 1;
+  if (i < chars.length && /[\p{L}\p{N}_.]/u.test(chars[i])) while (j < chars.length && /[\p{L}\p{N}_.]/u.test(chars[j])) j++;
+  return [chars.slice(0, i).join(''), chars.slice(i, j).join(''), chars.slice(j).join('')];
 }
 
 /**

@@ -116,6 +116,7 @@ export function mountControls(roots, cb) {
     const sid = nextId('surface');
     surfSelect = el('select', { id: 'surface-select', title: t('surface.selectTip') });
     const names = view.catalog ? Object.keys(view.catalog) : [state.surface];
+    if (!names.includes('custom')) names.push('custom'); // a formula of one's own (formula.js checks it)
     for (const n of names) {
       const c = view.catalog && view.catalog[n];
       surfSelect.append(el('option', { value: n, text: surfaceTitle(t, n, c) }));

@@ -12,7 +12,6 @@ import { plotChart } from './plot.js';
 import { suggestionList, roundLR, logExtent } from './analysis.js';
 
 const RULE_COLOR = { valley: '#009E73', steep: '#0072B2', minimum: '#CC79A7' };
-const LIMIT_COLOR = '#D55E00';
 const ANIM_MS = 4000;
 
 /**
@@ -138,6 +137,7 @@ export function mountFinder(root, app) {
   function draw(view) {
     const { t, theme } = view;
     const r = result;
+    const runColor = view.colors(view.selected);
     const spec = { x: { log: true, label: t('finder.xLabel') }, y: { log: true }, lines: [], marks: [], vlines: [], empty: t('finder.empty') };
     key.replaceChildren();
     if (r && Array.isArray(r.lr) && r.lr.length) {
@@ -149,16 +149,19 @@ export function mountFinder(root, app) {
       const raw = showRaw() ? logExtent(r.loss) : null;
       if (sm) spec.y.domain = [Math.min(sm[0], raw ? raw[0] : sm[0]) / 1.3, Math.min(raw ? raw[1] : sm[1], sm[1] * 10) * 1.3];
       if (showRaw()) spec.lines.push({ xs: r.lr, ys: r.loss, color: theme.muted, width: 1 });
-      spec.lines.push({ xs: r.lr, ys: r.smoothed, color: theme.ink, width: 2 });
+      spec.lines.push({ xs: r.lr, ys: r.smoothed, color: runColor, width: 2.5 });
       for (const s of suggestionList(r.suggestions)) {
-        const y = s.index >= 0 && s.index < r.smoothed.length ? r.smoothed[s.index] : NaN;
+        // the mark sits on the smoothed curve at the suggested LR (minimum/10 is a tenth of the lowest point's LR)
+        let k = 0;
+        r.lr.forEach((lr, i) => { if (Math.abs(Math.log(lr / s.lr)) < Math.abs(Math.log(r.lr[k] / s.lr))) k = i; });
+        const y = r.smoothed[k];
         spec.vlines.push({ x: s.lr, color: RULE_COLOR[s.id], dash: [5, 3], label: `${t(s.key)} ${formatNum(s.lr, 2)}` });
         spec.marks.push({ x: s.lr, y, color: RULE_COLOR[s.id], shape: 'diamond', r: 4 });
       }
-      if (limit > 0) spec.vlines.push({ x: limit, color: LIMIT_COLOR, width: 2, label: `2/λmax ${formatNum(limit, 2)}` });
+      if (limit > 0) spec.vlines.push({ x: limit, color: theme.ink, width: 2, label: `2/λmax ${formatNum(limit, 2)}` });
       if (showRaw()) key.append(keyItem(theme.muted, t('finder.raw'), 'thin'));
-      key.append(keyItem(theme.ink, t('finder.smoothed')));
-      if (limit > 0) key.append(keyItem(LIMIT_COLOR, t('finder.limit')));
+      key.append(keyItem(runColor, t('finder.smoothed')));
+      if (limit > 0) key.append(keyItem(theme.ink, t('finder.limit')));
     }
     plotChart(canvas, spec, theme);
   }

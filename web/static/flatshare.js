@@ -13,9 +13,10 @@ import { colorAt, toCss } from './colormap.js';
 
 /** FLAT_SURFACE is the surface the panel works on. */
 export const FLAT_SURFACE = 'sharp_flat';
-const LRS = logSpace(1e-3, 1, 13);
+const LRS = logSpace(0.005, 0.2, 11); // around the sharp well's limit (≈ 0.018) up to the flat one's
 const NOISES = [0, 0.5, 1, 2];
-const SEEDS = 16;
+const SEEDS = 20;
+const STEPS = 1000; // long enough to cross from one well to the other: 11 LRs × 61 runs × 1000 steps, under the server's budget
 
 /**
  * mountFlatShare mounts the panel into root (hidden on other surfaces).
@@ -33,14 +34,14 @@ export function mountFlatShare(root, app) {
   root.append(title, intro, el('div', { class: 'an-row' }, runBtn), status, el('figure', { class: 'an-fig' }, canvas, key), note);
 
   let result = null, busy = false, error = '', lastView = null, drawnKey = '', drawnResult = null, abort = null;
-  const colors = NOISES.map((_, i) => toCss(colorAt(0.1 + (0.8 * i) / (NOISES.length - 1))));
+  const colors = NOISES.map((_, i) => toCss(colorAt((0.72 * i) / (NOISES.length - 1)))); // viridis short of its pale yellow end
 
   runBtn.addEventListener('click', async () => {
     const { state, info, selected } = app.view();
     const run = state.runs[selected];
     if (!run) return;
     const opt = { ...run.optimizer, lr: optimizerLR(run) };
-    const body = { surface: app.surface(), start: runStart(run, info), optimizer: opt, lrs: LRS, noises: NOISES, seeds: SEEDS, steps: state.steps };
+    const body = { surface: app.surface(), start: runStart(run, info), optimizer: opt, lrs: LRS, noises: NOISES, seeds: SEEDS, steps: STEPS };
     if (abort) abort.abort();
     abort = new AbortController();
     busy = true; error = '';
@@ -67,7 +68,7 @@ export function mountFlatShare(root, app) {
     if (root.hidden) return;
     const run = state.runs[view.selected];
     title.textContent = t('flat.title');
-    intro.textContent = t('flat.intro', { opt: run ? t(`opt.${run.optimizer.name}`) : '', seeds: SEEDS, steps: state.steps });
+    intro.textContent = t('flat.intro', { opt: run ? t(`opt.${run.optimizer.name}`) : '', seeds: SEEDS, steps: STEPS });
     runBtn.textContent = busy ? t('flat.running') : t('flat.run');
     runBtn.disabled = busy || !run;
     canvas.setAttribute('aria-label', t('flat.title'));

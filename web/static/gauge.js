@@ -10,7 +10,6 @@ import { optimizerLR } from './state.js';
 import { plotChart } from './plot.js';
 import { stabilityLimit, gaugeFraction, curvatureLimit, limitFactor, logExtent } from './analysis.js';
 
-const LIMIT_COLOR = '#D55E00';
 
 /**
  * mountGauge builds the gauge, which places itself after the LR slider's
@@ -111,14 +110,14 @@ export function mountGauge(chartRoot, app) {
         spec.x.domain = [0, Math.max(n - 1, 1)];
         spec.y.domain = [ext[0] / 1.5, ext[1] * 1.5];
         const color = view.colors(selected);
-        if (lim.length) spec.lines.push({ xs, ys: lim, color: LIMIT_COLOR, width: 2, dash: [6, 4] });
+        if (lim.length) spec.lines.push({ xs, ys: lim, color: theme.ink, width: 2, dash: [6, 4] });
         spec.lines.push({ xs, ys: lam, color, width: 2 });
         const sw = el('span', { class: 'an-line', 'aria-hidden': 'true' });
         sw.style.borderColor = color;
         key.append(el('li', {}, sw, t('sharp.lambda')));
         if (lim.length) {
           const sw2 = el('span', { class: 'an-line dashed', 'aria-hidden': 'true' });
-          sw2.style.borderColor = LIMIT_COLOR;
+          sw2.style.borderColor = theme.ink;
           key.append(el('li', {}, sw2, t('sharp.limit', { limit: tl })));
         }
         if (lam.some((v) => v <= 0)) key.append(el('li', { class: 'note', text: t('sharp.negative') }));

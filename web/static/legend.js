@@ -5,6 +5,7 @@
 import { el } from './controls.js';
 import { formatNum, formatInt } from './i18n.js';
 import { optimizerLR } from './state.js';
+import { divergeReason, basinOf } from './analysis.js';
 
 /**
  * runName returns the label of run i, or "SGD lr 0.1"-style text when the
@@ -82,9 +83,10 @@ export function mountLegend(root, cb) {
         el('span', { class: 'k', text: t('legend.step') }), stepV,
         el('span', { class: 'k', text: t('legend.loss') }), lossV,
         el('span', { class: 'k', text: t('legend.lrNow') }), lrV);
-      const li = el('li', { class: 'run', 'data-run': String(i) }, sel, el('span', { class: 'acts' }, dup, del), stats, status);
+      const extra = el('div', { class: 'stats an-extra', hidden: true }); // train–test gap and basin (analysis.js)
+      const li = el('li', { class: 'run', 'data-run': String(i) }, sel, el('span', { class: 'acts' }, dup, del), stats, extra, status);
       list.append(li);
-      return { li, swatch, name, sel, stepV, lossV, lrV, status, dup, del };
+      return { li, swatch, name, sel, stepV, lossV, lrV, status, dup, del, extra };
     });
   }
 
@@ -123,17 +125,44 @@ export function mountLegend(root, cb) {
       }
       r.lossV.textContent = loss;
       r.lrV.textContent = n > 0 ? formatNum(d.lr[last], 3) : formatNum(optimizerLR(run), 3);
+      renderExtra(view, r, d, last);
       const st = d ? d.status : 'idle';
       let text;
       if (st === 'diverged') {
         const at = d.divergedAt ?? last;
-        text = d.doneLR && d.doneSharpness > 0 && d.doneLR > 2 / d.doneSharpness
-          ? t('status.divergedWhy', { n: at, lr: formatNum(d.doneLR, 3), limit: formatNum(2 / d.doneSharpness, 3) })
-          : t('status.diverged', { n: at });
+        if (d.doneLR > 0 && typeof d.doneSharpness === 'number') {
+          const why = divergeReason(at, d.doneLR, d.doneSharpness, run.optimizer);
+          text = t(why.key, { ...why.vars, lr: formatNum(why.vars.lr, 2), limit: formatNum(why.vars.limit, 2) });
+        } else text = t('status.diverged', { n: at });
       } else text = t(`status.${st}`);
       if (r.status.textContent !== text) r.status.textContent = text;
       r.status.dataset.status = st;
     });
+  }
+
+  /**
+   * renderExtra writes a run's train–test gap (when the scenario has a test
+   * shift) and the labelled minimum it is in (when the surface has several,
+   * or a test shift), from the run's last point.
+   */
+  function renderExtra(view, r, d, last) {
+    const { t, state, info } = view;
+    const minima = info ? (info.minima || []).filter((m) => m.label !== 'saddle') : [];
+    const want = !!state.shift || minima.length > 1;
+    const parts = [];
+    if (want && d && last >= 0) {
+      const test = d.test_loss && d.test_loss[last];
+      if (state.shift && Number.isFinite(test)) {
+        parts.push(el('span', { class: 'k', text: t('legend.gap') }), el('span', { class: 'num', text: formatNum(test - d.loss[last], 3) }));
+      }
+      const b = info ? basinOf(d.x[last], d.y[last], minima, info.view) : null;
+      parts.push(el('span', { class: b ? `basin basin-${b.label}` : 'basin', text: b ? t('legend.near', { name: t(`map.minimum.${b.label}`) }) : t('legend.nearNone') }));
+    }
+    const text = parts.map((p) => p.textContent).join(' ');
+    if (r.extra.dataset.text === text) return;
+    r.extra.dataset.text = text;
+    r.extra.replaceChildren(...parts);
+    r.extra.hidden = parts.length === 0;
   }
 
   return { render };

@@ -16,6 +16,7 @@ const M = { left: 50, right: 12, top: 10, bottom: 34 };
  * [{x, y, color, shape: 'dot'|'cross'|'diamond'|'ring', r?}], vlines: [{x,
  * color, dash?, label?}], hlines: [{y, color, dash?, label?}], band: {from,
  * to, color} (a shaded x range), empty: text shown when there is nothing}.
+ * With y.clamp, values beyond the y domain are drawn on its edges.
  * theme: {ink, muted, grid, font, smallFont}.
  */
 export function plotChart(canvas, spec, theme = {}) {
@@ -80,7 +81,10 @@ export function plotChart(canvas, spec, theme = {}) {
   ctx.beginPath();
   ctx.rect(x0, y1 - 1, rect.width, rect.height + 2);
   ctx.clip();
-  const clampY = (v) => sy(spec.y.log ? (v > 0 ? v : yd[0]) : v);
+  // with y.clamp, values outside the domain sit on its edges (a log axis always lifts v ≤ 0 to the bottom)
+  const clampY = spec.y.clamp
+    ? (v) => sy(Math.min(yd[1], Math.max(yd[0], spec.y.log && !(v > 0) ? yd[0] : v)))
+    : (v) => sy(spec.y.log ? (v > 0 ? v : yd[0]) : v);
   for (const l of spec.vlines || []) {
     if (!(spec.x.log ? l.x > 0 : Number.isFinite(l.x))) continue;
     const px = Math.round(sx(l.x)) + 0.5;

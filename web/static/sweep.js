@@ -20,7 +20,17 @@ export const SWEEP_OPTIMIZERS = [
   { name: 'adagrad' },
 ];
 const NUM = 31, LR_MIN = 1e-5, LR_MAX = 10;
-const LIMIT_COLOR = '#D55E00';
+const BUDGET = 900000; // optimizer steps per sweep, under the server's default budget of 1,000,000
+
+/**
+ * sweepSteps returns the steps each run of a sweep takes: the scenario's,
+ * or fewer when that would pass the server's work budget (a custom
+ * formula's step costs about ten).
+ */
+export function sweepSteps(state, seeds) {
+  const cost = state.surface === 'custom' ? 10 + Math.floor((state.formula || '').length / 30) : 1;
+  return Math.max(1, Math.min(state.steps, Math.floor(BUDGET / (SWEEP_OPTIMIZERS.length * NUM * seeds * cost))));
+}
 
 /**
  * mountSweep mounts the panel into root. app: {view() → {state, info,
@@ -53,11 +63,11 @@ export function mountSweep(root, app) {
     const run = state.runs[selected];
     if (!run) return null;
     const noise = run.noise || 0;
+    const seeds = noise > 0 ? 5 : 1;
     return {
-      surface: app.surface(), start: runStart(run, info), steps: state.steps,
+      surface: app.surface(), start: runStart(run, info), steps: sweepSteps(state, seeds),
       optimizers: SWEEP_OPTIMIZERS.map((o) => ({ ...o, lr: 1e-3 })),
-      lr_min: LR_MIN, lr_max: LR_MAX, num: NUM,
-      seeds: noise > 0 ? [1, 2, 3, 4, 5] : [1], noise,
+      lr_min: LR_MIN, lr_max: LR_MAX, num: NUM, seeds, noise,
     };
   }
 
@@ -118,7 +128,7 @@ export function mountSweep(root, app) {
     const { t, state } = view;
     const game = view.info && view.info.kind === 'game';
     title.textContent = t('sweep.title');
-    intro.textContent = t('sweep.intro', { n: NUM, steps: state.steps });
+    intro.textContent = t('sweep.intro', { n: NUM, steps: sweepSteps(state, (state.runs[view.selected] || {}).noise > 0 ? 5 : 1) });
     runBtn.textContent = busy ? t('sweep.running') : t('sweep.run');
     runBtn.title = t('sweep.runTip');
     runBtn.disabled = busy || game || !state.runs[view.selected];
@@ -144,37 +154,46 @@ export function mountSweep(root, app) {
     key.replaceChildren();
     if (result && result.results.length) {
       const groups = groupSweep(result.results);
-      const ext = logExtent(result.results.map((p) => p.final_loss));
+      const range = lossRange(result.results);
+      // y: from the loss where runs barely moved (≈ the start's) down ten
+      // decades; lower losses sit on the bottom edge (≈ 0 for the eye), and
+      // diverged runs, whose last finite loss is huge, on the top edge.
+      const ext = logExtent(result.results.filter((p) => !p.diverged).map((p) => p.final_loss));
       if (ext) {
         spec.x.domain = [LR_MIN, LR_MAX];
-        spec.y.domain = [Math.max(ext[0], ext[1] * 1e-12) / 2, ext[1] * 2];
+        spec.y.domain = [Math.max(ext[0] / 2, ext[1] * 1e-10), ext[1] * 10];
+        spec.y.clamp = true;
       }
-      const range = lossRange(result.results);
       groups.forEach((g, gi) => {
         const color = view.colors(gi);
+        const oi = Number.isInteger(g.optimizer) ? g.optimizer : gi;
+        const label = SWEEP_OPTIMIZERS[oi] ? optName(t, SWEEP_OPTIMIZERS[oi]) : g.label;
         const ok = g.points.map((p) => (p.diverged ? NaN : p.final_loss));
         spec.lines.push({ xs: g.points.map((p) => p.lr), ys: ok, color, width: 2 });
         for (const p of g.points) {
           spec.marks.push({ x: p.lr, y: p.final_loss, color, shape: p.diverged ? 'cross' : 'dot', r: p.diverged ? 3.5 : 2.5 });
-          pts.push({ p, gi, label: g.label, color });
+          pts.push({ p, gi, label, color });
         }
         const best = bestLR(g.points);
         const band = range ? goodBand(g.points, range.best, range.worst) : null;
         const sw = el('span', { class: 'swatch', 'aria-hidden': 'true' });
         sw.style.background = color;
-        const parts = [el('strong', { text: g.label })];
+        const parts = [el('strong', { text: label })];
         if (best) parts.push(` ${t('sweep.best', { lr: formatNum(best.lr, 2), loss: formatNum(best.final_loss, 2) })}`);
         if (band) parts.push(el('br'), el('span', { class: 'note', text: t('sweep.band', { lo: formatNum(band.lo, 2), hi: formatNum(band.hi, 2), d: formatNum(band.decades, 2) }) }));
         key.append(el('li', {}, sw, el('span', {}, ...parts)));
       });
       if (result.stability_limit > 0) {
-        spec.vlines.push({ x: result.stability_limit, color: LIMIT_COLOR, width: 2, label: `2/λmax ${formatNum(result.stability_limit, 2)}` });
+        spec.vlines.push({ x: result.stability_limit, color: theme.ink, width: 2, label: `2/λmax ${formatNum(result.stability_limit, 2)}` });
       }
       const cross = el('span', { class: 'an-cross', 'aria-hidden': 'true', text: '×' });
       key.append(el('li', { class: 'note' }, cross, t('sweep.diverged')));
     }
     plotted = plotChart(canvas, spec, theme);
-    if (plotted) for (const q of pts) { q.px = plotted.sx(q.p.lr); q.py = plotted.sy(q.p.final_loss > 0 ? q.p.final_loss : plotted.sy.domain[0]); }
+    if (plotted) {
+      const [lo, hi] = plotted.sy.domain;
+      for (const q of pts) { q.px = plotted.sx(q.p.lr); q.py = plotted.sy(Math.min(hi, Math.max(lo, q.p.final_loss > 0 ? q.p.final_loss : lo))); }
+    }
   }
 
   function hit(ev) {
@@ -194,7 +213,7 @@ export function mountSweep(root, app) {
     const i = hit(ev);
     if (i < 0 || !lastView) return;
     const q = pts[i];
-    const opt = { ...SWEEP_OPTIMIZERS[q.gi] };
+    const opt = { ...SWEEP_OPTIMIZERS[Number.isInteger(q.p.optimizer) ? q.p.optimizer : q.gi] };
     const lr = Number(q.p.lr.toPrecision(3));
     const { t } = lastView;
     message = app.addRun(opt, lr, result.noise) ? t('sweep.added', { name: `${q.label} lr ${formatNum(lr, 3)}` }) : t('sweep.full');
@@ -209,4 +228,10 @@ export function mountSweep(root, app) {
 
   new ResizeObserver(() => { if (lastView) draw(lastView); }).observe(canvas);
   return { render, onMessage };
+}
+
+/** optName names a sweep's optimizer in the page's language ("SGD, momentum 0.9"). */
+export function optName(t, cfg) {
+  const base = t(`opt.${cfg.name}`);
+  return cfg.momentum ? t('sweep.withMomentum', { opt: base, m: cfg.momentum }) : base;
 }

@@ -105,9 +105,11 @@ test('groupSweep groups by optimizer label, sorted by LR; bestLR skips diverged'
 test('formula errors: the column is read from the message and split by characters', () => {
   assert.equal(formulaColumn("unknown function 'sinn' at column 14; known: sin, cos"), 14);
   assert.equal(formulaColumn('formula is empty; write an expression'), 0);
-  assert.deepEqual(splitAtColumn('x^2 + sinn(y)', 7), ['x^2 + ', 's', 'inn(y)']);
+  assert.deepEqual(splitAtColumn('x^2 + sinn(y)', 7), ['x^2 + ', 'sinn', '(y)']);
+  assert.deepEqual(splitAtColumn('x + 2*)', 7), ['x + 2*', ')', '']);
   assert.deepEqual(splitAtColumn('2*(x + 1', 9), ['2*(x + 1', '', '']);
   assert.deepEqual(splitAtColumn('x·y + z', 7), ['x·y + ', 'z', '']);
+  assert.deepEqual(splitAtColumn('2*x + 1e999', 7), ['2*x + ', '1e999', '']);
   assert.deepEqual(splitAtColumn('𝑥 + z', 5), ['𝑥 + ', 'z', '']);
   assert.deepEqual(splitAtColumn('abc', 0), ['abc', '', '']);
   assert.deepEqual(splitAtColumn('abc', 9), ['abc', '', '']);
