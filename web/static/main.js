@@ -9,7 +9,7 @@ import {
 import { OPTIMIZERS, SCHEDULERS, findSpec } from './schema.js';
 import { viewTransform, fitAspect, zoomAt, pan, sameBox } from './scale.js';
 import { runColor } from './colormap.js';
-import { translator, formatNum, STRINGS } from './i18n.js';
+import { translator, formatNum } from './i18n.js';
 import { decodeGrid, sampleGrid } from './grid.js';
 import {
   startMessage, pauseMessage, resumeMessage, stopMessage, stepMessage, rateMessage, setMessage,
@@ -91,6 +91,7 @@ async function boot() {
 
   mountAll();
   mountAnalysisPanels();
+  mountSharePanels();
   showErrors();
   showLesson();
   installMap();
@@ -162,14 +163,6 @@ function staticTexts() {
   sw.title = t('lang.switchTitle');
   sw.hreflang = app.lang === 'ja' ? 'en' : 'ja';
   sw.lang = app.lang === 'ja' ? 'en' : 'ja';
-  $('card-title').textContent = t('card.title');
-  const table = $('card-table');
-  table.replaceChildren(...STRINGS[app.lang]['card.rows'].map(([a, b]) => {
-    const tr = document.createElement('tr');
-    for (const s of [a, b]) { const td = document.createElement('td'); td.textContent = s; tr.append(td); }
-    return tr;
-  }));
-  $('card-note').textContent = t('card.note');
   fillPresets();
   connText();
 }
@@ -241,8 +234,10 @@ function showErrors() {
   const ul = document.createElement('ul');
   for (const e of app.errors.slice(0, 12)) {
     const li = document.createElement('li');
+    const d = describeError(e, app.lang); // in the page's language (share.js)
+    if (d.where) { const b = document.createElement('b'); b.textContent = d.where; li.append(b, ' '); }
     if (e.field) { const c = document.createElement('code'); c.textContent = e.field; li.append(c, ': '); }
-    li.append(e.message);
+    li.append(d.text);
     ul.append(li);
   }
   const btn = document.createElement('button');
@@ -988,6 +983,84 @@ function drawAnalysisOverlay(ctx) {
 /** analysisMessage gives the socket's message to the panels; true when one took it. */
 function analysisMessage(m) {
   return anPanels.list.some((p) => p.onMessage && p.onMessage(m));
+}
+
+// ---------------------------------------------------------------- Sharing, lessons and export
+// The lessons panel (lessons.js), "Copy link" and "Embed" (share.js), the
+// exports (export.js) and the reference card (refcard.js). They own their
+// DOM in two panels made here, under the legend; main.js hands them the
+// state, the share query and the map's canvas.
+
+import { mountShare, shareLink, describeError } from './share.js';
+import { mountExport } from './export.js';
+import { mountLessons } from './lessons.js';
+import { mountRefCard } from './refcard.js';
+
+const sharePanels = { list: [] };
+
+function mountSharePanels() {
+  mountRefCard($('card'), app.lang);
+  const legendBox = $('legend');
+  if (!legendBox) return;
+  const mk = (id, cls) => { const s = document.createElement('section'); s.id = id; s.className = `panel ${cls}`; return s; };
+  const lessons = mk('lessons', 'lessons');
+  const share = mk('share', 'share-panel');
+  legendBox.after(lessons, share);
+  const heading = document.createElement('h2');
+  heading.id = 'share-heading';
+  share.setAttribute('aria-labelledby', 'share-heading');
+  const shareRow = document.createElement('div');
+  shareRow.className = 'share-row';
+  const exportRow = document.createElement('div');
+  exportRow.className = 'export-row';
+  const msg = document.createElement('p');
+  msg.className = 'share-msg';
+  msg.setAttribute('role', 'status');
+  share.append(heading, shareRow, exportRow, msg);
+
+  const say = (text, kind) => { msg.textContent = text; msg.dataset.kind = kind || ''; };
+  const view = () => ({ state: app.state, data: app.data, selected: app.selected, t: app.t, lang: app.lang, theme: app.theme });
+  const query = () => encodeQuery({ ...app.state, embed: false }, app.catalog);
+  const names = () => app.state.runs.map((r, i) => runName(app.t, r, i));
+  const normal = (search) => encodeQuery({ ...decodeQuery(search, app.catalog).state, lang: 'en', embed: false }, app.catalog);
+  const hooks = {
+    view, query, names, say,
+    link: () => shareLink(location.origin, query()),
+    scenario: () => toScenario(app.state, app.catalog),
+    colors: (i) => runColor(i, app.dark),
+    statusText: (i) => {
+      const d = app.data[i];
+      if (!d) return '';
+      if (d.status === 'diverged') return app.t('status.diverged', { n: d.divergedAt ?? d.n - 1 });
+      return d.status === 'converged' ? app.t('status.converged') : '';
+    },
+    mapCanvas: () => $('map'),
+    current: (presets) => {
+      const here = normal(`?${encodeQuery(app.state, app.catalog)}`);
+      return presets.findIndex((p) => p.url && normal(p.url.replace(/^[^?]*/, '')) === here);
+    },
+    open: (p) => { location.href = `${p.link || '/p/' + encodeURIComponent(p.id)}${app.lang === 'ja' ? '?lang=ja' : ''}`; },
+  };
+  sharePanels.heading = heading;
+  sharePanels.list.push(mountLessons(lessons, hooks), mountShare(shareRow, hooks), mountExport(exportRow, hooks));
+  if (app.state.embed) {
+    // the embedded view: a way out to the whole lab
+    const out = document.createElement('a');
+    out.className = 'embed-open';
+    out.target = '_blank';
+    out.rel = 'noopener';
+    out.textContent = `${app.t('share.openFull')} ↗`;
+    out.href = shareLink(location.origin, query());
+    $('transport').append(out);
+    sharePanels.embedLink = out;
+  }
+  renderSharePanels();
+}
+
+function renderSharePanels() {
+  if (sharePanels.heading) sharePanels.heading.textContent = app.t('share.section');
+  if (sharePanels.embedLink) sharePanels.embedLink.href = shareLink(location.origin, encodeQuery({ ...app.state, embed: false }, app.catalog));
+  for (const p of sharePanels.list) p.render();
 }
 
 // ---------------------------------------------------------------- test hook
