@@ -452,7 +452,7 @@ export function toScenario(st, catalog = null) {
   st.runs.forEach((r) => {
     const run = {
       start: runStart(r, info),
-      optimizer: { ...r.optimizer },
+      optimizer: { ...r.optimizer, lr: optimizerLR(r) }, // the server requires lr
       scheduler: { ...r.scheduler },
       noise: r.noise,
       seed: r.seed,

@@ -87,6 +87,12 @@ test('at most 8 runs', () => {
   assert.equal(errors.length, 1);
 });
 
+test('the scenario JSON always carries lr (the server requires it)', () => {
+  const st = newState();
+  st.runs.push(newRun('rmsprop'));
+  assert.deepEqual(toScenario(st, catalog).runs[0].optimizer, { name: 'rmsprop', lr: 0.01 });
+});
+
 test('scenario JSON and back', () => {
   const st = newState();
   st.runs.push(newRun('adamw', 0.003));
