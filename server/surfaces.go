@@ -174,7 +174,10 @@ func (g *gridQuery) etag(build string) string {
 // ETag; a matching If-None-Match gets 304 without computing anything.
 // Failures: an unknown surface 404, a bad query value 400 naming the key, a
 // request past its deadline 503.
+//
+// Recently served grids are kept in a cache of 32 MiB shared by all clients.
 func handleGrid(logger *slog.Logger, cfg Config) http.Handler {
+	cache := newGridCache(32 << 20)
 	return handle(logger, func(w http.ResponseWriter, r *http.Request) error {
 		g, err := parseGridQuery(chi.URLParam(r, "name"), r.URL.Query())
 		if err != nil {
@@ -188,6 +191,12 @@ func handleGrid(logger *slog.Logger, cfg Config) http.Handler {
 			w.WriteHeader(http.StatusNotModified)
 			return nil
 		}
+		h.Set("Content-Type", "application/octet-stream")
+		if body := cache.get(etag); body != nil {
+			h.Set("Content-Length", strconv.Itoa(len(body)))
+			w.Write(body)
+			return nil
+		}
 		values := sim.Grid(g.surf, g.box, g.n, g.n)
 		if err := r.Context().Err(); err != nil {
 			return err
@@ -198,7 +207,7 @@ func handleGrid(logger *slog.Logger, cfg Config) http.Handler {
 			return err
 		}
 		body := encodeGrid(g.n, g.n, g.box, values, levels, segs)
-		h.Set("Content-Type", "application/octet-stream")
+		cache.put(etag, body)
 		h.Set("Content-Length", strconv.Itoa(len(body)))
 		w.Write(body)
 		return nil
