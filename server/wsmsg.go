@@ -214,5 +214,6 @@ func abbrev(raw json.RawMessage) string {
 	if len(s) > 40 {
 		s = s[:37] + "..."
 	}
-	return strconv.Quote(s)[1 : len(strconv.Quote(s))-1]
+	q := strconv.Quote(s)
+	return q[1 : len(q)-1]
 }
