@@ -82,10 +82,13 @@ func wsURL(base string) string {
 func startMessage(c config) []byte {
 	steps := int(c.rate*(c.duration.Seconds()+60)) + 10
 	steps = min(steps, 10000)
+	// Runs that neither diverge nor stop early: Rosenbrock's long valley
+	// from its usual start, with small LRs (momentum for one of them), so
+	// every session streams for the whole test as a class would.
 	var runs []string
 	for i := range c.runs {
-		lr := 0.01 * float64(i+1)
-		runs = append(runs, fmt.Sprintf(`{"label":"r%d","start":[-2.5,1.5],"optimizer":{"name":"sgd","lr":%g,"momentum":0.5}}`, i, lr))
+		lr := 1e-4 * float64(i+1)
+		runs = append(runs, fmt.Sprintf(`{"label":"r%d","start":[-1.2,1],"optimizer":{"name":"sgd","lr":%g,"momentum":%g}}`, i, lr, 0.5*float64(i%2)))
 	}
 	return fmt.Appendf(nil, `{"type":"start","rate":%g,"scenario":{"surface":{"name":"rosenbrock"},"steps":%d,"runs":[%s]}}`,
 		c.rate, steps, strings.Join(runs, ","))
@@ -186,6 +189,9 @@ func session(ctx context.Context, c config, start []byte, connected *atomic.Int6
 			st.err = fmt.Errorf("server error: %s", m.Error)
 			return st
 		case "frame":
+		case "done":
+			st.err = errors.New("a run ended before the test did (diverged, or too few steps)")
+			return st
 		default:
 			continue
 		}
@@ -265,10 +271,8 @@ func report(w io.Writer, c config, stats []sessionStats, connectTime time.Durati
 }
 
 func liveSessions(m map[string]float64) float64 {
-	for k, v := range m {
-		if strings.Contains(k, "sessions") && (strings.Contains(k, "live") || strings.Contains(k, "active")) {
-			return v
-		}
+	if v, ok := m["lrlab_ws_sessions"]; ok {
+		return v
 	}
 	return -1
 }
