@@ -251,7 +251,7 @@ export function mountControls(roots, cb) {
       fields.push({ input: oy, get: (r) => r.opt_y || r.optimizer.name, kind: 'select' });
       gfields.append(plainNumber('lr_y', t('run.lrY'), t('run.lrYTip'), (r) => (r.optimizer_y && r.optimizer_y.lr) ?? optimizerLR(r), (v) => v > 0));
       const up = el('select', { id: nextId('upd'), title: t('run.updatesTip') });
-      for (const n of UPDATES) up.append(el('option', { value: n, text: n }));
+      for (const n of UPDATES) up.append(el('option', { value: n, text: t(`updates.${n}`) }));
       up.addEventListener('change', () => cb.onRun('updates', up.value, {}));
       gfields.append(el('div', { class: 'field' }, el('label', { for: up.id, text: t('run.updates'), title: t('run.updatesTip') }), up));
       fields.push({ input: up, get: (r) => r.updates || 'simultaneous', kind: 'select' });

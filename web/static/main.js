@@ -61,6 +61,8 @@ async function boot() {
   readTheme();
   staticTexts();
 
+  // The socket opens while the surfaces load.
+  app.socket = connect({ onMessage, onState: (s) => { app.conn = s; connText(); if (s === 'open' && app.started) restartSession(app.playing); } });
   let list = [];
   try {
     const res = await fetch('/api/v1/surfaces');
@@ -96,7 +98,6 @@ async function boot() {
   showLesson();
   installMap();
   installKeys();
-  app.socket = connect({ onMessage, onState: (s) => { app.conn = s; connText(); if (s === 'open' && app.started) restartSession(app.playing); } });
   fetchGrid();
   if (!app.presets.length) loadPresets();
   schedule();
@@ -235,8 +236,9 @@ function showErrors() {
   for (const e of app.errors.slice(0, 12)) {
     const li = document.createElement('li');
     const d = describeError(e, app.lang); // in the page's language (share.js)
-    if (d.where) { const b = document.createElement('b'); b.textContent = d.where; li.append(b, ' '); }
-    if (e.field) { const c = document.createElement('code'); c.textContent = e.field; li.append(c, ': '); }
+    const c = document.createElement('code');
+    c.textContent = e.field || '';
+    if (d.where) { const b = document.createElement('b'); b.textContent = d.where; li.append(b, ' (', c, '): '); } else if (e.field) li.append(c, ': ');
     li.append(d.text);
     ul.append(li);
   }
@@ -473,18 +475,29 @@ function removeRun(i) {
   changed(true);
 }
 
-/** compareLRs replaces the runs by the selected one at 0.1×, 1× and 10× its LR. */
+/**
+ * compareLRs puts copies of the selected run at 0.1× and 10× its LR on
+ * either side of it; when that would make more than 8 runs, the three
+ * replace all the runs.
+ */
 function compareLRs() {
   const base = app.state.runs[app.selected];
   if (!base) return;
   const lr = optimizerLR(base);
-  app.state.runs = [0.1, 1, 10].map((f) => {
+  const [lo, hi] = [0.1, 10].map((f) => {
     const r = cloneRun(base);
     r.optimizer.lr = Number((lr * f).toPrecision(6));
     r.label = '';
     return r;
   });
-  app.selected = 1;
+  if (app.state.runs.length + 2 > LIMITS.runs) {
+    app.state.runs = [lo, base, hi];
+    app.selected = 1;
+  } else {
+    app.state.runs.splice(app.selected + 1, 0, hi);
+    app.state.runs.splice(app.selected, 0, lo);
+    app.selected += 1;
+  }
   changed(true);
 }
 
@@ -696,7 +709,7 @@ function paintBackground() {
 }
 
 function trailOpts(i) {
-  return { selected: i === app.selected, dots: app.state.steps <= 400, halo: 'rgba(0,0,0,0.5)' };
+  return { selected: i === app.selected, dots: app.state.steps <= 400, halo: 'rgba(0,0,0,0.6)' };
 }
 
 function paintTrailsFull() {
