@@ -194,6 +194,9 @@ type PageData struct {
 	Surfaces []sim.SurfaceInfo
 	// Embed is true for ?embed=1 (the page inside another site's frame).
 	Embed bool
+	// Meta holds the title, description and link-preview tags of a share
+	// link (share.go); nil on the bare page.
+	Meta *PageMeta
 }
 
 // handleIndex serves GET /: the page rendered into a buffer from
@@ -212,6 +215,7 @@ func handleIndex(logger *slog.Logger, a *assets) http.Handler {
 			Surfaces: catalog,
 			Embed:    r.URL.Query().Get("embed") == "1",
 		}
+		d.Meta = shareMeta(r, d.Lang)
 		for _, p := range a.modules {
 			d.Modules = append(d.Modules, a.url(p))
 		}

@@ -53,7 +53,8 @@ func addRoutes(r chi.Router, s *Server) {
 		// Pages.
 		r.Get("/", handleIndex(logger, assets).ServeHTTP)
 		r.Get("/p/{id}", handlePresetPage(logger).ServeHTTP)
-		// Later: GET /og.png (the share image).
+		// The share image of a link (og:image), renders bounded (share.go).
+		r.Get("/og.png", handleOG(logger, cfg).ServeHTTP)
 
 		// The JSON API.
 		r.Route("/api/v1", func(r chi.Router) {
@@ -67,6 +68,7 @@ func addRoutes(r chi.Router, s *Server) {
 			// Presets and share links.
 			r.Get("/presets", handlePresets(logger).ServeHTTP)
 			r.Get("/scenario", handleScenarioQuery(logger, cfg).ServeHTTP)
+			r.Get("/pytorch", handlePyTorch(logger, cfg).ServeHTTP)
 			r.Post("/scenario", handleScenarioEncode(logger, cfg).ServeHTTP)
 		})
 	})

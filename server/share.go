@@ -1,0 +1,317 @@
+package server
+
+// share.go: what a share link needs besides the page itself: the preview
+// image chat apps show (GET /og.png), the Open Graph and Twitter card tags of
+// the page, and the PyTorch script of one run (GET /api/v1/pytorch).
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"lrlab/preview"
+	"lrlab/scenario"
+	"lrlab/sim"
+)
+
+// Preview images: their size, how many encoded images are kept, and how many
+// are rendered at once (each render takes one core for tens of milliseconds,
+// so a flood of distinct links queues instead of pinning the CPU).
+const (
+	ogWidth         = preview.DefaultWidth  // 1200
+	ogHeight        = preview.DefaultHeight // 630
+	ogCacheSize     = 64
+	ogRenders       = 2
+	ogMaxAge        = "public, max-age=86400"
+	shareQueryParam = "preset"
+)
+
+// shareScenario reads the scenario of a share query: ?preset=ID gives that
+// preset, anything else is read by scenario.ParseQuery, whose first error
+// fails the request (400 naming the field). The keys in skip (the
+// endpoint's own, such as index) are not part of the scenario.
+func shareScenario(q url.Values, lim scenario.Limits, skip ...string) (scenario.Scenario, error) {
+	if id := q.Get(shareQueryParam); id != "" {
+		p, ok := scenario.PresetByID(id)
+		if !ok {
+			return scenario.Scenario{}, errorf(http.StatusBadRequest, shareQueryParam, "no preset %q; GET /api/v1/presets lists them", id)
+		}
+		return p.Scenario, nil
+	}
+	if len(skip) > 0 {
+		q2 := make(url.Values, len(q))
+		for k, v := range q {
+			q2[k] = v
+		}
+		for _, k := range skip {
+			delete(q2, k)
+		}
+		q = q2
+	}
+	sc, _, errs := scenario.ParseQuery(q, lim)
+	if len(errs) > 0 {
+		var fe *sim.FieldError
+		if errors.As(errs[0], &fe) {
+			return sc, errorf(http.StatusBadRequest, fe.Field, "%s", fe.Msg)
+		}
+		return sc, errorf(http.StatusBadRequest, "", "%s", errs[0].Error())
+	}
+	return sc, nil
+}
+
+// handleOG serves GET /og.png?{share query} (or ?preset=ID): the scenario as a
+// 1200×630 PNG (preview.Render), for og:image. Images are cached by the
+// normalised query and size, at most ogRenders are rendered at once, and the
+// answer has Cache-Control public, max-age=86400 and a strong ETag (304 for
+// a matching If-None-Match, without rendering).
+// Failures: 400 {"error","field"} naming the bad setting of the link; 503
+// when the request's deadline passes while it waits for a render slot.
+func handleOG(logger *slog.Logger, cfg Config) http.Handler {
+	limits := cfg.limits()
+	cache := preview.NewCache(ogCacheSize)
+	slots := make(chan struct{}, ogRenders)
+	return handle(logger, func(w http.ResponseWriter, r *http.Request) error {
+		sc, err := shareScenario(r.URL.Query(), limits)
+		if err != nil {
+			return err
+		}
+		key := strconv.Itoa(ogWidth) + "x" + strconv.Itoa(ogHeight) + "?" + sc.Encode()
+		sum := sha256.Sum256([]byte(key))
+		etag := `"og-` + hex.EncodeToString(sum[:12]) + `"`
+		h := w.Header()
+		if etagMatch(r.Header.Get("If-None-Match"), etag) {
+			h.Set("ETag", etag)
+			h.Set("Cache-Control", ogMaxAge)
+			w.WriteHeader(http.StatusNotModified)
+			return nil
+		}
+		ctx := r.Context()
+		png, err := cache.Get(key, func() ([]byte, error) {
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				return nil, context.DeadlineExceeded
+			}
+			defer func() { <-slots }()
+			return renderPNG(sc)
+		})
+		if err != nil {
+			return err
+		}
+		h.Set("Content-Type", "image/png")
+		h.Set("Cache-Control", ogMaxAge)
+		h.Set("ETag", etag)
+		h.Set("Content-Length", strconv.Itoa(len(png)))
+		if r.Method == http.MethodHead {
+			return nil
+		}
+		w.Write(png)
+		return nil
+	})
+}
+
+// renderPNG draws sc at the preview size and encodes it.
+func renderPNG(sc scenario.Scenario) ([]byte, error) {
+	img, err := preview.Render(sc, ogWidth, ogHeight)
+	if err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	if err := preview.Encode(&b, img); err != nil {
+		return nil, err
+	}
+	return []byte(b.String()), nil
+}
+
+// handlePyTorch serves GET /api/v1/pytorch?{share query}&index=N (or
+// ?preset=ID&index=N): a Python script that reproduces run N (0-based,
+// default 0) of the link's scenario with PyTorch, as text/plain.
+// Failures: 400 {"error","field"} naming the bad setting, or "index" when N
+// is not a run of the scenario.
+func handlePyTorch(logger *slog.Logger, cfg Config) http.Handler {
+	limits := cfg.limits()
+	return handle(logger, func(w http.ResponseWriter, r *http.Request) error {
+		q := r.URL.Query()
+		sc, err := shareScenario(q, limits, "index")
+		if err != nil {
+			return err
+		}
+		index := 0
+		if s := q.Get("index"); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 0 || n >= len(sc.Runs) {
+				return errorf(http.StatusBadRequest, "index", "must be a run of the link, 0 … %d, got %q", len(sc.Runs)-1, s)
+			}
+			index = n
+		}
+		body := scenario.PyTorchSnippet(sc, index)
+		h := w.Header()
+		h.Set("Content-Type", "text/plain; charset=utf-8")
+		h.Set("Cache-Control", "public, max-age=3600")
+		h.Set("Content-Length", strconv.Itoa(len(body)))
+		if r.Method == http.MethodHead {
+			return nil
+		}
+		w.Write([]byte(body))
+		return nil
+	})
+}
+
+// PageMeta is what a link preview shows of the page: the <title>, the
+// description and the Open Graph / Twitter card tags. It is set for a
+// share link (GET / with a scenario in the query, which /p/{id} redirects
+// to) and nil for the bare page.
+type PageMeta struct {
+	Title       string // <title> and og:title
+	Description string // meta description and og:description
+	URL         string // og:url: the absolute address of the link
+	Image       string // og:image: the absolute address of /og.png for the link
+	ImageWidth  int    // og:image:width, pixels
+	ImageHeight int    // og:image:height, pixels
+	ImageAlt    string // og:image:alt
+	Locale      string // og:locale: "en_US" or "ja_JP"
+	SiteName    string // og:site_name
+}
+
+// presetByQuery finds the preset whose normalised query is q.
+var presetByQuery = func() map[string]scenario.Preset {
+	m := map[string]scenario.Preset{}
+	for _, p := range scenario.Presets() {
+		m[p.Scenario.Encode()] = p
+	}
+	return m
+}()
+
+// siteName is the app's name by language.
+var siteName = map[string]string{"en": "Learning-rate lab", "ja": "学習率ラボ"}
+
+// shareMeta returns the meta tags of the page r asks for in lang, or nil when
+// its query holds no scenario (the bare page keeps its own title). The
+// scenario is read with the default limits; settings that do not apply keep
+// their defaults, as the page itself does.
+func shareMeta(r *http.Request, lang string) *PageMeta {
+	q := r.URL.Query()
+	scenarioKey := false
+	for k := range q {
+		if k != "lang" && k != "embed" && k != "rate" {
+			scenarioKey = true
+			break
+		}
+	}
+	if !scenarioKey {
+		return nil
+	}
+	sc, _, _ := scenario.ParseQuery(q, scenario.DefaultLimits)
+	query := sc.Encode()
+	base := requestOrigin(r)
+	m := &PageMeta{
+		URL:         base + "/?" + query,
+		Image:       base + "/og.png?" + query,
+		ImageWidth:  ogWidth,
+		ImageHeight: ogHeight,
+		Locale:      map[string]string{"en": "en_US", "ja": "ja_JP"}[lang],
+		SiteName:    siteName[lang],
+	}
+	if lang == "ja" {
+		m.URL += "&lang=ja"
+	}
+	if p, ok := presetByQuery[query]; ok {
+		m.Title = p.Title[lang] + " · " + siteName[lang]
+		m.Description = p.Summary[lang]
+		m.URL = base + "/p/" + url.PathEscape(p.ID)
+		if lang == "ja" {
+			m.URL += "?lang=ja"
+		}
+		m.ImageAlt = describeScenario(sc, lang)
+		return m
+	}
+	d := describeScenario(sc, lang)
+	m.Title = d + " · " + siteName[lang]
+	m.ImageAlt = d
+	if lang == "ja" {
+		m.Description = d + "(" + strconv.Itoa(sc.Steps) + " ステップ)。リンクを開くと、各実行の軌跡と損失の変化を一歩ずつ見られます。"
+	} else {
+		m.Description = d + ", " + strconv.Itoa(sc.Steps) + " steps. Open the link to watch each run's path and loss step by step."
+	}
+	return m
+}
+
+// requestOrigin returns "scheme://host" of r: https when the connection is
+// TLS or a proxy says so in X-Forwarded-Proto.
+func requestOrigin(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+		scheme = "https"
+	}
+	host := r.Host
+	if host == "" {
+		host = "localhost"
+	}
+	return scheme + "://" + host
+}
+
+// optimizerTitle is an optimizer's name as people write it.
+var optimizerTitle = map[string]string{"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop", "adagrad": "Adagrad"}
+
+// describeScenario names the runs and the surface in a line:
+// "SGD lr 0.19 vs 0.21 on quadratic", "SGD lr 0.1 vs Adam lr 0.001 on rosenbrock"
+// (ja: "quadratic で SGD lr 0.19 と 0.21"). At most four runs are named.
+func describeScenario(sc scenario.Scenario, lang string) string {
+	sep := " vs "
+	if lang == "ja" {
+		sep = " と "
+	}
+	var parts []string
+	prev := ""
+	for i, run := range sc.Runs {
+		if i == 4 {
+			parts = append(parts, "…")
+			break
+		}
+		name := optimizerTitle[run.Optimizer.Name]
+		if name == "" {
+			name = run.Optimizer.Name
+		}
+		if run.Optimizer.Momentum > 0 && run.Optimizer.Name == "sgd" {
+			name += " momentum " + shortNum(run.Optimizer.Momentum)
+		}
+		if run.Scheduler.Name != "" && run.Scheduler.Name != "constant" {
+			name += " + " + run.Scheduler.Name
+		}
+		s := shortNum(run.Optimizer.LR) // "SGD lr 0.19 vs 0.21"
+		if name != prev {
+			s = name + " lr " + s
+		}
+		prev = name
+		parts = append(parts, s)
+	}
+	runs := strings.Join(parts, sep)
+	if lang == "ja" {
+		return sc.Surface.Name + " で " + runs
+	}
+	return runs + " on " + sc.Surface.Name
+}
+
+// shortNum writes v with at most 4 significant digits: "0.19", "1e-5".
+func shortNum(v float64) string {
+	s := strconv.FormatFloat(v, 'g', 4, 64)
+	if i := strings.Index(s, "e"); i >= 0 {
+		mant, exp := s[:i], s[i+1:]
+		sign := ""
+		if exp[0] == '-' || exp[0] == '+' {
+			if exp[0] == '-' {
+				sign = "-"
+			}
+			exp = exp[1:]
+		}
+		exp = strings.TrimLeft(exp, "0")
+		s = mant + "e" + sign + exp
+	}
+	return s
+}
