@@ -81,7 +81,7 @@ export function mountGauge(chartRoot, app) {
     } else {
       const over = lr > lim.lr;
       state2 = over ? 'over' : 'ok';
-      msg = `${t('gauge.value', { lr: formatNum(lr, 2), formula: lim.formula, limit: formatNum(lim.lr, 2), r: formatNum(lr / lim.lr, 2) })} ${t(over ? 'gauge.over' : 'gauge.under')}`;
+      msg = `${t('gauge.value', { lr: formatNum(lr, 2), formula: lim.formula, limit: formatNum(lim.lr, 2), r: formatNum(lr / lim.lr, 3) })} ${t(over ? 'gauge.over' : 'gauge.under')}`;
       needle.style.left = `${(gaugeFraction(lr, lim.lr) * 100).toFixed(2)}%`;
     }
     gauge.dataset.state = state2;

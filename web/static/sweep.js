@@ -132,7 +132,7 @@ export function mountSweep(root, app) {
     runBtn.textContent = busy ? t('sweep.running') : t('sweep.run');
     runBtn.title = t('sweep.runTip');
     runBtn.disabled = busy || game || !state.runs[view.selected];
-    canvas.setAttribute('aria-label', t('sweep.chartLabel'));
+    canvas.setAttribute('aria-label', `${t('sweep.chartLabel')}. ${t('sweep.keys')}`);
     bar.hidden = !busy;
     if (busy) {
       if (total > 0) { bar.max = total; bar.value = done; barText.textContent = t('sweep.progress', { done, total }); } else { bar.removeAttribute('value'); barText.textContent = ''; }
@@ -196,10 +196,10 @@ export function mountSweep(root, app) {
     }
   }
 
-  function hit(ev) {
+  function hit(ev, radius = 9) {
     if (!plotted) return -1;
     const r = canvas.getBoundingClientRect();
-    return nearestPoint(pts, ev.clientX - r.left, ev.clientY - r.top, 9);
+    return nearestPoint(pts, ev.clientX - r.left, ev.clientY - r.top, radius);
   }
   canvas.addEventListener('pointermove', (ev) => {
     const i = hit(ev);
@@ -209,16 +209,44 @@ export function mountSweep(root, app) {
     readout.textContent = i >= 0 ? describe(t, pts[i]) : '';
   });
   canvas.addEventListener('pointerleave', () => { canvas.classList.remove('an-hover'); readout.textContent = ''; });
-  canvas.addEventListener('click', (ev) => {
-    const i = hit(ev);
-    if (i < 0 || !lastView) return;
+  canvas.addEventListener('click', (ev) => add(hit(ev, 12))); // a little more room than for hovering: a tap is less precise
+  // keyboard: ← → walk along a curve, ↑ ↓ change curve, Enter adds the point
+  let focus = -1;
+  canvas.addEventListener('keydown', (ev) => {
+    if (!pts.length || !lastView) return;
+    const cur = pts[focus] || pts[0];
+    let next = -1;
+    if (ev.key === 'ArrowRight' || ev.key === 'ArrowLeft') {
+      const same = pts.map((q, i) => i).filter((i) => pts[i].gi === cur.gi);
+      const k = same.indexOf(focus);
+      next = same[Math.max(0, Math.min(same.length - 1, k < 0 ? 0 : k + (ev.key === 'ArrowRight' ? 1 : -1)))];
+    } else if (ev.key === 'ArrowUp' || ev.key === 'ArrowDown') {
+      const gis = [...new Set(pts.map((q) => q.gi))];
+      const g = gis[(gis.indexOf(cur.gi) + (ev.key === 'ArrowDown' ? 1 : gis.length - 1)) % gis.length];
+      const cands = pts.map((q, i) => i).filter((i) => pts[i].gi === g);
+      next = cands.reduce((b, i) => (Math.abs(Math.log(pts[i].p.lr / cur.p.lr)) < Math.abs(Math.log(pts[b].p.lr / cur.p.lr)) ? i : b), cands[0]);
+    } else if (ev.key === 'Enter' || ev.key === ' ') {
+      ev.preventDefault();
+      ev.stopPropagation(); // not the page's play/pause
+      add(focus);
+      return;
+    } else return;
+    ev.preventDefault();
+    ev.stopPropagation(); // not the page's step
+    focus = next;
+    readout.textContent = describe(lastView.t, pts[focus]);
+  });
+  canvas.addEventListener('blur', () => { focus = -1; });
+
+  function add(i) {
+    if (i < 0 || !lastView || !pts[i]) return;
     const q = pts[i];
     const opt = { ...SWEEP_OPTIMIZERS[Number.isInteger(q.p.optimizer) ? q.p.optimizer : q.gi] };
     const lr = Number(q.p.lr.toPrecision(3));
     const { t } = lastView;
     message = app.addRun(opt, lr, result.noise) ? t('sweep.added', { name: `${q.label} lr ${formatNum(lr, 3)}` }) : t('sweep.full');
     render();
-  });
+  }
 
   function describe(t, q) {
     const p = q.p;
