@@ -26,6 +26,7 @@ type options struct {
 	healthcheck     bool
 	allowedOrigins  string
 	trustedProxies  string
+	debugAddr       string
 }
 
 // run is the whole command: it parses args (flags, then the environment
@@ -71,6 +72,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 9*time.Second, "how long a graceful stop may take")
 	fs.DurationVar(&o.drainDelay, "drain-delay", 0, "time between /readyz failing and closing the listener and sessions on stop")
 	fs.StringVar(&o.logFormat, "log-format", "auto", "log format: json, text, or auto (text on a terminal, else json)")
+	fs.StringVar(&o.debugAddr, "debug-addr", "", "`host:port` of a separate listener for net/http/pprof (off when empty; keep it on loopback)")
 	fs.BoolVar(&o.healthcheck, "healthcheck", false, "ask the server at -addr for /healthz, exit 0 when healthy")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
@@ -111,6 +113,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	url := listenURL(ln.Addr())
 	logger.Info("listening on "+url, "url", url)
+	if o.debugAddr != "" {
+		stopDebug, err := serveDebug(o.debugAddr, logger)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("-debug-addr: %w", err)
+		}
+		defer stopDebug()
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
