@@ -206,7 +206,7 @@ function showLesson() {
     }) || null;
   }
   const p = app.lessonShown;
-  if (!p) { box.hidden = true; return; }
+  if (!p) { box.hidden = true; document.body.classList.remove('has-lesson'); return; }
   $('presets').value = String(p.id);
   const h = document.createElement('strong');
   h.textContent = `${app.t('presets.lesson', { n: p.lesson || '' })} ${presetText(p, 'titles', 'title')}`;
@@ -218,9 +218,15 @@ function showLesson() {
   close.textContent = '✕';
   close.title = app.t('errors.dismiss');
   close.setAttribute('aria-label', app.t('errors.dismiss'));
-  close.addEventListener('click', () => { app.lessonShown = null; box.hidden = true; });
-  box.replaceChildren(h, close, text);
+  close.addEventListener('click', () => {
+    app.lessonShown = null;
+    box.hidden = true;
+    document.body.classList.remove('has-lesson');
+  });
+  text.prepend(h, ' ');
+  box.replaceChildren(text, close);
   box.hidden = false;
+  document.body.classList.add('has-lesson');
 }
 
 function connText() {
@@ -709,7 +715,8 @@ function paintBackground() {
 }
 
 function trailOpts(i) {
-  return { selected: i === app.selected, dots: app.state.steps <= 400, halo: 'rgba(0,0,0,0.6)' };
+  const sel = i === app.selected;
+  return { selected: sel, dots: app.state.steps <= 400, halo: sel ? 'rgba(0,0,0,0.65)' : 'rgba(0,0,0,0.4)' };
 }
 
 function paintTrailsFull() {

@@ -28,7 +28,7 @@ export function drawTrail(ctx, d, from, to, tr, color, { width = 2, halo = 'rgba
   ctx.lineJoin = 'round';
   ctx.lineCap = 'round';
   ctx.strokeStyle = halo;
-  ctx.lineWidth = w + 3;
+  ctx.lineWidth = w + (selected ? 3 : 2);
   ctx.stroke(path);
   ctx.strokeStyle = color;
   ctx.lineWidth = w;
