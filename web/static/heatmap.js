@@ -66,3 +66,41 @@ export function drawHeatmap(ctx, image, grid, tr) {
   ctx.drawImage(image, x0, y0, x1 - x0, y1 - y0);
   ctx.restore();
 }
+
+/**
+ * drawColorbar draws the colour scale of the grid as a bar of w × h pixels
+ * with its top-left corner at (x, y): the lowest loss on the left, the
+ * highest on the right, in the same log scale as the map, with the two end
+ * values and a caption above it.
+ */
+export function drawColorbar(ctx, grid, x, y, w, h, { caption = 'loss', font = '11px sans-serif', ink = '#fff', halo = 'rgba(0,0,0,0.75)', format = String } = {}) {
+  const norm = logNormalizer(grid.vmin, grid.vmax);
+  const k = Math.log1p((grid.vmax - grid.vmin) / ((grid.vmax - grid.vmin) * 1e-3));
+  ctx.save();
+  ctx.fillStyle = halo;
+  ctx.fillRect(x - 6, y - 16, w + 12, h + 34);
+  for (let i = 0; i < w; i++) {
+    const t = i / (w - 1);
+    const c = Math.round(t * 255) * 3;
+    ctx.fillStyle = `rgb(${LUT[c]} ${LUT[c + 1]} ${LUT[c + 2]})`;
+    ctx.fillRect(x + i, y, 1, h);
+  }
+  ctx.font = font;
+  ctx.fillStyle = ink;
+  ctx.textBaseline = 'bottom';
+  ctx.textAlign = 'left';
+  ctx.fillText(caption, x, y - 2);
+  ctx.textBaseline = 'top';
+  ctx.fillText(format(grid.vmin), x, y + h + 2);
+  ctx.textAlign = 'right';
+  ctx.fillText(format(grid.vmax), x + w, y + h + 2);
+  // the loss at the middle of the bar, to show that the scale is not linear
+  if (grid.vmin >= 0 && Number.isFinite(k)) {
+    const mid = grid.vmin + (grid.vmax - grid.vmin) * 1e-3 * Math.expm1(0.5 * k);
+    if (norm(mid) > 0.4 && norm(mid) < 0.6) {
+      ctx.textAlign = 'center';
+      ctx.fillText(format(mid), x + w / 2, y + h + 2);
+    }
+  }
+  ctx.restore();
+}

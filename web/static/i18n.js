@@ -114,6 +114,7 @@ export const STRINGS = {
     'map.arrows': 'Arrows',
     'map.arrowsTip': 'At each run’s current point: the step plain gradient descent would take (−lr·∇f) and the optimizer’s momentum',
     'map.readout': 'x {x}, y {y}, loss {f}',
+    'map.colorbar': 'loss (log colour scale)',
 
     'chart.loss': 'Loss',
     'chart.lossTip': 'Loss against step, logarithmic axis: a jagged curve means the LR is too large, a flat one that it is too small',
@@ -536,6 +537,7 @@ export const STRINGS = {
     'map.arrows': '矢印',
     'map.arrowsTip': '各実行の現在地に、素朴な勾配降下が進む一歩(−lr·∇f)と最適化手法のモーメンタムを表示します',
     'map.readout': 'x {x}, y {y}, 損失 {f}',
+    'map.colorbar': '損失(色は対数目盛)',
 
     'chart.loss': '損失',
     'chart.lossTip': 'ステップごとの損失(対数目盛)。ギザギザなら学習率が大きすぎ、平らなら小さすぎのサインです',

@@ -15,7 +15,7 @@ import {
   startMessage, pauseMessage, resumeMessage, stopMessage, stepMessage, rateMessage, setMessage,
   mergeFrame, applyDone, newRunData,
 } from './protocol.js';
-import { paintGrid, drawHeatmap } from './heatmap.js';
+import { paintGrid, drawHeatmap, drawColorbar } from './heatmap.js';
 import { drawContours } from './contours.js';
 import { drawTrail, drawRunMarkers, drawMinima, drawAxes } from './trajectory.js';
 import { createChart } from './charts.js';
@@ -709,6 +709,12 @@ function paintBackground() {
   if (app.grid) {
     drawHeatmap(ctx, app.gridImage, app.grid, tr);
     drawContours(ctx, app.grid.levels, tr, { color: 'rgba(255,255,255,0.42)', width: 1 });
+  }
+  if (app.grid && tr.rect.width > 260) {
+    const w = Math.min(140, tr.rect.width / 4);
+    drawColorbar(ctx, app.grid, tr.rect.left + tr.rect.width - w - 12, tr.rect.top + tr.rect.height - 34, w, 8, {
+      caption: app.t('map.colorbar'), font: app.theme.smallFont, format: (v) => formatNum(v, 2),
+    });
   }
   ctx.restore();
   drawAxes(ctx, tr, { ink: app.theme.ink, muted: app.theme.muted, font: app.theme.font });
