@@ -80,6 +80,13 @@ test('unknown surface and keys are errors with a catalog', () => {
   assert.deepEqual(errors.map((e) => e.field), ['surface.name', 'zz']);
 });
 
+test('player y keys are written for games only', () => {
+  const st = decodeQuery('surface=bilinear_game&run=sgd,lr=0.1,lr_y=0.02,updates=alternating', catalog).state;
+  assert.equal(encodeQuery(st, catalog), 'surface=bilinear_game&run=sgd,lr=0.1,lr_y=0.02,updates=alternating');
+  st.surface = 'quadratic';
+  assert.equal(encodeQuery(st, catalog), 'surface=quadratic&run=sgd,lr=0.1');
+});
+
 test('at most 8 runs', () => {
   const q = Array.from({ length: 10 }, () => 'run=sgd').join('&');
   const { state, errors } = decodeQuery(q, catalog);
