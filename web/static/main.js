@@ -6,7 +6,6 @@ import {
   decodeQuery, encodeQuery, catalogIndex, toScenario, fromScenario, newRun, cloneRun,
   optimizerLR, runStart, roundView, LIMITS,
 } from './state.js';
-import { OPTIMIZERS, SCHEDULERS, findSpec } from './schema.js';
 import { viewTransform, fitAspect, zoomAt, pan, sameBox } from './scale.js';
 import { runColor } from './colormap.js';
 import { translator, formatNum } from './i18n.js';
@@ -400,7 +399,7 @@ function changeGlobal(key, value) {
   return undefined;
 }
 
-function changeRun(path, value, { live } = {}) {
+function changeRun(path, value) {
   const i = app.selected;
   const run = app.state.runs[i];
   if (!run) return;
@@ -414,8 +413,6 @@ function changeRun(path, value, { live } = {}) {
     if (key === 'name') run.scheduler = { name: value };
     else if (value === null) delete run[group][key];
     else run[group][key] = value;
-    const spec = findSpec((group === 'optimizer' ? OPTIMIZERS[run.optimizer.name] : SCHEDULERS[run.scheduler.name]), key);
-    void spec;
     liveSet(i, group === 'optimizer' ? { optimizer: { [key]: value } } : { scheduler: { ...run.scheduler } });
     return changed(false);
   }
@@ -442,7 +439,6 @@ function changeRun(path, value, { live } = {}) {
     case 'opt_y': run.opt_y = value; return changed(true);
     case 'updates': run.updates = value; return changed(true);
   }
-  void live;
   return undefined;
 }
 
