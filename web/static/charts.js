@@ -94,8 +94,9 @@ export function createChart(figure, canvas, opts) {
 
   // niceDomain pads the extent to whole decades (at least one), with room to grow.
   function niceDomain(e) {
-    let lo = 10 ** Math.floor(Math.log10(e[0]));
-    let hi = 10 ** Math.ceil(Math.log10(e[1]));
+    // a tenth of a decade of room, so that a value on a power of ten is not drawn on the frame
+    let lo = 10 ** Math.floor(Math.log10(e[0]) - 0.1);
+    let hi = 10 ** Math.ceil(Math.log10(e[1]) + 0.1);
     if (hi <= lo * 10) hi = lo * 10;
     if (hi / lo > 1e24) lo = hi / 1e24; // keep some resolution for the upper part
     return [lo, hi];
