@@ -77,8 +77,11 @@ export function drawColorbar(ctx, grid, x, y, w, h, { caption = 'loss', font = '
   const norm = logNormalizer(grid.vmin, grid.vmax);
   const k = Math.log1p((grid.vmax - grid.vmin) / ((grid.vmax - grid.vmin) * 1e-3));
   ctx.save();
+  ctx.font = font;
+  const capW = ctx.measureText(caption).width;
+  const left = Math.min(x, x + w - capW);
   ctx.fillStyle = halo;
-  ctx.fillRect(x - 6, y - 16, w + 12, h + 34);
+  ctx.fillRect(left - 6, y - 16, x + w - left + 12, h + 34);
   for (let i = 0; i < w; i++) {
     const t = i / (w - 1);
     const c = Math.round(t * 255) * 3;
@@ -89,13 +92,13 @@ export function drawColorbar(ctx, grid, x, y, w, h, { caption = 'loss', font = '
   ctx.fillStyle = ink;
   ctx.textBaseline = 'bottom';
   ctx.textAlign = 'left';
-  ctx.fillText(caption, x, y - 2);
+  ctx.fillText(caption, left, y - 2);
   ctx.textBaseline = 'top';
   ctx.fillText(format(grid.vmin), x, y + h + 2);
   ctx.textAlign = 'right';
   ctx.fillText(format(grid.vmax), x + w, y + h + 2);
   // the loss at the middle of the bar, to show that the scale is not linear
-  if (grid.vmin >= 0 && Number.isFinite(k)) {
+  if (grid.vmin >= 0 && Number.isFinite(k) && w >= 120) {
     const mid = grid.vmin + (grid.vmax - grid.vmin) * 1e-3 * Math.expm1(0.5 * k);
     if (norm(mid) > 0.4 && norm(mid) < 0.6) {
       ctx.textAlign = 'center';

@@ -143,7 +143,9 @@ function staticTexts() {
   $('title').textContent = t('app.title');
   $('tagline').textContent = t('app.tagline');
   $('map').setAttribute('aria-label', t('map.label'));
-  $('map-hint').textContent = `${t('map.hint')} — ${t('map.keys')}`;
+  $('map-hint').textContent = window.matchMedia('(pointer: coarse)').matches
+    ? t('map.hintTouch')
+    : `${t('map.hint')} — ${t('map.keys')}`;
   $('arrows-label').textContent = t('map.arrows');
   $('arrows').parentElement.title = t('map.arrowsTip');
   $('cap-loss').textContent = t('chart.loss');
@@ -707,7 +709,7 @@ function paintBackground() {
     drawContours(ctx, app.grid.levels, tr, { color: 'rgba(255,255,255,0.42)', width: 1 });
   }
   if (app.grid && tr.rect.width > 260) {
-    const w = Math.min(140, tr.rect.width / 4);
+    const w = Math.min(150, Math.max(90, tr.rect.width / 4));
     drawColorbar(ctx, app.grid, tr.rect.left + tr.rect.width - w - 12, tr.rect.top + tr.rect.height - 34, w, 8, {
       caption: app.t('map.colorbar'), font: app.theme.smallFont, format: (v) => formatNum(v, 2),
     });
