@@ -117,6 +117,7 @@ export const STRINGS = {
     'map.readout': 'x {x}, y {y}, loss {f}',
     'map.colorbar': 'loss (log colour scale)',
 
+    'charts.label': 'Charts of every run against the step',
     'chart.loss': 'Loss',
     'chart.lossTip': 'Loss against step, logarithmic axis: a jagged curve means the LR is too large, a flat one that it is too small',
     'chart.lr': 'Learning rate',
@@ -541,6 +542,7 @@ export const STRINGS = {
     'map.readout': 'x {x}, y {y}, 損失 {f}',
     'map.colorbar': '損失(色は対数目盛)',
 
+    'charts.label': 'ステップごとの各実行のグラフ',
     'chart.loss': '損失',
     'chart.lossTip': 'ステップごとの損失(対数目盛)。ギザギザなら学習率が大きすぎ、平らなら小さすぎのサインです',
     'chart.lr': '学習率',

@@ -143,6 +143,8 @@ function staticTexts() {
   $('title').textContent = t('app.title');
   $('tagline').textContent = t('app.tagline');
   $('map').setAttribute('aria-label', t('map.label'));
+  $('transport').setAttribute('aria-label', t('transport.label'));
+  document.querySelector('.charts').setAttribute('aria-label', t('charts.label'));
   $('map-hint').textContent = window.matchMedia('(pointer: coarse)').matches
     ? t('map.hintTouch')
     : `${t('map.hint')} — ${t('map.keys')}`;
