@@ -44,7 +44,8 @@ export function strokeColumns(ctx, ys, from, to, sx, sy) {
 
 /**
  * createChart mounts a chart on canvas (inside figure, which gets the hover
- * cursor and read-out). opts: {series: ['loss', 'test_loss'?], label,
+ * cursor and read-out). opts: {series: ['loss', 'test_loss'?], dashed: the
+ * series drawn dashed (default ['test_loss']), label,
  * colors: i ↦ css colour, runLabel: i ↦ text, theme: {ink, muted, grid,
  * font}, emptyText}. It returns {setData(runs, steps), append(changes),
  * redraw(), resize(), setTheme(theme)}: runs are protocol.js records.
@@ -152,11 +153,39 @@ export function createChart(figure, canvas, opts) {
     ctx.strokeStyle = opts.colors(i);
     ctx.lineWidth = opts.selected && opts.selected() === i ? 2.5 : 1.5;
     ctx.lineJoin = 'round';
-    if (s === 'test_loss') ctx.setLineDash([4, 3]);
+    if ((opts.dashed || ['test_loss']).includes(s)) {
+      ctx.setLineDash([4, 3]);
+      ctx.lineWidth = 1.25;
+    }
     const a = d[s];
     const clamp = (v) => sy(v > 0 ? v : domain[0]);
     strokeColumns(ctx, a, Math.max(0, from - 1), to, sx, clamp);
     ctx.restore();
+  }
+
+  // marks draws a short dashed line at each step from which a run's
+  // settings were changed while it ran (the set_ok steps), once each.
+  let marked = [];
+  function marks(all) {
+    if (!sy) return;
+    if (all) marked = [];
+    runs.forEach((d, i) => {
+      if (!d || !d.setFrom) return;
+      const done = marked[i] || 0;
+      if (d.setFrom.length <= done) return;
+      ctx.save();
+      ctx.strokeStyle = opts.colors(i);
+      ctx.lineWidth = 1;
+      ctx.setLineDash([2, 3]);
+      ctx.beginPath();
+      for (let k = done; k < d.setFrom.length; k++) {
+        const x = Math.round(sx(d.setFrom[k])) + 0.5;
+        ctx.moveTo(x, M.top); ctx.lineTo(x, height - M.bottom);
+      }
+      ctx.stroke();
+      ctx.restore();
+      marked[i] = d.setFrom.length;
+    });
   }
 
   /** redraw draws everything anew at the current scale. */
@@ -166,6 +195,7 @@ export function createChart(figure, canvas, opts) {
     domain = e ? niceDomain(e) : null;
     scales();
     frame();
+    marks(true);
     drawn.length = 0;
     runs.forEach((d, i) => {
       drawn[i] = {};
@@ -201,6 +231,7 @@ export function createChart(figure, canvas, opts) {
       }
     });
     if (full) { redraw(); return; }
+    marks(false);
     for (const [i, s, from, n] of news) {
       drawRange(i, s, from, n);
       if (!drawn[i]) drawn[i] = {};

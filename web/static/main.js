@@ -12,7 +12,7 @@ import { translator, formatNum } from './i18n.js';
 import { decodeGrid, sampleGrid } from './grid.js';
 import {
   startMessage, pauseMessage, resumeMessage, stopMessage, stepMessage, rateMessage, setMessage,
-  mergeFrame, applyDone, newRunData,
+  mergeFrame, applyDone, newRunData, deriveLimit, applySetOK,
 } from './protocol.js';
 import { paintGrid, drawHeatmap, drawColorbar } from './heatmap.js';
 import { drawContours } from './contours.js';
@@ -153,6 +153,9 @@ function staticTexts() {
   $('cap-loss').textContent = t('chart.loss');
   $('cap-loss').title = t('chart.lossTip');
   $('cap-lr').textContent = t('chart.lr');
+  const limitNote = document.createElement('small');
+  limitNote.textContent = t('chart.limitDashed');
+  $('cap-lr').append(limitNote);
   $('cap-lr').title = t('chart.lrTip');
   $('cap-grad').textContent = t('chart.grad');
   $('cap-grad').title = t('chart.gradTip');
@@ -290,7 +293,7 @@ function mountAll() {
   });
   charts = [
     createChart($('chart-loss').parentElement, $('chart-loss'), chartOpts(['loss', 'test_loss'])),
-    createChart($('chart-lr').parentElement, $('chart-lr'), chartOpts(['lr'])),
+    createChart($('chart-lr').parentElement, $('chart-lr'), { ...chartOpts(['lr', 'limit']), dashed: ['limit'] }),
     createChart($('chart-grad').parentElement, $('chart-grad'), chartOpts(['grad_norm'])),
   ];
   charts.forEach((c) => c.setData(app.data, app.state.steps));
@@ -577,6 +580,7 @@ function onMessage(m) {
     case 'frame': {
       const changes = mergeFrame(app.data, m);
       for (const c of changes) {
+        deriveLimit(app.data[c.run], c.from, c.to);
         const prev = app.pendingTrail.get(c.run);
         app.pendingTrail.set(c.run, prev === undefined ? c.from : Math.min(prev, c.from));
       }
@@ -592,6 +596,9 @@ function onMessage(m) {
       schedule();
       break;
     case 'set_ok':
+      applySetOK(app.data, m);
+      app.need.charts = true;
+      schedule();
       break;
     case 'error':
       app.errors = [{ field: m.field || '', message: m.error || 'error', server: true }];

@@ -86,6 +86,26 @@ export function mergeFrame(runs, frame) {
   return changed;
 }
 
+/**
+ * deriveLimit fills d.limit[from … to−1] with 2/λmax, the LR at which plain
+ * gradient descent stops being stable at each point (NaN where λmax ≤ 0).
+ */
+export function deriveLimit(d, from, to) {
+  if (!d.limit) d.limit = [];
+  d.limit.length = Math.min(d.limit.length, from);
+  while (d.limit.length < from) d.limit.push(NaN);
+  for (let i = from; i < to; i++) {
+    const s = d.sharpness[i];
+    d.limit.push(s > 0 ? 2 / s : NaN);
+  }
+}
+
+/** applySetOK records the step from which a `set` applies to a run. */
+export function applySetOK(runs, msg) {
+  const d = runs[msg.run];
+  if (d && Number.isInteger(msg.step)) d.setFrom.push(msg.step);
+}
+
 /** applyDone records a run's final status from a "done" message. */
 export function applyDone(runs, msg) {
   const i = msg.run;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startMessage, setMessage, stepMessage, rateMessage, mergeFrame, applyDone, parseMessage } from '../protocol.js';
+import { startMessage, setMessage, stepMessage, rateMessage, mergeFrame, applyDone, parseMessage, deriveLimit, applySetOK } from '../protocol.js';
 
 test('messages', () => {
   assert.deepEqual(startMessage({ steps: 5 }, 'max'), { type: 'start', scenario: { steps: 5 }, rate: 0, paused: false });
@@ -37,4 +37,16 @@ test('done and parse', () => {
   assert.equal(parseMessage('{"type":"x"}').type, 'x');
   assert.equal(parseMessage('nope'), null);
   assert.equal(parseMessage('[1]'), null);
+});
+
+test('stability limit 2/λmax per point, and set markers', () => {
+  const runs = [];
+  mergeFrame(runs, { runs: [{ run: 0, t0: 0, x: [0, 0, 0], y: [0, 0, 0], loss: [1, 1, 1], grad_norm: [1, 1, 1], lr: [0.1, 0.1, 0.1], sharpness: [10, 0, 4] }] });
+  deriveLimit(runs[0], 0, 3);
+  assert.deepEqual(runs[0].limit.map((v) => (Number.isNaN(v) ? 'NaN' : v)), [0.2, 'NaN', 0.5]);
+  deriveLimit(runs[0], 2, 3);
+  assert.equal(runs[0].limit.length, 3);
+  applySetOK(runs, { type: 'set_ok', run: 0, step: 57 });
+  applySetOK(runs, { type: 'set_ok', run: 4, step: 1 });
+  assert.deepEqual(runs[0].setFrom, [57]);
 });
