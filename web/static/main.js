@@ -672,6 +672,13 @@ async function loadGrid() {
   gridAbort = new AbortController();
   try {
     const res = await fetch(url, { signal: gridAbort.signal });
+    if (res.status === 429 || res.status === 503) {
+      // busy: keep showing the grid there is (scaled) and ask again shortly
+      const wait = Number(res.headers.get('Retry-After')) || 1;
+      clearTimeout(gridTimer);
+      gridTimer = setTimeout(loadGrid, Math.min(10, wait) * 1000);
+      return;
+    }
     if (!res.ok) {
       let msg = app.t('errors.grid');
       try { const b = await res.json(); if (b.error) msg = b.error; } catch { /* not JSON */ }
