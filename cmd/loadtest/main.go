@@ -1,21 +1,32 @@
 // Command loadtest opens many websocket sessions against a running lab
 // server, each running a realistic scenario (by default 2 runs at 60 steps/s),
-// and reports frames per second, frame lateness against the schedule, the
+// and reports the share of points delivered on schedule, frame lateness, the
 // first-frame latency after start, errors, and the server's memory and
 // goroutines read from /metrics.
 //
 //	go run ./cmd/loadtest -url http://127.0.0.1:8080 -sessions 2000 -duration 30s
 //	go run ./cmd/loadtest -url http://127.0.0.1:8080 -cycles 10000   # connect/disconnect leak check
 //
+// With -debug-url (the server's -debug-addr, e.g. http://127.0.0.1:6060) the
+// tool asks the server to collect garbage (POST /debug/gc) before each
+// sample of /metrics, so the memory figures are live memory rather than
+// garbage waiting for the next cycle.
+//
 // A frame's lateness is its arrival time minus the time its last point was
 // due: the first frame's arrival plus t/rate for point t. Only loopback and
 // the project's own test hosts are valid targets.
+//
+// The tool is meant to cost far less than the server it measures: it never
+// decodes a frame as JSON but scans the three things it needs (the message
+// type, each run's t0 and the number of values in its x column), reads every
+// message into one reused buffer per session, and uses no timer per read
+// (one watchdog goroutine ends sessions that receive nothing for 15 s).
 package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -44,31 +55,36 @@ func main() {
 
 type config struct {
 	url         string
+	debugURL    string
 	sessions    int
 	duration    time.Duration
 	connectRate float64
 	rate        float64
 	runs        int
 	cycles      int
+	concurrency int
 }
 
 func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	var c config
 	fs.StringVar(&c.url, "url", "http://127.0.0.1:8080", "base URL of the server")
+	fs.StringVar(&c.debugURL, "debug-url", "", "base URL of the server's -debug-addr listener; when set, the server collects garbage before each /metrics sample")
 	fs.IntVar(&c.sessions, "sessions", 100, "concurrent websocket sessions")
 	fs.DurationVar(&c.duration, "duration", 30*time.Second, "how long each session streams once all are connected")
 	fs.Float64Var(&c.connectRate, "connect-rate", 500, "new sessions per second while connecting")
 	fs.Float64Var(&c.rate, "rate", 60, "steps per second per run")
 	fs.IntVar(&c.runs, "runs", 2, "runs per scenario")
 	fs.IntVar(&c.cycles, "cycles", 0, "instead of streaming: connect, start, read one frame, disconnect, this many times, and compare goroutines and heap before and after")
+	fs.IntVar(&c.concurrency, "cycle-concurrency", 50, "cycles in flight at once (with -cycles)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	if c.sessions < 1 || c.runs < 1 || c.runs > 8 || c.rate <= 0 || c.connectRate <= 0 {
-		return errors.New("need -sessions ≥ 1, 1 ≤ -runs ≤ 8, -rate > 0, -connect-rate > 0")
+	if c.sessions < 1 || c.runs < 1 || c.runs > 8 || c.rate <= 0 || c.connectRate <= 0 || c.concurrency < 1 {
+		return errors.New("need -sessions ≥ 1, 1 ≤ -runs ≤ 8, -rate > 0, -connect-rate > 0, -cycle-concurrency ≥ 1")
 	}
 	c.url = strings.TrimRight(c.url, "/")
+	c.debugURL = strings.TrimRight(c.debugURL, "/")
 	if c.cycles > 0 {
 		return runCycles(ctx, c, stdout)
 	}
@@ -94,35 +110,202 @@ func startMessage(c config) []byte {
 		c.rate, steps, strings.Join(runs, ","))
 }
 
-// frameHead is the part of a server message the load tool reads.
-type frameHead struct {
-	Type  string `json:"type"`
-	Error string `json:"error"`
-	Runs  []struct {
-		Run int       `json:"run"`
-		T0  int       `json:"t0"`
-		X   []float64 `json:"x"`
-	} `json:"runs"`
+// ---- the scanner ----
+
+// msgType returns the value of the message's "type" key. The server writes
+// "type" first; a message where it is not found has type "".
+func msgType(b []byte) []byte {
+	i := bytes.Index(b, []byte(`"type":"`))
+	if i < 0 {
+		return nil
+	}
+	b = b[i+len(`"type":"`):]
+	j := bytes.IndexByte(b, '"')
+	if j < 0 {
+		return nil
+	}
+	return b[:j]
 }
+
+// stringField returns the raw (still escaped) value of the string key, or
+// "" when absent.
+func stringField(b []byte, key string) string {
+	i := bytes.Index(b, []byte(`"`+key+`":"`))
+	if i < 0 {
+		return ""
+	}
+	b = b[i+len(key)+4:]
+	for j := 0; j < len(b); j++ {
+		switch b[j] {
+		case '\\':
+			j++
+		case '"':
+			return string(b[:j])
+		}
+	}
+	return string(b)
+}
+
+// runPoints is what the tool reads of one run of a frame.
+type runPoints struct {
+	run, t0, n int
+}
+
+var (
+	keyRun = []byte(`{"run":`)
+	keyT0  = []byte(`"t0":`)
+	keyX   = []byte(`"x":[`)
+)
+
+// scanFrame appends to out, for each run of a frame message, its index, t0
+// and the number of values of its x column. Numbers never contain ',' or
+// ']', so counting commas up to the closing bracket counts the values.
+func scanFrame(b []byte, out []runPoints) ([]runPoints, error) {
+	for {
+		i := bytes.Index(b, keyRun)
+		if i < 0 {
+			return out, nil
+		}
+		b = b[i+len(keyRun):]
+		var rp runPoints
+		var ok bool
+		if rp.run, b, ok = leadingInt(b); !ok {
+			return out, errors.New("frame: bad run index")
+		}
+		if i = bytes.Index(b, keyT0); i < 0 {
+			return out, errors.New("frame: run without t0")
+		}
+		if rp.t0, b, ok = leadingInt(b[i+len(keyT0):]); !ok {
+			return out, errors.New("frame: bad t0")
+		}
+		if i = bytes.Index(b, keyX); i < 0 {
+			return out, errors.New("frame: run without x")
+		}
+		b = b[i+len(keyX):]
+		end := bytes.IndexByte(b, ']')
+		if end < 0 {
+			return out, errors.New("frame: unterminated x")
+		}
+		if end > 0 {
+			rp.n = bytes.Count(b[:end], []byte{','}) + 1
+		}
+		b = b[end:]
+		out = append(out, rp)
+	}
+}
+
+// leadingInt reads the non-negative integer at the start of b.
+func leadingInt(b []byte) (int, []byte, bool) {
+	v, i := 0, 0
+	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+		v = v*10 + int(b[i]-'0')
+	}
+	return v, b[i:], i > 0
+}
+
+// readMessage reads the next message into buf (reused; grown when needed)
+// and returns it.
+func readMessage(ctx context.Context, conn *websocket.Conn, buf []byte) ([]byte, error) {
+	_, r, err := conn.Reader(ctx)
+	if err != nil {
+		return buf, err
+	}
+	buf = buf[:0]
+	for {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, max(cap(buf), 512))
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+}
+
+// ---- the watchdog ----
+
+// watchdog cancels sessions that have received nothing for a while, so no
+// read needs a timer of its own.
+type watchdog struct {
+	mu    sync.Mutex
+	live  map[*watched]struct{}
+	limit time.Duration
+}
+
+type watched struct {
+	last   atomic.Int64 // unix nanoseconds of the last message
+	cancel context.CancelFunc
+	fired  atomic.Bool
+}
+
+func newWatchdog(ctx context.Context, limit time.Duration) *watchdog {
+	w := &watchdog{live: map[*watched]struct{}{}, limit: limit}
+	go func() {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case now := <-t.C:
+				w.mu.Lock()
+				for s := range w.live {
+					if now.UnixNano()-s.last.Load() > int64(w.limit) {
+						s.fired.Store(true)
+						s.cancel()
+					}
+				}
+				w.mu.Unlock()
+			}
+		}
+	}()
+	return w
+}
+
+func (w *watchdog) add(cancel context.CancelFunc) *watched {
+	s := &watched{cancel: cancel}
+	s.last.Store(time.Now().UnixNano())
+	w.mu.Lock()
+	w.live[s] = struct{}{}
+	w.mu.Unlock()
+	return s
+}
+
+func (w *watchdog) remove(s *watched) {
+	w.mu.Lock()
+	delete(w.live, s)
+	w.mu.Unlock()
+}
+
+// ---- streaming ----
 
 type sessionStats struct {
 	firstFrame time.Duration // from sending start to the first frame
 	lateness   []time.Duration
 	frames     int
-	points     int
-	streamed   time.Duration // from the first frame to the end
+	points     int // points received after the first frame's
+	due        int // points due on schedule between the first frame and the end
+	streamed   time.Duration
+	gaps       int // frames whose t0 did not follow the previous frame's points
 	err        error
 }
 
 func runLoad(ctx context.Context, c config, stdout io.Writer) error {
-	fmt.Fprintf(stdout, "loadtest: %d sessions × %d runs at %g steps/s for %s against %s (connecting at %g/s)\n",
-		c.sessions, c.runs, c.rate, c.duration, c.url, c.connectRate)
-	before, _ := scrape(ctx, c.url)
+	load0 := loadAvg()
+	fmt.Fprintf(stdout, "loadtest: %d sessions × %d runs at %g steps/s for %s against %s (connecting at %g/s); load average %s\n",
+		c.sessions, c.runs, c.rate, c.duration, c.url, c.connectRate, load0)
+	before, _ := sample(ctx, c)
 	start := startMessage(c)
 	stats := make([]sessionStats, c.sessions)
 	var wg sync.WaitGroup
-	var connected atomic.Int64
 	allIn := make(chan struct{})
+	wctx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	wd := newWatchdog(wctx, 15*time.Second)
 	tick := time.NewTicker(time.Duration(float64(time.Second) / c.connectRate))
 	defer tick.Stop()
 	t0 := time.Now()
@@ -135,21 +318,22 @@ func runLoad(ctx context.Context, c config, stdout io.Writer) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			stats[i] = session(ctx, c, start, &connected, allIn)
+			stats[i] = session(ctx, c, start, wd, allIn)
 		}()
 	}
 	connectTime := time.Since(t0)
 	close(allIn)
 	// Sample the server while every session streams.
 	time.Sleep(min(c.duration/2, 10*time.Second))
-	during, _ := scrape(ctx, c.url)
+	during, _ := sample(ctx, c)
 	wg.Wait()
-	after, _ := scrape(ctx, c.url)
+	after, _ := sample(ctx, c)
 	report(stdout, c, stats, connectTime, before, during, after)
+	fmt.Fprintf(stdout, "load average: start %s  end %s\n", load0, loadAvg())
 	return nil
 }
 
-func session(ctx context.Context, c config, start []byte, connected *atomic.Int64, allIn <-chan struct{}) (st sessionStats) {
+func session(ctx context.Context, c config, start []byte, wd *watchdog, allIn <-chan struct{}) (st sessionStats) {
 	dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	conn, _, err := websocket.Dial(dctx, wsURL(c.url), &websocket.DialOptions{
 		HTTPHeader: http.Header{"Origin": []string{c.url}},
@@ -161,32 +345,35 @@ func session(ctx context.Context, c config, start []byte, connected *atomic.Int6
 	}
 	defer conn.CloseNow()
 	conn.SetReadLimit(1 << 22)
-	connected.Add(1)
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w := wd.add(cancel)
+	defer wd.remove(w)
+	st.lateness = make([]time.Duration, 0, int(c.duration.Seconds()*32)+64)
 	sent := time.Now()
-	if err := conn.Write(ctx, websocket.MessageText, start); err != nil {
+	if err := conn.Write(sctx, websocket.MessageText, start); err != nil {
 		st.err = fmt.Errorf("start: %w", err)
 		return st
 	}
-	var first time.Time
-	var deadline time.Time
+	var first, deadline time.Time
 	var endAfterAll <-chan struct{} = allIn
+	buf := make([]byte, 0, 4096)
+	var runs []runPoints
+	next := make([]int, c.runs) // each run's expected next t0
 	for {
-		rctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-		_, data, err := conn.Read(rctx)
-		cancel()
+		buf, err = readMessage(sctx, conn, buf)
 		now := time.Now()
 		if err != nil {
+			if w.fired.Load() {
+				err = errors.New("nothing received for 15 s")
+			}
 			st.err = fmt.Errorf("read: %w", err)
 			return st
 		}
-		var m frameHead
-		if err := json.Unmarshal(data, &m); err != nil {
-			st.err = fmt.Errorf("decode: %w", err)
-			return st
-		}
-		switch m.Type {
+		w.last.Store(now.UnixNano())
+		switch string(msgType(buf)) {
 		case "error":
-			st.err = fmt.Errorf("server error: %s", m.Error)
+			st.err = fmt.Errorf("server error: %s", stringField(buf, "error"))
 			return st
 		case "frame":
 		case "done":
@@ -195,18 +382,32 @@ func session(ctx context.Context, c config, start []byte, connected *atomic.Int6
 		default:
 			continue
 		}
+		runs, err = scanFrame(buf, runs[:0])
+		if err != nil {
+			st.err = err
+			return st
+		}
+		last := 0
+		for _, r := range runs {
+			if r.run < len(next) {
+				if r.t0 != next[r.run] {
+					st.gaps++
+				}
+				next[r.run] = r.t0 + r.n
+			}
+			last = max(last, r.t0+r.n-1)
+		}
 		if first.IsZero() {
 			first = now
 			st.firstFrame = now.Sub(sent)
+		} else {
+			for _, r := range runs {
+				st.points += r.n
+			}
+			st.frames++
+			due := first.Add(time.Duration(float64(last) / c.rate * float64(time.Second)))
+			st.lateness = append(st.lateness, now.Sub(due))
 		}
-		st.frames++
-		last := 0
-		for _, r := range m.Runs {
-			st.points += len(r.X)
-			last = max(last, r.T0+len(r.X)-1)
-		}
-		due := first.Add(time.Duration(float64(last) / c.rate * float64(time.Second)))
-		st.lateness = append(st.lateness, now.Sub(due))
 		if endAfterAll != nil {
 			select {
 			case <-endAfterAll:
@@ -217,6 +418,8 @@ func session(ctx context.Context, c config, start []byte, connected *atomic.Int6
 		}
 		if !deadline.IsZero() && now.After(deadline) {
 			st.streamed = now.Sub(first)
+			// Points due after the start point, from the first frame to now.
+			st.due = c.runs * int(st.streamed.Seconds()*c.rate)
 			conn.Close(websocket.StatusNormalClosure, "done")
 			return st
 		}
@@ -225,7 +428,7 @@ func session(ctx context.Context, c config, start []byte, connected *atomic.Int6
 
 func report(w io.Writer, c config, stats []sessionStats, connectTime time.Duration, before, during, after map[string]float64) {
 	var late, first []time.Duration
-	var frames, points, errs int
+	var frames, points, due, gaps, errs int
 	var streamed time.Duration
 	errSamples := map[string]int{}
 	for _, s := range stats {
@@ -238,6 +441,8 @@ func report(w io.Writer, c config, stats []sessionStats, connectTime time.Durati
 		first = append(first, s.firstFrame)
 		frames += s.frames
 		points += s.points
+		due += s.due
+		gaps += s.gaps
 		streamed += s.streamed
 	}
 	ok := len(stats) - errs
@@ -249,24 +454,39 @@ func report(w io.Writer, c config, stats []sessionStats, connectTime time.Durati
 		return
 	}
 	secs := streamed.Seconds()
-	expectedPoints := secs * c.rate * float64(c.runs)
-	fmt.Fprintf(w, "frames: %d (%.0f/s overall, %.1f/s per session)\n", frames, float64(frames)/(secs/float64(ok)), float64(frames)/secs)
-	fmt.Fprintf(w, "points delivered: %d of %.0f due on schedule (%.2f%%)\n", points, expectedPoints, 100*float64(points)/expectedPoints)
-	fmt.Fprintf(w, "frame lateness: p50 %s  p99 %s  max %s\n", pct(late, 0.5), pct(late, 0.99), pct(late, 1))
+	fmt.Fprintf(w, "frames: %d (%.0f/s overall, %.1f/s per session); t0 gaps: %d\n", frames, float64(frames)/(secs/float64(ok)), float64(frames)/secs, gaps)
+	fmt.Fprintf(w, "points delivered: %d of %d due on schedule (%.2f%%)\n", points, due, 100*float64(points)/float64(max(due, 1)))
+	fmt.Fprintf(w, "frame lateness: p50 %s  p99 %s  p99.9 %s  max %s\n", pct(late, 0.5), pct(late, 0.99), pct(late, 0.999), pct(late, 1))
 	fmt.Fprintf(w, "first frame after start: p50 %s  p99 %s  max %s\n", pct(first, 0.5), pct(first, 0.99), pct(first, 1))
 	show := func(label string, m map[string]float64) {
 		if m == nil {
 			return
 		}
-		fmt.Fprintf(w, "server %-7s heap_inuse %6.1f MiB  rss %6.1f MiB  goroutines %5.0f  live sessions %5.0f\n", label,
-			m["go_memstats_heap_inuse_bytes"]/(1<<20), m["process_resident_memory_bytes"]/(1<<20), m["go_goroutines"], liveSessions(m))
+		fmt.Fprintf(w, "server %-6s heap_inuse %6.1f MiB  stack_inuse %6.1f MiB  rss %6.1f MiB  goroutines %5.0f  live sessions %5.0f\n", label,
+			m["go_memstats_heap_inuse_bytes"]/(1<<20), m["go_memstats_stack_inuse_bytes"]/(1<<20),
+			m["process_resident_memory_bytes"]/(1<<20), m["go_goroutines"], liveSessions(m))
 	}
 	show("before", before)
 	show("during", during)
 	show("after", after)
 	if before != nil && during != nil {
-		per := (during["go_memstats_heap_inuse_bytes"] - before["go_memstats_heap_inuse_bytes"]) / float64(ok)
-		fmt.Fprintf(w, "server heap per session: %.1f KB\n", per/1000)
+		gc := "without a GC first (garbage included; pass -debug-url)"
+		if c.debugURL != "" {
+			gc = "after a GC"
+		}
+		live := liveSessions(during) - max(liveSessions(before), 0)
+		if live <= 0 {
+			live = float64(ok)
+		}
+		mem := func(m map[string]float64) float64 {
+			return m["go_memstats_heap_inuse_bytes"] + m["go_memstats_stack_inuse_bytes"]
+		}
+		fmt.Fprintf(w, "server memory per session (%s, %0.f live sessions): heap+stack %.1f KB (heap %.1f, stack %.1f), rss %.1f KB\n", gc, live,
+			(mem(during)-mem(before))/live/1000,
+			(during["go_memstats_heap_inuse_bytes"]-before["go_memstats_heap_inuse_bytes"])/live/1000,
+			(during["go_memstats_stack_inuse_bytes"]-before["go_memstats_stack_inuse_bytes"])/live/1000,
+			(during["process_resident_memory_bytes"]-before["process_resident_memory_bytes"])/live/1000)
+		fmt.Fprintf(w, "server goroutines per session: %.2f\n", (during["go_goroutines"]-before["go_goroutines"])/live)
 	}
 }
 
@@ -284,6 +504,37 @@ func pct(d []time.Duration, q float64) time.Duration {
 	slices.Sort(d)
 	i := int(q * float64(len(d)-1))
 	return d[i].Round(100 * time.Microsecond)
+}
+
+// loadAvg returns the 1, 5 and 15 minute load averages ("?" when unknown).
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// sample asks the server to collect garbage when -debug-url is set, then
+// reads /metrics.
+func sample(ctx context.Context, c config) (map[string]float64, error) {
+	if c.debugURL != "" {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.debugURL+"/debug/gc", nil)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return nil, fmt.Errorf("debug gc: %w", err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	return scrape(ctx, c.url)
 }
 
 // scrape reads /metrics and returns each unlabelled sample (and labelled
@@ -319,15 +570,19 @@ func scrape(ctx context.Context, base string) (map[string]float64, error) {
 	return m, sc.Err()
 }
 
+// ---- connect/disconnect cycles ----
+
 func runCycles(ctx context.Context, c config, stdout io.Writer) error {
-	before, err := scrape(ctx, c.url)
+	load0 := loadAvg()
+	before, err := sample(ctx, c)
 	if err != nil {
 		return fmt.Errorf("metrics: %w", err)
 	}
 	start := startMessage(c)
 	var errs atomic.Int64
+	var firstErr atomic.Pointer[string]
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, 50)
+	sem := make(chan struct{}, c.concurrency)
 	t0 := time.Now()
 	for range c.cycles {
 		sem <- struct{}{}
@@ -336,21 +591,41 @@ func runCycles(ctx context.Context, c config, stdout io.Writer) error {
 			defer func() { <-sem; wg.Done() }()
 			if err := cycle(ctx, c.url, start); err != nil {
 				errs.Add(1)
+				s := err.Error()
+				firstErr.CompareAndSwap(nil, &s)
 			}
 		}()
 	}
 	wg.Wait()
 	elapsed := time.Since(t0)
-	time.Sleep(2 * time.Second) // let the server finish closing
-	after, err := scrape(ctx, c.url)
+	// Let the server finish closing: wait until it reports no live session.
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		if m, err := scrape(ctx, c.url); err == nil && liveSessions(m) <= max(liveSessions(before), 0) {
+			break
+		}
+	}
+	time.Sleep(500 * time.Millisecond)
+	after, err := sample(ctx, c)
 	if err != nil {
 		return fmt.Errorf("metrics: %w", err)
 	}
-	fmt.Fprintf(stdout, "%d connect/start/frame/close cycles in %s, %d errors\n", c.cycles, elapsed.Round(time.Millisecond), errs.Load())
+	fmt.Fprintf(stdout, "%d connect/start/frame/close cycles (%d at once) in %s, %d errors\n", c.cycles, c.concurrency, elapsed.Round(time.Millisecond), errs.Load())
+	if p := firstErr.Load(); p != nil {
+		fmt.Fprintf(stdout, "  first error: %s\n", *p)
+	}
+	gc := ""
+	if c.debugURL != "" {
+		gc = " (after a GC)"
+	}
 	fmt.Fprintf(stdout, "goroutines: before %.0f  after %.0f\n", before["go_goroutines"], after["go_goroutines"])
-	fmt.Fprintf(stdout, "heap_inuse: before %.1f MiB  after %.1f MiB\n",
+	fmt.Fprintf(stdout, "heap_inuse%s: before %.2f MiB  after %.2f MiB\n", gc,
 		before["go_memstats_heap_inuse_bytes"]/(1<<20), after["go_memstats_heap_inuse_bytes"]/(1<<20))
+	fmt.Fprintf(stdout, "stack_inuse: before %.2f MiB  after %.2f MiB\n",
+		before["go_memstats_stack_inuse_bytes"]/(1<<20), after["go_memstats_stack_inuse_bytes"]/(1<<20))
+	fmt.Fprintf(stdout, "rss: before %.1f MiB  after %.1f MiB\n",
+		before["process_resident_memory_bytes"]/(1<<20), after["process_resident_memory_bytes"]/(1<<20))
 	fmt.Fprintf(stdout, "live sessions: before %.0f  after %.0f\n", liveSessions(before), liveSessions(after))
+	fmt.Fprintf(stdout, "load average: start %s  end %s\n", load0, loadAvg())
 	return nil
 }
 
@@ -366,13 +641,17 @@ func cycle(ctx context.Context, base string, start []byte) error {
 	if err := conn.Write(ctx, websocket.MessageText, start); err != nil {
 		return err
 	}
+	var buf []byte
 	for {
-		_, data, err := conn.Read(ctx)
+		buf, err = readMessage(ctx, conn, buf[:0])
 		if err != nil {
 			return err
 		}
-		if strings.Contains(string(data[:min(len(data), 40)]), `"frame"`) {
+		switch string(msgType(buf)) {
+		case "frame":
 			return conn.Close(websocket.StatusNormalClosure, "bye")
+		case "error":
+			return fmt.Errorf("server error: %s", stringField(buf, "error"))
 		}
 	}
 }
