@@ -113,15 +113,14 @@ export function mountControls(roots, cb) {
     const root = roots.surface;
     root.replaceChildren();
     root.append(el('h2', { text: t('surface.section') }));
-    const sid = nextId('surface');
-    surfSelect = el('select', { id: 'surface-select', title: t('surface.selectTip') });
+    const sid = 'surface-select';
+    surfSelect = el('select', { id: sid, title: t('surface.selectTip') });
     const names = view.catalog ? Object.keys(view.catalog) : [state.surface];
     if (!names.includes('custom')) names.push('custom'); // a formula of one's own (formula.js checks it)
     for (const n of names) {
       const c = view.catalog && view.catalog[n];
       surfSelect.append(el('option', { value: n, text: surfaceTitle(t, n, c) }));
     }
-    surfSelect.id = sid;
     surfSelect.addEventListener('change', () => cb.onGlobal('surface', surfSelect.value));
     root.append(el('div', { class: 'field' }, el('label', { for: sid, text: t('surface.select') }), surfSelect));
     const dkey = `surfdesc.${state.surface}`;
