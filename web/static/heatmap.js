@@ -7,20 +7,54 @@ import { lookupTable } from './colormap.js';
 const LUT = lookupTable(256);
 
 /**
- * logNormalizer returns v ↦ [0, 1] for losses in [vmin, vmax]: a log scale
- * of the height above vmin, over about `decades` decades, so that the low
- * valleys where the runs go get most of the colours; linear when vmin < 0.
+ * heightScale returns the scale s of the log colour map for a grid: the
+ * height above vmin at which the colours turn from linear to logarithmic.
+ * It is a thousandth of the range, or less when a twentieth of the map lies
+ * lower than that (flat plateaus next to steep walls, as on Beale's
+ * function), so that the low ground the runs cross keeps its contrast.
  */
-export function logNormalizer(vmin, vmax, decades = 3) {
+export function heightScale(values, vmin, vmax) {
   const range = vmax - vmin;
-  if (!(range > 0)) return () => 0.5;
+  if (!(range > 0)) return 1;
+  const step = Math.max(1, Math.floor(values.length / 4096));
+  const sample = [];
+  for (let i = 0; i < values.length; i += step) {
+    const v = values[i];
+    if (Number.isFinite(v)) sample.push(v - vmin);
+  }
+  sample.sort((a, b) => a - b);
+  const p5 = sample.length ? sample[Math.floor(sample.length * 0.05)] : range;
+  return Math.max(range * 1e-9, Math.min(range * 1e-3, p5));
+}
+
+/**
+ * logNormalizer returns v ↦ [0, 1] for losses in [vmin, vmax]: a log scale
+ * of the height above vmin, log1p(h/s) (s: heightScale, default a thousandth
+ * of the range), so that the low valleys where the runs go get most of the
+ * colours; linear when vmin < 0. Its inverse is norm.invert(t).
+ */
+export function logNormalizer(vmin, vmax, s = (vmax - vmin) * 1e-3) {
+  const range = vmax - vmin;
+  if (!(range > 0)) {
+    const f = () => 0.5;
+    f.invert = () => vmin;
+    return f;
+  }
   // A loss that goes negative (a game's payoff, a saddle) has no floor to be
   // near: its colours are spread evenly instead.
-  if (vmin < 0) return (v) => (v - vmin) / range;
-  const s = range * 10 ** -decades;
+  if (vmin < 0) {
+    const f = (v) => (v - vmin) / range;
+    f.invert = (t) => vmin + t * range;
+    return f;
+  }
   const top = Math.log1p(range / s);
-  return (v) => Math.log1p(Math.max(0, v - vmin) / s) / top;
+  const f = (v) => Math.log1p(Math.max(0, v - vmin) / s) / top;
+  f.invert = (t) => vmin + s * Math.expm1(t * top);
+  return f;
 }
+
+/** gridNormalizer returns the logNormalizer the map uses for grid. */
+export const gridNormalizer = (grid) => logNormalizer(grid.vmin, grid.vmax, heightScale(grid.values, grid.vmin, grid.vmax));
 
 /**
  * paintGrid returns a canvas of nx × ny pixels holding the grid's colours;
@@ -35,7 +69,7 @@ export function paintGrid(grid, doc = document) {
   const ctx = canvas.getContext('2d');
   const img = ctx.createImageData(nx, ny);
   const px = img.data;
-  const norm = logNormalizer(grid.vmin, grid.vmax);
+  const norm = gridNormalizer(grid);
   for (let j = 0; j < ny; j++) {
     const row = (ny - 1 - j) * nx;
     for (let i = 0; i < nx; i++) {
@@ -74,8 +108,7 @@ export function drawHeatmap(ctx, image, grid, tr) {
  * values and a caption above it.
  */
 export function drawColorbar(ctx, grid, x, y, w, h, { caption = 'loss', font = '11px sans-serif', ink = '#fff', halo = 'rgba(0,0,0,0.75)', format = String } = {}) {
-  const norm = logNormalizer(grid.vmin, grid.vmax);
-  const k = Math.log1p((grid.vmax - grid.vmin) / ((grid.vmax - grid.vmin) * 1e-3));
+  const norm = gridNormalizer(grid);
   ctx.save();
   ctx.font = font;
   const capW = ctx.measureText(caption).width;
@@ -98,12 +131,9 @@ export function drawColorbar(ctx, grid, x, y, w, h, { caption = 'loss', font = '
   ctx.textAlign = 'right';
   ctx.fillText(format(grid.vmax), x + w, y + h + 2);
   // the loss at the middle of the bar, to show that the scale is not linear
-  if (grid.vmin >= 0 && Number.isFinite(k) && w >= 120) {
-    const mid = grid.vmin + (grid.vmax - grid.vmin) * 1e-3 * Math.expm1(0.5 * k);
-    if (norm(mid) > 0.4 && norm(mid) < 0.6) {
-      ctx.textAlign = 'center';
-      ctx.fillText(format(mid), x + w / 2, y + h + 2);
-    }
+  if (w >= 120) {
+    ctx.textAlign = 'center';
+    ctx.fillText(format(norm.invert(0.5)), x + w / 2, y + h + 2);
   }
   ctx.restore();
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { logNormalizer } from '../heatmap.js';
+import { logNormalizer, heightScale } from '../heatmap.js';
 
 test('log normaliser spreads the low values, linear when the loss goes negative', () => {
   const n = logNormalizer(0, 1000);
@@ -10,4 +10,17 @@ test('log normaliser spreads the low values, linear when the loss goes negative'
   const g = logNormalizer(-4, 4);
   assert.equal(g(0), 0.5);
   assert.equal(logNormalizer(2, 2)(2), 0.5);
+});
+
+test('the colour scale keeps contrast on plateaus and inverts', () => {
+  // most of the map low (a plateau), a few very high points (walls)
+  const values = new Float32Array(1000).map((_, i) => (i < 900 ? 1 + i / 100 : 1e6));
+  const s = heightScale(values, 1, 1e6);
+  assert.ok(s < 1, `plateau scale ${s}`);
+  const n = logNormalizer(1, 1e6, s);
+  assert.ok(n(10) - n(1) > 0.2, 'the plateau spans a fifth of the colours');
+  assert.ok(Math.abs(n.invert(n(1234)) - 1234) < 1e-6);
+  // a bowl: a thousandth of the range
+  const bowl = new Float32Array(1000).map((_, i) => i / 10);
+  assert.equal(heightScale(bowl, 0, 99.9), 99.9e-3);
 });
