@@ -8,10 +8,13 @@ const LUT = lookupTable(256);
 
 /**
  * heightScale returns the scale s of the log colour map for a grid: the
- * height above vmin at which the colours turn from linear to logarithmic.
- * It is a thousandth of the range, or less when a twentieth of the map lies
- * lower than that (flat plateaus next to steep walls, as on Beale's
- * function), so that the low ground the runs cross keeps its contrast.
+ * height above vmin at which the colours turn from linear to logarithmic
+ * (Infinity: linear throughout). It is the geometric mean of a thousandth of
+ * the range, which keeps the valleys' detail, and the scale that would put
+ * the map's median height at the middle of the colours, which spreads the
+ * colours over the map: plateaus next to steep walls (Beale) keep their
+ * contrast, and a map whose heights sit near the top (shallow wells) is
+ * coloured linearly.
  */
 export function heightScale(values, vmin, vmax) {
   const range = vmax - vmin;
@@ -22,9 +25,13 @@ export function heightScale(values, vmin, vmax) {
     const v = values[i];
     if (Number.isFinite(v)) sample.push(v - vmin);
   }
-  sample.sort((a, b) => a - b);
-  const p5 = sample.length ? sample[Math.floor(sample.length * 0.05)] : range;
-  return Math.max(range * 1e-9, Math.min(range * 1e-3, p5));
+  if (!sample.length) return range * 1e-3;
+  sample.sort((p, q) => p - q);
+  const m = sample[Math.floor(sample.length / 2)];
+  // log1p(m/s) / log1p(range/s) = 1/2  ⇔  s = m² / (range − 2m)
+  if (range - 2 * m <= range * 1e-9) return Infinity;
+  const sMedian = Math.max(range * 1e-9, (m * m) / (range - 2 * m));
+  return Math.sqrt(range * 1e-3 * sMedian);
 }
 
 /**
@@ -44,6 +51,11 @@ export function logNormalizer(vmin, vmax, s = (vmax - vmin) * 1e-3) {
   // near: its colours are spread evenly instead.
   if (vmin < 0) {
     const f = (v) => (v - vmin) / range;
+    f.invert = (t) => vmin + t * range;
+    return f;
+  }
+  if (!(s < range * 1e6)) { // so large a scale is linear (and log1p would lose it)
+    const f = (v) => Math.max(0, v - vmin) / range;
     f.invert = (t) => vmin + t * range;
     return f;
   }
