@@ -60,6 +60,7 @@ func addRoutes(r chi.Router, s *Server) {
 		r.Route("/api/v1", func(r chi.Router) {
 			r.Get("/surfaces", handleSurfaces(logger).ServeHTTP)
 			r.With(compute).Get("/surfaces/{name}/grid", handleGrid(logger, cfg).ServeHTTP)
+			r.With(compute).Get("/formula", handleFormula(logger).ServeHTTP) // checks a custom formula (formula.go)
 			r.With(compute).Post("/simulate", handleSimulate(logger, cfg, m).ServeHTTP)
 			// Analyses (analysis.go), bounded by Config.SweepBudget.
 			r.With(compute).Post("/lr-finder", handleLRFinder(logger, cfg).ServeHTTP)
