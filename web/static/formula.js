@@ -1,9 +1,10 @@
 // formula.js: live checking of the custom surface's formula. mountFormula
 // takes over the formula field the surface panel shows when the surface is
-// "custom": while the user types it asks the server for a tiny grid of the
-// formula (debounced); a good formula goes to the page at once (map, runs
-// and share link's formula=), a bad one gets the server's message under the
-// field and the offending character marked in a copy of the text.
+// "custom": while the user types it asks the server whether the formula
+// compiles (GET /api/v1/formula, debounced); a good formula goes to the page
+// at once (map, runs and share link's formula=), a bad one gets the server's
+// message under the field and the offending character marked in a copy of
+// the text.
 
 import { el } from './controls.js';
 import { formulaColumn, splitAtColumn } from './analysis.js';
@@ -82,17 +83,20 @@ export function mountFormula(panel, app) {
     checked = text;
     verdict = { state: 'checking' };
     show();
-    const q = new URLSearchParams({ formula: text, n: '8' });
+    // GET /api/v1/formula answers 200 for a bad formula too (a 400 would be
+    // logged by the browser as an error); only a good one reaches the page,
+    // which then fetches its grid.
+    const q = new URLSearchParams({ formula: text });
     try {
-      const res = await fetch(`/api/v1/surfaces/custom/grid?${q}`, { signal: abort.signal });
-      if (res.ok) {
+      const res = await fetch(`/api/v1/formula?${q}`, { signal: abort.signal });
+      const b = await res.json().catch(() => ({}));
+      if (res.ok && b.ok) {
         verdict = { state: 'ok' };
         const { state } = app.view();
         if (state.formula !== text) app.setFormula(text);
       } else {
-        const b = await res.json().catch(() => ({}));
         const message = b.error || `HTTP ${res.status}`;
-        verdict = { state: 'bad', message, column: formulaColumn(message) };
+        verdict = { state: 'bad', message, column: Number.isInteger(b.column) ? b.column : formulaColumn(message) };
       }
     } catch (e) {
       if (e.name === 'AbortError') return;

@@ -647,7 +647,7 @@ function currentTransform() {
   return viewTransform(fitAspect(baseView(), rect.width, rect.height), rect);
 }
 
-let gridTimer = 0, gridAbort = null;
+let gridTimer = 0, gridAbort = null, formulaChecked = '';
 /** fetchGrid loads the grid of the visible view (debounced), then redraws the map. */
 function fetchGrid() {
   clearTimeout(gridTimer);
@@ -671,6 +671,19 @@ async function loadGrid() {
   if (gridAbort) gridAbort.abort();
   gridAbort = new AbortController();
   try {
+    // A custom formula is checked first (GET /api/v1/formula answers 200 for a
+    // bad one too): the grid of a bad formula would be a failed request,
+    // which the browser logs as an error.
+    if (app.state.surface === 'custom' && app.state.formula !== formulaChecked) {
+      const fr = await fetch(`/api/v1/formula?${new URLSearchParams({ formula: app.state.formula })}`, { signal: gridAbort.signal });
+      const fb = fr.ok ? await fr.json().catch(() => ({ ok: true })) : { ok: true }; // no verdict: the grid will say
+      if (!fb.ok) {
+        app.errors = [{ field: 'surface.formula', message: fb.error, server: true }];
+        showErrors();
+        return;
+      }
+      formulaChecked = app.state.formula;
+    }
     const res = await fetch(url, { signal: gridAbort.signal });
     if (res.status === 429 || res.status === 503) {
       // busy: keep showing the grid there is (scaled) and ask again shortly

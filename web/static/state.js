@@ -117,6 +117,16 @@ export function catalogIndex(list) {
       kind: s.kind || 'minimize',
     };
   }
+  // The catalog lists the built-in surfaces; the custom formula's fixed view
+  // and start (docs/API.md, "Custom formulas") are known without it, so a
+  // run on a typed formula starts at (−2, 2) as the server's does, not at a
+  // point where many formulas are flat by symmetry.
+  if (list && list.length && !out.custom) {
+    out.custom = {
+      name: 'custom', title: 'Custom formula', params: [], view: { xmin: -3, xmax: 3, ymin: -3, ymax: 3 },
+      start: [-2, 2], minima: [], kind: 'minimize',
+    };
+  }
   return out;
 }
 
