@@ -57,6 +57,7 @@ export function createChart(figure, canvas, opts) {
   let domain = null; // [lo, hi] of the y axis
   const drawn = []; // per run and series: points drawn so far
   let sx = null, sy = null;
+  let logAxis = true; // false once a value is negative
   const ctx = canvas.getContext('2d');
 
   const cursor = document.createElement('div');
@@ -77,8 +78,11 @@ export function createChart(figure, canvas, opts) {
     if (canvas.width !== w || canvas.height !== h) { canvas.width = w; canvas.height = h; }
   }
 
+  // extent returns the range of the finite values, and whether any is < 0
+  // (a loss can be negative on a game or a custom surface: then the axis
+  // is linear, since a log axis cannot show it).
   function extent() {
-    let lo = Infinity, hi = -Infinity;
+    let lo = Infinity, hi = -Infinity, plo = Infinity;
     for (const d of runs) {
       if (!d) continue;
       for (const s of series) {
@@ -86,18 +90,28 @@ export function createChart(figure, canvas, opts) {
         if (!a) continue;
         for (let i = 0; i < d.n; i++) {
           const v = a[i];
-          if (v > 0 && Number.isFinite(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
+          if (!Number.isFinite(v)) continue;
+          if (v < lo) lo = v;
+          if (v > hi) hi = v;
+          if (v > 0 && v < plo) plo = v;
         }
       }
     }
-    return lo <= hi ? [lo, hi] : null;
+    if (!(lo <= hi)) return null;
+    if (lo < 0) return { log: false, range: [lo, hi] };
+    return plo <= hi ? { log: true, range: [plo, hi] } : null; // zeros sit on the floor
   }
 
   // niceDomain pads the extent to whole decades (at least one), with room to grow.
   function niceDomain(e) {
+    if (!e.log) {
+      const [a, b] = e.range;
+      const pad = (b - a) * 0.08 || Math.abs(a) * 0.1 || 1;
+      return [a - pad, b + pad];
+    }
     // a tenth of a decade of room, so that a value on a power of ten is not drawn on the frame
-    let lo = 10 ** Math.floor(Math.log10(e[0]) - 0.1);
-    let hi = 10 ** Math.ceil(Math.log10(e[1]) + 0.1);
+    let lo = 10 ** Math.floor(Math.log10(e.range[0]) - 0.1);
+    let hi = 10 ** Math.ceil(Math.log10(e.range[1]) + 0.1);
     if (hi <= lo * 10) hi = lo * 10;
     if (hi / lo > 1e24) lo = hi / 1e24; // keep some resolution for the upper part
     return [lo, hi];
@@ -105,7 +119,8 @@ export function createChart(figure, canvas, opts) {
 
   function scales() {
     sx = linearScale(0, Math.max(1, steps), M.left, width - M.right);
-    sy = domain ? logScale(domain[0], domain[1], height - M.bottom, M.top) : null;
+    if (!domain) sy = null;
+    else sy = (logAxis ? logScale : linearScale)(domain[0], domain[1], height - M.bottom, M.top);
   }
 
   function frame() {
@@ -158,7 +173,7 @@ export function createChart(figure, canvas, opts) {
       ctx.lineWidth = 1.25;
     }
     const a = d[s];
-    const clamp = (v) => sy(v > 0 ? v : domain[0]);
+    const clamp = logAxis ? (v) => sy(v > 0 ? v : domain[0]) : (v) => sy(v);
     strokeColumns(ctx, a, Math.max(0, from - 1), to, sx, clamp);
     ctx.restore();
   }
@@ -192,6 +207,7 @@ export function createChart(figure, canvas, opts) {
   function redraw() {
     size();
     const e = extent();
+    logAxis = e ? e.log : true;
     domain = e ? niceDomain(e) : null;
     scales();
     frame();
@@ -225,7 +241,11 @@ export function createChart(figure, canvas, opts) {
         if (n === from) continue;
         for (let k = from; k < n && !full; k++) {
           const v = a[k];
-          if (v > 0 && Number.isFinite(v) && (v < domain?.[0] || v > domain?.[1])) full = true;
+          if (!Number.isFinite(v)) continue;
+          // outside the axis (zeros excepted on a log axis, where they sit
+          // on the floor), or the first negative value: rescale
+          if (logAxis && v === 0) continue;
+          if (v < domain?.[0] || v > domain?.[1]) full = true;
         }
         news.push([i, s, from, n]);
       }
