@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -47,11 +48,17 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // session is one request: its line comes when the session ends, never per
 // frame) and observes the latency of every route except /ws in the
 // histogram, labelled by the chi route pattern. It never fails a request.
+// A handler that hands its request over to a goroutine of its own (the
+// websocket session, so the handler's goroutine and net/http's buffers are
+// freed) calls handOver; the line is then written when that goroutine
+// calls the returned end.
 func requestLog(logger *slog.Logger, m *metrics) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
 			sw := &statusWriter{ResponseWriter: w}
+			end := &requestEnd{}
+			r = r.WithContext(context.WithValue(r.Context(), requestEndKey{}, end))
 			next.ServeHTTP(sw, r)
 			d := time.Since(start)
 			status := sw.status
@@ -69,17 +76,64 @@ func requestLog(logger *slog.Logger, m *metrics) func(http.Handler) http.Handler
 			if status >= 500 {
 				level = slog.LevelError
 			}
-			logger.LogAttrs(r.Context(), level, "request",
-				slog.String("method", r.Method),
-				slog.String("path", r.URL.Path),
-				slog.String("route", route),
-				slog.Int("status", status),
-				slog.Int64("bytes", sw.bytes),
-				slog.Float64("duration_ms", float64(d.Microseconds())/1000),
-				slog.String("ip", clientIP(r)),
-				slog.String("request_id", middleware.GetReqID(r.Context())),
-			)
+			// Only strings are kept for a line written later, not the request.
+			method, path, bytes, ip, id := r.Method, r.URL.Path, sw.bytes, clientIP(r), middleware.GetReqID(r.Context())
+			line := func(ctx context.Context, d time.Duration) {
+				logger.LogAttrs(ctx, level, "request",
+					slog.String("method", method),
+					slog.String("path", path),
+					slog.String("route", route),
+					slog.Int("status", status),
+					slog.Int64("bytes", bytes),
+					slog.Float64("duration_ms", float64(d.Microseconds())/1000),
+					slog.String("ip", ip),
+					slog.String("request_id", id),
+				)
+			}
+			end.mu.Lock()
+			if end.handed && !end.ended {
+				end.log = func() { line(context.Background(), time.Since(start)) }
+				end.mu.Unlock()
+				return
+			}
+			end.mu.Unlock()
+			line(r.Context(), time.Since(start))
 		})
+	}
+}
+
+// requestEnd is how a handler hands its request over to another goroutine,
+// which then ends it (handOver).
+type requestEnd struct {
+	mu     sync.Mutex
+	handed bool   // the handler handed the request over
+	ended  bool   // and the other goroutine has ended it
+	log    func() // the log line, set when the handler returns before the end
+}
+
+type requestEndKey struct{}
+
+// handOver marks r as carried on by another goroutine after the handler
+// returns, and returns the function that goroutine calls when the request
+// is over: requestLog writes the request's line then. Without requestLog
+// in the chain, end does nothing.
+func handOver(r *http.Request) (end func()) {
+	e, _ := r.Context().Value(requestEndKey{}).(*requestEnd)
+	if e == nil {
+		return func() {}
+	}
+	e.mu.Lock()
+	e.handed = true
+	e.mu.Unlock()
+	return func() {
+		e.mu.Lock()
+		e.ended = true
+		log := e.log
+		e.log = nil
+		e.mu.Unlock()
+		if log != nil {
+			log()
+		}
 	}
 }
 

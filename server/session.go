@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
+	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -16,19 +18,32 @@ import (
 	"lrlab/sim"
 )
 
-// session is one websocket client. Three goroutines serve it:
+// session is one websocket client. Two goroutines serve it:
 //
 //   - the owner (serve, on the handler's goroutine) holds all the
-//     simulation state, without a mutex, and is the only one that writes
-//     messages; it selects on the frame ticker, the inbound messages, the
-//     ping failures, the idle timer and the shutdown signal;
-//   - the reader decodes client messages, applies the message rate limit
-//     and forwards them to the owner on a channel;
-//   - the pinger pings every PingInterval.
+//     simulation state, without a mutex, decodes the client's messages and
+//     is the only one that writes messages; it selects on the frame ticker,
+//     the inbound messages, one housekeeping timer (the idle timeout and
+//     the next ping), the outcome of a ping and the shutdown signal;
+//   - the reader reads raw messages, applies the message rate limit and
+//     forwards them to the owner on a channel. It does no other work, so
+//     its stack stays small; coder/websocket needs it to answer pings and
+//     to receive pongs and close frames.
+//
+// A ping runs every PingInterval on a short-lived goroutine (conn.Ping
+// blocks until the pong, which the reader receives), started by the owner,
+// so a quiet session has no third goroutine between pings.
 //
 // The owner writes a frame only after the previous write returned, with a
 // deadline, so a slow client slows its own simulation and never makes the
-// server buffer without bound; points are never dropped.
+// server buffer without bound; points are never dropped. The deadline is set
+// on the connection itself (deadlineConn, ws.go), not through a context per
+// write, so writing a frame allocates nothing and starts no timer.
+//
+// Memory per session is kept small: pending points are compact columns of
+// what a frame sends (not sim.Location values), frames are encoded into a
+// pooled buffer that is given back after the write, and the point columns
+// shrink back after a burst (a step message, a client that fell behind).
 type session struct {
 	logger *slog.Logger
 	cfg    Config
@@ -39,34 +54,69 @@ type session struct {
 	awayOnce sync.Once
 
 	// Owned by the owner goroutine.
-	sc       scenario.Scenario
-	runs     []*liveRun
-	testLoss bool
-	rate     float64   // steps per second per run; 0 = as fast as allowed
-	paused   bool      // the rate does not advance the runs
-	pending  int       // steps asked for by step messages, still to take
-	budget   float64   // steps owed by the rate, fractional
-	last     time.Time // when the budget was last brought up to date
-	ticking  bool
-	ticker   *time.Ticker
-	buf      []byte
-	sweep    sweeper // the LR sweep running beside the scenario (sweepws.go)
+	steps      int // steps per run of the running scenario
+	runs       []*liveRun
+	testLoss   bool
+	rate       float64   // steps per second per run; 0 = as fast as allowed
+	paused     bool      // the rate does not advance the runs
+	pending    int       // steps asked for by step messages, still to take
+	budget     float64   // steps owed by the rate, fractional
+	last       time.Time // when the budget was last brought up to date
+	ticking    bool
+	ticker     *time.Ticker
+	lastActive time.Time // the last message or frame tick, for the idle timeout
+	buf        []byte    // sweep messages (sweepws.go); dropped when large
+	sweep      sweeper   // the LR sweep running beside the scenario (sweepws.go)
 }
 
 // liveRun is one run of the session's scenario with the points produced
-// since the last frame.
+// since the last frame, as interleaved columns: per point x, y, loss,
+// grad_norm, lr, sharpness and, with a test shift, test_loss (stride 6 or
+// 7 values), plus the gradient and velocity of the last one.
 type liveRun struct {
-	run  *sim.Run
-	sent int            // points already sent: the next frame's t0
-	pts  []sim.Location // points not yet sent
-	done bool           // the done message was sent
+	run       *sim.Run
+	sent      int       // points already sent: the next frame's t0
+	cols      []float64 // points not yet sent
+	grad, vel sim.Point // at the last point not yet sent
+	done      bool      // the done message was sent
 }
 
-// inbound is what the reader forwards: a decoded message or the error that
-// decoding it gave.
+// Column offsets in liveRun.cols.
+const (
+	colX = iota
+	colY
+	colLoss
+	colGradNorm
+	colLR
+	colSharpness
+	colTestLoss
+)
+
+// stride is the number of values per pending point.
+func (s *session) stride() int {
+	if s.testLoss {
+		return 7
+	}
+	return 6
+}
+
+// push appends point l to the pending columns.
+func (lr *liveRun) push(l *sim.Location, testLoss bool, capHint int) {
+	if lr.cols == nil {
+		lr.cols = make([]float64, 0, capHint)
+	}
+	lr.cols = append(lr.cols, l.P.X, l.P.Y, l.Loss, l.GradNorm, l.LR, l.Sharpness)
+	if testLoss {
+		lr.cols = append(lr.cols, l.TestLoss)
+	}
+	lr.grad, lr.vel = l.Grad, l.Velocity
+}
+
+// inbound is what the reader forwards: a raw message for the owner to
+// decode, or the error the reader found (over the message rate, binary).
 type inbound struct {
-	msg clientMessage
-	err error
+	data []byte
+	err  error
 }
 
 func newSession(logger *slog.Logger, cfg Config, m *metrics, conn *websocket.Conn) *session {
@@ -83,10 +133,10 @@ func (s *session) frameInterval() time.Duration {
 
 // serve runs the session until it ends and returns why (a
 // lrlab_ws_sessions_ended_total reason). It closes the connection and waits
-// for the reader and the pinger before returning. Close codes: 1001 on
-// shutdown, 1008 for a write or ping timeout or a message flood, 1009 for a
-// message over the read limit (sent by the websocket library), 1000 after
-// the idle timeout.
+// for the reader and a ping in flight before returning. Close codes: 1001
+// on shutdown, 1008 for a write or ping timeout or a message flood, 1009
+// for a message over the read limit (sent by the websocket library), 1000
+// after the idle timeout.
 func (s *session) serve(parent context.Context) (reason string) {
 	ctx, cancel := context.WithCancel(parent)
 	var wg sync.WaitGroup
@@ -99,16 +149,21 @@ func (s *session) serve(parent context.Context) (reason string) {
 
 	in := make(chan inbound, 16)
 	readErr := make(chan error, 1)
-	pingErr := make(chan error, 1)
-	wg.Add(2)
+	pingDone := make(chan error, 1)
+	wg.Add(1)
 	go func() { defer wg.Done(); s.read(ctx, in, readErr) }()
-	go func() { defer wg.Done(); s.ping(ctx, pingErr) }()
 
 	s.ticker = time.NewTicker(s.frameInterval())
 	s.ticker.Stop()
 	defer s.ticker.Stop()
-	idle := time.NewTimer(s.cfg.IdleTimeout)
-	defer idle.Stop()
+	now := time.Now()
+	s.lastActive = now
+	nextPing, pinging := now.Add(s.cfg.PingInterval), false
+	// house fires at the earlier of the idle deadline and the next ping;
+	// activity only moves lastActive, and the timer is re-armed when it
+	// fires, so frames and messages cost no timer operation.
+	house := time.NewTimer(s.houseDelay(now, nextPing))
+	defer house.Stop()
 
 	for {
 		var err error
@@ -121,24 +176,86 @@ func (s *session) serve(parent context.Context) (reason string) {
 				s.drain(ctx, in) // the flood's error message goes out before 1008
 			}
 			return s.readFailed(err)
-		case <-pingErr:
-			s.conn.Close(websocket.StatusPolicyViolation, "no pong")
-			return endPingTimeout
-		case <-idle.C:
-			s.conn.Close(websocket.StatusNormalClosure, "idle")
-			return endIdle
+		case err := <-pingDone:
+			pinging = false
+			if err != nil && ctx.Err() == nil {
+				s.conn.Close(websocket.StatusPolicyViolation, "no pong")
+				return endPingTimeout
+			}
+		case now := <-house.C:
+			if now.Sub(s.lastActive) >= s.cfg.IdleTimeout {
+				s.conn.Close(websocket.StatusNormalClosure, "idle")
+				return endIdle
+			}
+			if !now.Before(nextPing) {
+				nextPing = now.Add(s.cfg.PingInterval)
+				if !pinging {
+					pinging = true
+					wg.Add(1)
+					go func() { defer wg.Done(); pingDone <- s.ping(ctx) }()
+				}
+			}
+			house.Reset(s.houseDelay(now, nextPing))
 		case m := <-in:
-			idle.Reset(s.cfg.IdleTimeout)
-			err = s.handle(ctx, m)
+			s.lastActive = time.Now()
+			err = onHelper(func() error { return s.handle(ctx, m) })
+			s.trimBuf()
 		case now := <-s.ticker.C:
-			idle.Reset(s.cfg.IdleTimeout)
+			s.lastActive = now
 			err = s.tick(ctx, now)
 		case ev := <-s.sweepEvents():
-			err = s.sweepEvent(ctx, ev)
+			err = onHelper(func() error { return s.sweepEvent(ctx, ev) })
+			s.trimBuf()
 		}
 		if err != nil {
 			return s.writeFailed(err)
 		}
+	}
+}
+
+// onHelper runs f on a goroutine of its own and waits for it, passing on
+// a panic. Handling a message (JSON, a scenario and its surfaces, a sweep
+// result) needs a deep stack for a moment; a goroutine's stack shrinks back
+// only at garbage collections, by half each time, so on the owner that
+// depth would stay with each of thousands of mostly idle sessions. A
+// short-lived helper gives it back at once. The owner waits, so the
+// session state still has one user at a time.
+func onHelper(f func() error) error {
+	type result struct {
+		err      error
+		panicked any
+	}
+	done := make(chan result, 1)
+	go func() {
+		defer func() {
+			if v := recover(); v != nil {
+				done <- result{panicked: v}
+			}
+		}()
+		done <- result{err: f()}
+	}()
+	r := <-done
+	if r.panicked != nil {
+		panic(r.panicked)
+	}
+	return r.err
+}
+
+// houseDelay is the time from now to the earlier of the idle deadline and
+// the next ping.
+func (s *session) houseDelay(now, nextPing time.Time) time.Duration {
+	at := s.lastActive.Add(s.cfg.IdleTimeout)
+	if nextPing.Before(at) {
+		at = nextPing
+	}
+	return max(at.Sub(now), 0)
+}
+
+// trimBuf drops the sweep message buffer when it is large, so a session
+// keeps no big buffer after a sweep result.
+func (s *session) trimBuf() {
+	if cap(s.buf) > 1<<10 {
+		s.buf = nil
 	}
 }
 
@@ -173,7 +290,7 @@ func (s *session) readFailed(err error) string {
 // deadline has already cut the connection (a client that reads nothing
 // cannot receive a close frame); 1008 is attempted anyway.
 func (s *session) writeFailed(err error) string {
-	if errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) {
 		s.conn.Close(websocket.StatusPolicyViolation, "write timeout")
 		return endWriteTimeout
 	}
@@ -183,7 +300,8 @@ func (s *session) writeFailed(err error) string {
 // read is the reader goroutine: it reads messages until the connection
 // fails, drops those over the message rate (the first of a series is
 // answered by an error message; MessageBurst in a row end the session with
-// errFlood) and forwards the rest, decoded, to the owner.
+// errFlood) and forwards the rest, raw, to the owner, which decodes them
+// (so this goroutine's stack stays shallow).
 func (s *session) read(ctx context.Context, out chan<- inbound, errc chan<- error) {
 	burst := float64(s.cfg.MessageBurst)
 	tokens, last := burst, time.Now()
@@ -218,7 +336,7 @@ func (s *session) read(ctx context.Context, out chan<- inbound, errc chan<- erro
 		default:
 			tokens--
 			dropped = 0
-			item.msg, item.err = decodeClientMessage(data, s.cfg.MaxSteps)
+			item.data = data
 		}
 		select {
 		case out <- item:
@@ -228,41 +346,33 @@ func (s *session) read(ctx context.Context, out chan<- inbound, errc chan<- erro
 	}
 }
 
-// ping is the pinger goroutine: a ping every PingInterval, whose pong must
-// come within WriteTimeout, else it reports on errc and returns.
-func (s *session) ping(ctx context.Context, errc chan<- error) {
-	t := time.NewTicker(s.cfg.PingInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		pctx, cancel := context.WithTimeout(ctx, s.cfg.WriteTimeout)
-		err := s.conn.Ping(pctx)
-		cancel()
-		if err != nil {
-			if ctx.Err() == nil {
-				errc <- err
-			}
-			return
-		}
-	}
+// ping sends a ping, on a short-lived goroutine of its own, and waits for
+// its pong at most WriteTimeout.
+func (s *session) ping(ctx context.Context) error {
+	pctx, cancel := context.WithTimeout(ctx, s.cfg.WriteTimeout)
+	defer cancel()
+	return s.conn.Ping(pctx)
 }
 
-// write sends one text message with the write deadline.
-func (s *session) write(ctx context.Context, b []byte) error {
-	wctx, cancel := context.WithTimeout(ctx, s.cfg.WriteTimeout)
-	defer cancel()
-	if err := s.conn.Write(wctx, websocket.MessageText, b); err != nil {
-		if wctx.Err() != nil && ctx.Err() == nil {
-			return fmt.Errorf("%w: %v", context.DeadlineExceeded, err)
-		}
+// write sends one text message. The connection's write deadline
+// (deadlineConn, refreshed before each write to at least WriteTimeout
+// ahead) bounds it; a write past it fails with os.ErrDeadlineExceeded.
+// The context is not used for the deadline: a cancellable one would make
+// the websocket library start a timer for every message.
+func (s *session) write(_ context.Context, b []byte) error {
+	if err := s.conn.Write(context.Background(), websocket.MessageText, b); err != nil {
 		return err
 	}
 	s.m.bytesSent.Add(float64(len(b)))
 	return nil
+}
+
+// writeNew writes b, built in the pooled buffer bp, and gives bp back.
+func (s *session) writeNew(ctx context.Context, bp *[]byte, b []byte) error {
+	err := s.write(ctx, b)
+	*bp = b
+	putBuf(bp)
+	return err
 }
 
 // writeError sends {"type":"error","error":…,"field":…} for err, a
@@ -273,13 +383,13 @@ func (s *session) writeError(ctx context.Context, err error) error {
 	if errors.As(err, &fe) {
 		field, msg = fe.Field, fe.Msg
 	}
-	b := append(s.buf[:0], `{"type":"error","error":`...)
+	bp := getBuf()
+	b := append((*bp)[:0], `{"type":"error","error":`...)
 	b = appendString(b, msg)
 	b = append(b, `,"field":`...)
 	b = appendString(b, field)
 	b = append(b, '}')
-	s.buf = b
-	return s.write(ctx, b)
+	return s.writeNew(ctx, bp, b)
 }
 
 // handle applies one client message. A bad message is answered with an
@@ -288,7 +398,10 @@ func (s *session) handle(ctx context.Context, in inbound) error {
 	if in.err != nil {
 		return s.writeError(ctx, in.err)
 	}
-	m := in.msg
+	m, err := decodeClientMessage(in.data, s.cfg.MaxSteps)
+	if err != nil {
+		return s.writeError(ctx, err)
+	}
 	switch m.Type {
 	case msgStart:
 		return s.start(ctx, m)
@@ -305,14 +418,11 @@ func (s *session) handle(ctx context.Context, in inbound) error {
 		s.rate = m.Rate
 	case msgStop:
 		s.runs, s.pending, s.budget = nil, 0, 0
-		if cap(s.buf) > maxIdleBuf {
-			s.buf = nil
-		}
 	case msgStep:
 		if s.runs == nil {
 			return s.writeError(ctx, &sim.FieldError{Field: "type", Msg: "no scenario is running; send start first"})
 		}
-		s.pending = min(s.pending+m.N, s.sc.Steps)
+		s.pending = min(s.pending+m.N, s.steps)
 	case msgSet:
 		if err := s.set(ctx, m); err != nil {
 			return err
@@ -341,17 +451,19 @@ func (s *session) start(ctx context.Context, m clientMessage) error {
 	if err != nil {
 		return s.writeError(ctx, err)
 	}
-	s.sc, s.testLoss = sc, sc.TestShift != nil
+	s.steps, s.testLoss = sc.Steps, sc.TestShift != nil
+	s.rate, s.paused, s.pending, s.budget, s.last = m.Rate, m.Paused, 0, 0, time.Now()
 	s.runs = make([]*liveRun, len(runs))
 	for i, r := range runs {
-		s.runs[i] = &liveRun{run: r, pts: []sim.Location{r.Current()}}
+		s.runs[i] = &liveRun{run: r}
+		cur := r.Current()
+		s.runs[i].push(&cur, s.testLoss, s.colsHint())
 	}
-	s.rate, s.paused, s.pending, s.budget, s.last = m.Rate, m.Paused, 0, 0, time.Now()
-	b := append(s.buf[:0], `{"type":"started","scenario":`...)
+	bp := getBuf()
+	b := append((*bp)[:0], `{"type":"started","scenario":`...)
 	b = append(b, norm...)
 	b = append(b, '}')
-	s.buf = b
-	if err := s.write(ctx, b); err != nil {
+	if err := s.writeNew(ctx, bp, b); err != nil {
 		return err
 	}
 	if err := s.flush(ctx); err != nil {
@@ -406,13 +518,13 @@ func (s *session) set(ctx context.Context, m clientMessage) error {
 	if err := lr.run.Set(opt, optY, sched, m.Noise); err != nil {
 		return s.writeError(ctx, sim.Prefix(prefix, err))
 	}
-	b := append(s.buf[:0], `{"type":"set_ok","run":`...)
+	bp := getBuf()
+	b := append((*bp)[:0], `{"type":"set_ok","run":`...)
 	b = strconv.AppendInt(b, int64(m.Run), 10)
 	b = append(b, `,"step":`...)
 	b = strconv.AppendInt(b, int64(lr.run.Current().Step), 10)
 	b = append(b, '}')
-	s.buf = b
-	return s.write(ctx, b)
+	return s.writeNew(ctx, bp, b)
 }
 
 // running reports whether any run has steps left.
@@ -481,38 +593,62 @@ func (s *session) tick(ctx context.Context, now time.Time) error {
 // advance takes n steps in every run that is still running.
 func (s *session) advance(n int) {
 	steps := 0
+	hint := s.colsHint()
 	for _, lr := range s.runs {
 		r := lr.run
 		for i := 0; i < n && r.Status() == sim.StatusRunning; i++ {
 			r.Step()
 			steps++
 			if r.Status() != sim.StatusDiverged || r.LastShown() {
-				lr.pts = append(lr.pts, r.Current())
+				cur := r.Current()
+				lr.push(&cur, s.testLoss, hint)
 			}
 		}
 	}
 	s.m.simSteps.Add(float64(steps))
 }
 
+// pointsPerFrame is the number of points a run takes per frame at the
+// session's rate, rounded up, plus one for the jitter of the frame clock.
+func (s *session) pointsPerFrame() int {
+	if s.rate == 0 {
+		return s.cfg.MaxPointsPerFrame
+	}
+	return min(int(math.Ceil(s.rate/s.cfg.FrameRate))+1, s.cfg.MaxPointsPerFrame)
+}
+
+// colsHint is the capacity a run's columns start with: a frame's points
+// at the session's rate.
+func (s *session) colsHint() int { return s.stride() * s.pointsPerFrame() }
+
 // flush sends the points produced since the last frame as one frame (when
-// there are any), then a done message for each run that has ended.
+// there are any), then a done message for each run that has ended. The
+// frame is encoded into a pooled buffer, given back after the write; a
+// run's columns keep their capacity for the next frame unless a burst (a
+// step message, a client that fell behind) made them much larger than a
+// frame at the session's rate needs.
 func (s *session) flush(ctx context.Context) error {
 	any := false
 	for _, lr := range s.runs {
-		if len(lr.pts) > 0 {
+		if len(lr.cols) > 0 {
 			any = true
 			break
 		}
 	}
 	if any {
-		s.buf = s.appendFrame(s.buf[:0])
-		if err := s.write(ctx, s.buf); err != nil {
+		bp := getBuf()
+		b := s.appendFrame((*bp)[:0])
+		if err := s.writeNew(ctx, bp, b); err != nil {
 			return err
 		}
 		s.m.frames.Inc()
+		stride, keep := s.stride(), 2*s.colsHint()
 		for _, lr := range s.runs {
-			lr.sent += len(lr.pts)
-			lr.pts = lr.pts[:0]
+			lr.sent += len(lr.cols) / stride
+			lr.cols = lr.cols[:0]
+			if cap(lr.cols) > keep {
+				lr.cols = nil
+			}
 		}
 	}
 	for i, lr := range s.runs {
@@ -520,30 +656,23 @@ func (s *session) flush(ctx context.Context) error {
 			continue
 		}
 		lr.done = true
-		lr.pts = nil // a finished run keeps no buffer
-		s.buf = appendDone(s.buf[:0], i, lr.run)
-		if err := s.write(ctx, s.buf); err != nil {
+		lr.cols = nil // a finished run keeps no buffer
+		bp := getBuf()
+		if err := s.writeNew(ctx, bp, appendDone((*bp)[:0], i, lr.run)); err != nil {
 			return err
 		}
 	}
-	if cap(s.buf) > maxIdleBuf && !s.running() {
-		s.buf = nil // an idle session keeps no big buffer
-	}
 	return nil
 }
-
-// maxIdleBuf is the largest message buffer a session keeps while nothing
-// runs; a fast session's frames (up to MaxPointsPerFrame points per run)
-// need far more only while it streams.
-const maxIdleBuf = 64 << 10
 
 // appendFrame appends the frame message of the pending points.
 func (s *session) appendFrame(b []byte) []byte {
 	b = append(b, `{"type":"frame","runs":[`...)
 	first := true
+	stride := s.stride()
 	for i, lr := range s.runs {
-		pts := lr.pts
-		if len(pts) == 0 {
+		cols := lr.cols
+		if len(cols) == 0 {
 			continue
 		}
 		if !first {
@@ -554,33 +683,33 @@ func (s *session) appendFrame(b []byte) []byte {
 		b = strconv.AppendInt(b, int64(i), 10)
 		b = append(b, `,"t0":`...)
 		b = strconv.AppendInt(b, int64(lr.sent), 10)
-		b = appendColumn(b, "x", pts, func(l *sim.Location) float64 { return l.P.X })
-		b = appendColumn(b, "y", pts, func(l *sim.Location) float64 { return l.P.Y })
-		b = appendColumn(b, "loss", pts, func(l *sim.Location) float64 { return l.Loss })
-		b = appendColumn(b, "grad_norm", pts, func(l *sim.Location) float64 { return l.GradNorm })
-		b = appendColumn(b, "lr", pts, func(l *sim.Location) float64 { return l.LR })
-		b = appendColumn(b, "sharpness", pts, func(l *sim.Location) float64 { return l.Sharpness })
+		b = appendColumn(b, "x", cols, stride, colX)
+		b = appendColumn(b, "y", cols, stride, colY)
+		b = appendColumn(b, "loss", cols, stride, colLoss)
+		b = appendColumn(b, "grad_norm", cols, stride, colGradNorm)
+		b = appendColumn(b, "lr", cols, stride, colLR)
+		b = appendColumn(b, "sharpness", cols, stride, colSharpness)
 		if s.testLoss {
-			b = appendColumn(b, "test_loss", pts, func(l *sim.Location) float64 { return l.TestLoss })
+			b = appendColumn(b, "test_loss", cols, stride, colTestLoss)
 		}
-		end := &pts[len(pts)-1]
-		b = appendPair(b, "grad", end.Grad.X, end.Grad.Y)
-		b = appendPair(b, "velocity", end.Velocity.X, end.Velocity.Y)
+		b = appendPair(b, "grad", lr.grad.X, lr.grad.Y)
+		b = appendPair(b, "velocity", lr.vel.X, lr.vel.Y)
 		b = append(b, '}')
 	}
 	return append(b, "]}"...)
 }
 
-// appendColumn appends "key":[…] with one value per point.
-func appendColumn(b []byte, key string, pts []sim.Location, f func(*sim.Location) float64) []byte {
+// appendColumn appends "key":[…] with the value at offset off of every
+// point of the interleaved columns.
+func appendColumn(b []byte, key string, cols []float64, stride, off int) []byte {
 	b = append(b, ',', '"')
 	b = append(b, key...)
 	b = append(b, `":[`...)
-	for i := range pts {
-		if i > 0 {
+	for i := off; i < len(cols); i += stride {
+		if i > off {
 			b = append(b, ',')
 		}
-		b = appendFloat(b, f(&pts[i]))
+		b = appendFloat(b, cols[i])
 	}
 	return append(b, ']')
 }

@@ -1,12 +1,18 @@
 package server
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"path"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -116,8 +122,9 @@ func (h *hub) shutdown(ctx context.Context) error {
 	return ctx.Err()
 }
 
-// handleWS serves GET /ws: it upgrades to a websocket and runs one session
-// (session.serve) until either side ends it. Before the upgrade it answers
+// handleWS serves GET /ws: it upgrades to a websocket and starts one session
+// (session.serve) on a goroutine of its own, which runs until either side
+// ends it; the handler returns at once. Before the upgrade it answers
 // with JSON errors: 503 while the server shuts down, 403 for an Origin other
 // than the server's own host and -allowed-origins, 429 when the server has
 // MaxSessions live sessions or the client IP (IPv6: its /64) has
@@ -154,26 +161,47 @@ func handleWS(logger *slog.Logger, cfg Config, m *metrics, h *hub, draining *ato
 			writeJSONError(w, http.StatusTooManyRequests, "", "too many live sessions; close another tab or try again later")
 			return
 		}
-		defer h.release(ip)
+		released := false // true once the session's goroutine owns the slot
+		defer func() {
+			if !released {
+				h.release(ip)
+			}
+		}()
 
 		// The http.Server's read and write timeouts do not apply to a
 		// session: it has its own per-write deadlines, pings and idle timeout.
 		rc := http.NewResponseController(w)
 		rc.SetReadDeadline(time.Time{})
 		rc.SetWriteDeadline(time.Time{})
-		conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: cfg.AllowedOrigins})
+		hw := &hijackWriter{ResponseWriter: w, timeout: cfg.WriteTimeout}
+		conn, err := websocket.Accept(hw, r, &websocket.AcceptOptions{OriginPatterns: cfg.AllowedOrigins})
 		if err != nil {
 			return // Accept has answered
 		}
 		conn.SetReadLimit(cfg.MaxMessageBytes)
 		s := newSession(logger.With("ip", ip), cfg, m, conn)
 		h.add(s)
-		defer h.remove(s)
 		m.sessionsStarted.Inc()
 		m.sessions.Inc()
-		defer m.sessions.Dec()
-		reason := s.serve(context.WithoutCancel(r.Context()))
-		m.sessionsEnded.WithLabelValues(reason).Inc()
+		// The session runs on a goroutine of its own and the handler
+		// returns, so net/http lets go of the request, its buffers and the
+		// handler's deep stack: a live session keeps only what it uses.
+		// The request's log line is still written when the session ends.
+		end := handOver(r)
+		released = true
+		go func() {
+			defer end()
+			defer h.release(ip)
+			defer h.remove(s)
+			defer m.sessions.Dec()
+			defer func() {
+				if v := recover(); v != nil { // serve has closed the connection
+					logger.Error("panic", "path", "/ws", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				}
+			}()
+			reason := s.serve(context.Background())
+			m.sessionsEnded.WithLabelValues(reason).Inc()
+		}()
 	})
 }
 
@@ -217,6 +245,70 @@ func headerHasToken(h http.Header, key, token string) bool {
 		}
 	}
 	return false
+}
+
+// hijackWriter hands websocket.Accept the hijacked connection wrapped in a
+// deadlineConn, so every write of the session (frames, pongs, pings, close
+// frames) carries a deadline, with small bufio buffers of its own instead
+// of net/http's 4 KiB reader and writer (which are let go with the
+// request): wsReadBuf for the few, small client messages, wsWriteBuf for
+// the frames (a frame of 2 runs at 60 steps/s, about 700 bytes, goes out in
+// one write; a larger one in two).
+type hijackWriter struct {
+	http.ResponseWriter
+	timeout time.Duration
+}
+
+func (w *hijackWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	nc, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	dc := &deadlineConn{Conn: nc, timeout: w.timeout}
+	br := bufio.NewReaderSize(dc, wsReadBuf)
+	if n := brw.Reader.Buffered(); n > 0 {
+		// The client wrote before the upgrade was answered: hand its bytes
+		// over buffered, where websocket.Accept looks for them.
+		b, _ := brw.Reader.Peek(n)
+		br = bufio.NewReaderSize(io.MultiReader(bytes.NewReader(bytes.Clone(b)), dc), max(wsReadBuf, n))
+		if _, err := br.Peek(n); err != nil {
+			nc.Close()
+			return nil, nil, err
+		}
+	}
+	return dc, bufio.NewReadWriter(br, bufio.NewWriterSize(dc, wsWriteBuf)), nil
+}
+
+const (
+	wsReadBuf  = 256
+	wsWriteBuf = 2048
+)
+
+// deadlineConn is a connection whose every Write runs with a write deadline
+// at least timeout ahead. The deadline is moved only when less than timeout
+// is left, to timeout plus an eighth ahead, so a steady stream of frames
+// moves it a few times per timeout rather than once per frame, and a write
+// that stalls fails after between timeout and 9/8 of it. Without it, each
+// websocket write would need a context with a deadline, which costs the
+// websocket library a timer and allocations per message.
+type deadlineConn struct {
+	net.Conn
+	timeout time.Duration
+	until   atomic.Int64 // the write deadline in force, Unix nanoseconds
+}
+
+func (c *deadlineConn) Write(p []byte) (int, error) {
+	now := time.Now().UnixNano()
+	if c.until.Load()-now < int64(c.timeout) {
+		d := now + int64(c.timeout) + int64(c.timeout/8)
+		if err := c.Conn.SetWriteDeadline(time.Unix(0, d)); err != nil {
+			return 0, err
+		}
+		c.until.Store(d)
+	}
+	return c.Conn.Write(p)
 }
 
 // errFlood ends a session whose client keeps sending over its message rate.
