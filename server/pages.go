@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net/http"
 	"path"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -39,6 +40,11 @@ type assets struct {
 	tmplErr error
 	modules []string // .js files, sorted
 	styles  []string // .css files, sorted
+	// upfront are the modules the page needs before its first paint: main.js
+	// and its static imports, transitively (the panels it loads with
+	// import() are left out); the page's language table (i18n-en.js,
+	// i18n-ja.js) is added per request.
+	upfront []string
 }
 
 // compressible lists the extensions served gzipped when the client accepts it.
@@ -76,7 +82,24 @@ func newAssets(logger *slog.Logger) *assets {
 		if ct == "" {
 			ct = "application/octet-stream"
 		}
-		f := &asset{body: body, contentType: ct, etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
+		// Minified once here (minify.go); a file the minifier cannot follow
+		// is served as it is.
+		switch ext {
+		case ".js", ".mjs":
+			if m, ok := minifyJS(body); ok {
+				body = m
+			} else {
+				logger.Warn("static asset served unminified", "path", p)
+			}
+		case ".css":
+			if m, ok := minifyCSS(body); ok {
+				body = m
+			} else {
+				logger.Warn("static asset served unminified", "path", p)
+			}
+		}
+		served := sha256.Sum256(body)
+		f := &asset{body: body, contentType: ct, etag: `"` + hex.EncodeToString(served[:8]) + `"`}
 		if slices.Contains(compressible, ext) {
 			var buf bytes.Buffer
 			zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
@@ -98,6 +121,7 @@ func newAssets(logger *slog.Logger) *assets {
 	a.hash = hex.EncodeToString(tree.Sum(nil)[:8])
 	slices.Sort(a.modules)
 	slices.Sort(a.styles)
+	a.upfront = a.importClosure("main.js")
 
 	a.tmpl, a.tmplErr = template.New("index.html").Funcs(template.FuncMap{
 		"asset": a.url,
@@ -106,6 +130,35 @@ func newAssets(logger *slog.Logger) *assets {
 		logger.Error("page template", "err", a.tmplErr)
 	}
 	return a
+}
+
+// staticImport matches a static import or re-export of a sibling module
+// (import … from './x.js', import './x.js', export … from './x.js'); import()
+// does not match.
+var staticImport = regexp.MustCompile(`(?m)(?:^|[;}\s])(?:import|export)\s*(?:[\w*{}\s,$]+\s*from\s*)?['"]\./([\w./-]+\.m?js)['"]`)
+
+// importClosure returns root and every module it imports statically,
+// transitively, sorted; root first.
+func (a *assets) importClosure(root string) []string {
+	seen := map[string]bool{}
+	queue := []string{root}
+	var out []string
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		f := a.files[p]
+		if seen[p] || f == nil {
+			continue
+		}
+		seen[p] = true
+		out = append(out, p)
+		dir := path.Dir(p)
+		for _, m := range staticImport.FindAllSubmatch(f.body, -1) {
+			queue = append(queue, path.Join(dir, string(m[1])))
+		}
+	}
+	slices.Sort(out[1:])
+	return out
 }
 
 // url returns the hashed URL of the asset at p ("main.js").
@@ -185,9 +238,13 @@ type PageData struct {
 	Static string
 	// Script is the URL of main.js, the only script the page loads.
 	Script string
-	// Modules are the URLs of every JS module, for <link rel="modulepreload">.
+	// Modules are the URLs of the JS modules the first paint needs, for
+	// <link rel="modulepreload">: main.js's static import graph and the
+	// page language's strings (i18n-{Lang}.js). The panels main.js loads
+	// later with import() are not listed.
 	Modules []string
-	// Styles are the URLs of every stylesheet.
+	// Styles are the URLs of the stylesheets of the first paint (style.css);
+	// the panels' stylesheets are linked by the page when it loads them.
 	Styles []string
 	// Surfaces is the surface catalog; in a <script type="application/json">
 	// element, {{.Surfaces}} writes it as JSON.
@@ -216,11 +273,16 @@ func handleIndex(logger *slog.Logger, a *assets) http.Handler {
 			Embed:    r.URL.Query().Get("embed") == "1",
 		}
 		d.Meta = shareMeta(r, d.Lang)
-		for _, p := range a.modules {
+		for _, p := range a.upfront {
+			d.Modules = append(d.Modules, a.url(p))
+		}
+		if p := "i18n-" + d.Lang + ".js"; a.files[p] != nil {
 			d.Modules = append(d.Modules, a.url(p))
 		}
 		for _, p := range a.styles {
-			d.Styles = append(d.Styles, a.url(p))
+			if p == "style.css" || len(a.styles) == 1 {
+				d.Styles = append(d.Styles, a.url(p))
+			}
 		}
 		var buf bytes.Buffer
 		if err := a.tmpl.Execute(&buf, d); err != nil {

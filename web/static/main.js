@@ -1,6 +1,11 @@
-// main.js: the page. It loads the surfaces, restores the state from the URL,
-// mounts the components, fetches the map's grid, talks to the server over
-// the websocket and draws what changed once per animation frame.
+// main.js: the page. It opens the websocket at once, reads the surfaces
+// (inlined in the page), restores the state from the URL, mounts the
+// components, fetches the map's grid and draws what changed once per
+// animation frame. The secondary panels (analysis, sharing, lessons, export,
+// reference card) and the presets load later: after the first trajectory
+// point is drawn, when the page is idle, or when their place scrolls into
+// view (loadLater). Performance marks: lab:ready (the page is mounted and
+// drawn, play works), lab:first-point (a run's first point drawn on the map).
 
 import {
   decodeQuery, encodeQuery, catalogIndex, toScenario, fromScenario, newRun, cloneRun,
@@ -8,7 +13,7 @@ import {
 } from './state.js';
 import { viewTransform, fitAspect, zoomAt, pan, sameBox } from './scale.js';
 import { runColor } from './colormap.js';
-import { translator, formatNum } from './i18n.js';
+import { translator, formatNum, pageLanguage } from './i18n.js';
 import { decodeGrid, sampleGrid } from './grid.js';
 import {
   startMessage, pauseMessage, resumeMessage, stopMessage, stepMessage, rateMessage, setMessage,
@@ -55,23 +60,27 @@ const app = {
 
 async function boot() {
   const q = new URLSearchParams(location.search);
-  app.lang = q.get('lang') === 'ja' || (!q.get('lang') && document.documentElement.lang === 'ja') ? 'ja' : 'en';
+  app.lang = pageLanguage();
   app.t = translator(app.lang);
+  // The socket opens first, while the page is built and the grid loads.
+  app.socket = connect({ onMessage, onState: socketState });
   readTheme();
   staticTexts();
 
-  // The socket opens while the surfaces load.
-  app.socket = connect({ onMessage, onState: (s) => { app.conn = s; connText(); if (s === 'open' && app.started) restartSession(app.playing); } });
-  let list = [];
-  try {
-    const res = await fetch('/api/v1/surfaces');
-    if (!res.ok) throw new Error(String(res.status));
-    const body = await res.json();
-    list = Array.isArray(body) ? body : body.surfaces || [];
-  } catch {
-    app.errors = [{ field: '', message: app.t('errors.catalog') }];
+  // The catalog is in the page (<script type="application/json" id="surfaces-data">);
+  // a page without it asks the server.
+  let list = inlineCatalog();
+  if (!list) {
+    try {
+      const res = await fetch('/api/v1/surfaces');
+      if (!res.ok) throw new Error(String(res.status));
+      const body = await res.json();
+      list = Array.isArray(body) ? body : body.surfaces || [];
+    } catch {
+      app.errors = [{ field: '', message: app.t('errors.catalog') }];
+    }
   }
-  app.catalog = list.length ? catalogIndex(list) : null;
+  app.catalog = list && list.length ? catalogIndex(list) : null;
 
   let search = location.search;
   const preset = location.pathname.match(/^\/p\/([\w-]+)/);
@@ -91,16 +100,123 @@ async function boot() {
   document.body.classList.toggle('embed', !!state.embed);
 
   mountAll();
-  mountAnalysisPanels();
-  mountSharePanels();
+  installMap();
+  loadGrid();
   showErrors();
   showLesson();
-  installMap();
   installKeys();
-  fetchGrid();
-  if (!app.presets.length) loadPresets();
+  app.booted = true;
   schedule();
   writeURL();
+  laterTriggers();
+}
+
+function inlineCatalog() {
+  const el = $('surfaces-data');
+  if (!el) return null;
+  try {
+    const body = JSON.parse(el.textContent);
+    const list = Array.isArray(body) ? body : body && body.surfaces;
+    return Array.isArray(list) && list.length ? list : null;
+  } catch {
+    return null;
+  }
+}
+
+function socketState(s) {
+  app.conn = s;
+  connText();
+  if (s !== 'open') return;
+  if (app.started) restartSession(app.playing);
+  else if (app.wantStart) {
+    // play or step pressed while the socket was still opening
+    const w = app.wantStart;
+    app.wantStart = null;
+    if (startSession(w.paused) && w.step) send(stepMessage(1));
+  }
+}
+
+// ---------------------------------------------------------------- later: panels and presets
+
+const later = { promise: null, done: false };
+
+/**
+ * loadLater loads and mounts the secondary panels (analysis: finder, sweep,
+ * gauge, flat share, formula checks; sharing, lessons, export, reference
+ * card) with their stylesheets, and the presets; once.
+ */
+function loadLater() {
+  if (later.promise) return later.promise;
+  const styles = ['analysis.css', 'share.css'].map((name) => new Promise((resolve) => {
+    const href = new URL(`./${name}`, import.meta.url).href;
+    if ([...document.styleSheets].some((s) => s.href === href)) { resolve(); return; }
+    const link = document.createElement('link');
+    link.rel = 'stylesheet';
+    link.href = href;
+    link.addEventListener('load', resolve);
+    link.addEventListener('error', resolve);
+    document.head.append(link);
+  }));
+  later.promise = Promise.all([
+    import('./finder.js'), import('./sweep.js'), import('./gauge.js'), import('./flatshare.js'), import('./formula.js'),
+    loadShare(), import('./export.js'), import('./lessons.js'), import('./refcard.js'),
+    ...styles,
+  ]).then(([finder, sweep, gauge, flat, formula, , exp, lessons, refcard]) => {
+    Object.assign(lazy, {
+      mountFinder: finder.mountFinder, mountSweep: sweep.mountSweep, mountGauge: gauge.mountGauge,
+      mountFlatShare: flat.mountFlatShare, mountFormula: formula.mountFormula,
+      mountExport: exp.mountExport, mountLessons: lessons.mountLessons, mountRefCard: refcard.mountRefCard,
+    });
+    mountAnalysisPanels();
+    mountSharePanels();
+  }).catch((e) => {
+    app.errors = [{ field: '', message: String(e && e.message ? e.message : e) }];
+    showErrors();
+  }).finally(() => {
+    later.done = true;
+    app.need.panels = true;
+    schedule();
+  });
+  if (!app.presets.length) loadPresets();
+  return later.promise;
+}
+
+/** lazy holds what the later modules export, once loaded. */
+const lazy = {};
+
+function loadShare() {
+  if (!lazy.sharePromise) {
+    lazy.sharePromise = import('./share.js').then((m) => {
+      Object.assign(lazy, { mountShare: m.mountShare, shareLink: m.shareLink, describeError: m.describeError });
+    });
+  }
+  return lazy.sharePromise;
+}
+
+const idle = (fn) => (window.requestIdleCallback ? requestIdleCallback(fn, { timeout: 500 }) : setTimeout(fn, 50));
+
+/**
+ * laterTriggers arranges loadLater: when the page is idle after the first
+ * point is drawn (firstPointDrawn), when the analysis or the card scrolls
+ * into view or the card is opened, or at the latest 700 ms after the page
+ * is ready.
+ */
+function laterTriggers() {
+  setTimeout(() => idle(loadLater), 700);
+  $('card').addEventListener('toggle', () => loadLater(), { once: true });
+  if (window.IntersectionObserver) {
+    let first = true; // the first report is the page as it opens: the timers cover it
+    const io = new IntersectionObserver((entries) => {
+      if (!first && entries.some((e) => e.isIntersecting)) { io.disconnect(); loadLater(); }
+      first = false;
+    });
+    for (const id of ['analysis', 'card']) if ($(id)) io.observe($(id));
+  }
+}
+
+function firstPointDrawn() {
+  performance.mark('lab:first-point');
+  idle(loadLater);
 }
 
 function defaultRun() {
@@ -162,6 +278,7 @@ function staticTexts() {
   $('chart-loss').setAttribute('aria-label', t('chart.lossTip'));
   $('chart-lr').setAttribute('aria-label', t('chart.lrTip'));
   $('chart-grad').setAttribute('aria-label', t('chart.gradTip'));
+  if (!$('card-title').textContent) $('card-title').textContent = t('card.title');
   $('presets-label').textContent = t('presets.label');
   $('presets').title = t('presets.tip');
   $('presets').setAttribute('aria-label', t('presets.label'));
@@ -244,6 +361,12 @@ function connText() {
 function showErrors() {
   const box = $('errors');
   if (!app.errors.length) { box.hidden = true; box.replaceChildren(); return; }
+  if (!lazy.describeError) {
+    // the messages are localised by share.js: shown once it is here
+    loadShare().then(showErrors, () => { lazy.describeError = (e) => ({ text: e.message || '' }); showErrors(); });
+    return;
+  }
+  const describeError = lazy.describeError;
   const ul = document.createElement('ul');
   for (const e of app.errors.slice(0, 12)) {
     const li = document.createElement('li');
@@ -530,12 +653,16 @@ function startSession(paused) {
   const ok = send(startMessage(toScenario(app.state, app.catalog), app.state.rate, paused));
   app.started = ok;
   app.playing = ok && !paused;
+  // pressed while the socket is still opening: started once it opens (socketState)
+  app.wantStart = ok || app.conn === 'closed' ? null : { paused };
+  if (app.wantStart && !paused) app.playing = true;
   app.need.panels = true;
   schedule();
   return ok;
 }
 
 function togglePlay() {
+  if (!app.started && app.wantStart && !app.wantStart.paused) { app.wantStart = null; app.playing = false; app.need.panels = true; schedule(); return; }
   if (!app.started || allDone()) { startSession(false); return; }
   if (app.playing) { send(pauseMessage()); app.playing = false; } else { send(resumeMessage()); app.playing = true; }
   app.need.panels = true;
@@ -545,6 +672,7 @@ function togglePlay() {
 function stepOnce() {
   if (!app.started || allDone()) {
     if (startSession(true)) send(stepMessage(1));
+    else if (app.wantStart) app.wantStart.step = true;
     return;
   }
   if (app.playing) { send(pauseMessage()); app.playing = false; }
@@ -555,6 +683,7 @@ function stepOnce() {
 
 function resetSession() {
   if (app.started) send(stopMessage());
+  app.wantStart = null;
   app.started = false;
   app.playing = false;
   clearData();
@@ -564,6 +693,7 @@ function resetSession() {
 /** restartSession starts the current scenario again (playing when play is true). */
 function restartSession(play) {
   if (app.started) send(stopMessage());
+  app.wantStart = null;
   app.started = false;
   app.playing = false;
   if (play) startSession(false); else clearData();
@@ -943,6 +1073,7 @@ function draw() {
   if (app.need.bg) { paintBackground(); app.need.bg = false; }
   if (app.need.trails) { paintTrailsFull(); app.need.trails = false; } else paintTrailsNew();
   compose();
+  if (!app.firstPoint && app.data.some((d) => d && d.n > 0)) { app.firstPoint = true; firstPointDrawn(); }
 
   if (app.need.chartsFull) { charts.forEach((c) => c.setData(app.data, app.state.steps)); app.need.chartsFull = false; app.need.charts = false; } else if (app.need.charts) { charts.forEach((c) => c.append()); app.need.charts = false; }
   // drawStats: the canvases' drawing time (map and charts); the panels'
@@ -958,7 +1089,9 @@ function draw() {
     s.lastPanelsMs = performance.now() - t1;
     s.maxPanelsMs = Math.max(s.maxPanelsMs || 0, s.lastPanelsMs);
   }
-  if (app.grid && document.body.dataset.ready !== '1') document.body.dataset.ready = '1';
+  if (app.booted && !app.readyMarked) { app.readyMarked = true; performance.mark('lab:ready'); }
+  // body[data-ready]: the grid is drawn and the later panels are mounted
+  if (app.grid && later.done && document.body.dataset.ready !== '1') document.body.dataset.ready = '1';
 }
 
 // ---------------------------------------------------------------- Analysis panels (finder, sweep, gauge, flat share, formula)
@@ -969,11 +1102,7 @@ function draw() {
 // (finder.js, sweep.js); analysis.js is their pure arithmetic, tested by
 // test/analysis.test.js.
 
-import { mountFinder } from './finder.js';
-import { mountSweep } from './sweep.js';
-import { mountGauge } from './gauge.js';
-import { mountFlatShare } from './flatshare.js';
-import { mountFormula } from './formula.js';
+// (finder.js, sweep.js, gauge.js, flatshare.js and formula.js load later: loadLater, in lazy.)
 
 const anPanels = { list: [], finder: null };
 
@@ -1012,16 +1141,16 @@ function mountAnalysisPanels() {
     root.append(s);
     return s;
   };
-  anPanels.list.push(mountFormula($('surface-panel'), hooks));
+  anPanels.list.push(lazy.mountFormula($('surface-panel'), hooks));
   if (!root) return;
   const heading = document.createElement('h2');
   heading.id = 'analysis-heading';
   heading.className = 'an-heading';
   root.append(heading);
   root.setAttribute('aria-labelledby', 'analysis-heading');
-  anPanels.finder = mountFinder(section('an-finder'), hooks);
-  anPanels.list.push(anPanels.finder, mountSweep(section('an-sweep'), hooks),
-    mountGauge(section('an-sharpness'), hooks), mountFlatShare(section('an-flat'), hooks));
+  anPanels.finder = lazy.mountFinder(section('an-finder'), hooks);
+  anPanels.list.push(anPanels.finder, lazy.mountSweep(section('an-sweep'), hooks),
+    lazy.mountGauge(section('an-sharpness'), hooks), lazy.mountFlatShare(section('an-flat'), hooks));
 }
 
 function renderAnalysisPanels() {
@@ -1050,14 +1179,12 @@ function analysisMessage(m) {
 // DOM in two panels made here, under the legend; main.js hands them the
 // state, the share query and the map's canvas.
 
-import { mountShare, shareLink, describeError } from './share.js';
-import { mountExport } from './export.js';
-import { mountLessons } from './lessons.js';
-import { mountRefCard } from './refcard.js';
+// (share.js, export.js, lessons.js and refcard.js load later: loadLater, in lazy.)
 
 const sharePanels = { list: [] };
 
 function mountSharePanels() {
+  const { mountRefCard, mountShare, mountExport, mountLessons, shareLink } = lazy;
   mountRefCard($('card'), app.lang);
   const legendBox = $('legend');
   if (!legendBox) return;
@@ -1118,7 +1245,7 @@ function mountSharePanels() {
 
 function renderSharePanels() {
   if (sharePanels.heading) sharePanels.heading.textContent = app.t('share.section');
-  if (sharePanels.embedLink) sharePanels.embedLink.href = shareLink(location.origin, encodeQuery({ ...app.state, embed: false }, app.catalog));
+  if (sharePanels.embedLink) sharePanels.embedLink.href = lazy.shareLink(location.origin, encodeQuery({ ...app.state, embed: false }, app.catalog));
   for (const p of sharePanels.list) p.render();
 }
 

@@ -1,0 +1,286 @@
+package server
+
+import (
+	"bytes"
+	"strings"
+)
+
+// The static assets are minified once at start-up, line by line and safely:
+// whole-line comments and leading indentation go, nothing else changes (every
+// line that stays keeps its content and its line break, so automatic
+// semicolon insertion is unaffected). A small scanner follows strings,
+// template literals (with ${…} nesting), regular expressions and comments
+// across the file, so that no line inside a template literal or a comment
+// is touched wrongly; when it is unsure of anything, the file is served as
+// it is.
+
+// minifyJS returns src without whole-line // comments, /* … */ blocks that
+// start a line (and end one), blank lines and leading indentation, except
+// inside template literals. ok is false (and out is src) when the scanner
+// could not follow the file.
+func minifyJS(src []byte) (out []byte, ok bool) {
+	lines := strings.Split(string(src), "\n")
+	var b strings.Builder
+	b.Grow(len(src))
+	var sc jsScanner
+	inBlock := false // inside a dropped /* … */ block
+	for _, line := range lines {
+		if inBlock {
+			if i := strings.Index(line, "*/"); i >= 0 {
+				if strings.TrimSpace(line[i+2:]) != "" {
+					return src, false // code after a dropped block: be safe
+				}
+				inBlock = false
+			}
+			continue
+		}
+		if sc.inTemplate() {
+			// inside a template literal: the line is content, keep it whole
+			b.WriteString(line)
+			b.WriteByte('\n')
+			if !sc.scan(line) {
+				return src, false
+			}
+			continue
+		}
+		if sc.inComment {
+			// a block comment that started after code on an earlier line
+			b.WriteString(line)
+			b.WriteByte('\n')
+			if !sc.scan(line) {
+				return src, false
+			}
+			continue
+		}
+		t := strings.TrimLeft(line, " \t")
+		t = strings.TrimRight(t, " \t\r")
+		switch {
+		case t == "":
+			continue
+		case strings.HasPrefix(t, "//"):
+			continue
+		case strings.HasPrefix(t, "/*"):
+			if i := strings.Index(t[2:], "*/"); i >= 0 {
+				if strings.TrimSpace(t[2+i+2:]) != "" {
+					break // code after the comment on the same line: keep the line
+				}
+				continue
+			}
+			inBlock = true
+			continue
+		}
+		b.WriteString(t)
+		b.WriteByte('\n')
+		if !sc.scan(t) {
+			return src, false
+		}
+	}
+	if inBlock || !sc.clean() {
+		return src, false
+	}
+	res := b.String()
+	if !strings.HasSuffix(string(src), "\n") {
+		res = strings.TrimSuffix(res, "\n")
+	}
+	return []byte(res), true
+}
+
+// minifyCSS drops /* … */ blocks that start a line (and end one), blank
+// lines and leading indentation. ok is false (and out is src) for a file
+// with a string or comment it cannot follow.
+func minifyCSS(src []byte) (out []byte, ok bool) {
+	var b bytes.Buffer
+	inBlock := false
+	for _, line := range strings.Split(string(src), "\n") {
+		t := strings.TrimSpace(line)
+		if inBlock {
+			if i := strings.Index(t, "*/"); i >= 0 {
+				if strings.TrimSpace(t[i+2:]) != "" {
+					return src, false
+				}
+				inBlock = false
+			}
+			continue
+		}
+		if t == "" {
+			continue
+		}
+		if strings.HasPrefix(t, "/*") {
+			if i := strings.Index(t[2:], "*/"); i >= 0 {
+				if strings.TrimSpace(t[2+i+2:]) != "" {
+					b.WriteString(t)
+					b.WriteByte('\n')
+					continue
+				}
+				continue
+			}
+			inBlock = true
+			continue
+		}
+		if strings.ContainsAny(t, "\"'\\") {
+			// strings and escapes may hold "/*": keep such a line whole,
+			// unless a string might go on to the next line
+			if strings.HasSuffix(t, "\\") {
+				return src, false
+			}
+		} else if i := strings.Index(t, "/*"); i >= 0 && !strings.Contains(t[i:], "*/") {
+			return src, false // a comment opened after code: be safe
+		}
+		b.WriteString(t)
+		b.WriteByte('\n')
+	}
+	if inBlock {
+		return src, false
+	}
+	return b.Bytes(), true
+}
+
+// jsScanner follows the lexical state of JavaScript across lines: strings,
+// template literals with nested ${…} code, regular expressions and block
+// comments. It knows no grammar beyond telling a regular expression from a
+// division by the token before it.
+type jsScanner struct {
+	// stack: one entry per open template literal (-1) or ${…} code inside
+	// one (the count of braces opened in that code).
+	stack     []int
+	inComment bool
+	prev      byte   // last significant character of code, 0 at the start
+	prevWord  string // last identifier or keyword of code
+	bad       bool
+}
+
+func (s *jsScanner) inTemplate() bool { return len(s.stack) > 0 && s.stack[len(s.stack)-1] == -1 }
+
+// clean reports whether the scanner ends outside of every literal and comment.
+func (s *jsScanner) clean() bool { return !s.bad && len(s.stack) == 0 && !s.inComment }
+
+// regexAfterWord lists the keywords after which "/" starts a regular expression.
+var regexAfterWord = map[string]bool{"return": true, "typeof": true, "case": true, "do": true, "else": true, "in": true, "of": true, "new": true, "delete": true, "void": true, "throw": true, "instanceof": true, "yield": true, "await": true}
+
+// scan advances the state over one line; false when it cannot follow it.
+func (s *jsScanner) scan(line string) bool {
+	n := len(line)
+	for i := 0; i < n; i++ {
+		c := line[i]
+		if s.inComment {
+			if c == '*' && i+1 < n && line[i+1] == '/' {
+				s.inComment = false
+				i++
+			}
+			continue
+		}
+		if s.inTemplate() {
+			switch {
+			case c == '\\':
+				i++ // an escape; a backslash at the end of the line continues the literal
+			case c == '`':
+				s.stack = s.stack[:len(s.stack)-1]
+				s.prev, s.prevWord = ')', "" // a template is a value
+			case c == '$' && i+1 < n && line[i+1] == '{':
+				s.stack = append(s.stack, 0)
+				s.prev, s.prevWord = '{', ""
+				i++
+			}
+			continue
+		}
+		switch {
+		case c == ' ' || c == '\t' || c == '\r':
+			continue
+		case c == '/' && i+1 < n && line[i+1] == '/':
+			return true // a comment to the end of the line
+		case c == '/' && i+1 < n && line[i+1] == '*':
+			s.inComment = true
+			i++
+			continue
+		case c == '\'' || c == '"':
+			j := i + 1
+			for ; j < n && line[j] != c; j++ {
+				if line[j] == '\\' {
+					j++
+				}
+			}
+			if j >= n {
+				s.bad = true // unterminated, or continued on the next line
+				return false
+			}
+			i = j
+			s.prev, s.prevWord = ')', ""
+		case c == '`':
+			s.stack = append(s.stack, -1)
+		case c == '/':
+			if s.regexAllowed() {
+				j, inClass := i+1, false
+				for ; j < n; j++ {
+					d := line[j]
+					if d == '\\' {
+						j++
+					} else if d == '[' {
+						inClass = true
+					} else if d == ']' {
+						inClass = false
+					} else if d == '/' && !inClass {
+						break
+					}
+				}
+				if j >= n {
+					s.bad = true
+					return false
+				}
+				i = j
+				for i+1 < n && isIdent(line[i+1]) { // flags
+					i++
+				}
+				s.prev, s.prevWord = ')', ""
+			} else {
+				s.prev, s.prevWord = '/', ""
+			}
+		case c == '{':
+			if len(s.stack) > 0 {
+				s.stack[len(s.stack)-1]++
+			}
+			s.prev, s.prevWord = c, ""
+		case c == '}':
+			if len(s.stack) > 0 {
+				top := &s.stack[len(s.stack)-1]
+				if *top == 0 {
+					s.stack = s.stack[:len(s.stack)-1] // back in the template
+					s.prev, s.prevWord = 0, ""
+					continue
+				}
+				*top--
+			}
+			s.prev, s.prevWord = c, ""
+		case isIdent(c):
+			j := i
+			for j < n && isIdent(line[j]) {
+				j++
+			}
+			s.prevWord = line[i:j]
+			s.prev = 'a'
+			i = j - 1
+		default:
+			s.prev, s.prevWord = c, ""
+		}
+	}
+	return true
+}
+
+// regexAllowed tells whether a "/" here starts a regular expression: at the
+// start, after an operator or punctuation, or after a keyword such as return.
+func (s *jsScanner) regexAllowed() bool {
+	switch s.prev {
+	case 0:
+		return true
+	case ')', ']':
+		return false
+	case 'a':
+		return regexAfterWord[s.prevWord]
+	case '}':
+		return true // a block before: a statement starts (a rare object / x is misread, caught by the final check)
+	}
+	return true
+}
+
+func isIdent(c byte) bool {
+	return c == '_' || c == '$' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
+}
