@@ -20,11 +20,12 @@ import (
 
 // session is one websocket client. Two goroutines serve it:
 //
-//   - the owner (serve, on the handler's goroutine) holds all the
-//     simulation state, without a mutex, decodes the client's messages and
-//     is the only one that writes messages; it selects on the frame ticker,
-//     the inbound messages, one housekeeping timer (the idle timeout and
-//     the next ping), the outcome of a ping and the shutdown signal;
+//   - the owner (serve, on a goroutine of its own) holds all the
+//     simulation state, without a mutex, has the client's messages decoded
+//     and is the only one that writes messages; it selects on four
+//     channels: the frame ticker, the inbound messages, one housekeeping
+//     timer (the idle timeout and the next ping) and the rare events
+//     (shutdown, the reader's end, a ping's outcome);
 //   - the reader reads raw messages, applies the message rate limit and
 //     forwards them to the owner on a channel. It does no other work, so
 //     its stack stays small; coder/websocket needs it to answer pings and
@@ -50,7 +51,10 @@ type session struct {
 	m      *metrics
 	conn   *websocket.Conn
 
-	away     chan struct{} // closed by goAway: the server is stopping
+	// ctl carries the rare events, so the owner's select stays short: the
+	// server stopping (goAway), the reader's last error, a ping's outcome.
+	// Each is sent at most once at a time, so its capacity never blocks.
+	ctl      chan ctlEvent
 	awayOnce sync.Once
 
 	// Owned by the owner goroutine.
@@ -112,6 +116,18 @@ func (lr *liveRun) push(l *sim.Location, testLoss bool, capHint int) {
 	lr.grad, lr.vel = l.Grad, l.Velocity
 }
 
+// ctlEvent is one of the rare events of a session.
+type ctlEvent struct {
+	kind int // ctlAway, ctlReadErr, ctlPing
+	err  error
+}
+
+const (
+	ctlAway    = iota // the server is stopping
+	ctlReadErr        // the reader stopped with err
+	ctlPing           // a ping returned err (nil: its pong came)
+)
+
 // inbound is what the reader forwards: a raw message for the owner to
 // decode, or the error the reader found (over the message rate, binary).
 type inbound struct {
@@ -120,11 +136,11 @@ type inbound struct {
 }
 
 func newSession(logger *slog.Logger, cfg Config, m *metrics, conn *websocket.Conn) *session {
-	return &session{logger: logger, cfg: cfg, m: m, conn: conn, away: make(chan struct{}), rate: defaultRate}
+	return &session{logger: logger, cfg: cfg, m: m, conn: conn, ctl: make(chan ctlEvent, 3), rate: defaultRate}
 }
 
 // goAway tells the session to close with 1001; it does not wait.
-func (s *session) goAway() { s.awayOnce.Do(func() { close(s.away) }) }
+func (s *session) goAway() { s.awayOnce.Do(func() { s.ctl <- ctlEvent{kind: ctlAway} }) }
 
 // frameInterval is the time between frames.
 func (s *session) frameInterval() time.Duration {
@@ -148,10 +164,8 @@ func (s *session) serve(parent context.Context) (reason string) {
 	}()
 
 	in := make(chan inbound, 16)
-	readErr := make(chan error, 1)
-	pingDone := make(chan error, 1)
 	wg.Add(1)
-	go func() { defer wg.Done(); s.read(ctx, in, readErr) }()
+	go func() { defer wg.Done(); s.read(ctx, in) }()
 
 	s.ticker = time.NewTicker(s.frameInterval())
 	s.ticker.Stop()
@@ -168,19 +182,22 @@ func (s *session) serve(parent context.Context) (reason string) {
 	for {
 		var err error
 		select {
-		case <-s.away:
-			s.conn.Close(websocket.StatusGoingAway, "server shutting down")
-			return endShutdown
-		case err := <-readErr:
-			if errors.Is(err, errFlood) {
-				s.drain(ctx, in) // the flood's error message goes out before 1008
-			}
-			return s.readFailed(err)
-		case err := <-pingDone:
-			pinging = false
-			if err != nil && ctx.Err() == nil {
-				s.conn.Close(websocket.StatusPolicyViolation, "no pong")
-				return endPingTimeout
+		case ev := <-s.ctl:
+			switch ev.kind {
+			case ctlAway:
+				s.conn.Close(websocket.StatusGoingAway, "server shutting down")
+				return endShutdown
+			case ctlReadErr:
+				if errors.Is(ev.err, errFlood) {
+					s.drain(ctx, in) // the flood's error message goes out before 1008
+				}
+				return s.readFailed(ev.err)
+			case ctlPing:
+				pinging = false
+				if ev.err != nil && ctx.Err() == nil {
+					s.conn.Close(websocket.StatusPolicyViolation, "no pong")
+					return endPingTimeout
+				}
 			}
 		case now := <-house.C:
 			if now.Sub(s.lastActive) >= s.cfg.IdleTimeout {
@@ -192,7 +209,7 @@ func (s *session) serve(parent context.Context) (reason string) {
 				if !pinging {
 					pinging = true
 					wg.Add(1)
-					go func() { defer wg.Done(); pingDone <- s.ping(ctx) }()
+					go func() { defer wg.Done(); s.ctl <- ctlEvent{kind: ctlPing, err: s.ping(ctx)} }()
 				}
 			}
 			house.Reset(s.houseDelay(now, nextPing))
@@ -302,14 +319,14 @@ func (s *session) writeFailed(err error) string {
 // answered by an error message; MessageBurst in a row end the session with
 // errFlood) and forwards the rest, raw, to the owner, which decodes them
 // (so this goroutine's stack stays shallow).
-func (s *session) read(ctx context.Context, out chan<- inbound, errc chan<- error) {
+func (s *session) read(ctx context.Context, out chan<- inbound) {
 	burst := float64(s.cfg.MessageBurst)
 	tokens, last := burst, time.Now()
 	dropped := 0
 	for {
 		typ, data, err := s.conn.Read(ctx)
 		if err != nil {
-			errc <- err
+			s.ctl <- ctlEvent{kind: ctlReadErr, err: err}
 			return
 		}
 		now := time.Now()
@@ -321,7 +338,7 @@ func (s *session) read(ctx context.Context, out chan<- inbound, errc chan<- erro
 			dropped++
 			s.m.rejected.WithLabelValues(rejectMessageRate).Inc()
 			if dropped >= s.cfg.MessageBurst {
-				errc <- errFlood
+				s.ctl <- ctlEvent{kind: ctlReadErr, err: errFlood}
 				return
 			}
 			if dropped > 1 {
@@ -371,8 +388,25 @@ func (s *session) write(_ context.Context, b []byte) error {
 func (s *session) writeNew(ctx context.Context, bp *[]byte, b []byte) error {
 	err := s.write(ctx, b)
 	*bp = b
-	putBuf(bp)
+	putMsgBuf(bp)
 	return err
+}
+
+// msgPool holds the buffers messages are encoded into. A buffer is held
+// only while its message is written, so there are about as many as writes
+// in progress; they start small (a frame of 2 runs at 60 steps/s is about
+// 700 bytes) because a client that falls behind keeps its session's buffer
+// for as long as its write blocks.
+var msgPool = sync.Pool{New: func() any { b := make([]byte, 0, 1<<10); return &b }}
+
+func getMsgBuf() *[]byte { return msgPool.Get().(*[]byte) }
+
+func putMsgBuf(b *[]byte) {
+	if cap(*b) > 256<<10 { // a rare giant (rate 0 with 8 runs) is not kept
+		return
+	}
+	*b = (*b)[:0]
+	msgPool.Put(b)
 }
 
 // writeError sends {"type":"error","error":…,"field":…} for err, a
@@ -383,7 +417,7 @@ func (s *session) writeError(ctx context.Context, err error) error {
 	if errors.As(err, &fe) {
 		field, msg = fe.Field, fe.Msg
 	}
-	bp := getBuf()
+	bp := getMsgBuf()
 	b := append((*bp)[:0], `{"type":"error","error":`...)
 	b = appendString(b, msg)
 	b = append(b, `,"field":`...)
@@ -459,7 +493,7 @@ func (s *session) start(ctx context.Context, m clientMessage) error {
 		cur := r.Current()
 		s.runs[i].push(&cur, s.testLoss, s.colsHint())
 	}
-	bp := getBuf()
+	bp := getMsgBuf()
 	b := append((*bp)[:0], `{"type":"started","scenario":`...)
 	b = append(b, norm...)
 	b = append(b, '}')
@@ -518,7 +552,7 @@ func (s *session) set(ctx context.Context, m clientMessage) error {
 	if err := lr.run.Set(opt, optY, sched, m.Noise); err != nil {
 		return s.writeError(ctx, sim.Prefix(prefix, err))
 	}
-	bp := getBuf()
+	bp := getMsgBuf()
 	b := append((*bp)[:0], `{"type":"set_ok","run":`...)
 	b = strconv.AppendInt(b, int64(m.Run), 10)
 	b = append(b, `,"step":`...)
@@ -636,7 +670,7 @@ func (s *session) flush(ctx context.Context) error {
 		}
 	}
 	if any {
-		bp := getBuf()
+		bp := getMsgBuf()
 		b := s.appendFrame((*bp)[:0])
 		if err := s.writeNew(ctx, bp, b); err != nil {
 			return err
@@ -657,7 +691,7 @@ func (s *session) flush(ctx context.Context) error {
 		}
 		lr.done = true
 		lr.cols = nil // a finished run keeps no buffer
-		bp := getBuf()
+		bp := getMsgBuf()
 		if err := s.writeNew(ctx, bp, appendDone((*bp)[:0], i, lr.run)); err != nil {
 			return err
 		}

@@ -34,11 +34,13 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/coder/websocket"
@@ -63,6 +65,7 @@ type config struct {
 	runs        int
 	cycles      int
 	concurrency int
+	cpuProfile  string
 }
 
 func run(ctx context.Context, args []string, stdout io.Writer) error {
@@ -77,6 +80,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.IntVar(&c.runs, "runs", 2, "runs per scenario")
 	fs.IntVar(&c.cycles, "cycles", 0, "instead of streaming: connect, start, read one frame, disconnect, this many times, and compare goroutines and heap before and after")
 	fs.IntVar(&c.concurrency, "cycle-concurrency", 50, "cycles in flight at once (with -cycles)")
+	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write the load tool's own CPU profile to this file")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -85,6 +89,17 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	c.url = strings.TrimRight(c.url, "/")
 	c.debugURL = strings.TrimRight(c.debugURL, "/")
+	if c.cpuProfile != "" {
+		f, err := os.Create(c.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if c.cycles > 0 {
 		return runCycles(ctx, c, stdout)
 	}
@@ -228,8 +243,9 @@ func readMessage(ctx context.Context, conn *websocket.Conn, buf []byte) ([]byte,
 
 // ---- the watchdog ----
 
-// watchdog cancels sessions that have received nothing for a while, so no
-// read needs a timer of its own.
+// watchdog closes the connections of sessions that have received nothing
+// for a while, so no read needs a timer of its own (a cancellable context
+// would cost the websocket library a context.AfterFunc per message).
 type watchdog struct {
 	mu    sync.Mutex
 	live  map[*watched]struct{}
@@ -237,9 +253,9 @@ type watchdog struct {
 }
 
 type watched struct {
-	last   atomic.Int64 // unix nanoseconds of the last message
-	cancel context.CancelFunc
-	fired  atomic.Bool
+	last  atomic.Int64 // unix nanoseconds of the last message
+	conn  *websocket.Conn
+	fired atomic.Bool
 }
 
 func newWatchdog(ctx context.Context, limit time.Duration) *watchdog {
@@ -256,7 +272,7 @@ func newWatchdog(ctx context.Context, limit time.Duration) *watchdog {
 				for s := range w.live {
 					if now.UnixNano()-s.last.Load() > int64(w.limit) {
 						s.fired.Store(true)
-						s.cancel()
+						s.conn.CloseNow()
 					}
 				}
 				w.mu.Unlock()
@@ -266,8 +282,8 @@ func newWatchdog(ctx context.Context, limit time.Duration) *watchdog {
 	return w
 }
 
-func (w *watchdog) add(cancel context.CancelFunc) *watched {
-	s := &watched{cancel: cancel}
+func (w *watchdog) add(conn *websocket.Conn) *watched {
+	s := &watched{conn: conn}
 	s.last.Store(time.Now().UnixNano())
 	w.mu.Lock()
 	w.live[s] = struct{}{}
@@ -299,6 +315,7 @@ func runLoad(ctx context.Context, c config, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "loadtest: %d sessions × %d runs at %g steps/s for %s against %s (connecting at %g/s); load average %s\n",
 		c.sessions, c.runs, c.rate, c.duration, c.url, c.connectRate, load0)
 	before, _ := sample(ctx, c)
+	cpu0, self0 := readCPU(), selfCPU()
 	start := startMessage(c)
 	stats := make([]sessionStats, c.sessions)
 	var wg sync.WaitGroup
@@ -327,8 +344,19 @@ func runLoad(ctx context.Context, c config, stdout io.Writer) error {
 	time.Sleep(min(c.duration/2, 10*time.Second))
 	during, _ := sample(ctx, c)
 	wg.Wait()
+	cpu1, self1 := readCPU(), selfCPU()
 	after, _ := sample(ctx, c)
 	report(stdout, c, stats, connectTime, before, during, after)
+	if before != nil && after != nil {
+		wall := cpu1.total - cpu0.total // CPU-seconds of the machine (all CPUs)
+		srv := after["process_cpu_seconds_total"] - before["process_cpu_seconds_total"]
+		frames := after["lrlab_ws_frames_sent_total"] - before["lrlab_ws_frames_sent_total"]
+		tool := (self1 - self0).Seconds()
+		if wall > 0 {
+			fmt.Fprintf(stdout, "cpu over the run: machine busy %.0f%% of %d CPUs; server %.1f CPU-s (%.0f µs per frame sent), load tool %.1f CPU-s, others %.1f CPU-s\n",
+				100*(wall-(cpu1.idle-cpu0.idle))/wall, cpu1.n, srv, 1e6*srv/max(frames, 1), tool, max(0, wall-(cpu1.idle-cpu0.idle)-srv-tool))
+		}
+	}
 	fmt.Fprintf(stdout, "load average: start %s  end %s\n", load0, loadAvg())
 	return nil
 }
@@ -345,9 +373,11 @@ func session(ctx context.Context, c config, start []byte, wd *watchdog, allIn <-
 	}
 	defer conn.CloseNow()
 	conn.SetReadLimit(1 << 22)
-	sctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	w := wd.add(cancel)
+	// Interrupting the tool (ctx) or the watchdog closes the connection.
+	stop := context.AfterFunc(ctx, func() { conn.CloseNow() })
+	defer stop()
+	sctx := context.Background()
+	w := wd.add(conn)
 	defer wd.remove(w)
 	st.lateness = make([]time.Duration, 0, int(c.duration.Seconds()*32)+64)
 	sent := time.Now()
@@ -504,6 +534,52 @@ func pct(d []time.Duration, q float64) time.Duration {
 	slices.Sort(d)
 	i := int(q * float64(len(d)-1))
 	return d[i].Round(100 * time.Microsecond)
+}
+
+// cpuTimes are the machine's CPU-seconds from /proc/stat: all, idle (with
+// iowait), and the number of CPUs.
+type cpuTimes struct {
+	total, idle float64
+	n           int
+}
+
+func readCPU() cpuTimes {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return cpuTimes{}
+	}
+	var t cpuTimes
+	for i, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 || !strings.HasPrefix(f[0], "cpu") {
+			continue
+		}
+		if i > 0 {
+			t.n++
+			continue
+		}
+		for j, v := range f[1:] {
+			x, _ := strconv.ParseFloat(v, 64)
+			x /= 100 // USER_HZ
+			// user … steal; guest time is already in user
+			if j < 8 {
+				t.total += x
+			}
+			if j == 3 || j == 4 {
+				t.idle += x
+			}
+		}
+	}
+	return t
+}
+
+// selfCPU is the load tool's own CPU time (user and system).
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // loadAvg returns the 1, 5 and 15 minute load averages ("?" when unknown).
