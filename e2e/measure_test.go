@@ -132,7 +132,7 @@ func TestMeasureDraw8x10k(t *testing.T) {
 		t.Fatal("window.__lab.drawStats is missing: the page does not report its drawing time")
 	}
 	eval[chromedp.Void](tb, `(() => {
-		const s = __lab.drawStats; s.maxFrameMs = 0; s.frames = 0;
+		const s = __lab.drawStats; s.maxFrameMs = 0; s.frames = 0; s.times = []; s.maxParts = {};
 		window.__e2eLong = [];
 		try { new PerformanceObserver((l) => { for (const e of l.getEntries()) __e2eLong.push(e.duration); }).observe({type: 'longtask'}); } catch (e) { window.__e2eLong = null; }
 		window.__e2eT0 = performance.now();
@@ -148,32 +148,62 @@ func TestMeasureDraw8x10k(t *testing.T) {
 		Long     []float64 `json:"long"`
 		Points   []int     `json:"points"`
 		Statuses []string  `json:"statuses"`
+		Times    []float64 `json:"times"`
+		Parts    string    `json:"parts"`
 	}
 	read := `(() => { const s = __lab.drawStats; return {wall: performance.now() - __e2eT0, frames: s.frames, maxFrameMs: s.maxFrameMs, lastFrameMs: s.lastFrameMs,
-		long: window.__e2eLong || [], points: __lab.runs.map((d) => d.n), statuses: __lab.runs.map((d) => d.status)}; })()`
+		long: window.__e2eLong || [], points: __lab.runs.map((d) => d.n), statuses: __lab.runs.map((d) => d.status),
+		times: s.times || [], parts: JSON.stringify(s.maxParts || {}, (k, v) => typeof v === 'number' ? Math.round(v * 10) / 10 : v)}; })()`
 	s := eval[stats](tb, read)
 	total := 0
 	for _, n := range s.Points {
 		total += n
 	}
-	t.Logf("streaming %d runs, %d points at rate 0: %.0f ms from play to the last run done, %d page frames, longest draw() %.1f ms; long tasks: %s; statuses %v",
-		len(s.Points), total, s.Wall, s.Frames, s.MaxMs, longTasks(s.Long), s.Statuses)
+	t.Logf("streaming %d runs, %d points at rate 0: %.0f ms from play to the last run done, %d page frames, draw() median %.1f ms, longest %.1f ms (longest parts, ms: %s); frames (ms): %s; long tasks: %s; statuses %v",
+		len(s.Points), total, s.Wall, s.Frames, median(s.Times), s.MaxMs, s.Parts, frameList(s.Times), longTasks(s.Long), s.Statuses)
 
 	// A full repaint of every trail: select another run.
-	eval[chromedp.Void](tb, `(() => { const s = __lab.drawStats; s.maxFrameMs = 0; s.frames = 0; window.__e2eLong = window.__e2eLong && []; window.__e2eT0 = performance.now(); return true; })()`)
+	eval[chromedp.Void](tb, `(() => { const s = __lab.drawStats; s.maxFrameMs = 0; s.frames = 0; s.times = []; s.maxParts = {}; window.__e2eLong = window.__e2eLong && []; window.__e2eT0 = performance.now(); return true; })()`)
 	tb.click(`[data-run="3"] button[data-act="sel"]`)
 	tb.waitFor("run 3 selected", `__lab.selected === 3`, 5*time.Second, `__lab.selected`)
 	tb.frames(3)
 	s = eval[stats](tb, read)
-	t.Logf("select another run (all %d points redrawn, panels rebuilt): longest draw() %.1f ms over %d frames; long tasks: %s", total, s.MaxMs, s.Frames, longTasks(s.Long))
+	t.Logf("select another run (all %d points redrawn, panels rebuilt): longest draw() %.1f ms over %d frames (longest parts, ms: %s); long tasks: %s", total, s.MaxMs, s.Frames, s.Parts, longTasks(s.Long))
 
 	// A resize: background, grid, trails and charts redrawn.
-	eval[chromedp.Void](tb, `(() => { const s = __lab.drawStats; s.maxFrameMs = 0; s.frames = 0; window.__e2eLong = window.__e2eLong && []; return true; })()`)
+	eval[chromedp.Void](tb, `(() => { const s = __lab.drawStats; s.maxFrameMs = 0; s.frames = 0; s.times = []; s.maxParts = {}; window.__e2eLong = window.__e2eLong && []; return true; })()`)
 	tb.do("resize", chromedp.EmulateViewport(1180, 760))
 	time.Sleep(600 * time.Millisecond) // the grid is fetched again after a debounce
 	tb.frames(3)
 	s = eval[stats](tb, read)
-	t.Logf("resize to 1180×760 (map, grid, trails and charts redrawn): longest draw() %.1f ms over %d frames; long tasks: %s", s.MaxMs, s.Frames, longTasks(s.Long))
+	t.Logf("resize to 1180×760 (map, grid, trails and charts redrawn): longest draw() %.1f ms over %d frames (longest parts, ms: %s); long tasks: %s", s.MaxMs, s.Frames, s.Parts, longTasks(s.Long))
+}
+
+// frameList writes up to 40 frame times to one decimal.
+func frameList(v []float64) string {
+	parts := make([]string, 0, min(len(v), 40))
+	for i, x := range v {
+		if i == 40 {
+			parts = append(parts, "…")
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%.1f", x))
+	}
+	return "[" + strings.Join(parts, " ") + "]"
+}
+
+// median returns the middle of v (the mean of the two middle values for an
+// even count), 0 for none.
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 func longTasks(d []float64) string {

@@ -9,36 +9,59 @@ import { formatNum, formatTick } from './i18n.js';
 
 const M = { left: 52, right: 18, top: 8, bottom: 24 };
 
+// CHUNK is how many points of a run's series append draws at a time when it has a deadline.
+const CHUNK = 2000;
+// RESCALE_MS: the least time between two redraws for a new y range while points stream in.
+const RESCALE_MS = 250;
+
 /**
  * strokeColumns strokes the series ys[from … to−1] (x = index) through the
  * scales sx, sy, drawing for each pixel column the line to its first point,
  * its min–max range and its last point: a polyline of at most 4 vertices per
  * column however many points fall in it. Non-finite values break the line.
+ * sy must be monotonic: a column's values are compared as they are and only
+ * its first, last, least and greatest are mapped.
  */
 export function strokeColumns(ctx, ys, from, to, sx, sy) {
   let col = NaN, first = 0, last = 0, lo = 0, hi = 0, open = false;
   ctx.beginPath();
   const flush = () => {
     if (Number.isNaN(col)) return;
-    if (!open) { ctx.moveTo(col, first); open = true; } else ctx.lineTo(col, first);
-    if (lo !== hi) { ctx.lineTo(col, lo); ctx.lineTo(col, hi); }
-    ctx.lineTo(col, last);
+    const pf = sy(first);
+    if (!open) { ctx.moveTo(col, pf); open = true; } else ctx.lineTo(col, pf);
+    const a = sy(lo), b = sy(hi);
+    if (a !== b) { ctx.lineTo(col, Math.min(a, b)); ctx.lineTo(col, Math.max(a, b)); }
+    ctx.lineTo(col, sy(last));
   };
+  // the column of index i, without a call per point
+  const x0 = sx(0), kx = sx(1) - x0;
   for (let i = from; i < to; i++) {
     const v = ys[i];
     if (!Number.isFinite(v)) { flush(); col = NaN; open = false; continue; }
-    const px = Math.round(sx(i)) + 0.5;
-    const py = sy(v);
+    const px = Math.round(x0 + i * kx) + 0.5;
     if (px !== col) {
       flush();
-      col = px; first = last = lo = hi = py;
+      col = px; first = last = lo = hi = v;
     } else {
-      last = py;
-      if (py < lo) lo = py;
-      if (py > hi) hi = py;
+      last = v;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
     }
   }
   flush();
+  ctx.stroke();
+}
+
+/** strokeRecords strokes the column records of a chart's columnsOf as strokeColumns would have drawn their points. */
+function strokeRecords(ctx, c, sy) {
+  ctx.beginPath();
+  for (let r = 0; r < c.px.length; r++) {
+    const px = c.px[r], pf = sy(c.first[r]);
+    if (c.brk[r]) ctx.moveTo(px, pf); else ctx.lineTo(px, pf);
+    const a = sy(c.lo[r]), b = sy(c.hi[r]);
+    if (a !== b) { ctx.lineTo(px, Math.min(a, b)); ctx.lineTo(px, Math.max(a, b)); }
+    ctx.lineTo(px, sy(c.last[r]));
+  }
   ctx.stroke();
 }
 
@@ -173,9 +196,44 @@ export function createChart(figure, canvas, opts) {
       ctx.lineWidth = 1.25;
     }
     const a = d[s];
-    const clamp = logAxis ? (v) => sy(v > 0 ? v : domain[0]) : (v) => sy(v);
-    strokeColumns(ctx, a, Math.max(0, from - 1), to, sx, clamp);
+    // monotonic (strokeColumns): on a log axis what is below the floor sits on it
+    const floor = domain[0];
+    const clamp = logAxis ? (v) => sy(v > floor ? v : floor) : sy;
+    // from the start: the columns kept from earlier frames, so that a new
+    // y scale does not go over every point again
+    if (from === 0) strokeRecords(ctx, columnsOf(i, s, a, to), clamp);
+    else strokeColumns(ctx, a, from - 1, to, sx, clamp);
     ctx.restore();
+  }
+
+  // colCache[i][s]: the columns strokeColumns would draw for run i's series
+  // s from its first point, as records (pixel column, first, last, least and
+  // greatest value, whether the line breaks before it), extended as points
+  // come and rebuilt when the x scale or the data change.
+  const colCache = [];
+  function columnsOf(i, s, a, n) {
+    const x0 = sx(0), kx = sx(1) - x0, key = `${x0} ${kx}`;
+    const byRun = colCache[i] || (colCache[i] = {});
+    let c = byRun[s];
+    if (!c || c.arr !== a || c.key !== key || c.n > n) {
+      c = byRun[s] = { arr: a, key, n: 0, px: [], first: [], last: [], lo: [], hi: [], brk: [], broken: true };
+    }
+    for (let k = c.n; k < n; k++) {
+      const v = a[k];
+      if (!Number.isFinite(v)) { c.broken = true; continue; }
+      const px = Math.round(x0 + k * kx) + 0.5;
+      const m = c.px.length - 1;
+      if (!c.broken && c.px[m] === px) {
+        c.last[m] = v;
+        if (v < c.lo[m]) c.lo[m] = v;
+        if (v > c.hi[m]) c.hi[m] = v;
+      } else {
+        c.px.push(px); c.first.push(v); c.last.push(v); c.lo.push(v); c.hi.push(v); c.brk.push(c.broken);
+        c.broken = false;
+      }
+    }
+    c.n = n;
+    return c;
   }
 
   // marks draws a short dashed line at each step from which a run's
@@ -203,10 +261,23 @@ export function createChart(figure, canvas, opts) {
     });
   }
 
-  /** redraw draws everything anew at the current scale. */
-  function redraw() {
-    size();
-    const e = extent();
+  // ext is the extent of every point drawn: extent() at a redraw, then
+  // grown by append over the new points only.
+  let ext = null;
+  // a new y range waits while the last redraw is less than RESCALE_MS old
+  // (appends with a deadline: streaming); the points meanwhile are drawn at
+  // the old scale (clipped, or on the floor)
+  let lastFull = -Infinity, rescale = false;
+
+  /**
+   * redraw draws everything anew at the current scale; measure: the
+   * canvas's size is read again (not when only the y range changed).
+   */
+  function redraw(measure = true, e = extent()) {
+    lastFull = performance.now();
+    rescale = false;
+    if (measure || !width) size();
+    ext = e ? { log: e.log, range: [...e.range] } : null;
     logAxis = e ? e.log : true;
     domain = e ? niceDomain(e) : null;
     scales();
@@ -226,37 +297,68 @@ export function createChart(figure, canvas, opts) {
   /**
    * append draws the points each run got since the last call; it redraws
    * everything when a point falls outside the y range or a run restarted.
+   * With a deadline (performance.now()), it draws in chunks of CHUNK points
+   * per run and series, until the deadline passes (at least one chunk), and
+   * returns false when points are left for the next call.
    */
-  function append() {
-    let full = !sy;
+  function append(deadline = Infinity) {
+    if (rescale && performance.now() - lastFull >= RESCALE_MS) { redraw(false); return true; }
+    let full = !sy, restarted = false, left = false;
     const news = [];
+    // the extent grown by the new points (as extent() would find it)
+    let lo = ext && !ext.log ? ext.range[0] : Infinity, hi = ext ? ext.range[1] : -Infinity;
+    let plo = ext && ext.log ? ext.range[0] : Infinity, neg = !!ext && !ext.log, outside = false;
     runs.forEach((d, i) => {
       if (!d) return;
       for (const s of series) {
         const a = d[s];
         if (!a) continue;
-        const n = Math.min(d.n, a.length);
+        const all = Math.min(d.n, a.length);
         const from = drawn[i] ? drawn[i][s] || 0 : 0;
-        if (n < from) { full = true; continue; }
-        if (n === from) continue;
-        for (let k = from; k < n && !full; k++) {
+        if (all < from) { restarted = true; continue; }
+        if (all === from) continue;
+        if (deadline !== Infinity && news.length && performance.now() > deadline) { left = true; continue; }
+        const n = deadline === Infinity ? all : Math.min(all, from + CHUNK);
+        if (n < all) left = true;
+        for (let k = from; k < n; k++) {
           const v = a[k];
           if (!Number.isFinite(v)) continue;
-          // outside the axis (zeros excepted on a log axis, where they sit
-          // on the floor), or the first negative value: rescale
-          if (logAxis && v === 0) continue;
-          if (v < domain?.[0] || v > domain?.[1]) full = true;
+          if (v < lo) lo = v;
+          if (v > hi) hi = v;
+          if (v > 0 && v < plo) plo = v;
+          if (v < 0) neg = true;
+          // outside the axis (zeros excepted on a log axis, where they sit on the floor)
+          if (domain && !(logAxis && v === 0) && (v < domain[0] || v > domain[1])) outside = true;
         }
         news.push([i, s, from, n]);
       }
     });
-    if (full) { redraw(); return; }
+    if (restarted) { redraw(false); return true; }
+    // outside the axis, or the first negative value: rescale, when that
+    // changes the axis (a log axis spans at most 24 decades: below that
+    // the line sits on the floor)
+    let e = null;
+    if (neg) e = { log: false, range: [Math.min(lo, plo), hi] };
+    else if (plo <= hi) e = { log: true, range: [plo, hi] };
+    if (e && (!domain || e.log !== logAxis)) full = true;
+    else if (e && outside) {
+      const nd = niceDomain(e);
+      if (nd[0] !== domain[0] || nd[1] !== domain[1]) full = true;
+    }
+    if (!full && e) ext = e;
+    if (full && deadline !== Infinity && sy && e && e.log === logAxis && performance.now() - lastFull < RESCALE_MS) {
+      full = false;
+      rescale = true;
+    }
+    // (a redraw draws every point: then the extent of them all)
+    if (full) { redraw(false, left || !e ? extent() : e); return true; }
     marks(false);
     for (const [i, s, from, n] of news) {
       drawRange(i, s, from, n);
       if (!drawn[i]) drawn[i] = {};
       drawn[i][s] = n;
     }
+    return !left && !rescale;
   }
 
   function hover(ev) {

@@ -26,6 +26,7 @@ import { createChart } from './charts.js';
 import { mountControls } from './controls.js';
 import { mountLegend, runName } from './legend.js';
 import { connect } from './socket.js';
+import { early } from './early.js';
 
 const $ = (id) => document.getElementById(id);
 const MARGIN = { left: 46, right: 8, top: 8, bottom: 26 };
@@ -62,8 +63,9 @@ async function boot() {
   const q = new URLSearchParams(location.search);
   app.lang = pageLanguage();
   app.t = translator(app.lang);
-  // The socket opens first, while the page is built and the grid loads.
-  app.socket = connect({ onMessage, onState: socketState });
+  // The socket opens first (early.js opened it even before main.js loaded),
+  // while the page is built and the grid loads.
+  app.socket = connect({ onMessage, onState: socketState }, undefined, early);
   readTheme();
   staticTexts();
 
@@ -831,7 +833,8 @@ async function loadGrid() {
     }
     const grid = decodeGrid(await res.arrayBuffer());
     app.grid = grid;
-    app.gridImage = paintGrid(grid);
+    app.gridImage = null; // painted by paintBackground
+    app.gridFresh = 1;
     app.gridKey = url;
     app.need.bg = true;
     schedule();
@@ -864,6 +867,7 @@ function paintBackground() {
   ctx.fillStyle = app.dark ? '#222' : '#ddd';
   ctx.fillRect(tr.rect.left, tr.rect.top, tr.rect.width, tr.rect.height);
   if (app.grid) {
+    if (!app.gridImage) app.gridImage = paintGrid(app.grid);
     drawHeatmap(ctx, app.gridImage, app.grid, tr);
     drawContours(ctx, app.grid.levels, tr, { color: 'rgba(255,255,255,0.42)', width: 1 });
   }
@@ -898,17 +902,31 @@ function paintTrailsFull() {
   app.pendingTrail.clear();
 }
 
-function paintTrailsNew() {
-  if (!app.pendingTrail.size) return;
+// The new points of a frame are drawn in chunks, the runs in turn, until
+// the frame's time for them is up (at least one chunk a frame): a burst of
+// points (rate 0) is spread over a few frames instead of making one long.
+const TRAIL_CHUNK = 1000;
+
+/** paintTrailsNew draws the runs' new points onto the trails layer until deadline (performance.now()); false when some are left. */
+function paintTrailsNew(deadline = Infinity) {
+  if (!app.pendingTrail.size) return true;
   const ctx = map.trails.getContext('2d');
   ctx.setTransform(map.dpr, 0, 0, map.dpr, 0, 0);
   clipPlot(ctx);
-  for (const [i, from] of app.pendingTrail) {
-    const d = app.data[i];
-    if (d) drawTrail(ctx, d, from, d.n, map.tr, runColor(i, app.dark), trailOpts(i));
+  let first = true, out = false;
+  while (app.pendingTrail.size && !out) {
+    for (const [i, from] of app.pendingTrail) {
+      const d = app.data[i];
+      if (!d || from >= d.n) { app.pendingTrail.delete(i); continue; }
+      if (!first && performance.now() > deadline) { out = true; break; }
+      first = false;
+      const to = Math.min(d.n, from + TRAIL_CHUNK);
+      drawTrail(ctx, d, from, to, map.tr, runColor(i, app.dark), trailOpts(i));
+      if (to >= d.n) app.pendingTrail.delete(i); else app.pendingTrail.set(i, to);
+    }
   }
   ctx.restore();
-  app.pendingTrail.clear();
+  return app.pendingTrail.size === 0;
 }
 
 function clipPlot(ctx) {
@@ -1063,6 +1081,7 @@ function draw() {
   app.pendingSets.clear();
 
   const resized = sizeMap();
+  const tSize = performance.now();
   const tr = currentTransform();
   if (resized || !map.tr || !sameBox(tr.view, map.tr.view) || tr.rect.width !== map.tr.rect.width || tr.rect.height !== map.tr.rect.height) {
     map.tr = tr;
@@ -1070,18 +1089,55 @@ function draw() {
     app.need.trails = true;
     if (resized) fetchGrid();
   }
-  if (app.need.bg) { paintBackground(); app.need.bg = false; }
-  if (app.need.trails) { paintTrailsFull(); app.need.trails = false; } else paintTrailsNew();
+  if (app.need.bg) {
+    // A grid that has just come waits one frame when the runs have new
+    // points to draw (the view is the same, so trails and background still
+    // match): the points are not held up by the map's repaint.
+    if (app.gridFresh === 1 && !app.need.trails && app.pendingTrail.size) {
+      app.gridFresh = 2;
+      schedule();
+    } else {
+      paintBackground();
+      app.need.bg = false;
+      app.gridFresh = 0;
+      if (app.grid) app.bgHasGrid = true;
+    }
+  }
+  const tBg = performance.now();
+  let more = false;
+  if (app.need.trails) { paintTrailsFull(); app.need.trails = false; } else more = !paintTrailsNew(t0 + 2);
+  const tTrails = performance.now();
   compose();
+  const tCompose = performance.now();
   if (!app.firstPoint && app.data.some((d) => d && d.n > 0)) { app.firstPoint = true; firstPointDrawn(); }
 
-  if (app.need.chartsFull) { charts.forEach((c) => c.setData(app.data, app.state.steps)); app.need.chartsFull = false; app.need.charts = false; } else if (app.need.charts) { charts.forEach((c) => c.append()); app.need.charts = false; }
+  if (app.need.chartsFull) {
+    charts.forEach((c) => c.setData(app.data, app.state.steps));
+    app.need.chartsFull = false;
+    app.need.charts = false;
+  } else if (app.need.charts) {
+    // in chunks too, until 3 ms into the frame (each chart draws at least one)
+    let done = true;
+    for (const c of charts) if (!c.append(t0 + 3)) done = false;
+    app.need.charts = !done;
+    if (!done) more = true;
+  }
+  if (more) schedule();
   // drawStats: the canvases' drawing time (map and charts); the panels'
   // DOM updates are counted apart, in panelsMs.
   const s = app.drawStats;
   const t1 = performance.now();
+  // where the frame's time went (ms): the map's size, its background, the
+  // trails, the composition, the charts; and the longest of each so far
+  s.lastParts = { size: tSize - t0, bg: tBg - tSize, trails: tTrails - tBg, compose: tCompose - tTrails, charts: t1 - tCompose };
+  s.maxParts = s.maxParts || {};
+  for (const [k, v] of Object.entries(s.lastParts)) if (!(s.maxParts[k] >= v)) s.maxParts[k] = v;
   s.lastFrameMs = t1 - t0;
   if (s.lastFrameMs > s.maxFrameMs) s.maxFrameMs = s.lastFrameMs;
+  // the last 1,000 frames' times, for medians
+  if (!Array.isArray(s.times)) s.times = [];
+  s.times.push(s.lastFrameMs);
+  if (s.times.length > 1000) s.times.shift();
   s.frames++;
   if (app.need.panels) {
     renderPanels();
@@ -1091,7 +1147,7 @@ function draw() {
   }
   if (app.booted && !app.readyMarked) { app.readyMarked = true; performance.mark('lab:ready'); }
   // body[data-ready]: the grid is drawn and the later panels are mounted
-  if (app.grid && later.done && document.body.dataset.ready !== '1') document.body.dataset.ready = '1';
+  if (app.bgHasGrid && later.done && document.body.dataset.ready !== '1') document.body.dataset.ready = '1';
 }
 
 // ---------------------------------------------------------------- Analysis panels (finder, sweep, gauge, flat share, formula)

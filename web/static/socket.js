@@ -7,27 +7,46 @@ import { parseMessage } from './protocol.js';
  * connect opens ws(s)://host/ws and keeps it open. handlers: onMessage(msg)
  * for each JSON object received, onState('connecting'|'open'|'closed').
  * It returns {send(msg) → bool (false while not open), close()}; close ends
- * reconnection.
+ * reconnection. first, when given, is a socket opened earlier to the same
+ * URL ({ws, take()} from early.js): it is used for the first connection,
+ * with the messages it has queued.
  */
-export function connect(handlers, url = defaultURL()) {
+export function connect(handlers, url = defaultURL(), first = null) {
   let ws = null, delay = 500, timer = 0, closed = false;
   const state = (s) => handlers.onState && handlers.onState(s);
+  const receive = (ev) => {
+    const m = typeof ev.data === 'string' ? parseMessage(ev.data) : null;
+    if (m) handlers.onMessage(m);
+  };
 
   function open() {
     state('connecting');
-    try {
-      ws = new WebSocket(url);
-    } catch {
-      retry();
-      return;
+    let queued = [];
+    if (first && first.ws && first.ws.readyState <= 1) {
+      ws = first.ws;
+      queued = first.take();
+      first = null;
+    } else {
+      first = null;
+      try {
+        ws = new WebSocket(url);
+      } catch {
+        retry();
+        return;
+      }
     }
     ws.addEventListener('open', () => { delay = 500; state('open'); });
-    ws.addEventListener('message', (ev) => {
-      const m = typeof ev.data === 'string' ? parseMessage(ev.data) : null;
-      if (m) handlers.onMessage(m);
-    });
+    ws.addEventListener('message', receive);
     ws.addEventListener('close', () => { ws = null; if (!closed) { state('closed'); retry(); } });
     ws.addEventListener('error', () => { /* close follows */ });
+    if (ws.readyState === 1 || queued.length) {
+      // a socket opened earlier: said once connect() has returned
+      const taken = ws;
+      queueMicrotask(() => {
+        if (taken.readyState === 1) { delay = 500; state('open'); }
+        for (const ev of queued) receive(ev);
+      });
+    }
   }
 
   function retry() {

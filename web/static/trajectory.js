@@ -19,10 +19,17 @@ export function drawTrail(ctx, d, from, to, tr, color, { width = 2, halo = 'rgba
   const start = Math.max(0, from - 1);
   if (to - start < 1) return;
   const w = selected ? width * 1.5 : width;
+  // Points less than half a pixel from the last vertex add nothing to the
+  // line: they are left out (the range's first and last points never are),
+  // so a run that has settled costs next to nothing to draw.
   const path = new Path2D();
-  for (let i = start; i < to; i++) {
+  let lx = clampPx(tr.x(d.x[start])), ly = clampPx(tr.y(d.y[start]));
+  path.moveTo(lx, ly);
+  for (let i = start + 1; i < to; i++) {
     const x = clampPx(tr.x(d.x[i])), y = clampPx(tr.y(d.y[i]));
-    if (i === start) path.moveTo(x, y); else path.lineTo(x, y);
+    if (i < to - 1 && Math.abs(x - lx) < 0.5 && Math.abs(y - ly) < 0.5) continue;
+    path.lineTo(x, y);
+    lx = x; ly = y;
   }
   ctx.save();
   ctx.lineJoin = 'round';

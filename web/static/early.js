@@ -1,0 +1,27 @@
+// early.js: the page's first script (async, no imports): it opens the
+// websocket at once, while main.js and its modules are still loading, so
+// that the socket is open by the time the page can play. socket.js's
+// connect() takes it over, with the messages that came in between.
+
+function openEarly() {
+  if (typeof WebSocket === 'undefined' || typeof location === 'undefined') return null;
+  try {
+    const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`);
+    const queued = [];
+    const keep = (ev) => { queued.push(ev); };
+    ws.addEventListener('message', keep);
+    return {
+      ws,
+      /** take stops queueing and returns the messages queued so far. */
+      take() {
+        ws.removeEventListener('message', keep);
+        return queued.splice(0);
+      },
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** early is {ws, take()} or null (no WebSocket). */
+export const early = openEarly();
