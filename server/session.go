@@ -142,9 +142,13 @@ func newSession(logger *slog.Logger, cfg Config, m *metrics, conn *websocket.Con
 // goAway tells the session to close with 1001; it does not wait.
 func (s *session) goAway() { s.awayOnce.Do(func() { s.ctl <- ctlEvent{kind: ctlAway} }) }
 
-// frameInterval is the time between frames.
+// frameInterval is the time between frames, rounded up to whole
+// nanoseconds: the ticker sends the time each tick was scheduled for, and
+// a tick a fraction of a nanosecond before the point it should carry (1/30 s
+// is 33,333,333.3 ns) would leave that point, due a whole step after the
+// one before, to the next frame: 16.7 ms late at 60 steps/s.
 func (s *session) frameInterval() time.Duration {
-	return time.Duration(float64(time.Second) / s.cfg.FrameRate)
+	return time.Duration(math.Ceil(float64(time.Second) / s.cfg.FrameRate))
 }
 
 // serve runs the session until it ends and returns why (a
@@ -577,9 +581,9 @@ func (s *session) updateTicker() {
 	active := s.running() && (!s.paused || s.pending > 0)
 	switch {
 	case active && !s.ticking:
-		s.ticker.Reset(s.frameInterval())
-		s.last = time.Now()
+		s.last = time.Now() // before the ticker's start, so no tick comes early
 		s.budget = 0
+		s.ticker.Reset(s.frameInterval())
 	case !active && s.ticking:
 		s.ticker.Stop()
 	}
