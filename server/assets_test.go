@@ -214,10 +214,18 @@ func TestMinifiedAssets(t *testing.T) {
 			t.Fatal(err)
 		}
 		ext := path.Ext(p)
-		if ext == ".js" || ext == ".css" {
-			if len(f.body) >= len(orig) {
-				t.Errorf("%s: not minified (%d → %d bytes)", p, len(orig), len(f.body))
+		switch ext {
+		case ".js":
+			if _, ok := minifyJS(orig); !ok {
+				t.Errorf("%s: the minifier cannot follow it (served unminified)", p)
 			}
+		case ".css":
+			if _, ok := minifyCSS(orig); !ok {
+				t.Errorf("%s: the minifier cannot follow it (served unminified)", p)
+			}
+		}
+		if len(f.body) > len(orig) {
+			t.Errorf("%s: %d bytes served, more than its %d", p, len(f.body), len(orig))
 		}
 		if ext == ".js" {
 			modules = append(modules, p)
@@ -264,5 +272,36 @@ func TestMinifiedAssets(t *testing.T) {
 	os.WriteFile(filepath.Join(tmp, "static", "package.json"), []byte(`{"type":"module"}`), 0o644)
 	if out, err := exec.Command(node, append([]string{"--test"}, files...)...).CombinedOutput(); err != nil {
 		t.Errorf("node --test on the minified modules: %v\n%s", err, out)
+	}
+}
+
+// TestMinifyJS checks the minifier on the cases it must leave alone.
+func TestMinifyJS(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"// c\n  const a = 1; // tail\n\n/* block\n   more */\n  f();\n", "const a = 1;\nf();\n"},
+		// "//" in a string, a regular expression or glued to code stays
+		{"  const u = 'a // b', r = /x\\/\\/y/; // c\n", "const u = 'a // b', r = /x\\/\\/y/;\n"},
+		{"  const u = 'http://x';//c\n", "const u = 'http://x';//c\n"},
+		// a template literal's lines are content: kept whole, comments and indentation included
+		{"const s = `\n  // not a comment\n  /* nor this */\n  ${x}`;\n  g();\n", "const s = `\n  // not a comment\n  /* nor this */\n  ${x}`;\ng();\n"},
+		// nested templates inside ${…}
+		{"const s = `a ${`b ${c}`} \n  d`;\n  h();\n", "const s = `a ${`b ${c}`} \n  d`;\nh();\n"},
+		// a regular expression with a backtick, and a division
+		{"  const r = /[`'\"]/g, q = a / b / c;\n  // x\n", "const r = /[`'\"]/g, q = a / b / c;\n"},
+		// trailing spaces inside a template that goes on are content (and a
+		// line that starts inside one is kept whole)
+		{"const s = `a  \n b`;  \n", "const s = `a  \n b`;  \n"},
+		{"  const u = '`', v = \"/*\";\n  k();\n", "const u = '`', v = \"/*\";\nk();\n"},
+	} {
+		got, ok := minifyJS([]byte(tt.in))
+		if !ok || string(got) != tt.want {
+			t.Errorf("minifyJS(%q) = %q, %v; want %q", tt.in, got, ok, tt.want)
+		}
+	}
+	// what it cannot follow is given back as it is
+	for _, in := range []string{"const s = `open\n", "const s = 'a\\\nb';\n", "/* open\n"} {
+		if got, ok := minifyJS([]byte(in)); ok || string(got) != in {
+			t.Errorf("minifyJS(%q) = %q, %v; want it unchanged and false", in, got, ok)
+		}
 	}
 }

@@ -53,7 +53,6 @@ func minifyJS(src []byte) (out []byte, ok bool) {
 			continue
 		}
 		t := strings.TrimLeft(line, " \t")
-		t = strings.TrimRight(t, " \t\r")
 		switch {
 		case t == "":
 			continue
@@ -69,11 +68,18 @@ func minifyJS(src []byte) (out []byte, ok bool) {
 			inBlock = true
 			continue
 		}
-		b.WriteString(t)
-		b.WriteByte('\n')
 		if !sc.scan(t) {
 			return src, false
 		}
+		if !sc.inTemplate() && !sc.inComment {
+			// the line ends in code: a trailing "  // comment" and spaces go
+			if sc.lineComment > 0 {
+				t = t[:sc.lineComment]
+			}
+			t = strings.TrimRight(t, " \t\r")
+		}
+		b.WriteString(t)
+		b.WriteByte('\n')
 	}
 	if inBlock || !sc.clean() {
 		return src, false
@@ -147,6 +153,9 @@ type jsScanner struct {
 	prev      byte   // last significant character of code, 0 at the start
 	prevWord  string // last identifier or keyword of code
 	bad       bool
+	// lineComment is where the last line scanned has a "//" comment after
+	// code, preceded by a space and followed by a space or the end; 0 if none.
+	lineComment int
 }
 
 func (s *jsScanner) inTemplate() bool { return len(s.stack) > 0 && s.stack[len(s.stack)-1] == -1 }
@@ -160,6 +169,7 @@ var regexAfterWord = map[string]bool{"return": true, "typeof": true, "case": tru
 // scan advances the state over one line; false when it cannot follow it.
 func (s *jsScanner) scan(line string) bool {
 	n := len(line)
+	s.lineComment = 0
 	for i := 0; i < n; i++ {
 		c := line[i]
 		if s.inComment {
@@ -187,7 +197,11 @@ func (s *jsScanner) scan(line string) bool {
 		case c == ' ' || c == '\t' || c == '\r':
 			continue
 		case c == '/' && i+1 < n && line[i+1] == '/':
-			return true // a comment to the end of the line
+			// a comment to the end of the line
+			if i > 0 && (line[i-1] == ' ' || line[i-1] == '\t') && (i+2 == n || line[i+2] == ' ') {
+				s.lineComment = i
+			}
+			return true
 		case c == '/' && i+1 < n && line[i+1] == '*':
 			s.inComment = true
 			i++
