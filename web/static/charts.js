@@ -104,13 +104,22 @@ export function createChart(figure, canvas, opts) {
   // extent returns the range of the finite values, and whether any is < 0
   // (a loss can be negative on a game or a custom surface: then the axis
   // is linear, since a log axis cannot show it).
+  // Once the x scale is known it reads the extents kept by columnsOf, which
+  // go over the points that came since the last call only.
   function extent() {
     let lo = Infinity, hi = -Infinity, plo = Infinity;
-    for (const d of runs) {
-      if (!d) continue;
+    runs.forEach((d, r) => {
+      if (!d) return;
       for (const s of series) {
         const a = d[s];
         if (!a) continue;
+        if (sx) {
+          const c = columnsOf(r, s, a, Math.min(d.n, a.length));
+          if (c.min < lo) lo = c.min;
+          if (c.max > hi) hi = c.max;
+          if (c.pmin < plo) plo = c.pmin;
+          continue;
+        }
         for (let i = 0; i < d.n; i++) {
           const v = a[i];
           if (!Number.isFinite(v)) continue;
@@ -119,7 +128,7 @@ export function createChart(figure, canvas, opts) {
           if (v > 0 && v < plo) plo = v;
         }
       }
-    }
+    });
     if (!(lo <= hi)) return null;
     if (lo < 0) return { log: false, range: [lo, hi] };
     return plo <= hi ? { log: true, range: [plo, hi] } : null; // zeros sit on the floor
@@ -202,25 +211,32 @@ export function createChart(figure, canvas, opts) {
     // from the start: the columns kept from earlier frames, so that a new
     // y scale does not go over every point again
     if (from === 0) strokeRecords(ctx, columnsOf(i, s, a, to), clamp);
-    else strokeColumns(ctx, a, from - 1, to, sx, clamp);
+    else {
+      strokeColumns(ctx, a, from - 1, to, sx, clamp);
+      columnsOf(i, s, a, to); // kept up to date, so that a redraw has nothing to catch up
+    }
     ctx.restore();
   }
 
   // colCache[i][s]: the columns strokeColumns would draw for run i's series
   // s from its first point, as records (pixel column, first, last, least and
   // greatest value, whether the line breaks before it), extended as points
-  // come and rebuilt when the x scale or the data change.
+  // come and rebuilt when the x scale or the data change; with the extent of
+  // those points (min, max, least positive pmin).
   const colCache = [];
   function columnsOf(i, s, a, n) {
     const x0 = sx(0), kx = sx(1) - x0, key = `${x0} ${kx}`;
     const byRun = colCache[i] || (colCache[i] = {});
     let c = byRun[s];
     if (!c || c.arr !== a || c.key !== key || c.n > n) {
-      c = byRun[s] = { arr: a, key, n: 0, px: [], first: [], last: [], lo: [], hi: [], brk: [], broken: true };
+      c = byRun[s] = { arr: a, key, n: 0, px: [], first: [], last: [], lo: [], hi: [], brk: [], broken: true, min: Infinity, max: -Infinity, pmin: Infinity };
     }
     for (let k = c.n; k < n; k++) {
       const v = a[k];
       if (!Number.isFinite(v)) { c.broken = true; continue; }
+      if (v < c.min) c.min = v;
+      if (v > c.max) c.max = v;
+      if (v > 0 && v < c.pmin) c.pmin = v;
       const px = Math.round(x0 + k * kx) + 0.5;
       const m = c.px.length - 1;
       if (!c.broken && c.px[m] === px) {
