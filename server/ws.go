@@ -289,7 +289,7 @@ const (
 // deadlineConn is a connection whose every Write runs with a write deadline
 // at least timeout ahead. The deadline is moved only when less than timeout
 // is left, to timeout plus an eighth ahead, so a steady stream of frames
-// moves it a few times per timeout rather than once per frame, and a write
+// moves it about eight times per timeout rather than once per frame, and a write
 // that stalls fails after between timeout and 9/8 of it. Without it, each
 // websocket write would need a context with a deadline, which costs the
 // websocket library a timer and allocations per message.
