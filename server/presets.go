@@ -59,7 +59,8 @@ func handlePresets(logger *slog.Logger) http.Handler {
 }
 
 // handlePresetPage serves GET /p/{id}: a redirect (302) to the preset's plain
-// share link, keeping ?lang= and ?embed= when given. An unknown id is 404.
+// share link, with its run labels in the reader's language, keeping ?lang=
+// and ?embed= when given. An unknown id is 404.
 func handlePresetPage(logger *slog.Logger) http.Handler {
 	return handle(logger, func(w http.ResponseWriter, r *http.Request) error {
 		id := chi.URLParam(r, "id")
@@ -73,8 +74,12 @@ func handlePresetPage(logger *slog.Logger) http.Handler {
 			x.Lang = l
 		}
 		x.Embed = q.Get("embed") == "1"
+		// The runs' labels follow the reader's language (?lang=, else
+		// Accept-Language), so the redirect varies with it.
 		w.Header().Set("Cache-Control", "public, max-age=3600")
-		http.Redirect(w, r, "/?"+scenario.EncodeQuery(p.Scenario.Query(x)), http.StatusFound)
+		w.Header().Set("Vary", "Accept-Language")
+		sc := p.Localized(pageLang(r))
+		http.Redirect(w, r, "/?"+scenario.EncodeQuery(sc.Query(x)), http.StatusFound)
 		return nil
 	})
 }

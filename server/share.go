@@ -179,11 +179,15 @@ type PageMeta struct {
 	SiteName    string // og:site_name
 }
 
-// presetByQuery finds the preset whose normalised query is q.
+// presetByQuery finds the preset whose normalised query is q, with its run
+// labels in either language (/p/{id} redirects to the reader's).
 var presetByQuery = func() map[string]scenario.Preset {
 	m := map[string]scenario.Preset{}
 	for _, p := range scenario.Presets() {
-		m[p.Scenario.Encode()] = p
+		for _, lang := range []string{"en", "ja"} {
+			sc := p.Localized(lang)
+			m[sc.Encode()] = p
+		}
 	}
 	return m
 }()

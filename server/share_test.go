@@ -111,9 +111,11 @@ func TestShareMetaPresets(t *testing.T) {
 				t.Fatalf("%s %s: status %d", p.ID, lang, resp.StatusCode)
 			}
 			m := metaTags(string(body))
+			// The image shows the runs' labels in the page's language.
+			sc := p.Localized(lang)
 			want := map[string]string{
-				"og:image":        ts.URL + "/og.png?" + p.Scenario.Encode(),
-				"twitter:image":   ts.URL + "/og.png?" + p.Scenario.Encode(),
+				"og:image":        ts.URL + "/og.png?" + sc.Encode(),
+				"twitter:image":   ts.URL + "/og.png?" + sc.Encode(),
 				"og:image:width":  "1200",
 				"og:image:height": "630",
 				"twitter:card":    "summary_large_image",
