@@ -31,7 +31,7 @@ var (
 // lim bounds the number of runs and steps (zero fields: DefaultLimits).
 func Decode(data []byte, lim Limits) (Scenario, error) {
 	lim = lim.withDefaults()
-	raw, err := syntaxCheck(data)
+	raw, err := syntaxCheck(data, scenarioWant)
 	if err != nil {
 		return Scenario{}, err
 	}
@@ -56,11 +56,8 @@ func Decode(data []byte, lim Limits) (Scenario, error) {
 	info := surf.Info()
 
 	// Steps.
-	s.Steps = min(DefaultSteps, lim.MaxSteps)
-	if v := top.get("steps"); v != nil {
-		if s.Steps, err = readInt(v, "steps", 1, lim.MaxSteps); err != nil {
-			return Scenario{}, err
-		}
+	if s.Steps, err = top.Int("steps", min(DefaultSteps, lim.MaxSteps), 1, lim.MaxSteps); err != nil {
+		return Scenario{}, err
 	}
 
 	// View and test shift.
@@ -87,12 +84,9 @@ func Decode(data []byte, lim Limits) (Scenario, error) {
 	if rawRuns == nil {
 		return Scenario{}, fieldErrorf("runs", "required: an array of 1 to %d runs", lim.MaxRuns)
 	}
-	elems, err := readArray(rawRuns, "runs", "of runs")
+	elems, err := readArrayLen(rawRuns, "runs", "of runs", "runs", lim.MaxRuns)
 	if err != nil {
 		return Scenario{}, err
-	}
-	if len(elems) == 0 || len(elems) > lim.MaxRuns {
-		return Scenario{}, fieldErrorf("runs", "must hold 1 to %d runs, got %d", lim.MaxRuns, len(elems))
 	}
 	game := info.Kind == sim.KindGame
 	for i, e := range elems {
@@ -331,13 +325,8 @@ func decodeRun(raw json.RawMessage, path string, info sim.SurfaceInfo, game bool
 			return rc, err
 		}
 	}
-	if v := o.get("noise"); v != nil {
-		if rc.Noise, err = readNumber(v, join(path, "noise")); err != nil {
-			return rc, err
-		}
-		if rc.Noise < 0 {
-			return rc, fieldErrorf(join(path, "noise"), "must be ≥ 0 (the gradient noise σ), got %s", formatNumber(rc.Noise))
-		}
+	if rc.Noise, err = o.Number("noise", rc.Noise, func(v float64) bool { return v >= 0 }, "≥ 0 (the gradient noise σ)"); err != nil {
+		return rc, err
 	}
 	if v := o.get("seed"); v != nil {
 		if rc.Seed, err = readSeed(v, join(path, "seed")); err != nil {
@@ -434,7 +423,7 @@ func decodeScheduler(cur sim.SchedulerConfig, raw json.RawMessage, path string, 
 // cur's lr. The result is checked by sim.NewOptimizer. Errors are
 // *sim.FieldError with fields relative to the object ("lr", "betas[1]").
 func MergeOptimizer(cur sim.OptimizerConfig, raw json.RawMessage) (sim.OptimizerConfig, error) {
-	if _, err := syntaxCheck(raw); err != nil {
+	if _, err := syntaxCheck(raw, scenarioWant); err != nil {
 		return cur, err
 	}
 	if cur.Name == "" {
@@ -457,7 +446,7 @@ func MergeOptimizer(cur sim.OptimizerConfig, raw json.RawMessage) (sim.Optimizer
 // the run's LR and optimizer and are checked by sim.Run.Set. Errors are
 // *sim.FieldError with fields relative to the object ("T_max").
 func MergeScheduler(cur sim.SchedulerConfig, raw json.RawMessage, steps int) (sim.SchedulerConfig, error) {
-	if _, err := syntaxCheck(raw); err != nil {
+	if _, err := syntaxCheck(raw, scenarioWant); err != nil {
 		return cur, err
 	}
 	if cur.Name == "" {

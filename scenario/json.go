@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -53,14 +54,17 @@ type member struct {
 	val json.RawMessage
 }
 
-// object is a JSON object read member by member.
-type object struct {
+// Object is a JSON object read strictly, member by member (ReadObject):
+// its keys are known to be distinct, and its values are read by key with
+// their type and range checked; errors are *sim.FieldError naming the
+// value's JSON path.
+type Object struct {
 	path    string
 	members []member
 }
 
 // get returns the raw value of key, or nil when it is absent or null.
-func (o *object) get(key string) json.RawMessage {
+func (o *Object) get(key string) json.RawMessage {
 	for _, m := range o.members {
 		if m.key == key {
 			if kindOf(m.val) == "null" {
@@ -73,11 +77,11 @@ func (o *object) get(key string) json.RawMessage {
 }
 
 // has reports whether key is present with a value other than null.
-func (o *object) has(key string) bool { return o.get(key) != nil }
+func (o *Object) has(key string) bool { return o.get(key) != nil }
 
 // only checks that every key of o is in keys (after the always-allowed
 // ones); what names the object for the message ("sgd", "the scenario").
-func (o *object) only(what string, keys ...string) error {
+func (o *Object) only(what string, keys ...string) error {
 	for _, m := range o.members {
 		if !contains(keys, m.key) {
 			return unknownKey(o.path, m.key, what, keys)
@@ -109,7 +113,7 @@ func kindOf(raw json.RawMessage) string {
 
 // readObject reads raw, which must be a JSON object, into its members.
 // Duplicate keys are an error.
-func readObject(raw json.RawMessage, path, what string) (*object, error) {
+func readObject(raw json.RawMessage, path, what string) (*Object, error) {
 	if k := kindOf(raw); k != "an object" {
 		return nil, fieldErrorf(path, "must be an object (%s), got %s", what, k)
 	}
@@ -117,7 +121,7 @@ func readObject(raw json.RawMessage, path, what string) (*object, error) {
 	if _, err := dec.Token(); err != nil { // '{'
 		return nil, fieldErrorf(path, "invalid JSON: %v", err)
 	}
-	o := &object{path: path}
+	o := &Object{path: path}
 	seen := map[string]bool{}
 	for dec.More() {
 		tok, err := dec.Token()
@@ -136,6 +140,97 @@ func readObject(raw json.RawMessage, path, what string) (*object, error) {
 		o.members = append(o.members, member{key, val})
 	}
 	return o, nil
+}
+
+// scenarioWant is what Decode wants when its input is empty.
+const scenarioWant = "a scenario object {\"surface\": …, \"runs\": […]}"
+
+// ReadObject reads data, which must hold one JSON object and nothing after
+// it, as strictly as Decode reads a scenario: malformed JSON (located by
+// line, column and byte), trailing data, duplicate keys and keys not in
+// allowed are errors. what describes the object for messages, e.g. "an LR
+// range test such as {\"surface\": {\"name\": \"quadratic\"}}". Every error
+// is a *sim.FieldError whose Field is the key at fault ("" for the whole
+// document).
+func ReadObject(data []byte, what string, allowed ...string) (*Object, error) {
+	raw, err := syntaxCheck(data, what)
+	if err != nil {
+		return nil, err
+	}
+	o, err := readObject(raw, "", what)
+	if err != nil {
+		return nil, err
+	}
+	if err := o.only("", allowed...); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// Raw returns the raw value of key, or nil when key is absent or null.
+func (o *Object) Raw(key string) json.RawMessage { return o.get(key) }
+
+// Number reads key as a finite number that ok accepts, or returns def when
+// key is absent or null; allowed says which numbers ok accepts, for the
+// message ("> 0", "in [0, 1)").
+func (o *Object) Number(key string, def float64, ok func(float64) bool, allowed string) (float64, error) {
+	raw := o.get(key)
+	if raw == nil {
+		return def, nil
+	}
+	return readNumberIn(raw, join(o.path, key), ok, allowed)
+}
+
+// Int reads key as a whole number from lo to hi, or returns def when key is
+// absent or null.
+func (o *Object) Int(key string, def, lo, hi int) (int, error) {
+	raw := o.get(key)
+	if raw == nil {
+		return def, nil
+	}
+	return readInt(raw, join(o.path, key), lo, hi)
+}
+
+// Numbers reads key as an array of 1 to maxLen numbers that ok accepts
+// (allowed says which, as for Number), or returns a copy of def when key is
+// absent or null.
+func (o *Object) Numbers(key string, def []float64, maxLen int, ok func(float64) bool, allowed string) ([]float64, error) {
+	raw := o.get(key)
+	if raw == nil {
+		return slices.Clone(def), nil
+	}
+	path := join(o.path, key)
+	elems, err := readArrayLen(raw, path, "of numbers", "elements", maxLen)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]float64, len(elems))
+	for i, e := range elems {
+		if out[i], err = readNumberIn(e, index(path, i), ok, allowed); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// ReadArray reads raw, the value at path, which must be a JSON array of 1
+// to maxLen elements; what describes the elements for messages ("of
+// optimizers such as …").
+func ReadArray(raw json.RawMessage, path, what string, maxLen int) ([]json.RawMessage, error) {
+	return readArrayLen(raw, path, what, "elements", maxLen)
+}
+
+// readArrayLen reads raw as an array of 1 to maxLen elements; noun counts
+// them in the message ("runs", "elements").
+func readArrayLen(raw json.RawMessage, path, what, noun string, maxLen int) ([]json.RawMessage, error) {
+	elems, err := readArray(raw, path, what)
+	if err != nil {
+		return nil, err
+	}
+	if len(elems) == 0 || len(elems) > maxLen {
+		return nil, fieldErrorf(path, "must hold 1 to %d %s, got %d", maxLen, noun, len(elems))
+	}
+	return elems, nil
 }
 
 // readArray reads raw, which must be a JSON array, into its elements.
@@ -160,6 +255,19 @@ func readNumber(raw json.RawMessage, path string) (float64, error) {
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil || !finite(v) {
 		return 0, fieldErrorf(path, "must be a finite number, got %s (out of range)", abbreviate(s))
+	}
+	return v, nil
+}
+
+// readNumberIn reads a finite JSON number that ok accepts; allowed says
+// which.
+func readNumberIn(raw json.RawMessage, path string, ok func(float64) bool, allowed string) (float64, error) {
+	v, err := readNumber(raw, path)
+	if err != nil {
+		return 0, err
+	}
+	if !ok(v) {
+		return 0, fieldErrorf(path, "must be %s, got %s", allowed, formatNumber(v))
 	}
 	return v, nil
 }
@@ -273,10 +381,10 @@ func setField(ptr any, raw json.RawMessage, path string) error {
 }
 
 // syntaxCheck reads data as one JSON value and nothing after it, reporting
-// where it is malformed.
-func syntaxCheck(data []byte) (json.RawMessage, error) {
+// where it is malformed; want describes the value, for empty input.
+func syntaxCheck(data []byte, want string) (json.RawMessage, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, fieldError("", "empty input; want a scenario object {\"surface\": …, \"runs\": […]}")
+		return nil, fieldError("", "empty input; want "+want)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	var raw json.RawMessage
