@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"lrlab/scenario"
 	"lrlab/sim"
@@ -123,7 +121,7 @@ func handleSweep(logger *slog.Logger, cfg Config) http.Handler {
 		if err != nil {
 			return err
 		}
-		f, err := readFields(body, "a sweep such as {\"surface\": {\"name\": \"quadratic\"}}", sweepKeys)
+		f, err := scenario.ReadObject(body, "a sweep such as {\"surface\": {\"name\": \"quadratic\"}}", sweepKeys...)
 		if err != nil {
 			return err
 		}
@@ -224,7 +222,7 @@ type finderRequest struct {
 // decodeFinder reads an lr-finder request body.
 func decodeFinder(body []byte, cfg Config) (finderRequest, error) {
 	var req finderRequest
-	f, err := readFields(body, "an LR range test such as {\"surface\": {\"name\": \"quadratic\"}}", finderKeys)
+	f, err := scenario.ReadObject(body, "an LR range test such as {\"surface\": {\"name\": \"quadratic\"}}", finderKeys...)
 	if err != nil {
 		return req, err
 	}
@@ -233,34 +231,34 @@ func decodeFinder(body []byte, cfg Config) (finderRequest, error) {
 		return req, err
 	}
 	c := sim.DefaultFinderConfig(start, sim.DefaultOptimizer(sim.OptSGD, 1))
-	if raw := f.raw("optimizer"); raw != nil {
+	if raw := f.Raw("optimizer"); raw != nil {
 		if c.Optimizer, err = decodeOptimizer(raw, "optimizer"); err != nil {
 			return req, err
 		}
 	}
-	if c.StartLR, err = f.number("start_lr", c.StartLR, positive, "> 0"); err != nil {
+	if c.StartLR, err = f.Number("start_lr", c.StartLR, positive, "> 0"); err != nil {
 		return req, err
 	}
 	lo := c.StartLR
-	if c.EndLR, err = f.number("end_lr", c.EndLR, func(v float64) bool { return v > lo }, "> start_lr ("+formatG(lo)+")"); err != nil {
+	if c.EndLR, err = f.Number("end_lr", c.EndLR, func(v float64) bool { return v > lo }, "> start_lr ("+formatG(lo)+")"); err != nil {
 		return req, err
 	}
-	if c.NumIter, err = f.integer("num_iter", c.NumIter, 2, sim.MaxFinderNumIter); err != nil {
+	if c.NumIter, err = f.Int("num_iter", c.NumIter, 2, sim.MaxFinderNumIter); err != nil {
 		return req, err
 	}
-	if c.Smooth, err = f.number("smooth", c.Smooth, func(v float64) bool { return v >= 0 && v < 1 }, "in [0, 1)"); err != nil {
+	if c.Smooth, err = f.Number("smooth", c.Smooth, func(v float64) bool { return v >= 0 && v < 1 }, "in [0, 1)"); err != nil {
 		return req, err
 	}
 	if c.Smooth == 0 {
 		c.Smooth = math.SmallestNonzeroFloat64 // sim reads 0 as its default; this is no smoothing
 	}
-	if c.Diverge, err = f.number("diverge", c.Diverge, func(v float64) bool { return v > 1 }, "> 1"); err != nil {
+	if c.Diverge, err = f.Number("diverge", c.Diverge, func(v float64) bool { return v > 1 }, "> 1"); err != nil {
 		return req, err
 	}
-	if c.Noise, err = f.number("noise", 0, nonNegative, "≥ 0 (the gradient noise σ)"); err != nil {
+	if c.Noise, err = f.Number("noise", 0, nonNegative, "≥ 0 (the gradient noise σ)"); err != nil {
 		return req, err
 	}
-	seed, err := f.integer("seed", 0, 0, 1<<53-1)
+	seed, err := f.Int("seed", 0, 0, 1<<53-1)
 	if err != nil {
 		return req, err
 	}
@@ -326,40 +324,40 @@ type sweepRequest struct {
 
 // decodeSweep reads the fields of a sweep (the HTTP body, or a websocket
 // sweep message).
-func decodeSweep(f fields, cfg Config) (sweepRequest, error) {
+func decodeSweep(f *scenario.Object, cfg Config) (sweepRequest, error) {
 	var req sweepRequest
 	s, start, err := decodeSurfaceStart(f, "", cfg)
 	if err != nil {
 		return req, err
 	}
 	c := sim.SweepConfig{Surface: s, Start: start}
-	if c.Steps, err = f.integer("steps", defaultSweepSteps, 1, cfg.MaxSteps); err != nil {
+	if c.Steps, err = f.Int("steps", defaultSweepSteps, 1, cfg.MaxSteps); err != nil {
 		return req, err
 	}
 	c.Optimizers = defaultSweepOptimizers()
-	if raw := f.raw("optimizers"); raw != nil {
+	if raw := f.Raw("optimizers"); raw != nil {
 		if c.Optimizers, err = decodeOptimizers(raw, "optimizers", maxSweepOptimizers); err != nil {
 			return req, err
 		}
 	}
-	if c.LRMin, err = f.number("lr_min", sim.DefaultSweepLRMin, positive, "> 0"); err != nil {
+	if c.LRMin, err = f.Number("lr_min", sim.DefaultSweepLRMin, positive, "> 0"); err != nil {
 		return req, err
 	}
 	lo := c.LRMin
-	if c.LRMax, err = f.number("lr_max", sim.DefaultSweepLRMax, func(v float64) bool { return v >= lo }, "≥ lr_min ("+formatG(lo)+")"); err != nil {
+	if c.LRMax, err = f.Number("lr_max", sim.DefaultSweepLRMax, func(v float64) bool { return v >= lo }, "≥ lr_min ("+formatG(lo)+")"); err != nil {
 		return req, err
 	}
-	if c.Num, err = f.integer("num", sim.DefaultSweepNum, 1, sim.MaxSweepNum); err != nil {
+	if c.Num, err = f.Int("num", sim.DefaultSweepNum, 1, sim.MaxSweepNum); err != nil {
 		return req, err
 	}
-	seeds, err := f.integer("seeds", 1, 1, maxSweepSeeds)
+	seeds, err := f.Int("seeds", 1, 1, maxSweepSeeds)
 	if err != nil {
 		return req, err
 	}
 	for i := range seeds {
 		c.Seeds = append(c.Seeds, uint64(i+1))
 	}
-	if c.Noise, err = f.number("noise", 0, nonNegative, "≥ 0 (the gradient noise σ)"); err != nil {
+	if c.Noise, err = f.Number("noise", 0, nonNegative, "≥ 0 (the gradient noise σ)"); err != nil {
 		return req, err
 	}
 	ran := seeds
@@ -443,7 +441,7 @@ type flatShareRequest struct {
 // decodeFlatShare reads a flat-share request body.
 func decodeFlatShare(body []byte, cfg Config) (flatShareRequest, error) {
 	var req flatShareRequest
-	f, err := readFields(body, "a flat-share request such as {\"lrs\": [0.01, 0.1], \"noises\": [0, 1]}", flatShareKeys)
+	f, err := scenario.ReadObject(body, "a flat-share request such as {\"lrs\": [0.01, 0.1], \"noises\": [0, 1]}", flatShareKeys...)
 	if err != nil {
 		return req, err
 	}
@@ -456,21 +454,21 @@ func decodeFlatShare(body []byte, cfg Config) (flatShareRequest, error) {
 			"%s has no minimum labelled %q; use a surface with a sharp and a flat minimum, such as %s", info.Name, sim.LabelFlat, defaultFlatSurf)}
 	}
 	req.opt = sim.DefaultOptimizer(sim.OptSGD, 1)
-	if raw := f.raw("optimizer"); raw != nil {
+	if raw := f.Raw("optimizer"); raw != nil {
 		if req.opt, err = decodeOptimizer(raw, "optimizer"); err != nil {
 			return req, err
 		}
 	}
-	if req.lrs, err = f.numbers("lrs", defaultFlatLRs, maxFlatAxis, positive, "> 0"); err != nil {
+	if req.lrs, err = f.Numbers("lrs", defaultFlatLRs, maxFlatAxis, positive, "> 0"); err != nil {
 		return req, err
 	}
-	if req.noises, err = f.numbers("noises", defaultFlatNoises, maxFlatAxis, nonNegative, "≥ 0 (a gradient noise σ)"); err != nil {
+	if req.noises, err = f.Numbers("noises", defaultFlatNoises, maxFlatAxis, nonNegative, "≥ 0 (a gradient noise σ)"); err != nil {
 		return req, err
 	}
-	if req.seeds, err = f.integer("seeds", defaultFlatSeeds, 1, maxFlatSeeds); err != nil {
+	if req.seeds, err = f.Int("seeds", defaultFlatSeeds, 1, maxFlatSeeds); err != nil {
 		return req, err
 	}
-	if req.steps, err = f.integer("steps", defaultFlatSteps, 1, cfg.MaxSteps); err != nil {
+	if req.steps, err = f.Int("steps", defaultFlatSteps, 1, cfg.MaxSteps); err != nil {
 		return req, err
 	}
 	runs := 0 // per LR: one run without noise, seeds runs with
@@ -636,183 +634,10 @@ func checkBudget(budget, cost int, terms []budgetTerm, advice string) error {
 }
 
 // ---------------------------------------------------------------------------
-// Strict reading of the request objects.
-
-// fields are the members of a request object, read strictly by readFields.
-type fields map[string]json.RawMessage
-
-// readFields reads data, which must be one JSON object with only the given
-// keys, each at most once; what describes the object for messages.
-func readFields(data []byte, what string, keys []string) (fields, error) {
-	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, &sim.FieldError{Msg: "empty body; want " + what}
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	malformed := func(err error) error {
-		return &sim.FieldError{Msg: fmt.Sprintf("malformed JSON at byte %d: %v", dec.InputOffset(), err)}
-	}
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, malformed(err)
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return nil, &sim.FieldError{Msg: "must be a JSON object: " + what}
-	}
-	f := fields{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, malformed(err)
-		}
-		key, _ := tok.(string)
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil, malformed(err)
-		}
-		if _, dup := f[key]; dup {
-			return nil, &sim.FieldError{Field: key, Msg: fmt.Sprintf("duplicate key %q", key)}
-		}
-		if !slices.Contains(keys, key) {
-			return nil, &sim.FieldError{Field: key, Msg: fmt.Sprintf("unknown key %q; allowed: %s", abbrevKey(key), strings.Join(keys, ", "))}
-		}
-		f[key] = v
-	}
-	if _, err := dec.Token(); err != nil {
-		return nil, malformed(err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, &sim.FieldError{Msg: fmt.Sprintf("trailing data after the JSON object at byte %d", dec.InputOffset())}
-	}
-	return f, nil
-}
-
-// abbrevKey shortens a key for a message.
-func abbrevKey(k string) string {
-	if utf8.RuneCountInString(k) > 40 {
-		return string([]rune(k)[:40]) + "…"
-	}
-	return k
-}
-
-// raw returns the value of key, or nil when it is absent or null.
-func (f fields) raw(key string) json.RawMessage {
-	v := f[key]
-	if v == nil || string(bytes.TrimSpace(v)) == "null" {
-		return nil
-	}
-	return v
-}
-
-// jsonKind names the JSON type of a valid value, for messages.
-func jsonKind(raw json.RawMessage) string {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 {
-		return "nothing"
-	}
-	switch raw[0] {
-	case '{':
-		return "an object"
-	case '[':
-		return "an array"
-	case '"':
-		return "a string"
-	case 't', 'f':
-		return "a boolean"
-	case 'n':
-		return "null"
-	}
-	return "a number"
-}
-
-// parseNumber reads raw, which must be a finite JSON number.
-func parseNumber(raw json.RawMessage, path string) (float64, error) {
-	if k := jsonKind(raw); k != "a number" {
-		return 0, &sim.FieldError{Field: path, Msg: "must be a number, got " + k}
-	}
-	s := string(bytes.TrimSpace(raw))
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
-		return 0, &sim.FieldError{Field: path, Msg: "must be a finite number, got " + abbrevKey(s)}
-	}
-	return v, nil
-}
+// Reading the request objects (strictly, with scenario.ReadObject).
 
 func positive(v float64) bool    { return v > 0 }
 func nonNegative(v float64) bool { return v >= 0 }
-
-// number reads key as a number that ok accepts (allowed says which), or def
-// when absent.
-func (f fields) number(key string, def float64, ok func(float64) bool, allowed string) (float64, error) {
-	raw := f.raw(key)
-	if raw == nil {
-		return def, nil
-	}
-	v, err := parseNumber(raw, key)
-	if err != nil {
-		return 0, err
-	}
-	if !ok(v) {
-		return 0, &sim.FieldError{Field: key, Msg: "must be " + allowed + ", got " + formatNumber(v)}
-	}
-	return v, nil
-}
-
-// integer reads key as a whole number from lo to hi, or def when absent.
-func (f fields) integer(key string, def, lo, hi int) (int, error) {
-	raw := f.raw(key)
-	if raw == nil {
-		return def, nil
-	}
-	v, err := parseNumber(raw, key)
-	if err != nil {
-		return 0, &sim.FieldError{Field: key, Msg: fmt.Sprintf("must be an integer from %d to %d, got %s", lo, hi, jsonKind(raw))}
-	}
-	if v != math.Trunc(v) || v < float64(lo) || v > float64(hi) {
-		return 0, &sim.FieldError{Field: key, Msg: fmt.Sprintf("must be an integer from %d to %d, got %s", lo, hi, formatNumber(v))}
-	}
-	return int(v), nil
-}
-
-// numbers reads key as an array of 1 … maxLen numbers that ok accepts, or
-// def when absent.
-func (f fields) numbers(key string, def []float64, maxLen int, ok func(float64) bool, allowed string) ([]float64, error) {
-	raw := f.raw(key)
-	if raw == nil {
-		return slices.Clone(def), nil
-	}
-	elems, err := readElems(raw, key, "of numbers", maxLen)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]float64, len(elems))
-	for i, e := range elems {
-		path := key + "[" + strconv.Itoa(i) + "]"
-		if out[i], err = parseNumber(e, path); err != nil {
-			return nil, err
-		}
-		if !ok(out[i]) {
-			return nil, &sim.FieldError{Field: path, Msg: "must be " + allowed + ", got " + formatNumber(out[i])}
-		}
-	}
-	return out, nil
-}
-
-// readElems reads raw as an array of 1 … maxLen elements.
-func readElems(raw json.RawMessage, path, what string, maxLen int) ([]json.RawMessage, error) {
-	if k := jsonKind(raw); k != "an array" {
-		return nil, &sim.FieldError{Field: path, Msg: "must be an array " + what + ", got " + k}
-	}
-	var elems []json.RawMessage
-	if err := json.Unmarshal(raw, &elems); err != nil {
-		return nil, &sim.FieldError{Field: path, Msg: "invalid JSON: " + err.Error()}
-	}
-	if len(elems) == 0 || len(elems) > maxLen {
-		return nil, &sim.FieldError{Field: path, Msg: fmt.Sprintf("must hold 1 to %d elements, got %d", maxLen, len(elems))}
-	}
-	return elems, nil
-}
-
-func formatNumber(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
 // decodeSurfaceStart reads the "surface" and "start" keys with the scenario
 // decoder's own checks (names, parameters and their ranges, formulas, how
@@ -820,8 +645,8 @@ func formatNumber(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64)
 // they make; error fields are those of the request ("surface.b",
 // "start[0]"). Without a surface, def is used, or the surface is required
 // when def is "". The start defaults to the surface's.
-func decodeSurfaceStart(f fields, def string, cfg Config) (sim.Surface, sim.Point, error) {
-	surf := f.raw("surface")
+func decodeSurfaceStart(f *scenario.Object, def string, cfg Config) (sim.Surface, sim.Point, error) {
+	surf := f.Raw("surface")
 	if surf == nil {
 		if def == "" {
 			return nil, sim.Point{}, &sim.FieldError{Field: "surface", Msg: "required: an object such as {\"name\": \"quadratic\", \"a\": 1, \"b\": 10}"}
@@ -831,7 +656,7 @@ func decodeSurfaceStart(f fields, def string, cfg Config) (sim.Surface, sim.Poin
 	}
 	doc := append([]byte(`{"surface":`), surf...)
 	doc = append(doc, `,"steps":1,"runs":[{`...)
-	if start := f.raw("start"); start != nil {
+	if start := f.Raw("start"); start != nil {
 		doc = append(doc, `"start":`...)
 		doc = append(doc, start...)
 		doc = append(doc, ',')
@@ -857,9 +682,6 @@ func decodeSurfaceStart(f fields, def string, cfg Config) (sim.Surface, sim.Poin
 // names and defaults, default name sgd); its lr, when given, is checked but
 // the analyses set their own.
 func decodeOptimizer(raw json.RawMessage, path string) (sim.OptimizerConfig, error) {
-	if jsonKind(raw) != "an object" {
-		return sim.OptimizerConfig{}, &sim.FieldError{Field: path, Msg: "must be an object such as {\"name\": \"sgd\", \"momentum\": 0.9}, got " + jsonKind(raw)}
-	}
 	c, err := scenario.MergeOptimizer(sim.DefaultOptimizer(sim.OptSGD, 1), raw)
 	if err != nil {
 		return c, sim.Prefix(path, err)
@@ -869,7 +691,7 @@ func decodeOptimizer(raw json.RawMessage, path string) (sim.OptimizerConfig, err
 
 // decodeOptimizers reads an array of 1 … maxLen optimizer objects.
 func decodeOptimizers(raw json.RawMessage, path string, maxLen int) ([]sim.OptimizerConfig, error) {
-	elems, err := readElems(raw, path, "of optimizers such as [{\"name\": \"sgd\"}, {\"name\": \"adam\"}]", maxLen)
+	elems, err := scenario.ReadArray(raw, path, "of optimizers such as [{\"name\": \"sgd\"}, {\"name\": \"adam\"}]", maxLen)
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/coder/websocket"
 	"go.uber.org/goleak"
 
+	"lrlab/scenario"
 	"lrlab/sim"
 )
 
@@ -549,7 +550,7 @@ func BenchmarkAnalysisSweepBudget(b *testing.B) {
 		`{"name":"custom","formula":"x^2+10*y^2"}`,
 		`{"name":"custom","formula":"` + strings.Repeat("sin(x+y)*cos(x-y)+exp(-x^2)*", 16) + `x^2"}`,
 	} {
-		f, err := readFields([]byte(`{"surface":`+surf+`,"steps":500,"seeds":16,"noise":0.01,"lr_min":1e-5,"lr_max":1e-3}`), "", sweepKeys)
+		f, err := scenario.ReadObject([]byte(`{"surface":`+surf+`,"steps":500,"seeds":16,"noise":0.01,"lr_min":1e-5,"lr_max":1e-3}`), "", sweepKeys...)
 		if err != nil {
 			b.Fatal(err)
 		}

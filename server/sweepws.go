@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"lrlab/scenario"
 	"lrlab/sim"
 )
 
@@ -80,7 +81,7 @@ type sweepEvent struct {
 // done 0 and the total number of runs.
 func (s *session) startSweep(ctx context.Context, m clientMessage) error {
 	s.stopSweep()
-	f, err := readFields(m.Body, "a sweep message", append([]string{"type"}, sweepMsgKeys...))
+	f, err := scenario.ReadObject(m.Body, "a sweep message", append([]string{"type"}, sweepMsgKeys...)...)
 	if err != nil {
 		var probe struct { // the id, if it can be read, for the error message
 			ID string `json:"id"`
@@ -92,8 +93,8 @@ func (s *session) startSweep(ctx context.Context, m clientMessage) error {
 		return s.writeSweepError(ctx, probe.ID, err)
 	}
 	id := ""
-	if raw := f.raw("id"); raw != nil {
-		if jsonKind(raw) != "a string" || json.Unmarshal(raw, &id) != nil || utf8.RuneCountInString(id) > maxSweepID {
+	if raw := f.Raw("id"); raw != nil {
+		if json.Unmarshal(raw, &id) != nil || utf8.RuneCountInString(id) > maxSweepID {
 			return s.writeSweepError(ctx, "", &sim.FieldError{Field: "id", Msg: fmt.Sprintf("must be a string of at most %d characters", maxSweepID)})
 		}
 	}
