@@ -3,6 +3,7 @@
 // been played); mountExport adds the buttons CSV, JSON, Image (the map with
 // its legend, as a PNG) and "Copy as PyTorch" to the share panel.
 
+import { el } from './controls.js';
 import { copyText } from './share.js';
 
 /** CSV_COLUMNS are the columns of the CSV export, in order. */
@@ -110,17 +111,6 @@ export function legendLayout(entries, w, measure, { pad = 12, line = 22, swatch 
 }
 
 // ------------------------------------------------------------ the buttons
-
-function el(tag, attrs = {}, ...kids) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'class') e.className = v;
-    else if (k === 'hidden') e.hidden = !!v;
-    else e.setAttribute(k, v);
-  }
-  e.append(...kids);
-  return e;
-}
 
 function download(blob, name) {
   const url = URL.createObjectURL(blob);

@@ -2,6 +2,8 @@
 // of the lessons (GET /api/v1/presets), shows each one's title and what to
 // look for in the page's language, and "Try it" opens its scenario.
 
+import { el } from './controls.js';
+
 /** orderLessons returns the presets sorted by lesson number, keeping the server's order within a lesson. */
 export function orderLessons(presets) {
   return presets
@@ -19,17 +21,6 @@ export function presetText(p, many, one, lang) {
 export function lessonHref(p, lang) {
   const base = p.link || `/p/${encodeURIComponent(p.id)}`;
   return lang === 'ja' ? `${base}${base.includes('?') ? '&' : '?'}lang=ja` : base;
-}
-
-function el(tag, attrs = {}, ...kids) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'class') e.className = v;
-    else if (k === 'hidden') e.hidden = !!v;
-    else e.setAttribute(k, v);
-  }
-  e.append(...kids);
-  return e;
 }
 
 /**

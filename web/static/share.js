@@ -4,6 +4,7 @@
 // and "Embed" to the page.
 
 import { t as tr } from './i18n.js';
+import { el } from './controls.js';
 
 /** EMBED_SIZE is the size of the iframe the embed code asks for, in CSS pixels. */
 export const EMBED_SIZE = { width: 800, height: 520 };
@@ -168,17 +169,6 @@ export async function copyText(text) {
 }
 
 // ------------------------------------------------------------ the panel
-
-function el(tag, attrs = {}, ...kids) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'class') e.className = v;
-    else if (k === 'hidden') e.hidden = !!v;
-    else e.setAttribute(k, v);
-  }
-  e.append(...kids);
-  return e;
-}
 
 /**
  * mountShare mounts "Copy link" and "Embed" into root (a .share-row inside
