@@ -65,6 +65,15 @@ export function logNormalizer(vmin, vmax, s = (vmax - vmin) * 1e-3) {
   return f;
 }
 
+/**
+ * gridScaleIsLog reports whether the map colours grid on a log scale (false
+ * when its losses go negative or sit so near the top that the scale is linear).
+ */
+export function gridScaleIsLog(grid) {
+  const range = grid.vmax - grid.vmin;
+  return grid.vmin >= 0 && range > 0 && heightScale(grid.values, grid.vmin, grid.vmax) < range * 1e6;
+}
+
 /** gridNormalizer returns the logNormalizer the map uses for grid. */
 export const gridNormalizer = (grid) => logNormalizer(grid.vmin, grid.vmax, heightScale(grid.values, grid.vmin, grid.vmax));
 

@@ -114,6 +114,7 @@ export default {
   'map.arrowsTip': 'At each run’s current point: the step plain gradient descent would take (−lr·∇f) and the optimizer’s momentum',
   'map.readout': 'x {x}, y {y}, loss {f}',
   'map.colorbar': 'loss (log colour scale)',
+  'map.colorbarLinear': 'loss (linear colour scale)',
 
   'charts.label': 'Charts of every run against the step',
   'chart.loss': 'Loss',

@@ -114,6 +114,7 @@ export default {
   'map.arrowsTip': '各実行の現在地に、素朴な勾配降下が進む一歩(−lr·∇f)と最適化手法のモーメンタムを表示します',
   'map.readout': 'x {x}, y {y}, 損失 {f}',
   'map.colorbar': '損失(色は対数目盛)',
+  'map.colorbarLinear': '損失(色は線形目盛)',
 
   'charts.label': 'ステップごとの各実行のグラフ',
   'chart.loss': '損失',

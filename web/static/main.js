@@ -19,7 +19,7 @@ import {
   startMessage, pauseMessage, resumeMessage, stopMessage, stepMessage, rateMessage, setMessage,
   mergeFrame, applyDone, newRunData, deriveLimit, applySetOK,
 } from './protocol.js';
-import { paintGrid, drawHeatmap, drawColorbar } from './heatmap.js';
+import { paintGrid, drawHeatmap, drawColorbar, gridScaleIsLog } from './heatmap.js';
 import { drawContours } from './contours.js';
 import { drawTrail, drawRunMarkers, drawMinima, drawAxes } from './trajectory.js';
 import { createChart } from './charts.js';
@@ -874,7 +874,7 @@ function paintBackground() {
   if (app.grid && tr.rect.width > 260) {
     const w = Math.min(150, Math.max(90, tr.rect.width / 4));
     drawColorbar(ctx, app.grid, tr.rect.left + tr.rect.width - w - 12, tr.rect.top + tr.rect.height - 34, w, 8, {
-      caption: app.t('map.colorbar'), font: app.theme.smallFont, format: (v) => formatNum(v, 2),
+      caption: app.t(gridScaleIsLog(app.grid) ? 'map.colorbar' : 'map.colorbarLinear'), font: app.theme.smallFont, format: (v) => formatNum(v, 2),
     });
   }
   ctx.restore();
