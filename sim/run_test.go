@@ -277,3 +277,48 @@ func BenchmarkRunStep(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSurfaceStep times one optimizer step on a surface: the gradient
+// at the current point and the update, nothing else (BenchmarkRunStep adds
+// what a run records at every new point: loss, gradient norm, λmax, the
+// divergence checks).
+func BenchmarkSurfaceStep(b *testing.B) {
+	mom := DefaultOptimizer(OptSGD, 0.01)
+	mom.Momentum = 0.9
+	cases := []struct {
+		name, surf string
+		opt        OptimizerConfig
+	}{
+		{"rosenbrock/adam", "rosenbrock", DefaultOptimizer(OptAdam, 1e-3)},
+		{"quadratic/sgd_momentum", "quadratic", mom},
+	}
+	for _, bc := range cases {
+		b.Run(bc.name, func(b *testing.B) {
+			s, err := NewSurface(SurfaceConfig{Name: bc.surf})
+			if err != nil {
+				b.Fatal(err)
+			}
+			start := Point{-1.5, 1.5}
+			o, err := NewOptimizer(bc.opt)
+			if err != nil {
+				b.Fatal(err)
+			}
+			p := start
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				p = o.Step(p, s.Grad(p), bc.opt.LR)
+				if i++; i == 10000 { // as a run of the largest allowed size, then afresh
+					b.StopTimer()
+					o, _ = NewOptimizer(bc.opt)
+					p = start
+					i = 0
+					b.StartTimer()
+				}
+			}
+			if !p.Finite() {
+				b.Fatal("left the map")
+			}
+		})
+	}
+}
