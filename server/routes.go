@@ -47,17 +47,17 @@ func addRoutes(r chi.Router, s *Server) {
 			timeout(cfg.RequestTimeout),
 			bodyLimit(cfg.MaxBodyBytes, m),
 			perIP,
-			middleware.Compress(1, "text/html", "application/json"), // fastest: big trajectories
 		)
 
-		// Pages.
-		r.Get("/", handleIndex(logger, assets).ServeHTTP)
+		// Pages: small and on every first visit, so compressed hard.
+		r.With(middleware.Compress(9, "text/html")).Get("/", handleIndex(logger, assets).ServeHTTP)
 		r.Get("/p/{id}", handlePresetPage(logger).ServeHTTP)
 		// The share image of a link (og:image), renders bounded (share.go).
 		r.Get("/og.png", handleOG(logger, cfg).ServeHTTP)
 
-		// The JSON API.
+		// The JSON API, compressed fast: trajectories can be large.
 		r.Route("/api/v1", func(r chi.Router) {
+			r.Use(middleware.Compress(1, "application/json", "text/plain"))
 			r.Get("/surfaces", handleSurfaces(logger).ServeHTTP)
 			r.With(compute).Get("/surfaces/{name}/grid", handleGrid(logger, cfg).ServeHTTP)
 			r.With(compute).Get("/formula", handleFormula(logger).ServeHTTP) // checks a custom formula (formula.go)

@@ -132,7 +132,9 @@ export function mountControls(roots, cb) {
     const grid = el('div', { class: 'fields' });
     for (const p of (info && info.params) || []) {
       const id = nextId('param');
-      const input = el('input', { id, type: 'number', step: 'any', inputmode: 'decimal', title: p.description || '' });
+      const pkey = `param.${state.surface}.${p.name}`; // the page's language, else the server's English
+      const tip = t(pkey) !== pkey ? t(pkey) : p.description || '';
+      const input = el('input', { id, type: 'number', step: 'any', inputmode: 'decimal', title: tip });
       if (p.min !== undefined && p.max !== undefined && p.min < p.max) { input.min = String(p.min); input.max = String(p.max); }
       input.addEventListener('change', () => {
         const val = Number(input.value);
@@ -141,7 +143,7 @@ export function mountControls(roots, cb) {
         if (ok) cb.onGlobal('param', { name: p.name, value: val });
       });
       paramInputs[p.name] = input;
-      grid.append(el('div', { class: 'field' }, el('label', { for: id, text: p.name, title: p.description || '' }), input));
+      grid.append(el('div', { class: 'field' }, el('label', { for: id, text: p.name, title: tip }), input));
     }
     if (grid.childElementCount) root.append(grid);
     formulaInput = null;
