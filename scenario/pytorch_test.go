@@ -125,6 +125,9 @@ func snippetScenarios(t *testing.T) []Scenario {
 func TestPyTorchSnippet(t *testing.T) {
 	python, err := exec.LookPath("python3")
 	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("python3 not found; .ci/run installs it")
+		}
 		t.Skip("python3 not found")
 	}
 	dir := t.TempDir()

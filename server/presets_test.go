@@ -71,7 +71,7 @@ func TestIndexPage(t *testing.T) {
 	ts, _ := newTestServer(t, Config{})
 	a := newAssets(discardLogger())
 	if a.tmpl == nil {
-		t.Skip("no page template yet")
+		t.Fatal("the page template is not embedded")
 	}
 	resp, body := do(t, ts, "GET", "/", "", map[string]string{"Accept-Language": "ja,en;q=0.5"})
 	page := string(body)
