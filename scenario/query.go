@@ -347,7 +347,20 @@ func ParseQuery(q url.Values, lim Limits) (Scenario, Extras, []error) {
 		}
 	}
 	if len(s.Runs) == 0 {
-		rc, _, _ := parseRun(sim.OptSGD, "runs[0]", surf, s.Steps)
+		rc, ok, _ := parseRun(sim.OptSGD, "runs[0]", surf, s.Steps)
+		if !ok {
+			// Not even a default run can start: the surface is not finite at
+			// its start point (a formula such as 0^x). Use the default surface.
+			field := "surface.name"
+			if s.Surface.Name == sim.SurfaceCustom {
+				field = "surface.formula"
+			}
+			report(fieldErrorf(field, "f or its derivatives are not finite at the start point (%s, %s), so no run can start there; the default surface is used",
+				formatNumber(info.Start.X), formatNumber(info.Start.Y)))
+			surf, s.Surface = defaultSurfaceBuilt()
+			s.View, s.TestShift = nil, nil
+			rc, _, _ = parseRun(sim.OptSGD, "runs[0]", surf, s.Steps)
+		}
 		s.Runs = append(s.Runs, rc)
 	}
 	if s.TestShift != nil {
@@ -423,8 +436,14 @@ func parseSurface(q url.Values, name string, first func(string) (string, bool), 
 		break
 	}
 	// The surface cannot be built (a bad formula): use the default one.
-	info, _ = catalogEntry(defaultSurface)
-	cfg = sim.SurfaceConfig{Name: defaultSurface, Params: map[string]float64{}}
+	return defaultSurfaceBuilt()
+}
+
+// defaultSurfaceBuilt returns the default surface with its default
+// parameters, which a link falls back to when its own cannot be used.
+func defaultSurfaceBuilt() (sim.Surface, sim.SurfaceConfig) {
+	info, _ := catalogEntry(defaultSurface)
+	cfg := sim.SurfaceConfig{Name: defaultSurface, Params: map[string]float64{}}
 	for _, p := range info.Params {
 		cfg.Params[p.Name] = p.Default
 	}
