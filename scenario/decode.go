@@ -337,8 +337,8 @@ func decodeRun(raw json.RawMessage, path string, info sim.SurfaceInfo, game bool
 }
 
 // decodeOptimizer reads an optimizer object over cur. With cur.Name empty
-// it starts from PyTorch's defaults of the named optimizer (default "sgd")
-// and lr is required; otherwise the keys are merged into cur, and a
+// it starts from PyTorch's defaults of the named optimizer (default "sgd"),
+// lr included where PyTorch has one (sgd has none: lr is required); otherwise the keys are merged into cur, and a
 // different name starts from that optimizer's defaults keeping cur's lr.
 // Field paths are relative to path.
 func decodeOptimizer(cur sim.OptimizerConfig, raw json.RawMessage, path string) (sim.OptimizerConfig, error) {
@@ -367,7 +367,12 @@ func decodeOptimizer(cur sim.OptimizerConfig, raw json.RawMessage, path string) 
 		return cur, err
 	}
 	if c.LR == 0 && !o.has("lr") {
-		return cur, fieldError(join(path, "lr"), "required: the learning rate, a number > 0")
+		// PyTorch's own default where it has one (the contract: omitted
+		// keys take PyTorch's defaults); its SGD has none, so lr is required.
+		if name == sim.OptSGD {
+			return cur, fieldError(join(path, "lr"), "required for sgd (PyTorch's SGD has no default learning rate): a number > 0")
+		}
+		c.LR = defaultLR(name)
 	}
 	for _, k := range keys {
 		if v := o.get(k); v != nil {

@@ -115,7 +115,7 @@ var badCases = []struct {
 	{"too many runs", `{"surface":{"name":"quadratic"},"runs":[` + strings.Repeat(`{"optimizer":{"lr":0.1}},`, 8) + `{"optimizer":{"lr":0.1}}]}`, "runs", []string{"1 to 8 runs", "got 9"}},
 	{"run unknown", `{"surface":{"name":"quadratic"},"runs":[{"optimizer":{"lr":0.1},"nosie":1}]}`, "runs[0].nosie", []string{`"noise"`, "label, start, optimizer, scheduler, noise, seed"}},
 	{"no optimizer", `{"surface":{"name":"quadratic"},"runs":[{}]}`, "runs[0].optimizer", []string{"required"}},
-	{"no lr", `{"surface":{"name":"quadratic"},"runs":[{"optimizer":{"name":"adam"}}]}`, "runs[0].optimizer.lr", []string{"required", "> 0"}},
+	{"no lr for sgd", `{"surface":{"name":"quadratic"},"runs":[{"optimizer":{"name":"sgd"}}]}`, "runs[0].optimizer.lr", []string{"required", "no default", "> 0"}},
 	{"lr zero", `{"surface":{"name":"quadratic"},"runs":[{"optimizer":{"lr":0}}]}`, "runs[0].optimizer.lr", []string{"> 0"}},
 	{"lr negative", `{"surface":{"name":"quadratic"},"runs":[{"optimizer":{"lr":0.1}},{"optimizer":{"lr":-1}}]}`, "runs[1].optimizer.lr", []string{"> 0"}},
 	{"lr huge", `{"surface":{"name":"quadratic"},"runs":[{"optimizer":{"lr":1e400}}]}`, "runs[0].optimizer.lr", []string{"finite"}},
@@ -143,6 +143,20 @@ var badCases = []struct {
 	{"updates value", `{"surface":{"name":"bilinear"},"runs":[{"optimizer":{"lr":0.1},"updates":"together"}]}`, "runs[0].updates", []string{"simultaneous, alternating"}},
 	{"optimizer_y lr", `{"surface":{"name":"bilinear"},"runs":[{"optimizer":{"lr":0.1},"optimizer_y":{"lr":-2}}]}`, "runs[0].optimizer_y.lr", []string{"> 0"}},
 	{"warmup too long", `{"surface":{"name":"quadratic"},"steps":50,"runs":[{"optimizer":{"lr":0.1},"scheduler":{"name":"warmup_cosine","warmup_steps":60}}]}`, "runs[0].scheduler.warmup_steps", []string{"< the run's 50 steps"}},
+}
+
+// An omitted lr takes PyTorch's default where PyTorch has one (the
+// contract: omitted keys take PyTorch's defaults).
+func TestDecodeDefaultLR(t *testing.T) {
+	for name, want := range map[string]float64{"adam": 1e-3, "adamw": 1e-3, "rmsprop": 1e-2, "adagrad": 1e-2} {
+		s, err := Decode([]byte(`{"surface":{"name":"quadratic"},"runs":[{"optimizer":{"name":"`+name+`"}}]}`), DefaultLimits)
+		if err != nil {
+			t.Fatalf("%s without lr: %v", name, err)
+		}
+		if got := s.Runs[0].Optimizer.LR; got != want {
+			t.Errorf("%s without lr: lr = %v, want PyTorch's %v", name, got, want)
+		}
+	}
 }
 
 func TestDecodeErrors(t *testing.T) {
