@@ -111,9 +111,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		IdleTimeout:  2 * time.Minute,
 		ErrorLog:     slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	url := listenURL(ln.Addr())
-	logger.Info("listening on "+url, "url", url)
-	if o.debugAddr != "" {
+	if o.debugAddr != "" { // before "listening", so a failure here is never logged as serving
 		stopDebug, err := serveDebug(o.debugAddr, logger)
 		if err != nil {
 			ln.Close()
@@ -121,6 +119,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 		defer stopDebug()
 	}
+	url := listenURL(ln.Addr())
+	logger.Info("listening on "+url, "url", url)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
