@@ -273,7 +273,10 @@ func (r *Run) Set(opt *OptimizerConfig, optY *OptimizerConfig, sched *SchedulerC
 		}
 		newOpt, cfg.Optimizer = o, *opt
 	}
-	if optY != nil && r.game {
+	if optY != nil && !r.game {
+		return fieldErrorf("optimizer_y", "only a game surface has a second player; this run's surface is %s", r.surf.Info().Name)
+	}
+	if optY != nil {
 		o, err := replaceOptimizer(r.optY, *optY)
 		if err != nil {
 			return Prefix("optimizer_y", err)

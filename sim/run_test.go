@@ -185,6 +185,10 @@ func TestRunSetRejectsBadValues(t *testing.T) {
 	if err := r.Set(nil, nil, nil, &noise); err == nil {
 		t.Error("Set(noise=-1) accepted")
 	}
+	y := DefaultOptimizer(OptSGD, 0.1)
+	if fe, ok := r.Set(nil, &y, nil, nil).(*FieldError); !ok || fe.Field != "optimizer_y" {
+		t.Errorf("Set(optimizer_y) on a minimisation surface = %v, want a FieldError on optimizer_y", fe)
+	}
 }
 
 // Simultaneous gradient descent–ascent on x·y grows lr_y·x² + lr_x·y² by
