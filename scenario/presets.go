@@ -1,5 +1,7 @@
 package scenario
 
+import "slices"
+
 // Preset is a ready-made scenario for one lesson of docs (LESSON.md), with
 // its title and a short text of what to look for, in English and Japanese.
 type Preset struct {
@@ -8,6 +10,7 @@ type Preset struct {
 	Summary  map[string]string // two or three sentences of what to look for, by language
 	Scenario Scenario
 	Lesson   int           // the row of LESSON.md it illustrates, 1 … 10
+	Number   int           // its place in the order of the lessons, 1 … len(Presets()): the number the page shows
 	Expect   []Expectation // what the text promises; Check verifies it
 }
 
@@ -31,8 +34,8 @@ type presetDef struct {
 }
 
 // Presets returns the presets, at least one per row of LESSON.md, in the
-// order of the lessons. Each call returns fresh values the caller may
-// change.
+// order of the lessons (by Lesson, then as defined), numbered 1 … N in that
+// order. Each call returns fresh values the caller may change.
 func Presets() []Preset {
 	out := make([]Preset, len(presetDefs))
 	for i, d := range presetDefs {
@@ -48,6 +51,10 @@ func Presets() []Preset {
 			Lesson:   d.lesson,
 			Expect:   append([]Expectation(nil), d.expect...),
 		}
+	}
+	slices.SortStableFunc(out, func(a, b Preset) int { return a.Lesson - b.Lesson })
+	for i := range out {
+		out[i].Number = i + 1
 	}
 	return out
 }

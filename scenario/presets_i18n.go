@@ -1,5 +1,8 @@
 package scenario
 
+// Languages are the languages of the presets' texts and labels.
+var Languages = []string{"en", "ja"}
+
 // presetLabelsJA holds the Japanese run labels of the presets. Labels that
 // read the same in both languages (optimizer names and numbers, such as
 // "SGD 0.3" or "LR 0.19") have no entry.

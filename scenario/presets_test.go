@@ -72,3 +72,36 @@ func hasJapanese(s string) bool {
 	}
 	return false
 }
+
+// The presets are numbered 1 … N in the order of the lessons, each number
+// once (the page shows these numbers beside "n of N").
+func TestPresetNumbers(t *testing.T) {
+	ps := Presets()
+	for i, p := range ps {
+		if p.Number != i+1 {
+			t.Errorf("preset %d (%s) has number %d; want %d", i, p.ID, p.Number, i+1)
+		}
+		if i > 0 && p.Lesson < ps[i-1].Lesson {
+			t.Errorf("preset %s (lesson %d) comes after %s (lesson %d)", p.ID, p.Lesson, ps[i-1].ID, ps[i-1].Lesson)
+		}
+	}
+}
+
+// No two presets differ only in their run labels: the page knows a lesson
+// by its scenario with the labels left out (its links carry the labels of
+// either language).
+func TestPresetsDistinctWithoutLabels(t *testing.T) {
+	seen := map[string]string{}
+	for _, p := range Presets() {
+		sc := p.Scenario
+		sc.Runs = append(sc.Runs[:0:0], sc.Runs...)
+		for i := range sc.Runs {
+			sc.Runs[i].Label = ""
+		}
+		key := sc.Encode()
+		if other, ok := seen[key]; ok {
+			t.Errorf("presets %s and %s differ only in their labels", other, p.ID)
+		}
+		seen[key] = p.ID
+	}
+}

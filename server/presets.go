@@ -23,14 +23,20 @@ type presetJSON struct {
 	Titles    map[string]string `json:"titles"`  // by language
 	Summaries map[string]string `json:"summaries"`
 	Lesson    int               `json:"lesson"`
-	URL       string            `json:"url"`  // the plain share link: "/?surface=…"
-	Link      string            `json:"link"` // the short link: "/p/{id}"
-	Scenario  scenario.Scenario `json:"scenario"`
+	Number    int               `json:"number"`   // 1 … N in the order of the lessons: the number the page shows
+	URL       string            `json:"url"`      // the plain share link: "/?surface=…", run labels in the asked language
+	Link      string            `json:"link"`     // the short link: "/p/{id}"
+	Scenario  scenario.Scenario `json:"scenario"` // run labels in the asked language
+	// Labels are the runs' labels by language ("en", "ja"), so that the
+	// page knows a lesson whatever the language of the link that opened it
+	// and can label its runs in its own.
+	Labels map[string][]string `json:"labels"`
 }
 
 // handlePresets serves GET /api/v1/presets: every preset as
-// [{id, title, summary, titles, summaries, lesson, url, link, scenario}],
-// with title and summary in the language of ?lang= or Accept-Language.
+// [{id, title, summary, titles, summaries, lesson, number, url, link, scenario, labels}],
+// with title, summary and the run labels of url and scenario in the
+// language of ?lang= or Accept-Language.
 // It cannot fail (a preset that does not encode is a bug: 500).
 func handlePresets(logger *slog.Logger) http.Handler {
 	presets := scenario.Presets()
@@ -38,11 +44,18 @@ func handlePresets(logger *slog.Logger) http.Handler {
 		lang := pageLang(r)
 		out := make([]presetJSON, len(presets))
 		for i, p := range presets {
+			sc := p.Localized(lang)
+			labels := map[string][]string{}
+			for _, l := range scenario.Languages {
+				for _, r := range p.Localized(l).Runs {
+					labels[l] = append(labels[l], r.Label)
+				}
+			}
 			out[i] = presetJSON{
 				ID: p.ID, Title: p.Title[lang], Summary: p.Summary[lang],
-				Titles: p.Title, Summaries: p.Summary, Lesson: p.Lesson,
-				URL: "/?" + p.Scenario.Encode(), Link: "/p/" + url.PathEscape(p.ID),
-				Scenario: p.Scenario,
+				Titles: p.Title, Summaries: p.Summary, Lesson: p.Lesson, Number: p.Number,
+				URL: "/?" + sc.Encode(), Link: "/p/" + url.PathEscape(p.ID),
+				Scenario: sc, Labels: labels,
 			}
 		}
 		body, err := json.Marshal(out)

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"lrlab/scenario"
 )
 
 func TestPresets(t *testing.T) {
@@ -84,5 +86,55 @@ func TestIndexPage(t *testing.T) {
 	_, body = do(t, ts, "GET", "/?lang=en&embed=1", "", nil)
 	if !strings.Contains(string(body), `lang="en"`) {
 		t.Errorf("?lang=en ignored")
+	}
+}
+
+// GET /api/v1/presets gives the runs' labels in the asked language, in url
+// and scenario as /p/{id} redirects to them, with every language's labels
+// beside, and numbers the presets 1 … N.
+func TestPresetsLocalized(t *testing.T) {
+	ts, _ := newTestServer(t, Config{})
+	client := ts.Client()
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	for _, lang := range []string{"en", "ja"} {
+		_, body := do(t, ts, "GET", "/api/v1/presets?lang="+lang, "", nil)
+		var list []struct {
+			ID, URL  string
+			Number   int
+			Labels   map[string][]string
+			Scenario struct{ Runs []struct{ Label string } }
+		}
+		if err := json.Unmarshal(body, &list); err != nil {
+			t.Fatal(err)
+		}
+		for i, p := range list {
+			if p.Number != i+1 {
+				t.Errorf("%s: preset %s is number %d; want %d", lang, p.ID, p.Number, i+1)
+			}
+			sp, _ := scenario.PresetByID(p.ID)
+			want := sp.Localized(lang)
+			for k, r := range p.Scenario.Runs {
+				if r.Label != want.Runs[k].Label || p.Labels[lang][k] != r.Label || p.Labels["en"][k] != sp.Scenario.Runs[k].Label {
+					t.Errorf("%s: preset %s run %d: label %q, labels %v; want %q", lang, p.ID, k, r.Label, p.Labels, want.Runs[k].Label)
+				}
+			}
+			r, err := client.Get(ts.URL + "/p/" + p.ID + "?lang=" + lang)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.Body.Close()
+			loc0 := p.URL + "&lang=ja" // ?lang=en is the default and left out
+			if lang == "en" {
+				loc0 = p.URL
+			}
+			if loc := r.Header.Get("Location"); loc != loc0 {
+				t.Errorf("%s: /p/%s redirects to %q; the list's url is %q", lang, p.ID, loc, p.URL)
+			}
+		}
+	}
+	// The Japanese labels really are Japanese where there is a translation.
+	_, body := do(t, ts, "GET", "/api/v1/presets?lang=ja", "", nil)
+	if !strings.Contains(string(body), "小さすぎ") {
+		t.Errorf("no Japanese run label in the Japanese presets")
 	}
 }

@@ -4,11 +4,15 @@
 
 import { el } from './controls.js';
 
-/** orderLessons returns the presets sorted by lesson number, keeping the server's order within a lesson. */
+/**
+ * orderLessons returns the presets sorted by their number (1 … N, the
+ * server's order of the lessons), then by lesson, keeping the server's order
+ * otherwise.
+ */
 export function orderLessons(presets) {
   return presets
     .map((p, i) => ({ p, i }))
-    .sort((a, b) => (a.p.lesson || 99) - (b.p.lesson || 99) || a.i - b.i)
+    .sort((a, b) => (a.p.number || 1e9) - (b.p.number || 1e9) || (a.p.lesson || 99) - (b.p.lesson || 99) || a.i - b.i)
     .map((x) => x.p);
 }
 
@@ -63,7 +67,7 @@ export function mountLessons(root, hooks) {
 
   (async () => {
     try {
-      const res = await fetch('/api/v1/presets');
+      const res = await fetch(`/api/v1/presets?lang=${hooks.view().lang}`);
       if (!res.ok) throw new Error(String(res.status));
       const body = await res.json();
       presets = orderLessons(Array.isArray(body) ? body : body.presets || []);
@@ -93,7 +97,7 @@ export function mountLessons(root, hooks) {
     }
     const p = presets[at];
     count.textContent = t('lessons.count', { i: at + 1, n: presets.length });
-    number.textContent = `${t('lessons.lesson', { n: p.lesson || at + 1 })}${at === here ? ` · ${t('lessons.current')}` : ''}`;
+    number.textContent = `${t('lessons.lesson', { n: p.number || at + 1 })}${at === here ? ` · ${t('lessons.current')}` : ''}`;
     title.textContent = presetText(p, 'titles', 'title', lang);
     summary.textContent = presetText(p, 'summaries', 'summary', lang);
     tryIt.textContent = at === here ? `↺ ${t('lessons.again')}` : `▶ ${t('lessons.try')}`;
@@ -103,7 +107,7 @@ export function mountLessons(root, hooks) {
     card.classList.toggle('is-here', at === here);
     list.replaceChildren(...presets.map((q, i) => {
       const a = el('a', { href: lessonHref(q, lang), 'data-i': String(i) });
-      a.textContent = `${q.lesson ? q.lesson + '. ' : ''}${presetText(q, 'titles', 'title', lang)}`;
+      a.textContent = `${q.number || i + 1}. ${presetText(q, 'titles', 'title', lang)}`;
       if (i === here) a.setAttribute('aria-current', 'page');
       return el('li', {}, a);
     }));

@@ -9,7 +9,7 @@
 
 import {
   decodeQuery, encodeQuery, catalogIndex, toScenario, fromScenario, newRun, cloneRun,
-  optimizerLR, runStart, roundView, LIMITS,
+  optimizerLR, runStart, roundView, LIMITS, presetOf, presetLabels,
 } from './state.js';
 import { viewTransform, fitAspect, zoomAt, pan, sameBox } from './scale.js';
 import { runColor } from './colormap.js';
@@ -36,6 +36,7 @@ const app = {
   state: null,
   catalog: null,
   presets: [],
+  lesson: null, // the preset the page is on (presetOf), once the presets are in
   selected: 0,
   data: [], // protocol.js records, one per run
   started: false, // the server has a session for the current scenario
@@ -230,7 +231,7 @@ function defaultRun() {
 
 async function loadPresets() {
   try {
-    const res = await fetch('/api/v1/presets');
+    const res = await fetch(`/api/v1/presets?lang=${app.lang}`);
     if (!res.ok) return;
     const body = await res.json();
     app.presets = Array.isArray(body) ? body : body.presets || [];
@@ -303,7 +304,7 @@ function fillPresets() {
   for (const p of app.presets) {
     const o = document.createElement('option');
     o.value = String(p.id);
-    o.textContent = `${p.lesson ? p.lesson + '. ' : ''}${presetText(p, 'titles', 'title')}`;
+    o.textContent = `${p.number ? p.number + '. ' : ''}${presetText(p, 'titles', 'title')}`;
     sel.append(o);
   }
   sel.closest('.presets').hidden = app.presets.length === 0;
@@ -323,18 +324,20 @@ function showLesson() {
   const box = $('lesson');
   if (!app.state || !app.presets.length) return;
   if (app.lessonShown === undefined) {
-    const here = encodeQuery({ ...app.state, lang: 'en', embed: false }, app.catalog);
-    app.lessonShown = app.presets.find((p) => {
-      if (!p.url) return false;
-      const st = decodeQuery(p.url.replace(/^[^?]*/, ''), app.catalog).state;
-      return encodeQuery({ ...st, lang: 'en', embed: false }, app.catalog) === here;
-    }) || null;
+    // The lesson is known by its scenario whatever the language of its
+    // labels; its own labels then follow the page's language.
+    app.lesson = presetOf(app.presets, app.state, app.catalog);
+    app.lessonShown = app.lesson;
+    if (app.lesson) {
+      const runs = presetLabels(app.state, app.lesson, app.lang);
+      if (runs !== app.state.runs) { app.state.runs = runs; changed(false); }
+    }
   }
   const p = app.lessonShown;
   if (!p) { box.hidden = true; document.body.classList.remove('has-lesson'); return; }
   $('presets').value = String(p.id);
   const h = document.createElement('strong');
-  h.textContent = `${app.t('presets.lesson', { n: p.lesson || '' })} ${presetText(p, 'titles', 'title')}`;
+  h.textContent = `${app.t('presets.lesson', { n: p.number || '' })} ${presetText(p, 'titles', 'title')}`;
   const text = document.createElement('p');
   text.textContent = presetText(p, 'summaries', 'summary');
   const close = document.createElement('button');
@@ -757,7 +760,9 @@ function writeURL() {
     const q = withLang({ ...app.state, lang: app.lang });
     const url = `${location.pathname.startsWith('/p/') ? '/' : location.pathname}?${q}`;
     history.replaceState(null, '', url);
-    $('lang-switch').href = `?${withLang({ ...app.state, lang: app.lang === 'ja' ? 'en' : 'ja' })}`;
+    const other = app.lang === 'ja' ? 'en' : 'ja';
+    const runs = app.lesson ? presetLabels(app.state, app.lesson, other) : app.state.runs;
+    $('lang-switch').href = `?${withLang({ ...app.state, runs, lang: other })}`;
   }, 120);
 }
 
@@ -1264,7 +1269,6 @@ function mountSharePanels() {
   const view = () => ({ state: app.state, data: app.data, selected: app.selected, t: app.t, lang: app.lang, theme: app.theme });
   const query = () => encodeQuery({ ...app.state, embed: false }, app.catalog);
   const names = () => app.state.runs.map((r, i) => runName(app.t, r, i));
-  const normal = (search) => encodeQuery({ ...decodeQuery(search, app.catalog).state, lang: 'en', embed: false }, app.catalog);
   const hooks = {
     view, query, names, say,
     link: () => shareLink(location.origin, query()),
@@ -1278,8 +1282,8 @@ function mountSharePanels() {
     },
     mapCanvas: () => $('map'),
     current: (presets) => {
-      const here = normal(`?${encodeQuery(app.state, app.catalog)}`);
-      return presets.findIndex((p) => p.url && normal(p.url.replace(/^[^?]*/, '')) === here);
+      const p = presetOf(presets, app.state, app.catalog);
+      return p ? presets.findIndex((q) => q.id === p.id) : -1;
     },
     open: (p) => { location.href = `${p.link || '/p/' + encodeURIComponent(p.id)}${app.lang === 'ja' ? '?lang=ja' : ''}`; },
   };

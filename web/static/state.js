@@ -521,3 +521,39 @@ export function fromScenario(sc) {
   }
   return st;
 }
+
+/** lessonKey is st's query with what does not make a lesson left out: the language, embedding and the runs' labels. */
+function lessonKey(st, catalog) {
+  return encodeQuery({ ...st, lang: 'en', embed: false, runs: st.runs.map((r) => ({ ...r, label: '' })) }, catalog);
+}
+
+/**
+ * presetOf returns the preset (of GET /api/v1/presets) whose scenario st
+ * is, or null. The run labels are left out of the comparison: a lesson's
+ * link carries them in the language it was made in, and a reader may
+ * rename a run without leaving the lesson.
+ */
+export function presetOf(presets, st, catalog = null) {
+  const here = lessonKey(st, catalog);
+  return presets.find((p) => p && typeof p.url === 'string'
+    && lessonKey(decodeQuery(p.url.replace(/^[^?]*/, ''), catalog).state, catalog) === here) || null;
+}
+
+/**
+ * presetLabels returns st's runs with every label that is preset p's own
+ * label of that run, in any language, in lang instead; the reader's own
+ * labels are kept. It returns st.runs itself when nothing changes.
+ */
+export function presetLabels(st, p, lang) {
+  const by = (p && p.labels) || {};
+  const mine = by[lang];
+  if (!Array.isArray(mine)) return st.runs;
+  let changed = false;
+  const runs = st.runs.map((r, i) => {
+    const own = Object.values(by).some((l) => Array.isArray(l) && l[i] === r.label);
+    if (!own || mine[i] === undefined || mine[i] === r.label) return r;
+    changed = true;
+    return { ...r, label: mine[i] };
+  });
+  return changed ? runs : st.runs;
+}

@@ -72,6 +72,9 @@ test('every message the link decoder writes is translated', async () => {
 test('lessons are ordered by lesson, texts fall back to English, links keep the language', () => {
   const ps = [{ id: 'b', lesson: 3 }, { id: 'a', lesson: 1 }, { id: 'c', lesson: 3 }, { id: 'z' }];
   assert.deepEqual(orderLessons(ps).map((p) => p.id), ['a', 'b', 'c', 'z']);
+  // the server's numbers (1 … N, each once) decide when given
+  const numbered = [{ id: 'b', lesson: 3, number: 3 }, { id: 'a', lesson: 1, number: 1 }, { id: 'c', lesson: 3, number: 2 }];
+  assert.deepEqual(orderLessons(numbered).map((p) => p.id), ['a', 'c', 'b']);
   const p = { id: 'x', title: 'T', titles: { en: 'Title', ja: '題' }, summaries: { en: 'S' } };
   assert.equal(presetText(p, 'titles', 'title', 'ja'), '題');
   assert.equal(presetText(p, 'summaries', 'summary', 'ja'), 'S');

@@ -152,3 +152,39 @@ test('shared share-link cases', { skip: !table && 'scenario/testdata/share_cases
     });
   }
 });
+
+// Two presets as GET /api/v1/presets?lang=en gives them.
+const PRESETS = [
+  { id: 'too-large', url: '/?surface=quadratic&run=sgd,lr=0.19,label=LR%200.19&run=sgd,lr=0.21,label=LR%200.21',
+    labels: { en: ['LR 0.19', 'LR 0.21'], ja: ['LR 0.19', 'LR 0.21'] } },
+  { id: 'summary', url: '/?surface=quadratic&run=sgd,lr=1e-4,label=too%20small&run=sgd,lr=0.1,label=about%20right',
+    labels: { en: ['too small', 'about right'], ja: ['小さすぎ', 'ちょうどよい'] } },
+];
+
+test('presetOf knows a lesson whatever the language of its labels', async () => {
+  const { presetOf } = await import('../state.js');
+  const ja = decodeQuery('surface=quadratic&run=sgd,lr=1e-4,label=%E5%B0%8F%E3%81%95%E3%81%99%E3%81%8E&run=sgd,lr=0.1,label=%E3%81%A1%E3%82%87%E3%81%86%E3%81%A9%E3%82%88%E3%81%84&lang=ja', catalog).state;
+  assert.equal(presetOf(PRESETS, ja, catalog).id, 'summary');
+  const en = decodeQuery('surface=quadratic&run=sgd,lr=1e-4,label=too%20small&run=sgd,lr=0.1,label=about%20right&embed=1', catalog).state;
+  assert.equal(presetOf(PRESETS, en, catalog).id, 'summary');
+  const renamed = decodeQuery('surface=quadratic&run=sgd,lr=0.19,label=mine&run=sgd,lr=0.21', catalog).state;
+  assert.equal(presetOf(PRESETS, renamed, catalog).id, 'too-large');
+  // another LR is another scenario
+  const other = decodeQuery('surface=quadratic&run=sgd,lr=0.19&run=sgd,lr=0.22', catalog).state;
+  assert.equal(presetOf(PRESETS, other, catalog), null);
+  assert.equal(presetOf([], en, catalog), null);
+});
+
+test('presetLabels puts a lesson\'s own labels in the page\'s language and keeps the reader\'s', async () => {
+  const { presetLabels } = await import('../state.js');
+  const st = decodeQuery('surface=quadratic&run=sgd,lr=1e-4,label=too%20small&run=sgd,lr=0.1,label=mine', catalog).state;
+  const runs = presetLabels(st, PRESETS[1], 'ja');
+  assert.deepEqual(runs.map((r) => r.label), ['小さすぎ', 'mine']);
+  assert.equal(st.runs[0].label, 'too small', 'the state itself is left alone');
+  const back = presetLabels({ ...st, runs }, PRESETS[1], 'en');
+  assert.deepEqual(back.map((r) => r.label), ['too small', 'mine']);
+  assert.equal(presetLabels(st, PRESETS[1], 'en'), st.runs, 'nothing to change: the same array');
+  // a label of another run of the preset is the reader's own here
+  const swapped = decodeQuery('surface=quadratic&run=sgd,lr=1e-4,label=about%20right&run=sgd,lr=0.1', catalog).state;
+  assert.deepEqual(presetLabels(swapped, PRESETS[1], 'ja').map((r) => r.label), ['about right', '']);
+});
