@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -74,65 +75,112 @@ func TestAnalysisFinder(t *testing.T) {
 	}
 
 	type suggestion struct {
-		LR float64 `json:"lr"`
+		LR       float64 `json:"lr"`
+		Diverged bool    `json:"diverged"`
 	}
 	var res []struct {
 		Status int `json:"status"`
 		Body   struct {
 			Suggestions map[string]*suggestion `json:"suggestions"`
 			Limit       *float64               `json:"stability_limit"`
+			First       *string                `json:"first"`
+			Steps       int                    `json:"steps"`
 		} `json:"body"`
 	}
 	raw := eval[json.RawMessage](tb, `window.__e2eFetched['/api/v1/lr-finder']`)
 	if err := json.Unmarshal(raw, &res); err != nil || len(res) != 1 || res[0].Status != 200 {
 		t.Fatalf("the page's lr-finder request: %s (%v)", raw, err)
 	}
-	// The first button is the first rule that gave an LR (valley, steep, minimum).
-	var first *suggestion
-	var rule string
-	for _, id := range []string{"valley", "steep", "minimum"} {
-		if s := res[0].Body.Suggestions[id]; s != nil && s.LR > 0 {
-			first, rule = s, id
-			break
-		}
+	// The first suggestion offered is the one that trained best when the
+	// server tried each for the scenario's steps.
+	body := res[0].Body
+	if body.First == nil || body.Suggestions[*body.First] == nil || body.Steps != 200 {
+		t.Fatalf("the finder offers nothing first: %s", raw)
 	}
-	if first == nil {
-		t.Fatalf("the finder suggested nothing: %s", raw)
-	}
+	rule := *body.First
+	first := body.Suggestions[rule]
 	want := roundLR(first.LR)
-	t.Logf("%s suggestion %.4g → Use this LR %v (stability limit %v)", rule, first.LR, want, *res[0].Body.Limit)
-	if eval[string](tb, `document.querySelector('#an-finder .an-suggestions li button').textContent`) != "Use this LR" {
-		t.Errorf("the suggestion's button is not labelled Use this LR")
+	t.Logf("%s suggestion %.4g → Use this LR %v (stability limit %v)", rule, first.LR, want, *body.Limit)
+	type offered struct {
+		Rule   string `json:"rule"`
+		Button string `json:"button"`
+		Text   string `json:"text"`
 	}
-	tb.click("#an-finder .an-suggestions li:first-child button")
-	tb.waitFor("the LR field shows the suggestion", `Number(document.getElementById('lr-input').value) === `+strconv.FormatFloat(want, 'g', -1, 64), 5*time.Second,
-		`({input: document.getElementById('lr-input').value, lr: __lab.state.runs[0].optimizer.lr})`)
-	type lrs struct {
-		Input  float64 `json:"input"`
-		Slider float64 `json:"slider"`
-		State  float64 `json:"state"`
-		Legend string  `json:"legend"`
+	got := eval[offered](tb, `(() => { const li = document.querySelector('#an-finder .an-suggestions li[data-rule]');
+		return {rule: li.dataset.rule, button: li.querySelector('button').textContent, text: li.innerText}; })()`)
+	if got.Rule != rule || got.Button != "Use this LR" || !strings.Contains(got.Text, "best here") || !strings.Contains(got.Text, "fastai") {
+		t.Errorf("the first suggestion shown is %+v; want %s, best here, with its rule explained", got, rule)
 	}
-	got := eval[lrs](tb, `({input: Number(document.getElementById('lr-input').value), slider: Number(document.getElementById('lr-slider').value),
-		state: __lab.state.runs[__lab.selected].optimizer.lr, legend: document.querySelector('#legend [data-run="0"] [data-field="lr"]').textContent})`)
-	if got.State != want || got.Input != want {
-		t.Errorf("after Use this LR: run LR %v, field %v; want %v", got.State, got.Input, want)
-	}
-	if math.Abs(got.Slider-math.Log10(want)) > 0.0051 {
-		t.Errorf("the LR slider is at 10^%v; want 10^%.3f", got.Slider, math.Log10(want))
+	if d := eval[bool](tb, `[...document.querySelectorAll('#an-finder .an-suggestions li[data-rule]')].some((li) => /diverges within 200 steps/.test(li.innerText))`); d != slices.ContainsFunc([]string{"valley", "steep", "minimum"}, func(id string) bool {
+		return body.Suggestions[id] != nil && body.Suggestions[id].Diverged
+	}) {
+		t.Errorf("the panel says a suggestion diverges: %v; the server's trials disagree", d)
 	}
 
-	// The finished run is run again at the new LR (the play button starts it).
-	tb.waitFor("idle or replaying", `__lab.runs[0].status !== 'completed' || !__lab.playing`, 5*time.Second, "")
+	// "Use this LR" adds a run at the suggestion, labelled with it; the run
+	// the lesson compares against keeps its LR and its label.
+	tb.click("#an-finder .an-suggestions li[data-rule] button")
+	tb.waitFor("a second run", `__lab.state.runs.length === 2`, 5*time.Second, `__lab.state.runs.length`)
+	type runLR struct {
+		LR    float64 `json:"lr"`
+		Label string  `json:"label"`
+	}
+	runs := eval[[]runLR](tb, `__lab.state.runs.map((r) => ({lr: r.optimizer.lr, label: r.label}))`)
+	if runs[0].LR != 1e-4 || runs[0].Label != "LR 0.0001" {
+		t.Errorf("after Use this LR run 0 is %+v; want LR 1e-4, labelled LR 0.0001, as the lesson has it", runs[0])
+	}
+	if runs[1].LR != want || !strings.Contains(runs[1].Label, strconv.FormatFloat(want, 'g', -1, 64)) && !strings.Contains(runs[1].Label, strings.Replace(strconv.FormatFloat(want, 'e', -1, 64), "e-0", "e-", 1)) {
+		t.Errorf("the new run is %+v; want LR %v, labelled with it", runs[1], want)
+	}
+	if sel := eval[int](tb, `__lab.selected`); sel != 1 {
+		t.Errorf("selected run %d; want the new one", sel)
+	}
+	if msg := eval[string](tb, `document.querySelector('#an-finder .an-use').textContent`); !strings.Contains(msg, runs[1].Label) {
+		t.Errorf("the panel says %q; want it to name the run added", msg)
+	}
+
 	if !eval[bool](tb, `__lab.playing`) {
 		tb.play()
 	}
-	tb.waitFor("the run at the new LR", `__lab.runs[0].n > 0 && __lab.runs[0].lr[0] === `+strconv.FormatFloat(want, 'g', -1, 64), 10*time.Second, `__lab.runs[0].lr[0]`)
+	tb.waitFor("the run at the new LR", `__lab.runs[1] && __lab.runs[1].n > 0 && __lab.runs[1].lr[0] === `+strconv.FormatFloat(want, 'g', -1, 64), 10*time.Second, `__lab.runs[1] && __lab.runs[1].lr[0]`)
 	tb.waitAllDone(15 * time.Second)
-	r := labTracks(tb)[0]
+	tr := labTracks(tb)
+	r := tr[1]
 	t.Logf("final loss at lr 1e-4: %.4g; at the suggestion: %.4g", before.Loss[before.N-1], r.Loss[r.N-1])
 	if r.Status == "diverged" || r.LR[0] != want || !(r.Loss[r.N-1] < before.Loss[before.N-1]) {
 		t.Errorf("at the suggested LR: status %s, lr %v, final loss %.3g; want a run at %v that ends below %.3g (lr 1e-4)", r.Status, r.LR[0], r.Loss[r.N-1], want, before.Loss[before.N-1])
+	}
+	if tr[0].LR[0] != 1e-4 {
+		t.Errorf("run 0 ran at lr %v; want the lesson's 1e-4", tr[0].LR[0])
+	}
+}
+
+// TestLabelFollowsLR: a label that states the run's LR follows a change of
+// the LR; the reader's own label does not change.
+func TestLabelFollowsLR(t *testing.T) {
+	tb := newTab(t, desktop)
+	tb.open("/p/too-small")
+	setLR := func(v string) {
+		eval[bool](tb, `(() => { const f = document.getElementById('lr-input'); f.value = '`+v+`';
+			f.dispatchEvent(new Event('input', {bubbles: true})); f.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`)
+	}
+	setLR("0.0005")
+	tb.waitFor("the LR set", `__lab.state.runs[0].optimizer.lr === 0.0005`, 5*time.Second, `__lab.state.runs[0].optimizer.lr`)
+	if l := eval[string](tb, `__lab.state.runs[0].label`); l != "LR 5e-4" {
+		t.Errorf("run 0 (LR 0.0001 → 0.0005) is labelled %q; want LR 5e-4", l)
+	}
+	tb.frames(2)
+	if lg := eval[string](tb, `document.querySelector('#legend [data-run="0"]').innerText`); !strings.Contains(lg, "LR 5e-4") {
+		t.Errorf("the legend shows %q", short(lg))
+	}
+	// the reader's own label stays
+	eval[bool](tb, `(() => { const f = [...document.querySelectorAll('#panel input[type=text], input[type=text]')].find((e) => e.maxLength === 60);
+		f.value = 'mine'; f.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`)
+	tb.waitFor("the label set", `__lab.state.runs[0].label === 'mine'`, 5*time.Second, `__lab.state.runs[0].label`)
+	setLR("0.002")
+	tb.waitFor("the LR set", `__lab.state.runs[0].optimizer.lr === 0.002`, 5*time.Second, `__lab.state.runs[0].optimizer.lr`)
+	if l := eval[string](tb, `__lab.state.runs[0].label`); l != "mine" {
+		t.Errorf("the reader's label became %q", l)
 	}
 }
 

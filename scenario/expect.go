@@ -22,7 +22,7 @@ const (
 	ExpectStaysNear   = "stays_near"    // Run's distance from the equilibrium stays within Value times its start distance, and above 1/Value of it at the end
 	ExpectFartherThan = "farther_than"  // Run ends farther from the equilibrium than Other
 	ExpectApproaches  = "approaches"    // Run ends within Value times its start distance from the equilibrium
-	ExpectFinderWorks = "finder_stable" // the LR finder's valley LR for Run's optimizer and start does not diverge and reaches a lower final loss than Run
+	ExpectFinderWorks = "finder_stable" // the LR finder's first suggestion (the one that trains best, sim.TrySuggestions) for Run's optimizer and start does not diverge and reaches a lower final loss than Run
 )
 
 // Expectation is one outcome a preset's text promises, in a form a test
@@ -63,7 +63,7 @@ func (e Expectation) String() string {
 	case ExpectFartherThan:
 		return fmt.Sprintf("run %d ends farther from the equilibrium than run %d", e.Run, e.Other)
 	case ExpectFinderWorks:
-		return fmt.Sprintf("the LR finder's valley LR for run %d converges better than run %d's LR", e.Run, e.Run)
+		return fmt.Sprintf("the LR finder's first suggestion for run %d converges better than run %d's LR", e.Run, e.Run)
 	}
 	return fmt.Sprintf("%s(run %d)", e.Kind, e.Run)
 }
@@ -229,23 +229,33 @@ func (o Outcome) equilibrium() sim.Point {
 
 func (o Outcome) checkFinder(i int, t sim.Trajectory) error {
 	rc := o.Scenario.Runs[i]
-	res, err := sim.LRFinder(o.Surface, sim.DefaultFinderConfig(rc.Start, rc.Optimizer))
+	c := sim.DefaultFinderConfig(rc.Start, rc.Optimizer)
+	c.Noise, c.Seed = rc.Noise, rc.Seed
+	res, err := sim.LRFinder(o.Surface, c)
 	if err != nil {
 		return err
 	}
-	lr := res.Suggestions.Valley.LR
+	// The suggestion the page offers first: the one that trains best.
+	trials, first, err := sim.TrySuggestions(o.Surface, c, res.Suggestions, o.Scenario.Steps)
+	if err != nil {
+		return err
+	}
+	if first < 0 {
+		return fmt.Errorf("no suggestion of the LR finder trains without diverging: %+v", trials)
+	}
+	lr := trials[first].LR
 	rc.Optimizer.LR = lr
 	rc.Scheduler = sim.DefaultScheduler(sim.SchedConstant, o.Scenario.Steps)
 	r, err := sim.NewRun(o.Surface, rc, o.Scenario.Steps)
 	if err != nil {
-		return fmt.Errorf("valley LR %.3g: %v", lr, err)
+		return fmt.Errorf("%s LR %.3g: %v", trials[first].Rule, lr, err)
 	}
 	u := sim.Simulate(r)
 	if err := completed(u); err != nil {
-		return fmt.Errorf("valley LR %.3g %v", lr, err)
+		return fmt.Errorf("%s LR %.3g %v", trials[first].Rule, lr, err)
 	}
 	if a, b := u.Loss[len(u.Loss)-1], t.Loss[len(t.Loss)-1]; !(a < b) {
-		return fmt.Errorf("valley LR %.3g ends at loss %.3g, run %d at %.3g", lr, a, i, b)
+		return fmt.Errorf("%s LR %.3g ends at loss %.3g, run %d at %.3g", trials[first].Rule, lr, a, i, b)
 	}
 	return nil
 }

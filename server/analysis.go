@@ -40,7 +40,7 @@ const (
 
 // Keys of each request.
 var (
-	finderKeys    = []string{"surface", "start", "optimizer", "start_lr", "end_lr", "num_iter", "smooth", "diverge", "noise", "seed"}
+	finderKeys    = []string{"surface", "start", "optimizer", "start_lr", "end_lr", "num_iter", "smooth", "diverge", "noise", "seed", "steps"}
 	sweepKeys     = []string{"surface", "start", "steps", "optimizers", "lr_min", "lr_max", "num", "seeds", "noise"}
 	flatShareKeys = []string{"surface", "start", "optimizer", "lrs", "noises", "seeds", "steps"}
 )
@@ -66,18 +66,21 @@ var (
 // lr_find) on a surface,
 //
 //	{"surface":{"name":"quadratic"},"start":[-2.5,1.5],"optimizer":{"name":"sgd"},
-//	 "start_lr":1e-7,"end_lr":10,"num_iter":100,"smooth":0.98,"diverge":4,"noise":0,"seed":0}
+//	 "start_lr":1e-7,"end_lr":10,"num_iter":100,"smooth":0.98,"diverge":4,"noise":0,"seed":0,"steps":200}
 //
 // where only surface is required (the optimizer's lr, if given, is ignored:
-// the test sets every step's LR; smooth 0 turns smoothing off). The answer:
+// the test sets every step's LR; smooth 0 turns smoothing off; steps is how
+// long each suggestion is tried, sim.TrySuggestions). The answer:
 //
 //	{"lr":[…],"loss":[…],"smoothed":[…],"x":[…],"y":[…],"stopped_at":0.25,"diverged":true,
 //	 "sharpness":10,"stability_limit":0.2,"window":[10,62],
-//	 "suggestions":{"valley":{"lr":…,"index":…,"rule":"valley"},"steep":{…},"minimum":{…}}}
+//	 "suggestions":{"valley":{"lr":…,"index":…,"rule":"valley","final_loss":…,"diverged":false},"steep":{…},"minimum":{…}},
+//	 "first":"steep","steps":200}
 //
 // stability_limit is the largest stable constant LR on the quadratic model at
 // the start (stabilityLimit), null when λmax ≤ 0; the suggestions are null
-// when no step stayed on the map. Failures: 413 for a body over the limit,
+// when the window holds too few points for fastai's rules; first names the
+// suggestion that trains best in steps (null when each one diverged). Failures: 413 for a body over the limit,
 // 400 naming the setting, 503 past the request's deadline.
 func handleLRFinder(logger *slog.Logger, cfg Config) http.Handler {
 	return handle(logger, func(w http.ResponseWriter, r *http.Request) error {
@@ -93,7 +96,11 @@ func handleLRFinder(logger *slog.Logger, cfg Config) http.Handler {
 		if err != nil {
 			return err
 		}
-		return writeJSONBody(w, func(b []byte) []byte { return appendFinder(b, &req, &res) })
+		trials, first, err := sim.TrySuggestions(req.surface, req.cfg, res.Suggestions, req.steps)
+		if err != nil {
+			return err
+		}
+		return writeJSONBody(w, func(b []byte) []byte { return appendFinder(b, &req, &res, trials, first) })
 	})
 }
 
@@ -217,6 +224,7 @@ type finderRequest struct {
 	surface sim.Surface
 	cfg     sim.FinderConfig
 	lambda  float64 // λmax of the Hessian at the start
+	steps   int     // how long each suggestion is tried
 }
 
 // decodeFinder reads an lr-finder request body.
@@ -263,13 +271,16 @@ func decodeFinder(body []byte, cfg Config) (finderRequest, error) {
 		return req, err
 	}
 	c.Seed = uint64(seed)
+	if req.steps, err = f.Int("steps", min(scenario.DefaultSteps, cfg.MaxSteps), 1, cfg.MaxSteps); err != nil {
+		return req, err
+	}
 	req.cfg = c
 	req.lambda = req.surface.Hessian(start).MaxEigen()
 	return req, nil
 }
 
 // appendFinder appends the lr-finder response.
-func appendFinder(b []byte, req *finderRequest, res *sim.FinderResult) []byte {
+func appendFinder(b []byte, req *finderRequest, res *sim.FinderResult, trials []sim.SuggestionTrial, first int) []byte {
 	b = append(b, '{')
 	b = appendFloatsFirst(b, "lr", res.LR)
 	b = appendFloats(b, "loss", res.Loss)
@@ -298,7 +309,8 @@ func appendFinder(b []byte, req *finderRequest, res *sim.FinderResult) []byte {
 		}
 		b = appendString(b, s.key)
 		b = append(b, ':')
-		if len(res.LR) == 0 {
+		k := slices.IndexFunc(trials, func(t sim.SuggestionTrial) bool { return t.Rule == s.sg.Rule })
+		if k < 0 {
 			b = append(b, "null"...)
 			continue
 		}
@@ -308,9 +320,21 @@ func appendFinder(b []byte, req *finderRequest, res *sim.FinderResult) []byte {
 		b = strconv.AppendInt(b, int64(s.sg.Index), 10)
 		b = append(b, `,"rule":`...)
 		b = appendString(b, s.sg.Rule)
+		b = append(b, `,"final_loss":`...)
+		b = appendFloat(b, trials[k].FinalLoss)
+		b = append(b, `,"diverged":`...)
+		b = strconv.AppendBool(b, trials[k].Diverged)
 		b = append(b, '}')
 	}
-	return append(b, "}}\n"...)
+	b = append(b, `},"first":`...)
+	if first < 0 {
+		b = append(b, "null"...)
+	} else {
+		b = appendString(b, map[string]string{sim.RuleValley: "valley", sim.RuleSteep: "steep", sim.RuleMinimum: "minimum"}[trials[first].Rule])
+	}
+	b = append(b, `,"steps":`...)
+	b = strconv.AppendInt(b, int64(req.steps), 10)
+	return append(b, "}\n"...)
 }
 
 // ---------------------------------------------------------------------------

@@ -31,16 +31,17 @@ type FinderConfig struct {
 	Start     Point           // where the test starts
 	Optimizer OptimizerConfig // the optimizer; its LR is ignored (the test sets the LR of every step)
 	StartLR   float64         // LR of the first step, > 0; 0 means 1e-7
-	EndLR     float64         // LR of step NumIter−1, > StartLR; 0 means 10
-	NumIter   int             // most steps taken, 2 … 1000; 0 means 100
+	EndLR     float64         // the LR the schedule heads for (never reached: fastai's last step uses StartLR·(EndLR/StartLR)^((NumIter−1)/NumIter)), > StartLR; 0 means 10
+	NumIter   int             // most steps taken, 2 … 1000; 0 means 100 (fastai raises values below 6 to 6; the test takes the number asked)
 	// Smooth is β of the bias-corrected exponential average of the loss, in
 	// [0, 1); 0 means 0.98. (A tiny β such as 1e-12 turns smoothing off in
 	// effect.)
 	Smooth float64
 	// Diverge > 1 stops the test once the smoothed loss exceeds Diverge
-	// times the best smoothed loss so far; 0 means 4. Losses are measured
-	// above the lowest labelled minimum of the surface (0 when it lists
-	// none), so the rule reads the same on surfaces whose minimum is not 0.
+	// times the best smoothed loss so far (fastai's smooth_loss >
+	// 4*best_loss); 0 means 4. Like fastai's, the rule assumes the loss is
+	// positive, as a training loss is: once the best smoothed loss is ≤ 0
+	// it holds at once.
 	Diverge float64
 	Noise   float64 // σ ≥ 0 of the gradient noise, as in RunConfig
 	Seed    uint64  // seed of the noise, as in RunConfig
@@ -63,13 +64,15 @@ type Suggestion struct {
 	Rule  string  // RuleValley, RuleSteep or RuleMinimum
 }
 
-// Suggestions holds the LR suggested by each rule.
+// Suggestions holds the LR suggested by each rule: fastai's valley, steep
+// and minimum, computed as fastai's lr_find computes them.
 type Suggestions struct {
-	// Valley is fastai's "valley" rule: about halfway into the longest
-	// strictly decreasing sequence of smoothed losses.
+	// Valley is fastai's "valley" rule (its default): about halfway into
+	// the longest strictly decreasing sequence of smoothed losses.
 	Valley Suggestion
-	// Steep is the point where the smoothed loss falls fastest against
-	// log10(LR).
+	// Steep is fastai's "steep" rule: the left end of the segment between
+	// two recorded points where the smoothed loss falls fastest against
+	// ln(LR).
 	Steep Suggestion
 	// Minimum is the LR at the lowest smoothed loss divided by 10
 	// (fastai's "minimum"); its Index is that of the lowest loss.
@@ -77,24 +80,27 @@ type Suggestions struct {
 }
 
 // FinderResult is the outcome of an LR range test. LR, Loss and Smoothed have
-// one entry per step taken whose point stayed on the map.
+// one entry per step taken.
 type FinderResult struct {
-	LR       []float64 // LR[i] is the LR of step i
-	Loss     []float64 // Loss[i] is f after step i
-	Smoothed []float64 // bias-corrected exponential average of Loss[0..i]
+	LR []float64 // LR[i] is the LR of step i
+	// Loss[i] is f at the point step i starts from (X[i], Y[i]): the loss
+	// of the forward pass before the optimizer's step, as fastai's
+	// Recorder and pytorch-lr-finder both record it.
+	Loss     []float64
+	Smoothed []float64 // bias-corrected exponential average of Loss[0..i] (fastai's AvgSmoothLoss)
 	// X, Y are the trajectory for animation: the start point, then the
 	// point after each recorded step (one entry more than LR).
 	X, Y []float64
-	// StoppedAt is the LR of the step at which the test stopped (the
-	// smoothed loss blew up or the point left the map), or the last LR
-	// when it took every step.
+	// StoppedAt is the LR of the last step taken.
 	StoppedAt float64
-	// Diverged reports whether the test stopped early, by the smoothed
-	// loss or by the divergence rule.
+	// Diverged reports whether the test stopped early: the smoothed loss
+	// passed Diverge times the best, or the loss stopped being finite.
 	Diverged bool
 	// Window is the range [Window[0], Window[1]) of indices the rules look
-	// at: fastai's trimming drops the first NumIter/10 and the last 5
-	// points. When fewer than 2 points would remain, every point is used.
+	// at: fastai's trimming in lr_find, [NumIter/10 : −5] of what it
+	// recorded, cut before the first loss that is not a number. When it
+	// holds fewer than 2 points (fastai's rules then fail) there are no
+	// suggestions: every one is zero.
 	Window [2]int
 	// ValleyTo is the index where the longest strictly decreasing
 	// subsequence of the smoothed losses in Window ends, and ValleyFrom =
@@ -143,28 +149,24 @@ func (c FinderConfig) validate() error {
 	return nil
 }
 
-// FinderLR returns the LR of step i of a range test from startLR to endLR in
-// n steps: startLR·(endLR/startLR)^(i/(n−1)), as pytorch-lr-finder's
-// exponential schedule. Step n−1 uses endLR exactly.
+// FinderLR returns the LR of step i of a range test from startLR towards
+// endLR in n steps: startLR·(endLR/startLR)^(i/n), fastai's SchedExp at
+// pos = train_iter/num_it. The last step, n−1, stays below endLR.
 func FinderLR(startLR, endLR float64, i, n int) float64 {
-	if i == n-1 {
-		return endLR
-	}
-	return startLR * math.Pow(endLR/startLR, float64(i)/float64(n-1))
+	return startLR * math.Pow(endLR/startLR, float64(i)/float64(n))
 }
 
-// LRFinder runs an LR range test on s: from c.Start with c.Optimizer, step i
-// uses FinderLR(StartLR, EndLR, i, NumIter) and the loss after each step is
-// recorded and smoothed. The test stops after NumIter steps, when the
-// smoothed loss exceeds Diverge times the best so far (that step is still
-// recorded, as fastai records it), or when a point breaks the divergence rule
-// (Leaves; that point is not recorded). It then applies the three suggestion
-// rules to the smoothed losses (fastai's Recorder keeps smoothed losses too)
-// within Window. The window is fastai's trimming in lr_find, [NumIter/10 :
-// −5]; with the default 100 steps it also matches pytorch-lr-finder's
-// default skip_start = 10, skip_end = 5, so the steep rule skips the first
-// and last points as both libraries do. When no step stayed on the map, the
-// result holds no points and every suggestion is zero.
+// LRFinder runs an LR range test on s as fastai's Learner.lr_find does:
+// from c.Start with c.Optimizer, step i uses FinderLR(StartLR, EndLR, i,
+// NumIter); the loss at the point the step starts from is recorded and
+// smoothed (AvgSmoothLoss), then the test stops when the smoothed loss
+// exceeds Diverge times the best smoothed loss so far (that step is
+// recorded, as fastai records it), after NumIter steps, or when the loss is
+// no longer a finite number (not recorded; the window is cut as fastai cuts
+// it). It then applies fastai's three suggestion rules to the smoothed
+// losses within Window. When Window holds fewer than MinFinderWindow
+// points (the test stopped within NumIter/10 + 6 steps), every suggestion
+// is zero.
 //
 // Bad settings are returned as *FieldError; a game surface is refused.
 func LRFinder(s Surface, c FinderConfig) (FinderResult, error) {
@@ -189,12 +191,6 @@ func LRFinder(s Surface, c FinderConfig) (FinderResult, error) {
 	if Leaves(p, s.Value(p)) {
 		return FinderResult{}, fieldErrorf("start", "f is not finite or too large at (%g, %g)", p.X, p.Y)
 	}
-	floor := 0.0
-	for i, m := range info.Minima {
-		if i == 0 || m.Loss < floor {
-			floor = m.Loss
-		}
-	}
 	var rng *rand.Rand
 	if c.Noise > 0 {
 		rng = rand.New(rand.NewPCG(c.Seed, 0x9e3779b97f4a7c15))
@@ -205,53 +201,71 @@ func LRFinder(s Surface, c FinderConfig) (FinderResult, error) {
 		LR: make([]float64, 0, n), Loss: make([]float64, 0, n), Smoothed: make([]float64, 0, n),
 		X: append(make([]float64, 0, n+1), p.X), Y: append(make([]float64, 0, n+1), p.Y),
 	}
-	avg, corr, best := 0.0, 1.0, math.Inf(1)
+	// recorded is how many points fastai's Recorder would hold and cut
+	// where its window is cut before the first NaN; they differ from
+	// len(res.LR) only when the loss stops being finite.
+	recorded, cut := 0, -1
+	avg, best := 0.0, math.Inf(1)
 	for i := range n {
 		lr := FinderLR(c.StartLR, c.EndLR, i, n)
+		f := s.Value(p)
+		if !isFinite(f) || !p.Finite() {
+			res.Diverged = true
+			if math.IsNaN(f) || !p.Finite() {
+				// fastai's smoothed loss turns NaN, which never passes the
+				// stop rule: it records NaN to the last step, and lr_find
+				// cuts its window before the first one.
+				recorded, cut = n, len(res.LR)
+			} else {
+				// ±Inf is recorded, and +Inf stops the test.
+				recorded = len(res.LR) + 1
+			}
+			break
+		}
 		res.StoppedAt = lr
+		avg = lerp(f, avg, c.Smooth)
+		sm := avg / (1 - math.Pow(c.Smooth, float64(len(res.LR)+1)))
+		res.LR = append(res.LR, lr)
+		res.Loss = append(res.Loss, f)
+		res.Smoothed = append(res.Smoothed, sm)
+		recorded = len(res.LR)
 		g := s.Grad(p)
 		if rng != nil {
 			g.X += c.Noise * rng.NormFloat64()
 			g.Y += c.Noise * rng.NormFloat64()
 		}
 		p = o.Step(p, g, lr)
-		f := s.Value(p)
-		if Leaves(p, f) {
-			res.Diverged = true
-			break
-		}
-		avg = c.Smooth*avg + (1-c.Smooth)*f
-		corr *= c.Smooth
-		sm := avg / (1 - corr)
-		res.LR = append(res.LR, lr)
-		res.Loss = append(res.Loss, f)
-		res.Smoothed = append(res.Smoothed, sm)
 		res.X = append(res.X, p.X)
 		res.Y = append(res.Y, p.Y)
 		best = math.Min(best, sm)
-		if ex := best - floor; ex > 0 && sm-floor > c.Diverge*ex {
+		if sm > c.Diverge*best {
 			res.Diverged = true
 			break
 		}
 	}
-	res.Window = finderWindow(len(res.LR), n)
+	res.Window = finderWindow(len(res.LR), recorded, cut, n)
 	res.Suggestions, res.ValleyFrom, res.ValleyTo = suggest(res.LR, res.Smoothed, res.Window)
 	return res, nil
 }
 
 // finderWindow is fastai's trimming of the recorded points before the
-// suggestion rules, [numIter/10 : −5], widened to every point when fewer than
-// 2 would remain (fastai would fail on an empty window).
-func finderWindow(n, numIter int) [2]int {
-	lo, hi := numIter/10, n-5
-	if hi-lo < 2 {
-		return [2]int{0, n}
+// suggestion rules: [numIter/10 : −5] of the recorded points (as Python
+// slices them), cut before the first NaN (cut ≥ 0), within the n points
+// kept here; empty (lo = hi) when nothing is left.
+func finderWindow(n, recorded, cut, numIter int) [2]int {
+	lo, hi := min(numIter/10, n), recorded-5
+	if cut >= 0 {
+		hi = min(hi, cut)
 	}
-	return [2]int{lo, hi}
+	return [2]int{lo, max(lo, min(hi, n))}
 }
 
+// MinFinderWindow is the fewest points fastai's rules need (its steep rule
+// takes the slope between two).
+const MinFinderWindow = 2
+
 func suggest(lrs, smoothed []float64, w [2]int) (Suggestions, int, int) {
-	if w[1] <= w[0] {
+	if w[1]-w[0] < MinFinderWindow {
 		return Suggestions{
 			Valley:  Suggestion{Rule: RuleValley},
 			Steep:   Suggestion{Rule: RuleSteep},
@@ -282,9 +296,10 @@ func suggest(lrs, smoothed []float64, w [2]int) (Suggestions, int, int) {
 // (so maxStart is one before the subsequence's first point and idx lies
 // about halfway into the middle third) and returns idx with from =
 // maxStart+1 and to = maxEnd, the valley as fastai places it: taken as
-// contiguous, which it is when the losses fall steadily. When fastai's idx would be −1 (at most two
-// decreasing points from the very start, or none at all), where Python would
-// index the last element, ValleyIndex returns 0.
+// contiguous, which it is when the losses fall steadily. fastai sets
+// maxStart only when some loss falls (else it stays 0, and idx is 0); when
+// idx is −1 (the longest run is two points ending at index 1), Python's
+// lrs[−1] is the last point, and so is ValleyIndex's.
 func ValleyIndex(losses []float64) (idx, from, to int) {
 	n := len(losses)
 	if n == 0 {
@@ -294,7 +309,7 @@ func ValleyIndex(losses []float64) (idx, from, to int) {
 	for i := range lds {
 		lds[i] = 1
 	}
-	maxEnd := 0
+	maxStart, maxEnd := 0, 0
 	for i := 1; i < n; i++ {
 		for j := range i {
 			if losses[i] < losses[j] && lds[i] < lds[j]+1 {
@@ -303,42 +318,30 @@ func ValleyIndex(losses []float64) (idx, from, to int) {
 		}
 		if lds[maxEnd] < lds[i] {
 			maxEnd = i
+			maxStart = maxEnd - lds[maxEnd]
 		}
 	}
-	maxStart := maxEnd - lds[maxEnd]
 	sections := float64(maxEnd-maxStart) / 3
 	idx = maxStart + int(sections) + int(sections/2)
-	return max(idx, 0), maxStart + 1, maxEnd
+	if idx < 0 {
+		idx += n // Python's negative index
+	}
+	return idx, maxEnd - lds[maxEnd] + 1, maxEnd
 }
 
-// SteepIndex returns the index where losses fall fastest against log10 of
-// lrs: the smallest derivative, computed as numpy.gradient(losses,
-// log10(lrs)) does (second-order central differences inside, one-sided at
-// the two ends). This is pytorch-lr-finder's steepest-gradient suggestion,
-// but against log LR instead of the index (the same up to a constant factor
-// when the LRs are spaced evenly in log). With one point it returns 0; the
-// LRs must be strictly increasing.
+// SteepIndex is fastai's "steep" rule: the slopes between neighbouring
+// points against ln(LR), (losses[i+1] − losses[i]) / (ln lrs[i+1] − ln
+// lrs[i]), and the index i of the smallest (the first on a tie, as torch's
+// argmin), the left end of the steepest segment. With one point (where
+// fastai fails) it returns 0; the LRs must be strictly increasing.
 func SteepIndex(lrs, losses []float64) int {
 	n := len(losses)
 	if len(lrs) != n || n == 0 {
 		panic(fmt.Sprintf("sim: SteepIndex with %d LRs and %d losses", len(lrs), n))
 	}
-	if n == 1 {
-		return 0
-	}
-	x := make([]float64, n)
-	for i, lr := range lrs {
-		x[i] = math.Log10(lr)
-	}
-	best, bestG := 0, (losses[1]-losses[0])/(x[1]-x[0])
-	for i := 1; i < n; i++ {
-		var g float64
-		if i == n-1 {
-			g = (losses[i] - losses[i-1]) / (x[i] - x[i-1])
-		} else {
-			hs, hd := x[i]-x[i-1], x[i+1]-x[i]
-			g = -hd/(hs*(hd+hs))*losses[i-1] + (hd-hs)/(hd*hs)*losses[i] + hs/(hd*(hd+hs))*losses[i+1]
-		}
+	best, bestG := 0, math.Inf(1)
+	for i := 0; i+1 < n; i++ {
+		g := (losses[i+1] - losses[i]) / (math.Log(lrs[i+1]) - math.Log(lrs[i]))
 		if g < bestG {
 			best, bestG = i, g
 		}
@@ -360,4 +363,55 @@ func MinimumIndex(losses []float64) int {
 		}
 	}
 	return m
+}
+
+// SuggestionTrial is one suggested LR tried out: the test's optimizer at
+// that constant LR, from the test's start, with its noise, for Steps steps.
+type SuggestionTrial struct {
+	Rule      string  // RuleValley, RuleSteep or RuleMinimum
+	LR        float64 // the suggested LR
+	FinalLoss float64 // f at the last point reached (the last before a divergence)
+	Diverged  bool    // the run broke the divergence rule
+}
+
+// TrySuggestions trains with each of g's suggestions (fastai's order:
+// valley, steep, minimum; zero LRs are skipped) as SuggestionTrial says,
+// and returns the trials with the index of the one a student can use
+// first: the lowest final loss among those that did not diverge (the first
+// on a tie), or −1 when every one diverged or there was none. fastai's
+// rules read the range test's curve only; on a noise-free surface valley
+// often lands far below a useful LR, and minimum/10 can still be past the
+// stability limit, so the suggestion offered first is the one that trains
+// best here. steps is 1 … the caller's limit.
+func TrySuggestions(s Surface, c FinderConfig, g Suggestions, steps int) ([]SuggestionTrial, int, error) {
+	best := -1
+	var out []SuggestionTrial
+	for _, sg := range []Suggestion{g.Valley, g.Steep, g.Minimum} {
+		if !(sg.LR > 0) {
+			continue
+		}
+		opt := c.Optimizer
+		opt.LR = sg.LR
+		r, err := NewRun(s, RunConfig{Start: c.Start, Optimizer: opt, Scheduler: DefaultScheduler(SchedConstant, steps), Noise: c.Noise, Seed: c.Seed}, steps)
+		if err != nil {
+			return nil, -1, err
+		}
+		tr := Simulate(r)
+		tt := SuggestionTrial{Rule: sg.Rule, LR: sg.LR, FinalLoss: tr.Loss[len(tr.Loss)-1], Diverged: tr.Status == StatusDiverged}
+		out = append(out, tt)
+		if !tt.Diverged && (best < 0 || tt.FinalLoss < out[best].FinalLoss) {
+			best = len(out) - 1
+		}
+	}
+	return out, best, nil
+}
+
+// lerp is torch.lerp(start, end, weight), as fastai's AvgSmoothLoss calls it
+// (torch.lerp(loss, val, beta)) and as torch computes it: start + weight·(end
+// − start) for weight < 0.5, else end − (end − start)·(1 − weight).
+func lerp(start, end, weight float64) float64 {
+	if weight < 0.5 {
+		return start + weight*(end-start)
+	}
+	return end - (end-start)*(1-weight)
 }

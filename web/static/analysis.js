@@ -69,7 +69,7 @@ export function logSpace(lo, hi, n) {
   return out;
 }
 
-/** RULES are the LR finder's suggestion rules in display order, with the i18n key of each. */
+/** RULES are the LR finder's suggestion rules in fastai's order, with the i18n key of each. */
 export const RULES = [
   { id: 'valley', rule: 'valley', key: 'finder.rule.valley' },
   { id: 'steep', rule: 'steep', key: 'finder.rule.steep' },
@@ -85,9 +85,25 @@ export function suggestionList(suggestions) {
   const out = [];
   for (const r of RULES) {
     const s = suggestions && suggestions[r.id];
-    if (s && s.lr > 0 && Number.isFinite(s.lr)) out.push({ ...r, rule: s.rule || r.rule, lr: s.lr, index: Number.isInteger(s.index) ? s.index : -1 });
+    if (s && s.lr > 0 && Number.isFinite(s.lr)) {
+      out.push({
+        ...r, rule: s.rule || r.rule, lr: s.lr, index: Number.isInteger(s.index) ? s.index : -1,
+        finalLoss: Number.isFinite(s.final_loss) ? s.final_loss : null, diverged: s.diverged === true,
+      });
+    }
   }
   return out;
+}
+
+/**
+ * offerOrder returns the suggestions in the order the panel offers them:
+ * the server's first (the one that trained best when tried, "first" of the
+ * answer) first, marked first: true, then the others in RULES order.
+ */
+export function offerOrder(list, first) {
+  const i = list.findIndex((s) => s.id === first);
+  if (i < 0) return list.map((s) => ({ ...s, first: false }));
+  return [{ ...list[i], first: true }, ...list.filter((_, k) => k !== i).map((s) => ({ ...s, first: false }))];
 }
 
 /** roundLR rounds an LR to 2 significant digits, as the page's LR slider does. */

@@ -2,14 +2,17 @@
 // POST /api/v1/lr-finder for the selected run's optimizer and start, the
 // loss-against-LR chart (log x; the smoothed loss, and the raw loss when the
 // run has gradient noise), the three suggestions with their rules, the
-// stability limit at the start, "Use this LR" buttons and a replay of the
-// test's own path on the map.
+// stability limit at the start, "Use this LR" buttons (each adds a run at
+// that LR, labelled with it) and a replay of the test's own path on the map.
+// The test is fastai's lr_find (sim/finder.go); the server also tries each
+// suggestion for the scenario's steps, and the one that trained best is
+// offered first.
 
 import { el } from './controls.js';
 import { formatNum } from './i18n.js';
-import { optimizerLR, runStart } from './state.js';
+import { optimizerLR, runStart, formatNumber } from './state.js';
 import { plotChart } from './plot.js';
-import { suggestionList, roundLR, logExtent } from './analysis.js';
+import { suggestionList, offerOrder, roundLR, logExtent } from './analysis.js';
 
 const RULE_COLOR = { valley: '#009E73', steep: '#0072B2', minimum: '#CC79A7' };
 const ANIM_MS = 4000;
@@ -17,7 +20,8 @@ const ANIM_MS = 4000;
 /**
  * mountFinder mounts the panel into root. app: {view() → {state, info,
  * selected, t, theme, dark}, surface() → the scenario's surface object,
- * setLR(lr) (the LR slider's path), redraw() (repaint the map)}.
+ * addRun(optimizer, lr, noise, label) → bool (false when the runs are
+ * full), redraw() (repaint the map)}.
  * It returns {render(), drawOverlay(ctx, tr)}: drawOverlay paints the
  * test's path on the map when the user asked for it.
  */
@@ -31,12 +35,13 @@ export function mountFinder(root, app) {
   const sugg = el('ul', { class: 'an-suggestions', 'aria-live': 'polite' });
   const valleyNote = el('p', { class: 'note an-valley', hidden: true });
   const stopNote = el('p', { class: 'note', hidden: true });
+  const useMsg = el('p', { class: 'note an-use', role: 'status', hidden: true });
   const status = el('p', { class: 'an-status', role: 'status' });
   const animBox = el('input', { type: 'checkbox', id: 'finder-animate' });
   const animLabel = el('label', { for: 'finder-animate' });
   const anim = el('div', { class: 'field check an-anim', hidden: true }, animBox, animLabel);
   root.append(title, intro, el('div', { class: 'an-row' }, runBtn, forText), status,
-    el('figure', { class: 'an-fig' }, canvas, key), sugg, valleyNote, stopNote, anim);
+    el('figure', { class: 'an-fig' }, canvas, key), sugg, useMsg, valleyNote, stopNote, anim);
 
   let result = null, resultKey = '', busy = false, error = '', abort = null;
   let animStart = 0, animating = false, lastView = null;
@@ -70,7 +75,7 @@ export function mountFinder(root, app) {
     const body = {
       surface: inp.surface, start: inp.start, optimizer: inp.optimizer,
       start_lr: 1e-7, end_lr: 10, num_iter: 100, smooth: 0.98, diverge: 4,
-      noise: inp.noise, seed: inp.seed,
+      noise: inp.noise, seed: inp.seed, steps: v().state.steps,
     };
     try {
       const res = await fetch('/api/v1/lr-finder', {
@@ -174,31 +179,55 @@ export function mountFinder(root, app) {
     sugg.replaceChildren();
     valleyNote.hidden = true;
     stopNote.hidden = true;
+    useMsg.hidden = true;
     if (!result) return;
-    const list = suggestionList(result.suggestions);
+    const list = offerOrder(suggestionList(result.suggestions), result.first);
+    const steps = result.steps || view.state.steps;
     for (const s of list) {
       const lr = roundLR(s.lr);
-      const use = el('button', { type: 'button', class: 'small', text: t('finder.use'), title: t('finder.useTip', { lr: formatNum(lr) }) });
-      use.addEventListener('click', () => app.setLR(lr));
+      const use = el('button', { type: 'button', class: s.first ? 'small primary' : 'small', text: t('finder.use'), title: t('finder.useTip', { lr: formatNum(lr) }) });
+      use.addEventListener('click', () => useLR(s, lr));
       const sw = el('span', { class: 'an-dash', 'aria-hidden': 'true' });
       sw.style.borderColor = RULE_COLOR[s.id];
-      sugg.append(el('li', {},
+      const tried = s.diverged ? t('finder.triedDiverged', { n: steps })
+        : s.finalLoss !== null ? t('finder.tried', { n: steps, loss: formatNum(s.finalLoss, 3) }) : '';
+      sugg.append(el('li', { class: s.first ? 'an-first' : '', 'data-rule': s.id },
         sw,
-        el('span', { class: 'an-rule', text: t(s.key), title: t(`finder.ruleTip.${s.id}`) }),
+        el('span', { class: 'an-rule', text: s.first ? `${t(s.key)} · ${t('finder.best')}` : t(s.key), title: t(`finder.ruleTip.${s.id}`) }),
         el('code', { text: `lr ${formatNum(lr)}` }),
-        el('span', { class: 'an-ruletip', text: t(`finder.ruleTip.${s.id}`) }),
+        el('span', { class: 'an-ruletip', text: `${t(`finder.ruleTip.${s.id}`)}${tried ? ` ${t('finder.triedLead')} ${tried}.` : ''}` }),
         use));
     }
-    if (!list.length) sugg.append(el('li', { class: 'note', text: t('finder.none') }));
+    if (list.length && !list.some((s) => s.first)) sugg.append(el('li', { class: 'note', text: t('finder.noneTrains', { n: steps }) }));
+    else if (list.length) sugg.prepend(el('li', { class: 'note an-firstnote', text: t('finder.firstNote', { n: steps }) }));
+    if (!list.length) {
+      const w = result.window || [0, 0];
+      sugg.append(el('li', { class: 'note', text: t('finder.none', { n: (result.lr || []).length, lo: w[0] }) }));
+    }
     if (!(result._noise > 0) && list.some((s) => s.id === 'valley')) {
       valleyNote.hidden = false;
       valleyNote.textContent = t('finder.valleyNote');
     }
     if (result.stopped_at > 0) {
       stopNote.hidden = false;
-      const last = result.lr && result.lr.length ? result.lr[result.lr.length - 1] : 0;
-      stopNote.textContent = result.stopped_at < 10 * 0.999 ? t('finder.stopped', { lr: formatNum(result.stopped_at, 2), n: result.lr.length }) : t('finder.complete', { lr: formatNum(last, 2) });
+      const sm = result.smoothed || [];
+      stopNote.textContent = !result.diverged ? t('finder.complete', { lr: formatNum(result.stopped_at, 2), n: result.lr.length })
+        : sm.length && !(sm[sm.length - 1] > 0) ? t('finder.nonPositive', { lr: formatNum(result.stopped_at, 2), n: result.lr.length })
+          : t('finder.stopped', { lr: formatNum(result.stopped_at, 2), n: result.lr.length });
     }
+  }
+
+  // "Use this LR": a new run at the suggested LR, labelled with it; the
+  // runs already there, the one the lesson compares against among them,
+  // are left as they are.
+  function useLR(s, lr) {
+    const { t } = v();
+    const inp = inputs();
+    if (!inp) return;
+    const label = t('finder.runLabel', { lr: formatNumber(lr), rule: t(s.key) });
+    const ok = app.addRun({ ...inp.optimizer, lr }, lr, inp.noise, label);
+    useMsg.hidden = false;
+    useMsg.textContent = ok ? t('finder.added', { name: label }) : t('finder.full');
   }
 
   function keyItem(color, text, cls = '') {

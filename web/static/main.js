@@ -9,7 +9,7 @@
 
 import {
   decodeQuery, encodeQuery, catalogIndex, toScenario, fromScenario, newRun, cloneRun,
-  optimizerLR, runStart, roundView, LIMITS, presetOf, presetLabels,
+  optimizerLR, runStart, roundView, LIMITS, presetOf, presetLabels, relabelLR,
 } from './state.js';
 import { viewTransform, fitAspect, zoomAt, pan, sameBox } from './scale.js';
 import { runColor } from './colormap.js';
@@ -545,6 +545,11 @@ function changeRun(path, value) {
     return changed(true);
   }
   if (group === 'optimizer' || group === 'scheduler') {
+    // a label that states the LR follows it (relabelLR)
+    if (group === 'optimizer' && key === 'lr' && value !== null) {
+      const label = relabelLR(run.label, optimizerLR(run), value);
+      if (label !== run.label) { run.label = label; app.need.chartsFull = true; }
+    }
     if (key === 'name') run.scheduler = { name: value };
     else if (value === null) delete run[group][key];
     else run[group][key] = value;
@@ -560,10 +565,13 @@ function changeRun(path, value) {
       run.label = value;
       app.need.chartsFull = true;
       return changed(false);
-    case 'lr_y':
+    case 'lr_y': {
+      const y = run.optimizer_y && run.optimizer_y.lr;
+      if (y !== undefined && y !== optimizerLR(run)) run.label = relabelLR(run.label, y, value);
       run.optimizer_y = { ...(run.optimizer_y || {}), lr: value };
       liveSet(i, { optimizer_y: { lr: value } });
       return changed(false);
+    }
     case 'x': case 'y': {
       const s = runStart(run, surfaceInfo());
       run.x = path === 'x' ? value : s[0];
@@ -1181,13 +1189,14 @@ function mountAnalysisPanels() {
     view: analysisView,
     surface: () => toScenario(app.state, app.catalog).surface,
     setLR: (lr) => changeRun('optimizer.lr', lr, { live: true }),
-    addRun: (optimizer, lr, noise) => {
+    addRun: (optimizer, lr, noise, label) => {
       if (app.state.runs.length >= LIMITS.runs) return false;
       const base = app.state.runs[app.selected];
       const r = newRun(optimizer.name, lr);
       Object.assign(r.optimizer, optimizer, { lr });
       if (base) { r.x = base.x; r.y = base.y; r.seed = base.seed; }
       r.noise = noise || 0;
+      if (label) r.label = label;
       addRun(r);
       return true;
     },

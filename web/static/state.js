@@ -557,3 +557,18 @@ export function presetLabels(st, p, lang) {
   });
   return changed ? runs : st.runs;
 }
+
+/**
+ * relabelLR returns label with every number in it that states the LR
+ * `from` (equal to it to 9 significant digits, however it is written:
+ * "0.0001", "1e-4") written as `to` instead (formatNumber), so that a label
+ * such as "LR 0.0001" or "SGD 0.03" keeps telling the truth when the run's
+ * LR changes. Labels without that number (the reader's own words, "too
+ * small") are returned as they are.
+ */
+export function relabelLR(label, from, to) {
+  if (!label || !(from > 0) || !(to > 0) || from === to) return label;
+  const same = (v) => Math.abs(v - from) <= 1e-9 * from;
+  return label.replace(/(^|[^\w.])(\d+\.?\d*(?:e[-+]?\d+)?|\.\d+(?:e[-+]?\d+)?)(?![\w.])/gi,
+    (m, pre, num) => (same(Number(num)) ? pre + formatNumber(to) : m));
+}

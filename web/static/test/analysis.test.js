@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  stabilityLimit, gaugeFraction, logSpace, suggestionList, roundLR, nearestPoint, groupSweep, bestLR,
+  stabilityLimit, gaugeFraction, logSpace, suggestionList, offerOrder, roundLR, nearestPoint, groupSweep, bestLR,
   formulaColumn, splitAtColumn, basinOf, divergeReason, limitSeries, logExtent, goodBand, lossRange, curvatureLimit, limitFactor,
 } from '../analysis.js';
 
@@ -174,4 +174,17 @@ test('curvatureLimit is the other side of stabilityLimit', () => {
   }
   assert.ok(Number.isNaN(curvatureLimit(0.1, { name: 'adam' })));
   assert.equal(limitFactor({ name: 'sgd', momentum: 0.5, dampening: 1 }).F, null);
+});
+
+test('the suggestion that trained best is offered first, the others in fastai\'s order', () => {
+  const list = suggestionList({
+    valley: { lr: 1.2e-3, index: 51, rule: 'valley', final_loss: 2.02, diverged: false },
+    steep: { lr: 0.0331, index: 69, rule: 'steep', final_loss: 4.4e-6, diverged: false },
+    minimum: { lr: 0.331, index: 94, rule: 'minimum/10', final_loss: 4.9e12, diverged: true },
+  });
+  assert.deepEqual(list.map((s) => [s.id, s.finalLoss, s.diverged]), [['valley', 2.02, false], ['steep', 4.4e-6, false], ['minimum', 4.9e12, true]]);
+  const offer = offerOrder(list, 'steep');
+  assert.deepEqual(offer.map((s) => [s.id, s.first]), [['steep', true], ['valley', false], ['minimum', false]]);
+  // every one diverged: fastai's order, none first
+  assert.deepEqual(offerOrder(list, null).map((s) => [s.id, s.first]), [['valley', false], ['steep', false], ['minimum', false]]);
 });

@@ -188,3 +188,16 @@ test('presetLabels puts a lesson\'s own labels in the page\'s language and keeps
   const swapped = decodeQuery('surface=quadratic&run=sgd,lr=1e-4,label=about%20right&run=sgd,lr=0.1', catalog).state;
   assert.deepEqual(presetLabels(swapped, PRESETS[1], 'ja').map((r) => r.label), ['about right', '']);
 });
+
+test('relabelLR: a label that states the LR follows it; the reader\'s own words stay', async () => {
+  const { relabelLR } = await import('../state.js');
+  assert.equal(relabelLR('LR 0.0001', 1e-4, 5.2e-4), 'LR 5.2e-4');
+  assert.equal(relabelLR('LR 1e-4 (steep)', 1e-4, 0.033), 'LR 0.033 (steep)');
+  assert.equal(relabelLR('SGD 0.03', 0.03, 0.05), 'SGD 0.05');
+  assert.equal(relabelLR('x at 0.7 and y at 0.1', 0.7, 0.5), 'x at 0.5 and y at 0.1');
+  assert.equal(relabelLR('SGD + momentum 0.9', 0.05, 0.1), 'SGD + momentum 0.9', 'another number is left alone');
+  assert.equal(relabelLR('too small', 1e-4, 0.1), 'too small');
+  assert.equal(relabelLR('学習率 0.0001(最急点)', 1e-4, 0.002), '学習率 2e-3(最急点)');
+  assert.equal(relabelLR('v2 0.1', 0.1, 0.2), 'v2 0.2', 'digits inside a word are not a number');
+  assert.equal(relabelLR('', 0.1, 0.2), '');
+});
