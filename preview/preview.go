@@ -62,6 +62,14 @@ var undefinedColor = color.RGBA{0x3a, 0x3a, 0x3a, 0xff}
 // run). The cost grows with the length of the lines drawn; eight runs of
 // 10,000 steps that each cross the map take about 0.25 s.
 func Render(sc scenario.Scenario, w, h int) (*image.RGBA, error) {
+	return RenderTitled(sc, w, h, "")
+}
+
+// RenderTitled is Render with title at the head of the strip instead of the
+// surface's (English) title: the lesson's title, or the surface's, in the
+// reader's language. A title with characters the fonts cannot draw
+// (Missing) is replaced by the surface's title.
+func RenderTitled(sc scenario.Scenario, w, h int, title string) (*image.RGBA, error) {
 	if w == 0 {
 		w = DefaultWidth
 	}
@@ -127,7 +135,10 @@ func Render(sc scenario.Scenario, w, h int) (*image.RGBA, error) {
 				diverged: trajs[i].Status == sim.StatusDiverged,
 			}
 		}
-		if err := drawStrip(img, strip, info.Title, items); err != nil {
+		if title == "" || len(Missing(title)) > 0 {
+			title = info.Title
+		}
+		if err := drawStrip(img, strip, title, items); err != nil {
 			return nil, err
 		}
 	}

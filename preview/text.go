@@ -1,6 +1,7 @@
 package preview
 
 import (
+	_ "embed"
 	"image"
 	"image/color"
 	"image/draw"
@@ -8,9 +9,8 @@ import (
 	"sync"
 
 	"golang.org/x/image/font"
-	"golang.org/x/image/font/gofont/gobold"
-	"golang.org/x/image/font/gofont/goregular"
 	"golang.org/x/image/font/opentype"
+	"golang.org/x/image/font/sfnt"
 	"golang.org/x/image/math/fixed"
 )
 
@@ -21,15 +21,54 @@ var (
 	stripText       = color.RGBA{0xd8, 0xd9, 0xde, 0xff}
 )
 
-// goFonts holds the Go fonts, parsed once on first use.
-var goFonts = sync.OnceValues(func() ([2]*opentype.Font, error) {
-	regular, err := opentype.Parse(goregular.TTF)
+// The strip's fonts: subsets of Noto Sans CJK JP Regular and Bold (SIL
+// Open Font License 1.1, fonts/OFL.txt) holding every character the preview
+// can draw in English and Japanese, built by scripts/subset-font.sh.
+var (
+	//go:embed fonts/NotoSansCJKjp-Regular-subset.otf
+	regularOTF []byte
+	//go:embed fonts/NotoSansCJKjp-Bold-subset.otf
+	boldOTF []byte
+)
+
+// stripFonts holds the fonts, parsed once on first use.
+var stripFonts = sync.OnceValues(func() ([2]*opentype.Font, error) {
+	regular, err := opentype.Parse(regularOTF)
 	if err != nil {
 		return [2]*opentype.Font{}, err
 	}
-	bold, err := opentype.Parse(gobold.TTF)
+	bold, err := opentype.Parse(boldOTF)
 	return [2]*opentype.Font{regular, bold}, err
 })
+
+// Missing returns the characters of s that the preview's fonts have no
+// glyph for (spaces and other characters that draw nothing count as
+// present), in order, each once.
+func Missing(s string) []rune {
+	fonts, err := stripFonts()
+	if err != nil {
+		return []rune(s)
+	}
+	var buf sfnt.Buffer
+	var out []rune
+	for _, r := range s {
+		for _, f := range fonts {
+			if i, err := f.GlyphIndex(&buf, r); (err != nil || i == 0) && !containsRune(out, r) {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
+
+func containsRune(rs []rune, r rune) bool {
+	for _, x := range rs {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
 
 // legendItem is one run in the title strip.
 type legendItem struct {
@@ -38,10 +77,11 @@ type legendItem struct {
 	diverged bool
 }
 
-// runText returns the strip's text for a run: its label when it has one,
-// else the optimizer's name and learning rate.
+// runText returns the strip's text for a run: its label when it has one
+// that the fonts can draw (a label with characters beyond them would show
+// empty boxes), else the optimizer's name and learning rate.
 func runText(label, optimizer string, lr float64) string {
-	if label != "" {
+	if label != "" && len(Missing(label)) == 0 {
 		return label
 	}
 	return optimizer + " " + strconv.FormatFloat(lr, 'g', 3, 64)
@@ -53,7 +93,7 @@ func runText(label, optimizer string, lr float64) string {
 // safe for concurrent use.
 func drawStrip(img *image.RGBA, strip image.Rectangle, title string, items []legendItem) error {
 	draw.Draw(img, strip, image.NewUniform(stripBackground), image.Point{}, draw.Src)
-	fonts, err := goFonts()
+	fonts, err := stripFonts()
 	if err != nil {
 		return err
 	}

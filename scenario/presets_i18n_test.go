@@ -38,3 +38,23 @@ func TestPresetLabelsTranslated(t *testing.T) {
 		t.Error("Localized changed the preset's own scenario")
 	}
 }
+
+// A preset's own labels, in either language, follow the language asked;
+// the reader's own labels stay; LessonKey leaves the labels out.
+func TestLocalizeLabels(t *testing.T) {
+	p, _ := PresetByID("summary")
+	ja := p.Localized("ja")
+	mixed := ja
+	mixed.Runs = append(mixed.Runs[:0:0], mixed.Runs...)
+	mixed.Runs[2].Label = "mine"
+	en := p.LocalizeLabels(mixed, "en")
+	if en.Runs[0].Label != "too small" || en.Runs[1].Label != "about right" || en.Runs[2].Label != "mine" {
+		t.Errorf("labels %q %q %q", en.Runs[0].Label, en.Runs[1].Label, en.Runs[2].Label)
+	}
+	if mixed.Runs[0].Label != "小さすぎ" {
+		t.Error("LocalizeLabels changed its argument")
+	}
+	if LessonKey(mixed) != LessonKey(p.Scenario) || LessonKey(mixed) == mixed.Encode() {
+		t.Errorf("LessonKey: %q vs %q", LessonKey(mixed), LessonKey(p.Scenario))
+	}
+}

@@ -77,11 +77,24 @@ func handleOG(logger *slog.Logger, cfg Config) http.Handler {
 	cache := preview.NewCache(ogCacheSize)
 	slots := make(chan struct{}, ogRenders)
 	return handle(logger, func(w http.ResponseWriter, r *http.Request) error {
-		sc, err := shareScenario(r.URL.Query(), limits)
+		q := r.URL.Query()
+		sc, err := shareScenario(q, limits)
 		if err != nil {
 			return err
 		}
-		key := strconv.Itoa(ogWidth) + "x" + strconv.Itoa(ogHeight) + "?" + sc.Encode()
+		// The title and a lesson's run labels are in the language of ?lang=.
+		lang := "en"
+		if q.Get("lang") == "ja" {
+			lang = "ja"
+		}
+		title := ""
+		if p, ok := presetByQuery[scenario.LessonKey(sc)]; ok {
+			sc = p.LocalizeLabels(sc, lang)
+			title = p.Title[lang]
+		} else {
+			title = surfaceTitle(sc.Surface.Name, lang)
+		}
+		key := strconv.Itoa(ogWidth) + "x" + strconv.Itoa(ogHeight) + "?" + sc.Encode() + "&lang=" + lang
 		sum := sha256.Sum256([]byte(key))
 		etag := `"og-` + hex.EncodeToString(sum[:12]) + `"`
 		h := w.Header()
@@ -99,7 +112,7 @@ func handleOG(logger *slog.Logger, cfg Config) http.Handler {
 				return nil, context.DeadlineExceeded
 			}
 			defer func() { <-slots }()
-			return renderPNG(sc)
+			return renderPNG(sc, title)
 		})
 		if err != nil {
 			return err
@@ -116,9 +129,9 @@ func handleOG(logger *slog.Logger, cfg Config) http.Handler {
 	})
 }
 
-// renderPNG draws sc at the preview size and encodes it.
-func renderPNG(sc scenario.Scenario) ([]byte, error) {
-	img, err := preview.Render(sc, ogWidth, ogHeight)
+// renderPNG draws sc at the preview size under title and encodes it.
+func renderPNG(sc scenario.Scenario, title string) ([]byte, error) {
+	img, err := preview.RenderTitled(sc, ogWidth, ogHeight, title)
 	if err != nil {
 		return nil, err
 	}
@@ -179,15 +192,13 @@ type PageMeta struct {
 	SiteName    string // og:site_name
 }
 
-// presetByQuery finds the preset whose normalised query is q, with its run
-// labels in either language (/p/{id} redirects to the reader's).
+// presetByQuery finds the preset whose scenario has the lesson key q
+// (scenario.LessonKey: the query with the run labels left out, so that a
+// lesson is known whatever the language of its labels, as the page knows it).
 var presetByQuery = func() map[string]scenario.Preset {
 	m := map[string]scenario.Preset{}
 	for _, p := range scenario.Presets() {
-		for _, lang := range []string{"en", "ja"} {
-			sc := p.Localized(lang)
-			m[sc.Encode()] = p
-		}
+		m[scenario.LessonKey(p.Scenario)] = p
 	}
 	return m
 }()
@@ -224,8 +235,9 @@ func shareMeta(r *http.Request, lang string) *PageMeta {
 	}
 	if lang == "ja" {
 		m.URL += "&lang=ja"
+		m.Image += "&lang=ja"
 	}
-	if p, ok := presetByQuery[query]; ok {
+	if p, ok := presetByQuery[scenario.LessonKey(sc)]; ok {
 		m.Title = p.Title[lang] + " · " + siteName[lang]
 		m.Description = p.Summary[lang]
 		m.URL = base + "/p/" + url.PathEscape(p.ID)
