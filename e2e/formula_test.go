@@ -117,6 +117,9 @@ func TestFormula(t *testing.T) {
 	if !strings.Contains(got.Msg, "Character 1") || !strings.Contains(got.Msg, "unknown function 'sinn'") {
 		t.Errorf("the message %q does not say unknown function 'sinn' at character 1", got.Msg)
 	}
+	if strings.Count(got.Msg, "Character") != 1 || strings.Contains(got.Msg, "column") {
+		t.Errorf("the message %q says the position more than once", got.Msg)
+	}
 	if !got.Visible || got.Mark != "sinn" || got.Mirror != bad {
 		t.Errorf("the bad spot: mirror shown %v with %q, marked %q; want %q with sinn marked", got.Visible, got.Mirror, got.Mark, bad)
 	}
@@ -161,4 +164,30 @@ func TestFormulaBadLink(t *testing.T) {
 	}
 	tb.typeFormula("x^2 + 3*y^2")
 	tb.waitFor("the map drawn", `document.body.dataset.ready === '1' && __lab.state.formula === 'x^2 + 3*y^2'`, 10*time.Second, `({formula: __lab.state.formula, ready: document.body.dataset.ready})`)
+}
+
+// TestFormulaBadLinkJapanese: in Japanese, a link with a bad formula is
+// explained in Japanese alone, in the banner and under the field, and the
+// position is said once.
+func TestFormulaBadLinkJapanese(t *testing.T) {
+	tb := newTab(t, desktop)
+	tb.do("open a link with a bad formula", chromedp.Navigate(url("/?surface=custom&formula=x%2Bz&steps=50&run=sgd,lr=0.05&lang=ja")))
+	tb.waitFor("the formula's error", `(() => {
+		const e = document.getElementById('errors'), m = document.getElementById('formula-msg');
+		return e && !e.hidden && /z/.test(e.innerText) && m && !m.hidden && document.querySelector('.an-formula-mirror mark.an-bad');
+	})()`, 15*time.Second, `({errors: (document.getElementById('errors') || {}).innerText, msg: (document.getElementById('formula-msg') || {}).textContent})`)
+	type texts struct {
+		Banner string `json:"banner"`
+		Msg    string `json:"msg"`
+	}
+	got := eval[texts](tb, `({banner: document.querySelector('#errors li').innerText, msg: document.getElementById('formula-msg').textContent})`)
+	t.Logf("banner %q; under the field %q", got.Banner, got.Msg)
+	for what, s := range map[string]string{"banner": got.Banner, "message": got.Msg} {
+		if !strings.Contains(s, "3 文字目") || !strings.Contains(s, "「z」という名前はありません") {
+			t.Errorf("the %s %q is not the Japanese message at character 3", what, s)
+		}
+		if strings.Contains(s, "unknown") || strings.Contains(s, "column") || strings.Count(s, "3") != 1 {
+			t.Errorf("the %s %q has English in it or says the position twice", what, s)
+		}
+	}
 }

@@ -8,6 +8,7 @@
 
 import { el } from './controls.js';
 import { formulaColumn, splitAtColumn } from './analysis.js';
+import { t as tr } from './i18n.js';
 
 const DEBOUNCE_MS = 350;
 
@@ -42,6 +43,29 @@ export function localMessage(t, lang, message) {
     if (m) return t(key, { 1: m[1] ?? '', 2: m[2] ?? '' });
   }
   return '';
+}
+
+/**
+ * formulaMessage returns a formula error of the server ("unknown name 'z'
+ * at column 5; use x, y, pi, e") as the page shows it, in lang: {lead,
+ * text}, where lead says where ("Character 5:", or "Not a valid formula:"
+ * when it names no place) and text what is wrong, without the position
+ * again, in lang alone (Japanese through LOCAL_ERRORS; a message with no
+ * translation is the server's English without its position). t is the
+ * page's translator; column, when known, wins over the message's.
+ */
+export function formulaMessage(t, lang, message, column = 0) {
+  const msg = String(message || '');
+  const col = column > 0 ? column : formulaColumn(msg);
+  const lead = col > 0 ? t('formula.at', { col }) : t('formula.bad');
+  const text = localMessage(t, lang, msg) || msg.replace(/ at column \d+/, '');
+  return { lead, text };
+}
+
+/** describeFormulaError is describeError (share.js) for a formula: "Character 5: …" in lang. */
+export function describeFormulaError(message, lang) {
+  const { lead, text } = formulaMessage((k, v) => tr(lang, k, v), lang, message);
+  return `${lead} ${text}`;
 }
 
 /**
@@ -121,10 +145,8 @@ export function mountFormula(panel, app) {
     if (verdict.state === 'checking') { msg.textContent = t('formula.checking'); return; }
     if (verdict.state === 'unknown') { msg.textContent = t('formula.unreachable'); return; }
     if (!bad) return;
-    const local = localMessage(t, lang, verdict.message);
-    const lead = verdict.column > 0 ? t('formula.at', { col: verdict.column }) : t('formula.bad');
-    msg.append(el('strong', { text: lead }), ' ', local || verdict.message);
-    if (local) msg.append(el('br'), el('small', { text: verdict.message, lang: 'en' }));
+    const { lead, text } = formulaMessage(t, lang, verdict.message, verdict.column);
+    msg.append(el('strong', { text: lead }), ' ', text);
     if (verdict.column > 0) {
       const [before, at, after] = splitAtColumn(checked, verdict.column);
       const mark = el('mark', { class: at ? 'an-bad' : 'an-bad an-end', text: at || ' ' });

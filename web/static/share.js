@@ -5,6 +5,7 @@
 
 import { t as tr } from './i18n.js';
 import { el } from './controls.js';
+import { describeFormulaError } from './formula.js';
 
 /** EMBED_SIZE is the size of the iframe the embed code asks for, in CSS pixels. */
 export const EMBED_SIZE = { width: 800, height: 520 };
@@ -139,7 +140,10 @@ export function localizeMessage(msg, lang) {
  * field), text says what was wrong, both in lang.
  */
 export function describeError(e, lang) {
-  return { where: fieldName(e && e.field, lang), text: localizeMessage(e && (e.message || e.error), lang) };
+  const msg = e && (e.message || e.error);
+  // a formula's message is formula.js's to say (its position once, in lang alone)
+  const formula = e && /(^|\.)formula$/.test(String(e.field || ''));
+  return { where: fieldName(e && e.field, lang), text: formula ? describeFormulaError(msg, lang) : localizeMessage(msg, lang) };
 }
 
 // ------------------------------------------------------------ clipboard

@@ -95,3 +95,22 @@ test('the reference card has the same shape in both languages and says it is a r
     assert.ok(STRINGS.en['card.rows'].flat().join(' ').includes(v), v);
   }
 });
+
+test('a formula error says its position once, in the page\'s language alone', async () => {
+  const { formulaMessage } = await import('../formula.js');
+  const { t } = await import('../i18n.js');
+  const msg = "unknown name 'z' at column 5; use x, y, pi, e";
+  const en = formulaMessage((k, v) => t('en', k, v), 'en', msg);
+  assert.equal(en.lead, 'Character 5:');
+  assert.equal(en.text, "unknown name 'z'; use x, y, pi, e");
+  assert.doesNotMatch(`${en.lead} ${en.text}`, /column/);
+  const ja = formulaMessage((k, v) => t('ja', k, v), 'ja', msg);
+  assert.equal(ja.lead, '5 文字目:');
+  assert.match(ja.text, /「z」という名前はありません/);
+  assert.doesNotMatch(ja.text, /[a-y]{3,}/, 'no English after the Japanese');
+  // the banner of a link with a bad formula, in Japanese
+  const banner = describeError({ field: 'surface.formula', message: "unknown function 'sinn' at column 1; known: sin, cos" }, 'ja');
+  assert.equal(banner.text, '1 文字目: 「sinn」という関数はありません');
+  assert.equal(describeError({ field: 'surface.formula', message: 'formula is empty; write an expression in x and y, such as x^2 + 10*y^2' }, 'en').text,
+    'Not a valid formula: formula is empty; write an expression in x and y, such as x^2 + 10*y^2');
+});
