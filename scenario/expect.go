@@ -22,6 +22,8 @@ const (
 	ExpectStaysNear   = "stays_near"    // Run's distance from the equilibrium stays within Value times its start distance, and above 1/Value of it at the end
 	ExpectFartherThan = "farther_than"  // Run ends farther from the equilibrium than Other
 	ExpectApproaches  = "approaches"    // Run ends within Value times its start distance from the equilibrium
+	ExpectApart       = "apart"         // Run's path and Other's are at least Value apart at some step (the map shows both, neither hidden under the other)
+	ExpectConverges   = "converges"     // Run ends with status converged (every step taken, final ‖∇f‖ ≤ 1e-6): what the legend calls converged, so a text may say "converges"
 	ExpectFinderWorks = "finder_stable" // the LR finder's first suggestion (the one that trains best, sim.TrySuggestions) for Run's optimizer and start does not diverge and reaches a lower final loss than Run
 )
 
@@ -62,6 +64,10 @@ func (e Expectation) String() string {
 		return fmt.Sprintf("run %d ends within %g× its start distance from the equilibrium", e.Run, e.Value)
 	case ExpectFartherThan:
 		return fmt.Sprintf("run %d ends farther from the equilibrium than run %d", e.Run, e.Other)
+	case ExpectApart:
+		return fmt.Sprintf("run %d's path is at least %g away from run %d's at some step", e.Run, e.Value, e.Other)
+	case ExpectConverges:
+		return fmt.Sprintf("run %d converges (final ‖∇f‖ ≤ 1e-6)", e.Run)
 	case ExpectFinderWorks:
 		return fmt.Sprintf("the LR finder's first suggestion for run %d converges better than run %d's LR", e.Run, e.Run)
 	}
@@ -145,6 +151,22 @@ func (o Outcome) check(e Expectation) error {
 	case ExpectReaches:
 		if t.Loss[n-1] > e.Value {
 			return fmt.Errorf("final loss %.3g", t.Loss[n-1])
+		}
+	case ExpectApart:
+		u, err := o.traj(e.Other)
+		if err != nil {
+			return err
+		}
+		most := 0.0
+		for k := 0; k < len(t.X) && k < len(u.X); k++ {
+			most = math.Max(most, math.Hypot(t.X[k]-u.X[k], t.Y[k]-u.Y[k]))
+		}
+		if most < e.Value {
+			return fmt.Errorf("the paths are at most %.3g apart", most)
+		}
+	case ExpectConverges:
+		if t.Status != sim.StatusConverged {
+			return fmt.Errorf("status %v, final loss %.3g", t.Status, t.Loss[n-1])
 		}
 	case ExpectCrawls:
 		if t.Loss[n-1] < e.Value*t.Loss[0] {

@@ -174,6 +174,7 @@ var presetDefs = []presetDef{
 		expect: []Expectation{
 			{Kind: ExpectDiverges, Run: 0},
 			{Kind: ExpectReaches, Run: 1, Value: 1e-6},
+			{Kind: ExpectConverges, Run: 1},
 		},
 	},
 	{
@@ -182,17 +183,19 @@ var presetDefs = []presetDef{
 			{"label":"SGD","optimizer":{"name":"sgd","lr":0.05}},
 			{"label":"SGD + momentum 0.9","optimizer":{"name":"sgd","lr":0.05,"momentum":0.9}},
 			{"label":"Adam","optimizer":{"name":"adam","lr":0.05}},
-			{"label":"AdamW","optimizer":{"name":"adamw","lr":0.05}}]}`,
+			{"label":"AdamW, weight decay 0.5","optimizer":{"name":"adamw","lr":0.05,"weight_decay":0.5}}]}`,
 		title: [2]string{"SGD, momentum, Adam and AdamW in a narrow valley", "細い谷で SGD・モーメンタム・Adam・AdamW を比べる"},
 		summary: [2]string{
-			"A long valley tilted by 30°, with curvature 50 across it and 1 along it, so plain SGD is stable only below LR 0.04. All four optimizers start from the same point with LR 0.05: plain SGD blows up, momentum copes and converges, and Adam and AdamW, which scale each coordinate's step by its own gradient history, walk down calmly.",
-			"30° 傾いた細長い谷で、谷を横切る向きの曲率は 50、谷に沿った向きは 1 です。素の SGD が安定なのは学習率 0.04 未満まで。4 つとも同じ出発点から学習率 0.05 で動かすと、SGD は発散し、モーメンタム付きは持ちこたえて収束します。Adam と AdamW は座標ごとに過去の勾配の大きさで歩幅を調整するので、落ち着いて谷を下っていきます。",
+			"A long valley tilted by 30°, with curvature 50 across it and 1 along it, so plain SGD is stable only below LR 0.04. All four optimizers start from the same point with LR 0.05: plain SGD blows up, momentum copes and gets down to the valley floor, and Adam, which scales each coordinate's step by its own gradient history, walks down calmly. AdamW is Adam with decoupled weight decay (0.5 here, large so that it shows), which pulls the point towards zero, here the minimum, so its path leaves Adam's and ends lower.",
+			"30° 傾いた細長い谷で、谷を横切る向きの曲率は 50、谷に沿った向きは 1 です。素の SGD が安定なのは学習率 0.04 未満まで。4 つとも同じ出発点から学習率 0.05 で動かすと、SGD は発散し、モーメンタム付きは持ちこたえて谷底まで下ります。Adam は座標ごとに過去の勾配の大きさで歩幅を調整するので、落ち着いて谷を下っていきます。AdamW は Adam に分離型の重み減衰(違いが見えるよう大きめの 0.5)を加えたもので、点を 0、つまりこの面の最小点へ引き寄せるため、Adam の軌跡から離れて、より低い損失で終わります。",
 		},
 		expect: []Expectation{
 			{Kind: ExpectDiverges, Run: 0},
 			{Kind: ExpectReaches, Run: 1, Value: 1e-3},
 			{Kind: ExpectReaches, Run: 2, Value: 1},
 			{Kind: ExpectReaches, Run: 3, Value: 1},
+			{Kind: ExpectLowerThan, Run: 3, Other: 2},
+			{Kind: ExpectApart, Run: 3, Other: 2, Value: 0.5},
 		},
 	},
 	{
@@ -206,8 +209,8 @@ var presetDefs = []presetDef{
 			{"label":"Adam 3","optimizer":{"name":"adam","lr":3}}]}`,
 		title: [2]string{"SGD's narrow band, Adam's wide one", "SGD の狭い許容範囲、Adam の広い許容範囲"},
 		summary: [2]string{
-			"The same three LRs, ten times apart, for SGD and for Adam in the narrow valley. SGD converges at 0.03 and blows up at 0.3 and 3. Adam's step hardly depends on how large the gradient is, so it gets down at all three; the LR still sets how fast it goes and how close it settles, so the starting value matters. The LR sweep shows both bands at a glance.",
-			"細い谷で、10 倍ずつ離れた同じ 3 つの学習率を SGD と Adam に与えます。SGD は 0.03 では収束しますが、0.3 と 3 では発散します。Adam は歩幅が勾配の大きさにほとんど左右されないため、3 つとも谷底まで下りられます。それでも進む速さや最後にどこまで近づけるかは学習率しだいなので、初期値の選び方は大切です。LR スイープを使えば、両者の許容範囲の違いがひと目でわかります。",
+			"The same three LRs, ten times apart, for SGD and for Adam in the narrow valley. SGD gets down at 0.03 and blows up at 0.3 and 3. Adam's step hardly depends on how large the gradient is, so it gets down at all three; the LR still sets how fast it goes and how close it settles, so the starting value matters. The LR sweep shows both bands at a glance.",
+			"細い谷で、10 倍ずつ離れた同じ 3 つの学習率を SGD と Adam に与えます。SGD は 0.03 では谷底まで下りますが、0.3 と 3 では発散します。Adam は歩幅が勾配の大きさにほとんど左右されないため、3 つとも谷底まで下りられます。それでも進む速さや最後にどこまで近づけるかは学習率しだいなので、初期値の選び方は大切です。LR スイープを使えば、両者の許容範囲の違いがひと目でわかります。",
 		},
 		expect: []Expectation{
 			{Kind: ExpectReaches, Run: 0, Value: 1e-4},
@@ -243,12 +246,13 @@ var presetDefs = []presetDef{
 			{"label":"both 0.3","optimizer":{"name":"sgd","lr":0.3}}]}`,
 		title: [2]string{"A learning rate for each player", "プレイヤーごとに学習率を変える"},
 		summary: [2]string{
-			"This game pulls both players towards its equilibrium, yet with equal LRs of 0.7 the simultaneous updates overshoot and spiral out. Keep x at 0.7 and give y a much smaller LR of 0.1, the way GAN recipes often use different LRs for generator and discriminator, and the same game converges. Equal but smaller LRs (0.3) converge too.",
-			"このゲームには均衡点へ引き戻す力がありますが、両者とも学習率 0.7 で同時に更新すると行き過ぎて、外へ渦を巻いてしまいます。x は 0.7 のまま y だけ 0.1 に下げると、同じゲームでも収束します。GAN で生成器と識別器の学習率を分けるのと同じ考え方です。両方とも 0.3 に下げた場合も収束します。",
+			"This game pulls both players towards its equilibrium, yet with equal LRs of 0.7 the simultaneous updates overshoot and spiral out. Keep x at 0.7 and give y a much smaller LR of 0.1, the way GAN recipes often use different LRs for generator and discriminator, and the same game converges. Equal but smaller LRs (0.3) also close in on the equilibrium, more slowly.",
+			"このゲームには均衡点へ引き戻す力がありますが、両者とも学習率 0.7 で同時に更新すると行き過ぎて、外へ渦を巻いてしまいます。x は 0.7 のまま y だけ 0.1 に下げると、同じゲームでも収束します。GAN で生成器と識別器の学習率を分けるのと同じ考え方です。両方とも 0.3 に下げた場合も、よりゆっくりですが均衡点に近づきます。",
 		},
 		expect: []Expectation{
 			{Kind: ExpectSpiralsOut, Run: 0, Value: 10},
 			{Kind: ExpectApproaches, Run: 1, Value: 1e-3},
+			{Kind: ExpectConverges, Run: 1},
 			{Kind: ExpectApproaches, Run: 2, Value: 1e-2},
 		},
 	},
@@ -297,6 +301,7 @@ var presetDefs = []presetDef{
 		expect: []Expectation{
 			{Kind: ExpectCrawls, Run: 0, Value: 0.5},
 			{Kind: ExpectReaches, Run: 1, Value: 1e-6},
+			{Kind: ExpectConverges, Run: 1},
 			{Kind: ExpectDiverges, Run: 2},
 		},
 	},

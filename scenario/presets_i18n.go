@@ -29,6 +29,7 @@ var presetLabelsJA = map[string]string{
 	"both 0.7":                 "どちらも 0.7",
 	"both 0.3":                 "どちらも 0.3",
 	"SGD + momentum 0.9":       "SGD + モーメンタム 0.9",
+	"AdamW, weight decay 0.5":  "AdamW(重み減衰 0.5)",
 }
 
 // Localized returns the preset's scenario with its run labels in lang

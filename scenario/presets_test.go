@@ -105,3 +105,18 @@ func TestPresetsDistinctWithoutLabels(t *testing.T) {
 		seen[key] = p.ID
 	}
 }
+
+// A text that says a run converges has a run the legend will call
+// converged (ExpectConverges): "converges" and "done" must not disagree.
+func TestPresetsConvergeAsTheLegendSays(t *testing.T) {
+	for _, p := range Presets() {
+		says := strings.Contains(p.Summary["en"], "converg") || strings.Contains(p.Summary["ja"], "収束")
+		has := false
+		for _, e := range p.Expect {
+			has = has || e.Kind == ExpectConverges
+		}
+		if says && !has {
+			t.Errorf("%s: the text says a run converges; no expectation checks that the legend will say converged", p.ID)
+		}
+	}
+}
