@@ -25,6 +25,7 @@ type lessonView struct {
 	Here    bool     `json:"here"`
 	Current string   `json:"current"`
 	Query   string   `json:"query"`
+	Option  string   `json:"option"`
 }
 
 const readLesson = `(() => {
@@ -35,7 +36,8 @@ const readLesson = `(() => {
 		select: document.getElementById('presets').value, labels: __lab.state.runs.map((r) => r.label || ''),
 		legend: (document.getElementById('legend') || {}).innerText || '',
 		panel: card ? card.innerText : '', here: !!card && card.classList.contains('is-here'),
-		current: cur ? cur.textContent : '', query: __lab.query()};
+		current: cur ? cur.textContent : '', query: __lab.query(),
+		option: (() => { const s = document.getElementById('presets'); return s.selectedIndex >= 0 ? s.options[s.selectedIndex].textContent : ''; })()};
 })()`
 
 // waitLesson waits until the page shows a lesson in the banner and the
@@ -61,6 +63,13 @@ func checkLesson(t *testing.T, how string, p scenario.Preset, lang string, v les
 	}
 	if !v.Shown || !strings.Contains(v.Banner, title) {
 		t.Errorf("%s %s (%s): banner shown %v with %q; want the title %q", how, p.ID, lang, v.Shown, short(v.Banner), title)
+	}
+	// numbered 1 … N, each once, as the panel counts them ("n of 14")
+	if want := map[string]string{"en": fmt.Sprintf("Lesson %d:", p.Number), "ja": fmt.Sprintf("レッスン %d:", p.Number)}[lang]; !strings.Contains(v.Banner, want) {
+		t.Errorf("%s %s (%s): banner %q; want %q", how, p.ID, lang, short(v.Banner), want)
+	}
+	if !strings.HasPrefix(v.Current, fmt.Sprintf("%d. ", p.Number)) || !strings.HasPrefix(v.Option, fmt.Sprintf("%d. ", p.Number)) {
+		t.Errorf("%s %s (%s): the list says %q, the menu %q; want number %d", how, p.ID, lang, v.Current, v.Option, p.Number)
 	}
 	if v.Select != p.ID {
 		t.Errorf("%s %s (%s): the lesson menu is on %q", how, p.ID, lang, v.Select)
