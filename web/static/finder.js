@@ -195,7 +195,7 @@ export function mountFinder(root, app) {
         sw,
         el('span', { class: 'an-rule', text: s.first ? `${t(s.key)} · ${t('finder.best')}` : t(s.key), title: t(`finder.ruleTip.${s.id}`) }),
         el('code', { text: `lr ${formatNum(lr)}` }),
-        el('span', { class: 'an-ruletip', text: `${t(`finder.ruleTip.${s.id}`)}${tried ? ` ${t('finder.triedLead')} ${tried}.` : ''}` }),
+        el('span', { class: 'an-ruletip', text: `${t(`finder.ruleTip.${s.id}`)}${tried ? ` ${t('finder.triedLead', { what: tried })}` : ''}` }),
         use));
     }
     if (list.length && !list.some((s) => s.first)) sugg.append(el('li', { class: 'note', text: t('finder.noneTrains', { n: steps }) }));

@@ -368,7 +368,7 @@ export default {
   'finder.empty': 'Press “Run range test”.',
   'finder.best': 'best here',
   'finder.firstNote': 'Each suggestion was tried for {n} steps from the same start at a constant LR; the one that ended lowest comes first.',
-  'finder.triedLead': 'Tried:',
+  'finder.triedLead': 'Tried: {what}.',
   'finder.tried': 'loss {loss} after {n} steps',
   'finder.triedDiverged': 'diverges within {n} steps',
   'finder.noneTrains': 'Every suggestion diverged when tried for {n} steps: choose a smaller LR by hand.',

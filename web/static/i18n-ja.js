@@ -368,7 +368,7 @@ export default {
   'finder.empty': '「範囲テストを実行」を押してください。',
   'finder.best': 'ここでは最良',
   'finder.firstNote': 'それぞれの提案を、同じ開始点から一定の学習率で {n} ステップ試しました。最後の損失がいちばん低かったものを先頭に出しています。',
-  'finder.triedLead': '試した結果:',
+  'finder.triedLead': '試した結果: {what}。',
   'finder.tried': '{n} ステップ後の損失 {loss}',
   'finder.triedDiverged': '{n} ステップ以内に発散',
   'finder.noneTrains': 'どの提案も {n} ステップ試すと発散しました。もっと小さい学習率を手で選んでください。',
