@@ -131,22 +131,28 @@ func StabilityLimit(lambda float64, opt OptimizerConfig) (limit float64, formula
 // sgdGauge returns S, F and the formula of sgd with settings c at curvature
 // lambda.
 func sgdGauge(c OptimizerConfig, lambda float64) (s, f float64, formula string) {
-	s, lam := lambda+c.WeightDecay, "λmax"
-	if c.WeightDecay != 0 {
-		lam = "(λmax + weight_decay)"
-	}
+	s, wd := lambda+c.WeightDecay, c.WeightDecay != 0
 	beta, d := c.Momentum, c.Dampening
+	// The formulas are literals: building them would allocate on every step.
 	switch {
 	case beta == 0:
-		return s, 2, "2/" + lam
+		return s, 2, pick(wd, "2/(λmax + weight_decay)", "2/λmax")
 	case c.Nesterov:
-		return s, 2 * (1 + beta) / (1 + 2*beta), "2(1+β)/((1+2β)" + lam + ")"
+		return s, 2 * (1 + beta) / (1 + 2*beta), pick(wd, "2(1+β)/((1+2β)(λmax + weight_decay))", "2(1+β)/((1+2β)λmax)")
 	case d >= 1:
 		return s, 0, "none"
 	case d != 0:
-		return s, 2 * (1 + beta) / (1 - d), "2(1+β)/((1−dampening)" + lam + ")"
+		return s, 2 * (1 + beta) / (1 - d), pick(wd, "2(1+β)/((1−dampening)(λmax + weight_decay))", "2(1+β)/((1−dampening)λmax)")
 	}
-	return s, 2 * (1 + beta), "2(1+β)/" + lam
+	return s, 2 * (1 + beta), pick(wd, "2(1+β)/(λmax + weight_decay)", "2(1+β)/λmax")
+}
+
+// pick returns a when c holds, else b.
+func pick(c bool, a, b string) string {
+	if c {
+		return a
+	}
+	return b
 }
 
 func (o *sgdOpt) gauge(_, _ Point, h Sym2) (float64, float64, string) {
@@ -183,8 +189,8 @@ func (o *adamOpt) gauge(p, g Point, h Sym2) (float64, float64, string) {
 		v = Point{max(o.vmax.X, v.X), max(o.vmax.Y, v.Y)}
 	}
 	n := o.step + 1
-	bc1 := 1 - math.Pow(b1, n)
-	bc2Sqrt := math.Sqrt(1 - math.Pow(b2, n))
+	bc1 := 1 - o.pow1.peek(b1, n)
+	bc2Sqrt := math.Sqrt(1 - o.pow2.peek(b2, n))
 	px := bc1 * (math.Sqrt(v.X)/bc2Sqrt + c.Eps)
 	py := bc1 * (math.Sqrt(v.Y)/bc2Sqrt + c.Eps)
 	s := precondSharpness(h, px, py)
@@ -217,4 +223,13 @@ func (o *adagradOpt) gauge(p, g Point, h Sym2) (float64, float64, string) {
 	decay := 1 + o.step*c.LRDecay // the next step is step o.step+1
 	s := precondSharpness(h, (math.Sqrt(sum.X)+c.Eps)*decay, (math.Sqrt(sum.Y)+c.Eps)*decay)
 	return s, 2, "2/λ₁(P⁻¹H)"
+}
+
+// peek returns β^n for the gauge without advancing q: the held power times β
+// when n is the next exponent (as it is on every step), else math.Pow.
+func (q *betaPow) peek(b, n float64) float64 {
+	if b == q.base && n == q.n+1 {
+		return q.hi * b
+	}
+	return math.Pow(b, n)
 }
