@@ -529,7 +529,10 @@ func divergeReason(r *sim.Run) string {
 	if cfg.OptimizerY != nil {
 		// A game (NewRun gives every game run an OptimizerY): x descends f
 		// while y ascends it, so f's curvature sets no limit.
-		return head + "; on a game no 2/λmax limit applies (simultaneous gradient descent–ascent on a bilinear game spirals out at any LR)"
+		if r.Surface().Info().Name == "bilinear" && cfg.Updates != sim.UpdatesAlternating {
+			return head + "; on a game no 2/λmax limit applies, and simultaneous gradient descent–ascent on this bilinear game spirals out at any LR"
+		}
+		return head + "; on a game no 2/λmax limit applies: whether the players settle depends on both LRs"
 	}
 	where := fmt.Sprintf("at step %d, the last point before the loss began to grow", o.Step)
 	g := o.Gauge

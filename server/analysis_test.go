@@ -627,7 +627,7 @@ func TestAnalysisDoneReasonQuotesTheOvershoot(t *testing.T) {
 			Limit  *float64 `json:"overshoot_limit"`
 		}
 		json.Unmarshal(raw, &d)
-		if d.Limit != nil || strings.Contains(d.Reason, "2/λmax =") || !strings.Contains(d.Reason, "spirals out at any LR") {
+		if d.Limit != nil || strings.Contains(d.Reason, "2/λmax =") || !strings.Contains(d.Reason, "bilinear game spirals out at any LR") {
 			t.Errorf("game done %s", raw)
 		}
 		break

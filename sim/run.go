@@ -154,6 +154,9 @@ func (r *Run) SetTestShift(shift Point) {
 	r.cur.TestLoss = r.surf.Value(r.cur.P.Sub(shift))
 }
 
+// Surface returns the surface the run descends.
+func (r *Run) Surface() Surface { return r.surf }
+
 // Config returns the run's settings in use.
 func (r *Run) Config() RunConfig { return r.cfg }
 
