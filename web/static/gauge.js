@@ -121,15 +121,16 @@ export function mountGauge(chartRoot, app) {
         spec.x.domain = [0, Math.max(n - 1, 1)];
         spec.y.domain = [ext[0] / 1.5, ext[1] * 1.5];
         const color = view.colors(selected);
-        if (lim.some((v) => v > 0)) spec.lines.push({ xs, ys: lim, color: theme.ink, width: 2, dash: [6, 4] });
         spec.lines.push({ xs, ys: lam, color, width: 2 });
+        // the dashed edge on top: at the edge of stability the two coincide
+        if (lim.some((v) => v > 0)) spec.lines.push({ xs, ys: lim, color: theme.ink, width: 2, dash: [6, 4] });
         const sw = el('span', { class: 'an-line', 'aria-hidden': 'true' });
         sw.style.borderColor = color;
         key.append(el('li', {}, sw, t(adaptive && !game ? 'sharp.lambdaAdaptive' : 'sharp.lambda')));
         if (lim.some((v) => v > 0)) {
           const sw2 = el('span', { class: 'an-line dashed', 'aria-hidden': 'true' });
           sw2.style.borderColor = theme.ink;
-          key.append(el('li', {}, sw2, t('sharp.limit', { limit: tl })));
+          key.append(el('li', {}, sw2, t(adaptive ? 'sharp.limitAdaptive' : 'sharp.limit', { limit: tl })));
         }
         if (lam.some((v) => v <= 0)) key.append(el('li', { class: 'note', text: t('sharp.negative') }));
       }

@@ -97,15 +97,20 @@ export function mergeFrame(runs, frame) {
  * run's optimizer (stability_limit; NaN where there is none, as on games).
  * Past the point where a diverged run began to overshoot it is NaN: the
  * curvature after the blow-up says nothing about the LR that caused it.
+ * So is a limit more than LIMIT_SPAN times above or below the point's LR:
+ * there it only stretches the LR axis (a flat start has λmax ≈ 0 and a
+ * limit of 1e4), and the gauge says how far the LR is from it.
  */
+export const LIMIT_SPAN = 100;
+
 export function deriveLimit(d, from, to) {
   if (!d.limit) d.limit = [];
   d.limit.length = Math.min(d.limit.length, from);
   while (d.limit.length < from) d.limit.push(NaN);
   const cut = d.overshoot ? d.overshoot.step : Infinity;
   for (let i = from; i < to; i++) {
-    const v = d.stability_limit[i];
-    d.limit.push(i <= cut && v > 0 ? v : NaN);
+    const v = d.stability_limit[i], lr = d.lr[i];
+    d.limit.push(i <= cut && v > 0 && !(v > LIMIT_SPAN * lr) && !(v * LIMIT_SPAN < lr) ? v : NaN);
   }
 }
 
