@@ -43,10 +43,14 @@ func newUV() *uv {
 		Title:       "Two-layer scalar model u·v",
 		Description: "Every point of the hyperbola x·y = 1 is a minimum with sharpness x² + y²: flat near (1, 1), sharp far out on the branches. A large LR cannot settle where the valley is sharp and is thrown (catapulted) to a flatter part of it.",
 		Formula:     "f = ½(x·y − 1)²",
-		View:        Box{XMin: -1, XMax: 5, YMin: -1, YMax: 3},
+		View:        Box{XMin: -2, XMax: 5, YMin: -2, YMax: 3},
 		Start:       Point{4, 0.1},
+		// three points of the valley, labelled so the legend can say a run
+		// ended near one: the flattest of each branch and the one nearest
+		// the default start (a catapult throws a run to the other branch)
 		Minima: []Minimum{
 			{X: 1, Y: 1, Loss: 0, Label: "global"},
+			{X: -1, Y: -1, Loss: 0, Label: "global"},
 			{X: 4, Y: 0.25, Loss: 0, Label: "global"},
 		},
 	}

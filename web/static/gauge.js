@@ -111,10 +111,11 @@ export function mountGauge(chartRoot, app) {
       // at the limit: F/lr = limit·S/lr, both as the server computed them.
       const serverS = d.edge_sharpness && d.edge_sharpness.length >= n;
       const lam = serverS && !game ? d.edge_sharpness.slice(0, n) : d.sharpness.slice(0, n);
-      const cut = d.overshoot ? d.overshoot.step : Infinity;
+      // (F/lr depends only on the LR and the momentum rule, so unlike the
+      // LR chart's limit it stays meaningful after a blow-up)
       const lim = serverS && !game ? lam.map((s, k) => {
         const l = d.stability_limit[k], lr = d.lr[k];
-        return k <= cut && l > 0 && s > 0 && lr > 0 ? (l * s) / lr : NaN;
+        return l > 0 && s > 0 && lr > 0 ? (l * s) / lr : NaN;
       }) : [];
       const ext = logExtent(lam, lim);
       if (ext) {
