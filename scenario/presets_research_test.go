@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -50,5 +51,45 @@ func TestResearchPromisesCanFail(t *testing.T) {
 		if !strings.Contains(err.Error(), e.String()) {
 			t.Errorf("%s changed: %v; want the %s promise to fail", tc.id, err, tc.kind)
 		}
+	}
+}
+
+// TestResearchLessonNumbers checks the numbers the research lessons' texts
+// quote that no expectation covers.
+func TestResearchLessonNumbers(t *testing.T) {
+	// catapult: λ₀ ≈ 16 at the start, so 2/λ₀ ≈ 0.125 lies between LR 0.1 and 0.2
+	p, _ := PresetByID("catapult")
+	out, err := Simulate(p.Scenario)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l0 := out.Trajectories[0].Sharpness[0]; l0 < 15.5 || l0 > 16.5 || !(0.1 < 2/l0 && 2/l0 < 0.2) {
+		t.Errorf("catapult: λ₀ = %v", l0)
+	}
+	// silver-steps: the largest step is 83/L (1 + ρ⁵ at step 64)
+	p, _ = PresetByID("silver-steps")
+	if out, err = Simulate(p.Scenario); err != nil {
+		t.Fatal(err)
+	}
+	top := 0.0
+	for _, lr := range out.Trajectories[1].LR {
+		top = max(top, lr)
+	}
+	if r := top / 0.01; r < 82.5 || r > 83.5 {
+		t.Errorf("silver-steps: largest step %v/L", r)
+	}
+	// wsd: the decay takes the last 120 of 600 steps, 20 %
+	p, _ = PresetByID("wsd")
+	if c := p.Scenario.Runs[2].Scheduler; c.DecaySteps != 120 || p.Scenario.Steps != 600 || c.WarmupSteps != 0 {
+		t.Errorf("wsd: %+v over %d steps", c, p.Scenario.Steps)
+	}
+	// adam-edge: the limit's factor is 38 at β₁ = 0.9
+	p, _ = PresetByID("adam-edge")
+	if out, err = Simulate(p.Scenario); err != nil {
+		t.Fatal(err)
+	}
+	tr := out.Trajectories[0]
+	if f := tr.StabilityLimit[0] * tr.EdgeSharpness[0]; math.Abs(f-38) > 1e-9 {
+		t.Errorf("adam-edge: F = %v", f)
 	}
 }
