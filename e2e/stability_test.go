@@ -127,7 +127,7 @@ func TestGaugeAdamPreconditioned(t *testing.T) {
 }
 
 // TestResearchLessonScreenshots opens each research lesson in both languages
-// at laptop, phone and projector sizes, plays it and keeps a screenshot
+// at laptop, phone and projector sizes (also zoomed to 150 %), plays it and keeps a screenshot
 // (E2E_ARTIFACTS names the directory) for a person to look at.
 func TestResearchLessonScreenshots(t *testing.T) {
 	if os.Getenv("E2E_SCREENSHOTS") == "" {
@@ -135,7 +135,8 @@ func TestResearchLessonScreenshots(t *testing.T) {
 	}
 	for _, id := range []string{"edge-of-stability", "catapult", "warmup-sharpness", "wsd", "silver-steps", "adam-edge"} {
 		for _, lang := range []string{"en", "ja"} {
-			for _, vp := range []viewport{desktop, phone, wide} {
+			// a 1920×1080 projector zoomed to 150 % is 1280×720 CSS pixels
+			for _, vp := range []viewport{desktop, phone, wide, {w: 1280, h: 720}} {
 				tb := newTab(t, vp)
 				tb.open("/p/" + id + "?lang=" + lang)
 				tb.maxSpeed()

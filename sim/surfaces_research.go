@@ -91,9 +91,13 @@ func newEOS() *eos {
 		Formula:     "f = ¼(x²·y² − 1)²",
 		View:        Box{XMin: -1, XMax: 5, YMin: -1, YMax: 3},
 		Start:       Point{4, 0.3},
+		// points of the valley, so the legend can say a run ended near one:
+		// the flattest, where lr 0.1 settles (sharpness ≈ 20), and the
+		// nearest to the start
 		Minima: []Minimum{
 			{X: 1, Y: 1, Loss: 0, Label: "global"},
 			{X: 3, Y: 1.0 / 3, Loss: 0, Label: "global"},
+			{X: 4, Y: 0.25, Loss: 0, Label: "global"},
 		},
 	}
 	return s
