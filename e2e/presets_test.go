@@ -27,6 +27,11 @@ type labTrack struct {
 	Loss       jsonFloats `json:"loss"`
 	TestLoss   jsonFloats `json:"test_loss"`
 	LR         jsonFloats `json:"lr"`
+	// the sharpness and the server's stability gauge, for the research
+	// lessons' expectations
+	Sharpness jsonFloats `json:"sharpness"`
+	Edge      jsonFloats `json:"edge_sharpness"`
+	Limit     jsonFloats `json:"stability_limit"`
 }
 
 // jsonFloats decodes a JSON array of numbers in which null stands for a
@@ -55,7 +60,8 @@ func labTracks(tb *tab) []labTrack {
 	raw := eval[json.RawMessage](tb, `JSON.stringify(__lab.runs.map((d) => {
 		const cut = (a) => Array.from((a || []).slice(0, d.n), (v) => (Number.isFinite(v) ? v : null));
 		return {n: d.n, status: d.status, divergedAt: d.divergedAt, x: cut(d.x), y: cut(d.y), loss: cut(d.loss),
-			test_loss: d.test_loss && d.test_loss.length ? cut(d.test_loss) : [], lr: cut(d.lr)};
+			test_loss: d.test_loss && d.test_loss.length ? cut(d.test_loss) : [], lr: cut(d.lr),
+			sharpness: cut(d.sharpness), edge_sharpness: cut(d.edge_sharpness), stability_limit: cut(d.stability_limit)};
 	}))`)
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
@@ -71,7 +77,14 @@ func labTracks(tb *tab) []labTrack {
 // trajectory turns a run of the page into the sim.Trajectory that
 // scenario's expectations are checked on.
 func (r labTrack) trajectory() sim.Trajectory {
-	tr := sim.Trajectory{X: r.X, Y: r.Y, Loss: r.Loss, LR: r.LR, DivergedAt: -1, Status: sim.StatusCompleted}
+	// The page's lr[k] is the LR of the step that produced point k (lr[0]
+	// the one step 0 uses); a Trajectory's LR[t] is the LR step t used.
+	lr := r.LR
+	if len(lr) > 1 {
+		lr = lr[1:]
+	}
+	tr := sim.Trajectory{X: r.X, Y: r.Y, Loss: r.Loss, LR: lr, DivergedAt: -1, Status: sim.StatusCompleted,
+		Sharpness: r.Sharpness, EdgeSharpness: r.Edge, StabilityLimit: r.Limit}
 	if len(r.TestLoss) > 0 {
 		tr.TestLoss = r.TestLoss
 	}

@@ -35,6 +35,10 @@ type Expectation struct {
 	Other int     // the run compared with (lower_than, rougher_than, larger_gap, farther_than)
 	Label string  // the minimum's label (ends_in): "global", "local", "sharp", "flat", "equilibrium"
 	Value float64 // the threshold, as the kind says
+	// Window is the part of the run a kind looks at, as fractions of its
+	// points from the start ([0.25, 0.75]: the middle half); research kinds
+	// only (expect_research.go).
+	Window [2]float64
 }
 
 // String describes e in English, for test failures and documentation.
@@ -70,6 +74,9 @@ func (e Expectation) String() string {
 		return fmt.Sprintf("run %d converges (final ‖∇f‖ ≤ 1e-6)", e.Run)
 	case ExpectFinderWorks:
 		return fmt.Sprintf("the LR finder's first suggestion for run %d converges better than run %d's LR", e.Run, e.Run)
+	}
+	if s, ok := e.researchString(); ok {
+		return s
 	}
 	return fmt.Sprintf("%s(run %d)", e.Kind, e.Run)
 }
@@ -137,7 +144,7 @@ func (o Outcome) check(e Expectation) error {
 			return fmt.Errorf("run %d %v", e.Other, err)
 		}
 	}
-	if e.Kind != ExpectDiverges && e.Kind != ExpectZigzags {
+	if e.Kind != ExpectDiverges && e.Kind != ExpectZigzags && e.Kind != ExpectSpikes {
 		if err := completed(t); err != nil {
 			return err
 		}
@@ -233,6 +240,9 @@ func (o Outcome) check(e Expectation) error {
 	case ExpectFinderWorks:
 		return o.checkFinder(e.Run, t)
 	default:
+		if err, ok := o.checkResearch(e, t); ok {
+			return err
+		}
 		return fmt.Errorf("unknown kind %q", e.Kind)
 	}
 	return nil

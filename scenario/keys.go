@@ -62,6 +62,8 @@ var schedulerKeys = map[string][]string{
 	sim.SchedOneCycle: {"max_lr", "total_steps", "pct_start", "anneal_strategy", "div_factor",
 		"final_div_factor", "three_phase", "cycle_momentum", "base_momentum", "max_momentum"},
 	sim.SchedCyclic: {"base_lr", "max_lr", "step_size_up", "step_size_down", "mode", "gamma"},
+	sim.SchedWSD:    {"warmup_steps", "decay_steps", "decay_shape", "eta_min"},
+	sim.SchedSilver: {},
 }
 
 // schedulerField returns a pointer to the field of c that key names: a
@@ -118,6 +120,10 @@ func schedulerField(c *sim.SchedulerConfig, key string) any {
 		return &c.StepSizeDown
 	case "mode":
 		return &c.Mode
+	case "decay_steps":
+		return &c.DecaySteps
+	case "decay_shape":
+		return &c.DecayShape
 	}
 	panic("scenario: no scheduler key " + key)
 }

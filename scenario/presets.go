@@ -9,7 +9,7 @@ type Preset struct {
 	Title    map[string]string // by language: "en", "ja"
 	Summary  map[string]string // two or three sentences of what to look for, by language
 	Scenario Scenario
-	Lesson   int           // the row of LESSON.md it illustrates, 1 … 10
+	Lesson   int           // the row of LESSON.md it illustrates, 1 … 10; 11 for the research lessons beyond it
 	Number   int           // its place in the order of the lessons, 1 … len(Presets()): the number the page shows
 	Expect   []Expectation // what the text promises; Check verifies it
 }
@@ -37,8 +37,9 @@ type presetDef struct {
 // order of the lessons (by Lesson, then as defined), numbered 1 … N in that
 // order. Each call returns fresh values the caller may change.
 func Presets() []Preset {
-	out := make([]Preset, len(presetDefs))
-	for i, d := range presetDefs {
+	defs := append(presetDefs[:len(presetDefs):len(presetDefs)], researchPresetDefs...) // presets_research.go
+	out := make([]Preset, len(defs))
+	for i, d := range defs {
 		s, err := Decode([]byte(d.scenario), DefaultLimits)
 		if err != nil {
 			panic("scenario: preset " + d.id + ": " + err.Error())

@@ -30,6 +30,11 @@ var presetLabelsJA = map[string]string{
 	"both 0.3":                 "どちらも 0.3",
 	"SGD + momentum 0.9":       "SGD + モーメンタム 0.9",
 	"AdamW, weight decay 0.5":  "AdamW(重み減衰 0.5)",
+	// the research lessons (presets_research.go)
+	"100 steps of warmup": "ウォームアップ 100 ステップ",
+	"WSD":                 "WSD(ウォームアップ・安定・減衰)",
+	"constant 1/L":        "一定 1/L",
+	"silver steps":        "シルバー刻み幅",
 }
 
 // Localized returns the preset's scenario with its run labels in lang

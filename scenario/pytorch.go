@@ -54,6 +54,12 @@ func surfaceFormula(c sim.SurfaceConfig) (string, bool) {
 		return "x*y", true
 	case "stable_game":
 		return fmt.Sprintf("x*y + %s/2*(x^2 - y^2)", p("c")), true
+	case "uv":
+		return "0.5*(x*y - 1)^2", true
+	case "eos":
+		return "0.25*(x^2*y^2 - 1)^2", true
+	case "river":
+		return fmt.Sprintf("0.5*%s*y^2 + %s*0.1*(sqrt(1 + (x/0.1)^2) - 1)", p("b"), p("s")), true
 	case sim.SurfaceCustom:
 		return c.Formula, true
 	}
@@ -290,6 +296,8 @@ func pyScheduler(c sim.SchedulerConfig, lr float64, steps int) string {
 		}
 		return ls + "CyclicLR(opt, base_lr=" + n(baseLR) + ", max_lr=" + n(maxLR) + ", step_size_up=" + i(c.StepSizeUp) +
 			", step_size_down=" + down + ",\n    mode=" + strconv.Quote(c.Mode) + ", gamma=" + n(c.Gamma) + ", cycle_momentum=False)"
+	case sim.SchedWSD, sim.SchedSilver:
+		return ls + "LambdaLR(opt, lr_lambda=" + pyLambda(c, lr, steps) + ")"
 	}
 	return "None"
 }

@@ -518,44 +518,9 @@ func decodeFlatShare(body []byte, cfg Config) (flatShareRequest, error) {
 // ---------------------------------------------------------------------------
 // The stability limit.
 
-// stabilityLimit returns the largest constant LR at which opt is stable on
-// the quadratic model of a surface whose Hessian has largest eigenvalue
-// lambda, with the formula it comes from:
-//
-//   - sgd: 2/λ; with heavy-ball momentum β (and dampening d),
-//     2(1+β)/((1−d)λ); with Nesterov momentum, 2(1+β)/((1+2β)λ); weight
-//     decay wd adds to the curvature (λ + wd);
-//   - other optimizers: plain sgd's 2/λmax, as a reference line (adaptive
-//     optimizers scale their steps and have no such fixed limit).
-//
-// ok is false when there is no limit: λ (+ wd for sgd) ≤ 0, or sgd with
-// dampening 1.
+// stabilityLimit is sim.StabilityLimit: the rule lives in sim, once.
 func stabilityLimit(lambda float64, opt sim.OptimizerConfig) (limit float64, formula string, ok bool) {
-	if math.IsNaN(lambda) || math.IsInf(lambda, 0) {
-		return 0, "", false
-	}
-	if opt.Name != sim.OptSGD {
-		if lambda <= 0 {
-			return 0, "", false
-		}
-		return 2 / lambda, "2/λmax", true
-	}
-	l, lam := lambda+opt.WeightDecay, "λmax"
-	if opt.WeightDecay != 0 {
-		lam = "(λmax + weight_decay)"
-	}
-	beta, d := opt.Momentum, opt.Dampening
-	switch {
-	case l <= 0 || (beta != 0 && !opt.Nesterov && d >= 1):
-		return 0, "", false
-	case beta == 0:
-		return 2 / l, "2/" + lam, true
-	case opt.Nesterov:
-		return 2 * (1 + beta) / ((1 + 2*beta) * l), "2(1+β)/((1+2β)" + lam + ")", true
-	case d != 0:
-		return 2 * (1 + beta) / ((1 - d) * l), "2(1+β)/((1−dampening)" + lam + ")", true
-	}
-	return 2 * (1 + beta) / l, "2(1+β)/" + lam, true
+	return sim.StabilityLimit(lambda, opt)
 }
 
 // appendLimit appends opt's stability limit at curvature lambda, or null
@@ -568,42 +533,81 @@ func appendLimit(b []byte, lambda float64, opt sim.OptimizerConfig, s sim.Surfac
 	return appendFloat(b, limit)
 }
 
-// divergeReason explains in English why run r diverged, with the numbers of
-// its done message: the LR of its last step against the stability limit of
-// its optimizer at λmax of the last point shown, e.g.
-// "diverged at step 133: LR 0.21 > 2/λmax = 0.2 (λmax = 10)". It is "" for
-// a run that did not diverge.
+// divergeReason explains in English why run r diverged: the LR it took
+// from the point where it began to overshoot (sim.Run.Overshoot: the last
+// point before the loss began to grow, or the start) against its
+// optimizer's stability limit there, e.g.
+// "diverged at step 133: LR 0.21 > 2/λmax = 0.2 (λmax = 10 at step 0, the
+// last point before the loss began to grow)". Quoting the curvature after
+// the blow-up would compare the LR with a limit the run never met. It is ""
+// for a run that did not diverge.
 func divergeReason(r *sim.Run) string {
 	if r.Status() != sim.StatusDiverged {
 		return ""
 	}
 	at := r.DivergedAt()
-	lr := r.ScheduledLR(max(at-1, 0))
-	lambda := r.Current().Sharpness
+	o := r.Overshoot()
+	lr := r.ScheduledLR(o.Step)
 	head := fmt.Sprintf("diverged at step %d: LR %s", at, formatG(lr))
 	cfg := r.Config()
 	if cfg.OptimizerY != nil {
-		return head // a game (NewRun gives every game run an OptimizerY): f's curvature sets no limit
+		// A game (NewRun gives every game run an OptimizerY): x descends f
+		// while y ascends it, so f's curvature sets no limit.
+		if r.Surface().Info().Name == "bilinear" && cfg.Updates != sim.UpdatesAlternating {
+			return head + "; on a game no 2/λmax limit applies, and simultaneous gradient descent–ascent on this bilinear game spirals out at any LR"
+		}
+		return head + "; on a game no 2/λmax limit applies: whether the players settle depends on both LRs"
 	}
-	limit, formula, ok := stabilityLimit(lambda, cfg.Optimizer)
-	switch {
-	case !ok && lambda <= 0:
-		return fmt.Sprintf("%s; λmax = %s ≤ 0 at the last point: the surface curves down, so no LR is stable", head, formatG(lambda))
-	case !ok:
+	where := fmt.Sprintf("at step %d, the last point before the loss began to grow", o.Step)
+	g := o.Gauge
+	if math.IsNaN(g.Limit) {
+		if g.Sharpness <= 0 {
+			return fmt.Sprintf("%s; the curvature is %s ≤ 0 %s: the surface curves down, so no LR is stable", head, formatG(g.Sharpness), where)
+		}
 		return head
 	}
 	cmp := ">"
-	if lr <= limit {
+	if lr <= g.Limit {
 		cmp = "≤"
 	}
-	detail := "λmax = " + formatG(lambda)
-	if cfg.Optimizer.Name == sim.OptSGD && cfg.Optimizer.Momentum != 0 {
+	name := "λmax"
+	if cfg.Optimizer.Name != sim.OptSGD {
+		name = "λ₁(P⁻¹H)"
+	} else if cfg.Optimizer.WeightDecay != 0 {
+		name = "λmax + weight_decay"
+	}
+	detail := name + " = " + formatG(g.Sharpness) + " " + where
+	switch {
+	case cfg.Optimizer.Name == sim.OptSGD && cfg.Optimizer.Momentum != 0:
+		detail = "β = " + formatG(cfg.Optimizer.Momentum) + ", " + detail
+	case cfg.Optimizer.Name == sim.OptAdam || cfg.Optimizer.Name == sim.OptAdamW:
+		detail = "β₁ = " + formatG(cfg.Optimizer.Betas[0]) + ", " + detail
+	case cfg.Optimizer.Name == sim.OptRMSprop && cfg.Optimizer.Momentum != 0:
 		detail = "β = " + formatG(cfg.Optimizer.Momentum) + ", " + detail
 	}
-	if cfg.Optimizer.Name != sim.OptSGD {
-		detail += "; the limit of plain sgd, for reference"
+	return fmt.Sprintf("%s %s %s = %s (%s)", head, cmp, g.Formula, formatG(g.Limit), detail)
+}
+
+// appendOvershoot appends the done message's account of where diverged
+// run r began to overshoot: ,"overshoot_step":k,"overshoot_sharpness":λmax,
+// "overshoot_edge_sharpness":S,"overshoot_limit":limit,"limit_formula":"…"
+// (limit null where there is none, e.g. on games).
+func appendOvershoot(b []byte, r *sim.Run) []byte {
+	o := r.Overshoot()
+	b = appendIntField(b, "overshoot_step", o.Step)
+	b = append(b, `,"overshoot_sharpness":`...)
+	b = appendFloat(b, o.Sharpness)
+	b = append(b, `,"overshoot_edge_sharpness":`...)
+	b = appendFloat(b, o.Gauge.Sharpness)
+	b = append(b, `,"overshoot_lr":`...)
+	b = appendFloat(b, r.ScheduledLR(o.Step))
+	b = append(b, `,"overshoot_limit":`...)
+	b = appendFloat(b, o.Gauge.Limit)
+	if o.Gauge.Formula != "" {
+		b = append(b, `,"limit_formula":`...)
+		b = appendString(b, o.Gauge.Formula)
 	}
-	return fmt.Sprintf("%s %s %s = %s (%s)", head, cmp, formula, formatG(limit), detail)
+	return b
 }
 
 // formatG writes v with 3 significant digits, for messages.

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"net/http/httptest"
 	"strconv"
@@ -498,8 +499,8 @@ func TestAnalysisDoneReason(t *testing.T) {
 	c.send(`{"type":"start","rate":0,"scenario":{"surface":{"name":"quadratic"},"steps":300,"test_shift":[0.1,0],
 		"runs":[{"optimizer":{"name":"sgd","lr":0.21}},{"optimizer":{"name":"sgd","lr":0.5,"momentum":0.9}},{"optimizer":{"name":"sgd","lr":0.19}}]}}`)
 	want := []string{
-		"LR 0.21 > 2/λmax = 0.2 (λmax = 10)",
-		"LR 0.5 > 2(1+β)/λmax = 0.38 (β = 0.9, λmax = 10)",
+		"LR 0.21 > 2/λmax = 0.2 (λmax = 10 at step 0, the last point before the loss began to grow)",
+		"LR 0.5 > 2(1+β)/λmax = 0.38 (β = 0.9, λmax = 10 at step 0, the last point before the loss began to grow)",
 		"",
 	}
 	points := make([]int, len(want))
@@ -580,5 +581,70 @@ func BenchmarkAnalysisSweepBudget(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestAnalysisDoneReasonQuotesTheOvershoot checks issue 11's major 2 and 3:
+// a divergence is explained with the curvature where the run began to
+// overshoot, not the one after the blow-up (/p/warmup's run without warmup
+// quoted "2/λmax = 2e-12"), and a game gets no 2/λmax verdict.
+func TestAnalysisDoneReasonQuotesTheOvershoot(t *testing.T) {
+	surf, _ := sim.NewSurface(sim.SurfaceConfig{Name: "himmelblau"})
+	start := sim.Point{X: 4.5, Y: 4.5}
+	limit0 := 2 / surf.Hessian(start).MaxEigen()
+	ts, _ := newTestServer(t, Config{})
+	c := dialRaw(t, ts)
+	c.send(`{"type":"start","rate":0,"scenario":{"surface":{"name":"himmelblau"},"steps":200,
+		"runs":[{"start":[4.5,4.5],"optimizer":{"name":"sgd","lr":0.03}}]}}`)
+	for {
+		m, raw, ok := c.next(5 * time.Second)
+		if !ok {
+			t.Fatal("no done within 5 s")
+		}
+		if m.Type != "done" {
+			continue
+		}
+		var d struct {
+			Reason   string   `json:"reason"`
+			Step     *int     `json:"overshoot_step"`
+			Limit    *float64 `json:"overshoot_limit"`
+			Sharp    *float64 `json:"overshoot_sharpness"`
+			Formula  string   `json:"limit_formula"`
+			LastSeen float64  `json:"sharpness"`
+		}
+		if err := json.Unmarshal(raw, &d); err != nil {
+			t.Fatal(err)
+		}
+		if d.Step == nil || *d.Step != 0 || d.Limit == nil || math.Abs(*d.Limit-limit0) > 1e-12*limit0 || d.Formula != "2/λmax" {
+			t.Errorf("done %s; want overshoot at step 0 with limit %v", raw, limit0)
+		}
+		want := fmt.Sprintf("LR 0.03 > 2/λmax = %s (λmax = %s at step 0,", formatG(limit0), formatG(2/limit0))
+		if !strings.Contains(d.Reason, want) {
+			t.Errorf("reason %q, want it to contain %q", d.Reason, want)
+		}
+		break
+	}
+	c.send(`{"type":"start","rate":0,"scenario":{"surface":{"name":"bilinear"},"steps":2000,
+		"runs":[{"optimizer":{"name":"sgd","lr":0.5}}]}}`)
+	for {
+		m, raw, ok := c.next(5 * time.Second)
+		if !ok {
+			t.Fatal("no done within 5 s")
+		}
+		if m.Type == "frame" && strings.Contains(string(raw), `"stability_limit":[`) && !strings.Contains(string(raw), `"stability_limit":[null`) {
+			t.Errorf("a game frame with a stability limit: %.300s", raw)
+		}
+		if m.Type != "done" {
+			continue
+		}
+		var d struct {
+			Reason string   `json:"reason"`
+			Limit  *float64 `json:"overshoot_limit"`
+		}
+		json.Unmarshal(raw, &d)
+		if d.Limit != nil || strings.Contains(d.Reason, "2/λmax =") || !strings.Contains(d.Reason, "bilinear game spirals out at any LR") {
+			t.Errorf("game done %s", raw)
+		}
+		break
 	}
 }

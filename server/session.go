@@ -75,13 +75,15 @@ type session struct {
 
 // liveRun is one run of the session's scenario with the points produced
 // since the last frame, as interleaved columns: per point x, y, loss,
-// grad_norm, lr, sharpness and, with a test shift, test_loss (stride 6 or
-// 7 values), plus the gradient and velocity of the last one.
+// grad_norm, lr, sharpness, edge_sharpness, stability_limit and, with a
+// test shift, test_loss (stride 8 or 9 values), plus the gradient, velocity
+// and limit formula of the last one.
 type liveRun struct {
 	run       *sim.Run
 	sent      int       // points already sent: the next frame's t0
 	cols      []float64 // points not yet sent
 	grad, vel sim.Point // at the last point not yet sent
+	formula   string    // the stability limit's formula at that point
 	done      bool      // the done message was sent
 }
 
@@ -93,15 +95,17 @@ const (
 	colGradNorm
 	colLR
 	colSharpness
+	colEdge  // Gauge.Sharpness
+	colLimit // Gauge.Limit
 	colTestLoss
 )
 
 // stride is the number of values per pending point.
 func (s *session) stride() int {
 	if s.testLoss {
-		return 7
+		return colTestLoss + 1
 	}
-	return 6
+	return colTestLoss
 }
 
 // push appends point l to the pending columns.
@@ -109,7 +113,7 @@ func (lr *liveRun) push(l *sim.Location, testLoss bool, capHint int) {
 	if lr.cols == nil {
 		lr.cols = make([]float64, 0, capHint)
 	}
-	lr.cols = append(lr.cols, l.P.X, l.P.Y, l.Loss, l.GradNorm, l.LR, l.Sharpness)
+	lr.cols = append(lr.cols, l.P.X, l.P.Y, l.Loss, l.GradNorm, l.LR, l.Sharpness, l.Gauge.Sharpness, l.Gauge.Limit)
 	if testLoss {
 		lr.cols = append(lr.cols, l.TestLoss)
 	}
@@ -640,6 +644,7 @@ func (s *session) advance(n int) {
 			if r.Status() != sim.StatusDiverged || r.LastShown() {
 				cur := r.Current()
 				lr.push(&cur, s.testLoss, hint)
+				lr.formula = cur.Gauge.Formula // here, not in push: storing it through &cur would move cur to the heap
 			}
 		}
 	}
@@ -727,6 +732,12 @@ func (s *session) appendFrame(b []byte) []byte {
 		b = appendColumn(b, "grad_norm", cols, stride, colGradNorm)
 		b = appendColumn(b, "lr", cols, stride, colLR)
 		b = appendColumn(b, "sharpness", cols, stride, colSharpness)
+		b = appendColumn(b, "edge_sharpness", cols, stride, colEdge)
+		b = appendColumn(b, "stability_limit", cols, stride, colLimit)
+		if lr.formula != "" {
+			b = append(b, `,"limit_formula":`...)
+			b = appendString(b, lr.formula)
+		}
 		if s.testLoss {
 			b = appendColumn(b, "test_loss", cols, stride, colTestLoss)
 		}
@@ -770,6 +781,9 @@ func appendDone(b []byte, i int, r *sim.Run) []byte {
 	b = appendFloat(b, r.ScheduledLR(max(taken-1, 0)))
 	b = append(b, `,"sharpness":`...)
 	b = appendFloat(b, r.Current().Sharpness)
+	if r.Status() == sim.StatusDiverged {
+		b = appendOvershoot(b, r)
+	}
 	if reason := divergeReason(r); reason != "" {
 		b = append(b, `,"reason":`...)
 		b = appendString(b, reason)

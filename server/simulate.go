@@ -13,7 +13,11 @@ import (
 // handleSimulate serves POST /api/v1/simulate: the body is a scenario, the
 // answer every run's whole trajectory as the contract describes:
 //
-//	{"runs":[{"label","x","y","loss","grad_norm","lr","sharpness","test_loss"?,"status","diverged_at"}]}
+//	{"runs":[{"label","x","y","loss","grad_norm","lr","sharpness","edge_sharpness","stability_limit",
+//	  "test_loss"?,"status","diverged_at","overshoot_step"?}]}
+//
+// edge_sharpness and stability_limit are each point's stability gauge
+// (sim.Stability; null where there is none).
 //
 // Failures: a body over the limit 413 (field "body"), a bad scenario 400
 // naming the setting, a request past its deadline 503.
@@ -68,6 +72,8 @@ func appendTrajectory(b []byte, tr *sim.Trajectory) []byte {
 	b = appendFloats(b, "grad_norm", tr.GradNorm)
 	b = appendFloats(b, "lr", tr.LR)
 	b = appendFloats(b, "sharpness", tr.Sharpness)
+	b = appendFloats(b, "edge_sharpness", tr.EdgeSharpness)
+	b = appendFloats(b, "stability_limit", tr.StabilityLimit)
 	if tr.TestLoss != nil {
 		b = appendFloats(b, "test_loss", tr.TestLoss)
 	}
@@ -75,6 +81,9 @@ func appendTrajectory(b []byte, tr *sim.Trajectory) []byte {
 	b = appendString(b, tr.Status.String())
 	b = append(b, `,"diverged_at":`...)
 	b = appendDivergedAt(b, tr.Status, tr.DivergedAt)
+	if tr.Status == sim.StatusDiverged {
+		b = appendIntField(b, "overshoot_step", tr.Overshoot)
+	}
 	return append(b, '}')
 }
 

@@ -98,7 +98,8 @@ const (
 
 // SchedulerNames lists the schedulers in the order the UI shows them.
 var SchedulerNames = []string{SchedConstant, SchedStep, SchedMultiStep, SchedExponential,
-	SchedCosine, SchedCosineRestarts, SchedLinear, SchedWarmupCosine, SchedOneCycle, SchedCyclic}
+	SchedCosine, SchedCosineRestarts, SchedLinear, SchedWarmupCosine, SchedOneCycle, SchedCyclic,
+	SchedWSD, SchedSilver}
 
 // SchedulerConfig holds a scheduler's name and settings under PyTorch's
 // keyword names. Only the fields of the named scheduler are used:
@@ -114,6 +115,8 @@ var SchedulerNames = []string{SchedConstant, SchedStep, SchedMultiStep, SchedExp
 //	onecycle:        MaxLR, TotalSteps, PctStart, AnnealStrategy, DivFactor,
 //	                 FinalDivFactor, ThreePhase, CycleMomentum, BaseMomentum, MaxMomentum (OneCycleLR)
 //	cyclic:          BaseLR, MaxLR, StepSizeUp, StepSizeDown, Mode, Gamma (CyclicLR, no momentum cycling)
+//	wsd:             WarmupSteps, DecaySteps, DecayShape, EtaMin (warmup–stable–decay; LambdaLR in PyTorch)
+//	silver:          (none)  (the silver stepsizes of Altschuler & Parrilo; LambdaLR in PyTorch)
 //
 // Start from DefaultScheduler, which fills PyTorch's defaults and, where
 // PyTorch has none, values derived from the number of steps.
@@ -144,6 +147,8 @@ type SchedulerConfig struct {
 	StepSizeUp     int     // cyclic: steps rising, ≥ 1
 	StepSizeDown   int     // cyclic: steps falling; 0 means StepSizeUp
 	Mode           string  // cyclic: "triangular", "triangular2" or "exp_range"
+	DecaySteps     int     // wsd: steps of the final decay, ≥ 0; warmup_steps + decay_steps ≤ the run's steps
+	DecayShape     string  // wsd: "linear", "cosine" or "1-sqrt"
 }
 
 // DefaultScheduler returns the defaults for the named scheduler in a run of
@@ -158,6 +163,7 @@ type SchedulerConfig struct {
 //	warmup_cosine:   warmup_steps = steps/10, start_factor = 0.01
 //	onecycle:        max_lr = the optimizer's lr, total_steps = steps
 //	cyclic:          max_lr = the optimizer's lr, base_lr = max_lr/10
+//	wsd:             warmup_steps = steps/10, decay_steps = steps/5, decay_shape = "1-sqrt"
 func DefaultScheduler(name string, steps int) SchedulerConfig {
 	c := SchedulerConfig{Name: name}
 	quarter := max(1, steps/4)
@@ -186,6 +192,8 @@ func DefaultScheduler(name string, steps int) SchedulerConfig {
 		c.CycleMomentum, c.BaseMomentum, c.MaxMomentum = true, 0.85, 0.95
 	case SchedCyclic:
 		c.StepSizeUp, c.Mode, c.Gamma = 2000, "triangular", 1.0
+	case SchedWSD:
+		c.WarmupSteps, c.DecaySteps, c.DecayShape = steps/10, steps/5, WSDOneMinusSqrt
 	}
 	return c
 }

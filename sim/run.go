@@ -70,6 +70,9 @@ type Location struct {
 	Sharpness float64 // λmax of ∇²f(P)
 	Velocity  Point   // the optimizer's momentum buffer or first moment after producing P
 	TestLoss  float64 // f(P − shift) when the run has a test shift, else 0
+	// Gauge is the optimizer's stability gauge at P for its next step
+	// (stability.go); its NaNs (no limit) are not a divergence.
+	Gauge Stability
 }
 
 // Run advances one trajectory step by step. It is not safe for concurrent
@@ -88,6 +91,7 @@ type Run struct {
 	divAt     int
 	lastShown bool // diverged and cur is the (finite) diverging point
 	testShift *Point
+	low       Location // the last point with the lowest loss so far (Overshoot)
 }
 
 // NewRun checks c and returns a run at its start point, which is Current().
@@ -140,6 +144,7 @@ func NewRun(s Surface, c RunConfig, steps int) (*Run, error) {
 	if Leaves(r.cur.P, r.cur.Loss) || !r.cur.finite() {
 		return nil, fieldErrorf("start", "f is not finite or too large at (%g, %g)", c.Start.X, c.Start.Y)
 	}
+	r.low = r.cur
 	return r, nil
 }
 
@@ -148,6 +153,9 @@ func (r *Run) SetTestShift(shift Point) {
 	r.testShift = &shift
 	r.cur.TestLoss = r.surf.Value(r.cur.P.Sub(shift))
 }
+
+// Surface returns the surface the run descends.
+func (r *Run) Surface() Surface { return r.surf }
 
 // Config returns the run's settings in use.
 func (r *Run) Config() RunConfig { return r.cfg }
@@ -174,6 +182,7 @@ func (l *Location) finite() bool {
 
 func (r *Run) measure(step int, p Point, lr float64) Location {
 	g := r.surf.Grad(p)
+	h := r.surf.Hessian(p)
 	l := Location{
 		Step:      step,
 		P:         p,
@@ -181,8 +190,13 @@ func (r *Run) measure(step int, p Point, lr float64) Location {
 		Grad:      g,
 		GradNorm:  g.Norm(),
 		LR:        lr,
-		Sharpness: r.surf.Hessian(p).MaxEigen(),
+		Sharpness: h.MaxEigen(),
 		Velocity:  r.opt.Velocity(),
+	}
+	if r.game {
+		l.Gauge = noGauge() // x and y do not both descend f: f's curvature sets no limit
+	} else {
+		l.Gauge = GaugeOf(r.opt, p, g, h)
 	}
 	if r.testShift != nil {
 		l.TestLoss = r.surf.Value(p.Sub(*r.testShift))
@@ -230,6 +244,9 @@ func (r *Run) Step() bool {
 		return true
 	}
 	r.cur = next
+	if next.Loss <= r.low.Loss {
+		r.low = next
+	}
 	if t+1 >= r.steps {
 		r.status = StatusCompleted
 		if next.GradNorm <= ConvergedGradNorm {
@@ -313,15 +330,22 @@ func replaceOptimizer(cur Optimizer, c OptimizerConfig) (Optimizer, error) {
 
 // Trajectory is a whole run, as /api/v1/simulate returns it.
 type Trajectory struct {
-	Label      string
-	X, Y       []float64 // start point, then the point after each step
-	Loss       []float64
-	GradNorm   []float64
-	Sharpness  []float64
-	TestLoss   []float64 // nil without a test shift
-	LR         []float64 // LR[t] is the LR used by step t; one entry per step taken
-	Status     Status
-	DivergedAt int // −1 unless diverged
+	Label     string
+	X, Y      []float64 // start point, then the point after each step
+	Loss      []float64
+	GradNorm  []float64
+	Sharpness []float64
+	TestLoss  []float64 // nil without a test shift
+	LR        []float64 // LR[t] is the LR used by step t; one entry per step taken
+	// EdgeSharpness and StabilityLimit are each point's Gauge.Sharpness and
+	// Gauge.Limit (NaN where there is none).
+	EdgeSharpness  []float64
+	StabilityLimit []float64
+	Status         Status
+	DivergedAt     int // −1 unless diverged
+	// Overshoot is the index of the point where a diverged run began to
+	// overshoot (Run.Overshoot); −1 unless diverged.
+	Overshoot int
 }
 
 // Simulate runs r to its end and returns its trajectory, including the
@@ -336,6 +360,10 @@ func Simulate(r *Run) Trajectory {
 		GradNorm:  make([]float64, 0, n),
 		Sharpness: make([]float64, 0, n),
 		LR:        make([]float64, 0, n),
+		Overshoot: -1,
+
+		EdgeSharpness:  make([]float64, 0, n),
+		StabilityLimit: make([]float64, 0, n),
 	}
 	if r.testShift != nil {
 		tr.TestLoss = make([]float64, 0, n)
@@ -346,6 +374,8 @@ func Simulate(r *Run) Trajectory {
 		tr.Loss = append(tr.Loss, l.Loss)
 		tr.GradNorm = append(tr.GradNorm, l.GradNorm)
 		tr.Sharpness = append(tr.Sharpness, l.Sharpness)
+		tr.EdgeSharpness = append(tr.EdgeSharpness, l.Gauge.Sharpness)
+		tr.StabilityLimit = append(tr.StabilityLimit, l.Gauge.Limit)
 		if tr.TestLoss != nil {
 			tr.TestLoss = append(tr.TestLoss, l.TestLoss)
 		}
@@ -359,8 +389,18 @@ func Simulate(r *Run) Trajectory {
 		}
 	}
 	tr.Status, tr.DivergedAt = r.status, r.divAt
+	if r.status == StatusDiverged {
+		tr.Overshoot = r.low.Step
+	}
 	return tr
 }
+
+// Overshoot returns the point at which the run began to overshoot, for
+// explaining a divergence with the curvature where it started rather than
+// after the blow-up: the last point with the lowest loss of the run so far
+// (the start when the loss never fell below its start value). The diverging
+// point itself never counts.
+func (r *Run) Overshoot() Location { return r.low }
 
 // LastShown reports, for a diverged run, whether Current is the diverging
 // point (every value finite) rather than the point before it.

@@ -98,6 +98,8 @@ func NewScheduler(c SchedulerConfig, lr float64, steps int, optimizer string) (S
 	case SchedCyclic:
 		s, err = newCyclic(c, lr, h)
 		blame = "max_lr"
+	case SchedWSD, SchedSilver: // scheduler_research.go
+		s, err, blame = newResearchSched(c, lr, steps, h)
 	default:
 		return nil, &FieldError{
 			Field: "name",

@@ -633,7 +633,7 @@ func TestSchedulerValidationMessages(t *testing.T) {
 		want string
 	}{
 		{SchedulerConfig{Name: "cosinee"}, OptSGD,
-			`name: unknown scheduler "cosinee"; allowed: constant, step, multistep, exponential, cosine, cosine_restarts, linear, warmup_cosine, onecycle, cyclic`},
+			`name: unknown scheduler "cosinee"; allowed: constant, step, multistep, exponential, cosine, cosine_restarts, linear, warmup_cosine, onecycle, cyclic, wsd, silver`},
 		{schedCfg(SchedOneCycle, 100, func(c *SchedulerConfig) { c.PctStart = 1.5 }), OptSGD, "pct_start: must be in (0, 1), got 1.5"},
 		{schedCfg(SchedOneCycle, 100, nil), OptAdagrad, "cycle_momentum: adagrad has no momentum or beta1 to cycle; set cycle_momentum=false"},
 		{schedCfg(SchedStep, 100, func(c *SchedulerConfig) { c.Gamma = -1 }), OptSGD, "gamma: must be > 0 and finite, got -1"},

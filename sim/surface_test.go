@@ -138,6 +138,10 @@ func TestSurfaceGradientsMatchCentralDifferences(t *testing.T) {
 	}
 }
 
+// valleyOfMinima lists the surfaces whose minima form a curve (x·y = ±1),
+// so that each has a zero Hessian eigenvalue along it.
+var valleyOfMinima = map[string]bool{"uv": true, "eos": true}
+
 func TestSurfaceMinimaAsLabelled(t *testing.T) {
 	for name, s := range testSurfaces(t) {
 		t.Run(name, func(t *testing.T) {
@@ -158,6 +162,9 @@ func TestSurfaceMinimaAsLabelled(t *testing.T) {
 				hi, lo := h.Eigen()
 				switch m.Label {
 				case "global", "local", "sharp", "flat":
+					if valleyOfMinima[in.Name] && math.Abs(lo) <= 1e-12*hi {
+						lo = math.Abs(lo) + hi // a minimum on a curve of minima: one eigenvalue is 0
+					}
 					if in.Kind != KindMinimize || lo <= 0 {
 						t.Errorf("%s at %v: Hessian eigenvalues %g, %g, kind %s; want a minimum", m.Label, p, hi, lo, in.Kind)
 					}

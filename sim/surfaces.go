@@ -5,8 +5,9 @@ import (
 	"math"
 )
 
-// builtins lists the built-in surfaces in the order Catalog shows them.
-var builtins = []surfaceDef{
+// builtins lists the built-in surfaces in the order Catalog shows them
+// (the research lessons' surfaces last: surfaces_research.go).
+var builtins = append([]surfaceDef{
 	{
 		name: "quadratic",
 		params: []paramDef{
@@ -79,7 +80,7 @@ var builtins = []surfaceDef{
 		},
 		make: func(v []float64) builtinSurface { return newStableGame(v[0]) },
 	},
-}
+}, researchSurfaces...)
 
 // quadratic is f = ½(a·u² + b·v²) with u = cosθ·x + sinθ·y,
 // v = −sinθ·x + cosθ·y. Its Hessian is constant.

@@ -32,11 +32,14 @@ export function limitFactor(opt = { name: 'sgd' }) {
   if (name !== 'sgd') return { F: null, formula: 'adaptive', beta: 0, wd: 0 };
   const beta = Number(opt.momentum) || 0;
   const wd = Number(opt.weight_decay) || 0;
-  if (beta === 0) return { F: 2, formula: '2/λmax', beta, wd };
-  if (opt.nesterov) return { F: (2 * (1 + beta)) / (1 + 2 * beta), formula: '2(1+β)/((1+2β)λmax)', beta, wd };
-  const damp = 1 - (Number(opt.dampening) || 0);
-  if (!(damp > 0)) return { F: null, formula: 'none', beta, wd };
-  return { F: (2 * (1 + beta)) / damp, formula: '2(1+β)/λmax', beta, wd };
+  // the formulas as sim.StabilityLimit writes them (test/testdata/stability.json)
+  const lam = wd ? '(λmax + weight_decay)' : 'λmax';
+  if (beta === 0) return { F: 2, formula: `2/${lam}`, beta, wd };
+  if (opt.nesterov) return { F: (2 * (1 + beta)) / (1 + 2 * beta), formula: `2(1+β)/((1+2β)${lam})`, beta, wd };
+  const d = Number(opt.dampening) || 0;
+  if (!(d < 1)) return { F: null, formula: 'none', beta, wd };
+  if (d !== 0) return { F: (2 * (1 + beta)) / (1 - d), formula: `2(1+β)/((1−dampening)${lam})`, beta, wd };
+  return { F: 2 * (1 + beta), formula: `2(1+β)/${lam}`, beta, wd };
 }
 
 /**
@@ -195,18 +198,38 @@ export function basinOf(x, y, minima, view) {
 }
 
 /**
- * divergeReason explains a diverged run from its last LR and λmax (the
- * "done" message's lr and sharpness) and its optimizer: {key, vars} for
- * t(key, vars). key is 'status.divergedOver' when lr was past the limit,
- * 'status.divergedAdaptive' for optimizers with no fixed limit, and
- * 'status.divergedAt' otherwise (below the local limit: the run left a
- * region of low curvature). vars hold n, lr, limit and formula as numbers.
+ * divergeReason explains a diverged run: {key, vars} for t(key, vars).
+ * With d.overshoot (the server's account of where the run began to
+ * overshoot, from its done message) it quotes the LR and the stability
+ * limit there: 'status.divergedFrom' when the LR was past it (vars n, lr,
+ * limit, formula and k, the step), 'status.divergedGame' on a game (no
+ * 2/λmax limit applies), 'status.divergedAt' otherwise (the run left a
+ * region of low curvature). Without it (an older server), from the last LR
+ * and λmax of the done message and the SGD rule: 'status.divergedOver',
+ * 'status.divergedAdaptive' or 'status.divergedAt'.
  */
-export function divergeReason(at, lr, sharpness, opt) {
+export function divergeReason(at, lr, sharpness, opt, d) {
+  const o = d && d.overshoot;
+  if (o) {
+    const olr = o.lr > 0 ? o.lr : lr;
+    if (o.formula === '') return { key: 'status.divergedGame', vars: { n: at, lr: olr } };
+    if (o.limit > 0 && olr > o.limit) return { key: 'status.divergedFrom', vars: { n: at, lr: olr, limit: o.limit, formula: o.formula, k: o.step } };
+    return { key: 'status.divergedAt', vars: { n: at, lr: olr } };
+  }
   const lim = stabilityLimit(sharpness, opt || { name: 'sgd' });
   if (lim.formula === 'adaptive') return { key: 'status.divergedAdaptive', vars: { n: at, lr } };
   if (lim.lr && lr > 0 && lr > lim.lr) return { key: 'status.divergedOver', vars: { n: at, lr, limit: lim.lr, formula: lim.formula } };
   return { key: 'status.divergedAt', vars: { n: at, lr } };
+}
+
+/**
+ * edgeLabel turns the server's limit formula (the largest stable LR, e.g.
+ * '2/λmax', '(2+2β₁)/((1−β₁)·λ₁(P⁻¹H))') into the sharpness the LR
+ * tolerates ('2/lr', '(2+2β₁)/((1−β₁)·lr)'), or '' when there is none.
+ */
+export function edgeLabel(formula) {
+  if (!formula || formula === 'none') return '';
+  return formula.replace('(λmax + weight_decay)', 'lr').replace('λ₁(P⁻¹H)', 'lr').replace('λmax', 'lr');
 }
 
 /**

@@ -131,7 +131,7 @@ export function mountLegend(root, cb) {
       if (st === 'diverged') {
         const at = d.divergedAt ?? last;
         if (d.doneLR > 0 && typeof d.doneSharpness === 'number') {
-          const why = divergeReason(at, d.doneLR, d.doneSharpness, run.optimizer);
+          const why = divergeReason(at, d.doneLR, d.doneSharpness, run.optimizer, d);
           text = t(why.key, { ...why.vars, lr: formatNum(why.vars.lr, 2), limit: formatNum(why.vars.limit, 2) });
         } else text = t('status.diverged', { n: at });
       } else text = t(`status.${st}`);

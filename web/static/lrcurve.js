@@ -42,6 +42,10 @@ export function lrAt(name, p, lr, t, steps) {
       return oneCycle(p, t);
     case 'cyclic':
       return cyclic(p, t);
+    case 'wsd':
+      return wsd(p, lr, t, steps);
+    case 'silver':
+      return lr * silverStep(t + 1);
     default:
       return lr;
   }
@@ -81,6 +85,26 @@ function oneCycle(p, t) {
     start = ph.end;
   }
   return min;
+}
+
+// wsd: warmup–stable–decay as sim defines it (sim/scheduler_research.go):
+// lr·(t+1)/W during the warm-up, then lr, then from step n − D a decay to
+// eta_min of the given shape at progress p = (t − (n − D))/D.
+function wsd(p, lr, t, n) {
+  const w = p.warmup_steps, d = p.decay_steps;
+  if (d > 0 && t >= n - d) {
+    const q = (t - (n - d)) / d;
+    const s = p.decay_shape === 'linear' ? 1 - q : p.decay_shape === 'cosine' ? (1 + Math.cos(Math.PI * q)) / 2 : 1 - Math.sqrt(q);
+    return p.eta_min + (lr - p.eta_min) * s;
+  }
+  return t < w ? lr * (t + 1) / w : lr;
+}
+
+/** silverStep is h_i = 1 + ρ^(ν(i)−1), ρ = 1 + √2, ν(i) the 2-adic valuation of i ≥ 1. */
+export function silverStep(i) {
+  let nu = 0;
+  while (i % 2 === 0) { i /= 2; nu++; }
+  return 1 + (1 + Math.SQRT2) ** (nu - 1);
 }
 
 // CyclicLR.get_lr of PyTorch 1.13 (scale_fn by mode, no momentum cycling).

@@ -736,6 +736,7 @@ function onMessage(m) {
       applyDone(app.data, m);
       if (allDone()) app.playing = false;
       app.need.panels = true;
+      app.need.charts = true; // a diverged run's limit line stops where it began to overshoot
       schedule();
       break;
     case 'set_ok':

@@ -39,8 +39,12 @@ function clampRate(rate) {
   return Math.min(RATE_MAX, r);
 }
 
-/** SERIES are the per-point arrays a frame may carry for a run. */
-export const SERIES = ['x', 'y', 'loss', 'grad_norm', 'lr', 'sharpness', 'test_loss'];
+/**
+ * SERIES are the per-point arrays a frame may carry for a run.
+ * edge_sharpness and stability_limit are the server's stability gauge at
+ * each point (null, stored as NaN, where there is none, e.g. on games).
+ */
+export const SERIES = ['x', 'y', 'loss', 'grad_norm', 'lr', 'sharpness', 'test_loss', 'edge_sharpness', 'stability_limit'];
 
 /**
  * newRunData returns the empty record of one run's points: one array per
@@ -75,11 +79,12 @@ export function mergeFrame(runs, frame) {
       if (dst.length > t0) dst.length = t0;
       if (!Array.isArray(src)) continue;
       while (dst.length < t0) dst.push(NaN);
-      for (let k = 0; k < src.length; k++) dst.push(src[k]);
+      for (let k = 0; k < src.length; k++) dst.push(src[k] === null ? NaN : src[k]);
     }
     d.n = t0 + len;
     if (fr.grad) d.grad = fr.grad;
     if (fr.velocity) d.velocity = fr.velocity;
+    if (typeof fr.limit_formula === 'string') d.limitFormula = fr.limit_formula;
     if (d.status === 'idle') d.status = 'running';
     changed.push({ run: i, from, to: d.n });
   }
@@ -87,16 +92,25 @@ export function mergeFrame(runs, frame) {
 }
 
 /**
- * deriveLimit fills d.limit[from … to−1] with 2/λmax, the LR at which plain
- * gradient descent stops being stable at each point (NaN where λmax ≤ 0).
+ * deriveLimit fills d.limit[from … to−1], the dashed line of the LR chart:
+ * the largest stable LR at each point as the server computed it for the
+ * run's optimizer (stability_limit; NaN where there is none, as on games).
+ * Past the point where a diverged run began to overshoot it is NaN: the
+ * curvature after the blow-up says nothing about the LR that caused it.
+ * So is a limit more than LIMIT_SPAN times above or below the point's LR:
+ * there it only stretches the LR axis (a flat start has λmax ≈ 0 and a
+ * limit of 1e4), and the gauge says how far the LR is from it.
  */
+export const LIMIT_SPAN = 100;
+
 export function deriveLimit(d, from, to) {
   if (!d.limit) d.limit = [];
   d.limit.length = Math.min(d.limit.length, from);
   while (d.limit.length < from) d.limit.push(NaN);
+  const cut = d.overshoot ? d.overshoot.step : Infinity;
   for (let i = from; i < to; i++) {
-    const s = d.sharpness[i];
-    d.limit.push(s > 0 ? 2 / s : NaN);
+    const v = d.stability_limit[i], lr = d.lr[i];
+    d.limit.push(i <= cut && v > 0 && !(v > LIMIT_SPAN * lr) && !(v * LIMIT_SPAN < lr) ? v : NaN);
   }
 }
 
@@ -116,6 +130,16 @@ export function applyDone(runs, msg) {
   d.divergedAt = Number.isInteger(msg.diverged_at) ? msg.diverged_at : null;
   d.doneLR = typeof msg.lr === 'number' ? msg.lr : null;
   d.doneSharpness = typeof msg.sharpness === 'number' ? msg.sharpness : null;
+  d.overshoot = null;
+  if (d.status === 'diverged' && Number.isInteger(msg.overshoot_step)) {
+    const num = (v) => (typeof v === 'number' ? v : NaN);
+    d.overshoot = {
+      step: msg.overshoot_step, lr: num(msg.overshoot_lr), sharpness: num(msg.overshoot_sharpness),
+      edge: num(msg.overshoot_edge_sharpness), limit: num(msg.overshoot_limit),
+      formula: typeof msg.limit_formula === 'string' ? msg.limit_formula : '',
+    };
+    if (d.limit) for (let i = msg.overshoot_step + 1; i < d.limit.length; i++) d.limit[i] = NaN;
+  }
 }
 
 /**

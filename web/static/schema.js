@@ -113,6 +113,14 @@ export const SCHEDULERS = {
     { key: 'mode', type: 'enum', def: 'triangular', options: ['triangular', 'triangular2', 'exp_range'] },
     { key: 'gamma', type: 'float', def: 1, min: 0, exclusiveMin: true, step: 0.001 },
   ],
+  // the research lessons' schedulers (sim/scheduler_research.go), LambdaLR in PyTorch
+  wsd: [
+    { key: 'warmup_steps', type: 'int', def: ({ steps }) => Math.floor(steps / 10), min: 0 },
+    { key: 'decay_steps', type: 'int', def: ({ steps }) => Math.floor(steps / 5), min: 0 },
+    { key: 'decay_shape', type: 'enum', def: '1-sqrt', options: ['linear', 'cosine', '1-sqrt'] },
+    { key: 'eta_min', type: 'float', def: 0, min: 0 },
+  ],
+  silver: [],
 };
 
 /** SCHEDULER_NAMES in display order. */

@@ -55,3 +55,19 @@ test('cyclic triangular and triangular2', () => {
   const d = lrCurve({ name: 'cyclic', base_lr: 0, max_lr: 1, step_size_up: 2, mode: 'triangular2' }, 1, 8);
   close(d[2], 1, 'first top'); close(d[6], 0.5, 'second top halved');
 });
+
+test('wsd and silver, as sim defines them', () => {
+  const r = 1 + Math.SQRT2;
+  const s = lrCurve({ name: 'silver' }, 0.01, 8);
+  [Math.SQRT2, 2, Math.SQRT2, 1 + r, Math.SQRT2, 2, Math.SQRT2, 1 + r * r].forEach((h, i) => close(s[i], 0.01 * h, `silver ${i}`));
+  const w = lrCurve({ name: 'wsd', warmup_steps: 10, decay_steps: 40, decay_shape: 'linear', eta_min: 0.01 }, 0.5, 100);
+  close(w[0], 0.05, 'warm-up start'); close(w[9], 0.5, 'warm-up end'); close(w[59], 0.5, 'stable');
+  close(w[80], 0.01 + 0.49 * 0.5, 'half way down');
+  const c = lrCurve({ name: 'wsd', warmup_steps: 0, decay_steps: 40, decay_shape: 'cosine' }, 1, 100);
+  close(c[0], 1, 'no warm-up'); close(c[80], 0.5, 'cosine half way');
+  const q = lrCurve({ name: 'wsd', warmup_steps: 0, decay_steps: 40, decay_shape: '1-sqrt' }, 1, 100);
+  close(q[70], 0.5, '1-sqrt at a quarter');
+  // the defaults: warm-up steps/10, decay steps/5, 1-sqrt
+  const d = lrCurve({ name: 'wsd' }, 1, 100);
+  close(d[0], 0.1, 'default warm-up'); close(d[79], 1, 'default stable'); close(d[85], 1 - Math.sqrt(0.25), 'default decay');
+});

@@ -39,9 +39,11 @@ test('done and parse', () => {
   assert.equal(parseMessage('[1]'), null);
 });
 
-test('stability limit 2/λmax per point, and set markers', () => {
+test('stability limit per point as the server sends it, and set markers', () => {
   const runs = [];
-  mergeFrame(runs, { runs: [{ run: 0, t0: 0, x: [0, 0, 0], y: [0, 0, 0], loss: [1, 1, 1], grad_norm: [1, 1, 1], lr: [0.1, 0.1, 0.1], sharpness: [10, 0, 4] }] });
+  mergeFrame(runs, { runs: [{ run: 0, t0: 0, x: [0, 0, 0], y: [0, 0, 0], loss: [1, 1, 1], grad_norm: [1, 1, 1], lr: [0.1, 0.1, 0.1], sharpness: [10, 0, 4], stability_limit: [0.2, null, 0.5], edge_sharpness: [10, 0, 4], limit_formula: '2/λmax' }] });
+  assert.ok(Number.isNaN(runs[0].stability_limit[1]), 'null is stored as NaN');
+  assert.equal(runs[0].limitFormula, '2/λmax');
   deriveLimit(runs[0], 0, 3);
   assert.deepEqual(runs[0].limit.map((v) => (Number.isNaN(v) ? 'NaN' : v)), [0.2, 'NaN', 0.5]);
   deriveLimit(runs[0], 2, 3);
@@ -49,4 +51,32 @@ test('stability limit 2/λmax per point, and set markers', () => {
   applySetOK(runs, { type: 'set_ok', run: 0, step: 57 });
   applySetOK(runs, { type: 'set_ok', run: 4, step: 1 });
   assert.deepEqual(runs[0].setFrom, [57]);
+});
+
+test('the dashed limit stops where a diverged run began to overshoot', () => {
+  const runs = [];
+  const n = 6;
+  const fill = (v) => Array.from({ length: n }, () => v);
+  mergeFrame(runs, { runs: [{ run: 0, t0: 0, x: fill(0), y: fill(0), loss: [5, 2, 1, 4, 90, 8e5], grad_norm: fill(1), lr: fill(0.03),
+    sharpness: [100, 90, 80, 1e3, 1e6, 1e11], stability_limit: [0.02, 0.022, 0.025, 2e-3, 2e-6, 2e-11], edge_sharpness: fill(1) }] });
+  deriveLimit(runs[0], 0, n);
+  assert.equal(runs[0].limit[3], 2e-3, 'before done a point past the limit has it');
+  assert.ok(Number.isNaN(runs[0].limit[5]), 'a limit 1e9 times below the LR only stretches the axis');
+  applyDone(runs, { type: 'done', run: 0, status: 'diverged', diverged_at: 6, lr: 0.03, sharpness: 1e11,
+    overshoot_step: 2, overshoot_lr: 0.03, overshoot_sharpness: 80, overshoot_edge_sharpness: 80, overshoot_limit: 0.025, limit_formula: '2/λmax' });
+  assert.deepEqual(runs[0].limit.map((v) => (Number.isNaN(v) ? 'NaN' : v)), [0.02, 0.022, 0.025, 'NaN', 'NaN', 'NaN']);
+  assert.deepEqual(runs[0].overshoot, { step: 2, lr: 0.03, sharpness: 80, edge: 80, limit: 0.025, formula: '2/λmax' });
+  // a flat start: λmax ≈ 0 gives a limit far above the LR, left out
+  const f = [];
+  mergeFrame(f, { runs: [{ run: 0, t0: 0, x: [0, 0], y: [0, 0], loss: [1, 1], grad_norm: [1, 1], lr: [0.01, 0.01], sharpness: [1e-4, 10], stability_limit: [2e4, 0.2], edge_sharpness: [1e-4, 10] }] });
+  deriveLimit(f[0], 0, 2);
+  assert.ok(Number.isNaN(f[0].limit[0]));
+  assert.equal(f[0].limit[1], 0.2);
+  // a game: no limit anywhere, and a done without one
+  const g = [];
+  mergeFrame(g, { runs: [{ run: 0, t0: 0, x: [1], y: [1], loss: [1], grad_norm: [1], lr: [0.1], sharpness: [1], stability_limit: [null], edge_sharpness: [null] }] });
+  deriveLimit(g[0], 0, 1);
+  assert.ok(Number.isNaN(g[0].limit[0]));
+  applyDone(g, { type: 'done', run: 0, status: 'diverged', diverged_at: 9, lr: 0.1, sharpness: 1, overshoot_step: 0, overshoot_limit: null });
+  assert.ok(Number.isNaN(g[0].overshoot.limit));
 });
