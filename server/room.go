@@ -480,6 +480,8 @@ func (r *room) stop(ctx context.Context) {
 func (r *room) loop(ctx context.Context) {
 	defer close(r.loopDone)
 	defer r.rs.drop(r)
+	// whatever ends the loop, what the owner published last goes out
+	defer r.flushLog(context.Background(), true)
 	cfg := r.rs.cfg
 	be := r.rs.be
 	house := time.NewTicker(cfg.roomHouseInterval())
@@ -490,11 +492,12 @@ func (r *room) loop(ctx context.Context) {
 	var lastTouch, lastPresence, lastCheck, lastUpdate time.Time
 	presencePushed := -1
 	retry := time.Time{}
+	failed := false // the last write to the back end failed
+	missing := 0    // housekeeping checks in a row that found no record
 	for {
 		housekeeping := false
 		select {
 		case <-ctx.Done():
-			r.flushLog(context.Background(), true)
 			return
 		case <-r.kick:
 		case <-soon.C:
@@ -519,9 +522,14 @@ func (r *room) loop(ctx context.Context) {
 		empty := nStudents == 0 && !owner
 		r.mu.Unlock()
 
-		if owner && now.After(retry) {
+		if now.After(retry) {
 			if err := r.flushLog(ctx, false); err != nil {
 				retry = now.Add(time.Second)
+				failed = true
+			} else if failed {
+				// the back end is back, perhaps without our keys (Redis
+				// restarted): the record goes again at once
+				failed, lastTouch = false, time.Time{}
 			}
 		}
 		if owner && now.Sub(lastTouch) >= cfg.roomHouseInterval() {
@@ -554,9 +562,16 @@ func (r *room) loop(ctx context.Context) {
 		}
 		if !owner && (housekeeping || now.Sub(lastCheck) >= cfg.roomHouseInterval()) {
 			lastCheck = now
+			// Two checks in a row, an interval apart, so an owner that is
+			// restoring the record after a Redis restart is not taken for an
+			// expired room.
 			if _, err := be.record(ctx, r.code); errors.Is(err, errNoRoom) {
-				r.expire()
-				return
+				if missing++; missing >= 2 || !be.durable() {
+					r.expire()
+					return
+				}
+			} else if err == nil {
+				missing = 0
 			}
 		}
 		if empty && be.durable() {
