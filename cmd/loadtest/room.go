@@ -153,6 +153,10 @@ func runRooms(ctx context.Context, c config, stdout io.Writer) error {
 	twg.Wait()
 	swg.Wait()
 	cpu1, self1 := readCPU(), selfCPU()
+	after := make([]map[string]float64, len(studentURLs))
+	for i := range studentURLs {
+		after[i] = sampleAt(ctx, studentURLs[i], "")
+	}
 
 	// Per replica (students are spread round-robin over -student-urls).
 	fmt.Fprintf(stdout, "connected %d students in %s\n", c.rooms*c.sessions, connectTime.Round(time.Millisecond))
@@ -181,6 +185,14 @@ func runRooms(ctx context.Context, c config, stdout io.Writer) error {
 				(during[k]["go_memstats_stack_inuse_bytes"]-before[k]["go_memstats_stack_inuse_bytes"])/members/1000,
 				(during[k]["process_resident_memory_bytes"]-before[k]["process_resident_memory_bytes"])/members/1000,
 				(during[k]["go_goroutines"]-before[k]["go_goroutines"])/members)
+		}
+		if before[k] != nil && after[k] != nil {
+			var frames int
+			for _, s := range all {
+				frames += s.frames
+			}
+			srv := after[k]["process_cpu_seconds_total"] - before[k]["process_cpu_seconds_total"]
+			fmt.Fprintf(stdout, "  server CPU %.1f CPU-s over the run: %.1f µs per frame written to a student\n", srv, 1e6*srv/float64(max(frames, 1)))
 		}
 	}
 	for r, tr := range rooms {
