@@ -149,6 +149,7 @@ func votedMsg(qid string, choice int) []byte {
 func (mb *member) leave() {
 	r := mb.r
 	if mb.role == roleTeacher {
+		r.rs.m.members.WithLabelValues(roleTeacher).Dec()
 		r.publish(mb, []byte(`{"type":"teacher","present":false}`))
 		r.mu.Lock()
 		if r.teacher == mb {
@@ -500,9 +501,8 @@ func (s *session) takeOver(ctx context.Context, mb *member) error {
 	r.mu.Unlock()
 	if old != nil {
 		old.end("replaced")
-	} else {
-		r.rs.m.members.WithLabelValues(roleTeacher).Inc()
 	}
+	r.rs.m.members.WithLabelValues(roleTeacher).Inc()
 	if resumeErr != nil {
 		r.rs.logger.Error("room take-over: the replay differs from the room's trajectory", "room", r.code, "err", resumeErr)
 	}
