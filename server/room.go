@@ -506,7 +506,7 @@ func (r *room) loop(ctx context.Context) {
 	// soon wakes the loop for updates held back to coalesce them.
 	soon := time.NewTimer(time.Hour)
 	defer soon.Stop()
-	var lastTouch, lastPresence, lastCheck, lastUpdate time.Time
+	var lastTouch, lastPresence, lastCheck, lastUpdate, emptySince time.Time
 	presencePushed := -1
 	retry := time.Time{}
 	failed := false // the last write to the back end failed
@@ -591,7 +591,14 @@ func (r *room) loop(ctx context.Context) {
 				missing = 0
 			}
 		}
-		if empty && be.durable() {
+		if !empty {
+			emptySince = time.Time{}
+		} else if emptySince.IsZero() {
+			emptySince = now
+		}
+		// A room nobody here needs goes after an interval empty (not at
+		// once: its first member may be on the way in).
+		if empty && be.durable() && now.Sub(emptySince) >= cfg.roomHouseInterval() {
 			r.mu.Lock()
 			if len(r.students) == 0 && r.teacher == nil {
 				r.gone = true

@@ -411,6 +411,9 @@ func (s *session) join(ctx context.Context, data []byte) error {
 		return refuse(errNoSuchRoom)
 	}
 	r, err := rs.get(ctx, code)
+	if err == nil && r.isGone() { // it was being dropped as we came: once more
+		r, err = rs.get(ctx, code)
+	}
 	switch {
 	case errors.Is(err, errNoRoom):
 		return refuse(errNoSuchRoom)
