@@ -493,7 +493,7 @@ func (s *session) takeOver(ctx context.Context, mb *member) error {
 	}
 	old := r.teacher
 	r.teacher = mb
-	r.epoch = randomID(6)
+	r.epoch = newEpoch()
 	r.seq, r.queue, r.needReset, r.sinceReset = 0, nil, true, 0
 	r.tally, r.presenceN = nil, -1
 	r.localDirty, r.dirtyVotes = true, true
