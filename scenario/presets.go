@@ -12,6 +12,9 @@ type Preset struct {
 	Lesson   int           // the row of LESSON.md it illustrates, 1 … 10; 11 for the research lessons beyond it
 	Number   int           // its place in the order of the lessons, 1 … len(Presets()): the number the page shows
 	Expect   []Expectation // what the text promises; Check verifies it
+	// Questions are ready classroom questions (presets_questions.go),
+	// answered by the simulation.
+	Questions []Question
 }
 
 // Check simulates the preset and reports whether every expectation holds.
@@ -52,6 +55,7 @@ func Presets() []Preset {
 			Lesson:   d.lesson,
 			Expect:   append([]Expectation(nil), d.expect...),
 		}
+		out[i].Questions = questionsOf(d.id)
 	}
 	slices.SortStableFunc(out, func(a, b Preset) int { return a.Lesson - b.Lesson })
 	for i := range out {

@@ -31,6 +31,9 @@ type presetJSON struct {
 	// page knows a lesson whatever the language of the link that opened it
 	// and can label its runs in its own.
 	Labels map[string][]string `json:"labels"`
+	// Questions are the preset's ready classroom questions, to send as an
+	// ask message's question (docs/API.md, "Presets' questions").
+	Questions []scenario.Question `json:"questions"`
 }
 
 // handlePresets serves GET /api/v1/presets: every preset as
@@ -55,7 +58,7 @@ func handlePresets(logger *slog.Logger) http.Handler {
 				ID: p.ID, Title: p.Title[lang], Summary: p.Summary[lang],
 				Titles: p.Title, Summaries: p.Summary, Lesson: p.Lesson, Number: p.Number,
 				URL: "/?" + sc.Encode(), Link: "/p/" + url.PathEscape(p.ID),
-				Scenario: sc, Labels: labels,
+				Scenario: sc, Labels: labels, Questions: p.Questions,
 			}
 		}
 		body, err := json.Marshal(out)
