@@ -7,7 +7,9 @@
 import { logScale, linearScale } from './scale.js';
 import { formatNum, formatTick } from './i18n.js';
 
-const M = { left: 52, right: 18, top: 8, bottom: 24 };
+// M0: the least margins; a chart widens its left margin to its longest
+// tick label and its bottom one to its font (fitMargins).
+const M0 = { left: 44, right: 18, top: 8, bottom: 24 };
 
 // CHUNK is how many points of a run's series append draws at a time when it has a deadline.
 const CHUNK = 2000;
@@ -82,6 +84,7 @@ export function createChart(figure, canvas, opts) {
   let sx = null, sy = null;
   let logAxis = true; // false once a value is negative
   const ctx = canvas.getContext('2d');
+  const M = { ...M0 };
 
   const cursor = document.createElement('div');
   cursor.className = 'chart-cursor';
@@ -149,6 +152,21 @@ export function createChart(figure, canvas, opts) {
     return [lo, hi];
   }
 
+  // fitMargins sizes the margins to the font and to the widest y tick label
+  // at the current domain (a game's "−2e+9" is not clipped), then the scales.
+  function fitMargins() {
+    ctx.font = theme.font || '12px sans-serif';
+    const px = parseFloat(ctx.font) || 12;
+    M.bottom = Math.max(M0.bottom, Math.ceil(px + 10));
+    M.left = M0.left;
+    scales();
+    if (!sy) return;
+    let w = 0;
+    for (const v of sy.ticks(Math.max(2, Math.round((height - M.top - M.bottom) / (px * 2))))) w = Math.max(w, ctx.measureText(formatTick(v)).width);
+    const left = Math.max(M0.left, Math.ceil(w + 8));
+    if (left !== M.left) { M.left = left; scales(); }
+  }
+
   function scales() {
     sx = linearScale(0, Math.max(1, steps), M.left, width - M.right);
     if (!domain) sy = null;
@@ -175,7 +193,7 @@ export function createChart(figure, canvas, opts) {
     }
     if (sy) {
       ctx.textAlign = 'right'; ctx.textBaseline = 'middle';
-      const ticks = sy.ticks(Math.max(2, Math.round(ph / 28)));
+      const ticks = sy.ticks(Math.max(2, Math.round(ph / ((parseFloat(ctx.font) || 12) * 2))));
       for (const v of ticks) {
         const y = Math.round(sy(v)) + 0.5;
         ctx.moveTo(M.left, y); ctx.lineTo(M.left + pw, y);
@@ -296,7 +314,7 @@ export function createChart(figure, canvas, opts) {
     ext = e ? { log: e.log, range: [...e.range] } : null;
     logAxis = e ? e.log : true;
     domain = e ? niceDomain(e) : null;
-    scales();
+    fitMargins();
     frame();
     marks(true);
     drawn.length = 0;

@@ -249,8 +249,10 @@ function readTheme() {
   const size = parseFloat(cs.fontSize) || 16;
   app.theme = {
     ink: v('--ink'), muted: v('--muted'), grid: v('--grid'), bg: v('--panel'),
-    font: `${Math.round(size * 0.8)}px system-ui, sans-serif`,
-    smallFont: `${Math.round(size * 0.72)}px system-ui, sans-serif`,
+    // canvas text (axes, ticks): at least 14 CSS px, and with the page's
+    // type (which grows with the window) on a projector
+    font: `${Math.max(14, Math.round(size * 0.85))}px system-ui, sans-serif`,
+    smallFont: `${Math.max(12, Math.round(size * 0.75))}px system-ui, sans-serif`,
   };
 }
 
@@ -425,6 +427,11 @@ function mountAll() {
   const ro = new ResizeObserver(() => { app.need.bg = true; app.need.trails = true; app.need.chartsFull = true; schedule(); });
   ro.observe($('map'));
   for (const id of ['chart-loss', 'chart-lr', 'chart-grad']) ro.observe($(id));
+  // what sits above the map (the header, an error, a lesson's banner, the
+  // playback bar) decides the height left for it (style.css: --map-top)
+  const above = new ResizeObserver(measureTops);
+  for (const e of [document.querySelector('header.top'), $('errors'), $('lesson'), $('transport')]) if (e) above.observe(e);
+  measureTops();
   $('arrows').addEventListener('change', () => { app.arrows = $('arrows').checked; schedule(); });
   $('presets').addEventListener('change', () => {
     const p = app.presets.find((x) => String(x.id) === $('presets').value);
@@ -439,6 +446,15 @@ function mountAll() {
     app.need.bg = app.need.trails = true;
     changed(false);
   });
+}
+
+/** measureTops writes where the lab and the map begin (CSS px from the page's top) to --lab-top and --map-top. */
+function measureTops() {
+  const top = (e) => `${Math.round(e.getBoundingClientRect().top + window.scrollY)}px`;
+  const root = document.documentElement.style;
+  const lab = top(document.querySelector('main.lab')), m = top($('map'));
+  if (root.getPropertyValue('--lab-top') !== lab) root.setProperty('--lab-top', lab);
+  if (root.getPropertyValue('--map-top') !== m) root.setProperty('--map-top', m);
 }
 
 function renderPanels() {
