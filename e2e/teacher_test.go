@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // The tests of this file check what a teacher meets in the first hour
@@ -134,4 +135,122 @@ func (tb *tab) viewShot(name string) string {
 		tb.t.Fatal(err)
 	}
 	return p
+}
+
+// key focuses sel and presses the key k (a kb constant) there.
+func (tb *tab) key(sel, k string) {
+	tb.t.Helper()
+	tb.do("key in "+sel, chromedp.Focus(chromedp.CSS(sel)), chromedp.KeyEvent(k))
+	tb.frames(2)
+}
+
+// fieldMsg returns the refusal written beside the field sel ("" when none).
+func fieldMsg(tb *tab, sel string) string {
+	tb.t.Helper()
+	return eval[string](tb, `(() => {
+		const e = document.querySelector(`+jsString(sel)+`);
+		const ids = (e.getAttribute('aria-describedby') || '').split(' ');
+		const m = ids.map((id) => document.getElementById(id)).find((m) => m && m.classList.contains('field-msg'));
+		return m && !m.hidden ? m.textContent : '';
+	})()`)
+}
+
+// TestNumberFields (issue 11, major 6 and the Steps minor): ↑/↓ step the
+// LR by ×10^±0.1 and momentum by 0.01 inside [0, 1); a value out of range
+// is refused beside its field with the allowed range (in English and in
+// Japanese), never sent; Play then says why instead of doing nothing; LR 0
+// says why; Steps says its range, the server's -max-steps.
+func TestNumberFields(t *testing.T) {
+	tb := newTab(t, desktop)
+	tb.open("/?surface=quadratic&b=10&rate=0&run=sgd,lr=0.03,momentum=0.98")
+	lr := func() float64 { return eval[float64](tb, `__lab.state.runs[0].optimizer.lr`) }
+	tb.key("#lr-input", kb.ArrowUp)
+	if got := lr(); got != 0.038 {
+		t.Errorf("↑ in the LR field: lr %v; want 0.038 (0.03 × 10^0.1)", got)
+	}
+	tb.key("#lr-input", kb.ArrowDown)
+	tb.key("#lr-input", kb.ArrowDown)
+	if got := lr(); got != 0.024 {
+		t.Errorf("↑↓↓ from 0.03: lr %v; want 0.024", got)
+	}
+	mom := `[data-key="optimizer.momentum"]`
+	tb.key(mom, kb.ArrowUp)
+	tb.key(mom, kb.ArrowUp)
+	if got := eval[float64](tb, `__lab.state.runs[0].optimizer.momentum`); got != 0.99 {
+		t.Errorf("↑↑ in momentum from 0.98: %v; want 0.99 (and never 1: PyTorch's range is [0, 1))", got)
+	}
+	tb.setField(mom, "1")
+	tb.frames(2)
+	if m := fieldMsg(tb, mom); !strings.Contains(m, "less than 1") {
+		t.Errorf("momentum 1: the message beside the field is %q; want the allowed range", m)
+	}
+	if got := eval[float64](tb, `__lab.state.runs[0].optimizer.momentum`); got != 0.99 {
+		t.Errorf("momentum 1 was taken: %v", got)
+	}
+	tb.click("#play")
+	tb.frames(3)
+	msg := eval[string](tb, `document.getElementById('play-msg').hidden ? '' : document.getElementById('play-msg').textContent`)
+	if !strings.Contains(msg, "momentum") {
+		t.Errorf("Play with a refused momentum says %q; want why it did not start", msg)
+	}
+	if eval[bool](tb, `__lab.playing || __lab.runs.some((d) => d && d.n > 0)`) {
+		t.Errorf("Play started the runs with a refused field")
+	}
+	tb.setField(mom, "0.5")
+	tb.setField("#lr-input", "0")
+	tb.frames(2)
+	if m := fieldMsg(tb, "#lr-input"); !strings.Contains(m, "LR 0") || !strings.Contains(m, "more than 0") {
+		t.Errorf("LR 0: the message is %q; want why and the range", m)
+	}
+	for _, v := range []string{"20000", "0"} {
+		tb.setField("#steps", v)
+		tb.frames(2)
+		if m := fieldMsg(tb, "#steps"); !strings.Contains(m, "1 to 10000") {
+			t.Errorf("Steps %s: the message is %q; want the range 1 to 10000", v, m)
+		}
+	}
+	if got := eval[int](tb, `__lab.state.steps`); got != 200 {
+		t.Errorf("steps %d after refused values; want 200 kept", got)
+	}
+
+	ja := newTab(t, desktop)
+	ja.open("/?lang=ja&surface=quadratic&run=sgd,lr=0.1")
+	ja.setField("#steps", "0")
+	ja.frames(2)
+	if m := fieldMsg(ja, "#steps"); !strings.Contains(m, "入力できる値") || !strings.Contains(m, "10000") {
+		t.Errorf("Japanese: the Steps message is %q", m)
+	}
+}
+
+// TestCompareLRs (issue 11, major 4): with 7 runs "Compare LRs" adds the
+// one copy that fits (0.1×) and says that the 10× one did not; with 8 it
+// adds nothing and says so; the teacher's runs stay, in their order.
+func TestCompareLRs(t *testing.T) {
+	tb := newTab(t, desktop)
+	q := "/?surface=quadratic&b=10"
+	for _, lr := range []string{"0.01", "0.02", "0.05", "0.1", "0.15", "0.19", "0.21"} {
+		q += "&run=sgd,lr=" + lr
+	}
+	tb.open(q)
+	lrs := func() string { return eval[string](tb, `__lab.state.runs.map((r) => r.optimizer.lr).join(' ')`) }
+	tb.click(`#legend [data-run="3"] button[data-act="sel"]`)
+	tb.click("#compare-lrs")
+	tb.frames(2)
+	if got, want := lrs(), "0.01 0.02 0.05 0.01 0.1 0.15 0.19 0.21"; got != want {
+		t.Errorf("Compare LRs with 7 runs: LRs %q; want %q (the 0.1× copy added before the selected run, nothing removed)", got, want)
+	}
+	msg := func() string {
+		return eval[string](tb, `(() => { const m = document.querySelector('#legend .legend-msg'); return m && !m.hidden ? m.textContent : ''; })()`)
+	}
+	if m := msg(); !strings.Contains(m, "lr 1") || !strings.Contains(m, "Not added") {
+		t.Errorf("the legend says %q; want what did not fit (lr 1)", m)
+	}
+	tb.click("#compare-lrs")
+	tb.frames(2)
+	if got := lrs(); got != "0.01 0.02 0.05 0.01 0.1 0.15 0.19 0.21" {
+		t.Errorf("Compare LRs with 8 runs changed the runs: %q", got)
+	}
+	if m := msg(); !strings.Contains(m, "No room") {
+		t.Errorf("with 8 runs the legend says %q; want that there is no room", m)
+	}
 }

@@ -50,7 +50,7 @@ func addRoutes(r chi.Router, s *Server) {
 		)
 
 		// Pages: small and on every first visit, so compressed hard.
-		r.With(middleware.Compress(9, "text/html")).Get("/", handleIndex(logger, assets).ServeHTTP)
+		r.With(middleware.Compress(9, "text/html")).Get("/", handleIndex(logger, assets, cfg.limits()).ServeHTTP)
 		r.Get("/p/{id}", handlePresetPage(logger).ServeHTTP)
 		// The share image of a link (og:image), renders bounded (share.go).
 		r.Get("/og.png", handleOG(logger, cfg).ServeHTTP)

@@ -48,7 +48,8 @@ export function mountLegend(root, cb) {
   const add = el('button', { type: 'button', id: 'add-run' });
   const compare = el('button', { type: 'button', id: 'compare-lrs' });
   const note = el('p', { class: 'note', hidden: true });
-  root.append(heading, list, el('div', { class: 'buttons' }, add, compare), note);
+  const msg = el('p', { class: 'note legend-msg', role: 'status', hidden: true }); // what "Compare LRs" could not add
+  root.append(heading, list, el('div', { class: 'buttons' }, add, compare), note, msg);
   add.addEventListener('click', () => cb.onAdd());
   compare.addEventListener('click', () => cb.onCompare());
   list.addEventListener('click', (ev) => {
@@ -165,5 +166,11 @@ export function mountLegend(root, cb) {
     r.extra.hidden = parts.length === 0;
   }
 
-  return { render };
+  /** say writes text under the run buttons ('' clears it). */
+  function say(text) {
+    msg.textContent = text || '';
+    msg.hidden = !text;
+  }
+
+  return { render, say };
 }

@@ -9,7 +9,7 @@
 
 import {
   decodeQuery, encodeQuery, catalogIndex, toScenario, fromScenario, newRun, cloneRun,
-  optimizerLR, runStart, roundView, LIMITS,
+  optimizerLR, runStart, roundView, LIMITS, setLimits,
 } from './state.js';
 import { viewTransform, fitAspect, zoomAt, pan, sameBox } from './scale.js';
 import { runColor } from './colormap.js';
@@ -83,6 +83,8 @@ async function boot() {
     }
   }
   app.catalog = list && list.length ? catalogIndex(list) : null;
+  // the server's live limits (-max-runs, -max-steps), inline like the catalog
+  try { setLimits(JSON.parse(($('limits-data') || {}).textContent || 'null')); } catch { /* the defaults stay */ }
 
   let search = location.search;
   const preset = location.pathname.match(/^\/p\/([\w-]+)/);
@@ -612,6 +614,7 @@ function liveSet(i, parts) {
 
 function addRun(run) {
   if (app.state.runs.length >= LIMITS.runs) return;
+  legend.say('');
   app.state.runs.push(run);
   app.selected = app.state.runs.length - 1;
   changed(true);
@@ -619,6 +622,7 @@ function addRun(run) {
 
 function removeRun(i) {
   if (app.state.runs.length <= 1) return;
+  legend.say('');
   app.state.runs.splice(i, 1);
   if (app.selected >= app.state.runs.length) app.selected = app.state.runs.length - 1;
   else if (app.selected > i) app.selected--;
@@ -627,8 +631,8 @@ function removeRun(i) {
 
 /**
  * compareLRs puts copies of the selected run at 0.1× and 10× its LR on
- * either side of it; when that would make more than 8 runs, the three
- * replace all the runs.
+ * either side of it, as many as fit under the runs limit (the 0.1× one
+ * first); it says which did not fit, and never removes a run.
  */
 function compareLRs() {
   const base = app.state.runs[app.selected];
@@ -640,13 +644,16 @@ function compareLRs() {
     r.label = '';
     return r;
   });
-  if (app.state.runs.length + 2 > LIMITS.runs) {
-    app.state.runs = [lo, base, hi];
-    app.selected = 1;
-  } else {
+  const room = LIMITS.runs - app.state.runs.length;
+  const t = app.t;
+  if (room <= 0) { legend.say(t('compare.none', { max: LIMITS.runs })); return; }
+  app.state.runs.splice(app.selected, 0, lo);
+  app.selected += 1;
+  if (room >= 2) {
     app.state.runs.splice(app.selected + 1, 0, hi);
-    app.state.runs.splice(app.selected, 0, lo);
-    app.selected += 1;
+    legend.say('');
+  } else {
+    legend.say(`${t('compare.added', { n: 1, max: LIMITS.runs })} ${t('compare.skipped', { lrs: `lr ${formatNum(optimizerLR(hi), 3)}` })}`);
   }
   changed(true);
 }
@@ -679,8 +686,22 @@ function startSession(paused) {
   return ok;
 }
 
+/**
+ * refuseStart says beside Play why a run cannot start (a field holds a
+ * refused value: it is focused) and returns true; Play never silently does
+ * nothing.
+ */
+function refuseStart() {
+  const bad = controls.invalid();
+  if (!bad.length) { controls.say(''); return false; }
+  controls.say(app.t('play.fix', { field: bad[0].label, why: bad[0].message }));
+  bad[0].input.focus();
+  return true;
+}
+
 function togglePlay() {
   if (!app.started && app.wantStart && !app.wantStart.paused) { app.wantStart = null; app.playing = false; app.need.panels = true; schedule(); return; }
+  if ((!app.started || allDone() || !app.playing) && refuseStart()) return;
   if (!app.started || allDone()) { startSession(false); return; }
   if (app.playing) { send(pauseMessage()); app.playing = false; } else { send(resumeMessage()); app.playing = true; }
   app.need.panels = true;
@@ -688,6 +709,7 @@ function togglePlay() {
 }
 
 function stepOnce() {
+  if (refuseStart()) return;
   if (!app.started || allDone()) {
     if (startSession(true)) send(stepMessage(1));
     else if (app.wantStart) app.wantStart.step = true;
@@ -750,7 +772,10 @@ function onMessage(m) {
       break;
     case 'error':
       app.errors = [{ field: m.field || '', message: m.error || 'error', server: true }];
-      if (!anyData()) { app.started = false; app.playing = false; }
+      if (!anyData()) {
+        app.started = false; app.playing = false;
+        controls.say(app.t('play.refused', { field: m.field || '', why: m.error || '' }));
+      }
       showErrors();
       app.need.panels = true;
       schedule();

@@ -15,8 +15,17 @@ export const DEFAULTS = Object.freeze({
   optimizer: 'sgd', scheduler: 'constant', noise: 0, seed: 0, label: '', updates: 'simultaneous',
 });
 
-/** LIMITS of what the page lets one ask for (the server's defaults). */
-export const LIMITS = Object.freeze({ runs: 8, steps: 10000, rate: 10000, labelChars: 60, formulaChars: 500 });
+/**
+ * LIMITS of what the page lets one ask for: the server's defaults until
+ * setLimits gives the server's live ones (-max-runs, -max-steps; the page
+ * has them inline, <script id="limits-data">).
+ */
+export const LIMITS = Object.seal({ runs: 8, steps: 10000, rate: 10000, labelChars: 60, formulaChars: 500 });
+
+/** setLimits takes the positive whole numbers of l ({runs, steps}) into LIMITS. */
+export function setLimits(l) {
+  for (const k of ['runs', 'steps']) if (l && Number.isSafeInteger(l[k]) && l[k] > 0) LIMITS[k] = l[k];
+}
 
 /** LANGS are the page's languages. */
 export const LANGS = ['en', 'ja'];
