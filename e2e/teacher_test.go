@@ -254,3 +254,32 @@ func TestCompareLRs(t *testing.T) {
 		t.Errorf("with 8 runs the legend says %q; want that there is no room", m)
 	}
 }
+
+// TestOneDefault (issue 11, major 8 and the bowl's first view): /,
+// /?lang=ja, /?lang=en and /?embed=1 open the same run, SGD at an LR
+// between 1/λmax and 2/λmax of the bowl (λmax = 10), so that the first
+// steps zig-zag across the valley: y changes sign step after step.
+func TestOneDefault(t *testing.T) {
+	for _, path := range []string{"/", "/?lang=ja", "/?lang=en", "/?embed=1"} {
+		t.Run(strings.TrimPrefix(path, "/"), func(t *testing.T) {
+			tb := newTab(t, desktop)
+			tb.open(path)
+			runs := eval[string](tb, `JSON.stringify(__lab.state.runs.map((r) => r.optimizer))`)
+			if runs != `[{"name":"sgd","lr":0.17}]` {
+				t.Fatalf("%s opens %s; want one SGD run at lr 0.17 (1/λmax = 0.1 < lr < 2/λmax = 0.2)", path, runs)
+			}
+			tb.click("#step")
+			for i := 0; i < 5; i++ {
+				tb.click("#step")
+			}
+			tb.waitFor("6 steps", `__lab.runs[0] && __lab.runs[0].n >= 7`, 5*time.Second, `__lab.runs[0].n`)
+			ys := eval[[]float64](tb, `Array.from(__lab.runs[0].y.slice(0, 7))`)
+			for k := 1; k < len(ys); k++ {
+				if ys[k]*ys[k-1] >= 0 {
+					t.Errorf("y does not zig-zag across the valley: %v", ys)
+					break
+				}
+			}
+		})
+	}
+}

@@ -9,7 +9,7 @@
 
 import {
   decodeQuery, encodeQuery, catalogIndex, toScenario, fromScenario, newRun, cloneRun,
-  optimizerLR, runStart, roundView, LIMITS, setLimits,
+  optimizerLR, runStart, roundView, LIMITS, setLimits, defaultRun as stateDefaultRun,
 } from './state.js';
 import { viewTransform, fitAspect, zoomAt, pan, sameBox } from './scale.js';
 import { runColor } from './colormap.js';
@@ -97,9 +97,8 @@ async function boot() {
   const { state, errors } = decodeQuery(search, app.catalog);
   if (q.get('lang') === null) state.lang = app.lang;
   app.state = state;
-  // A bare address opens a run that moves visibly (the link's own default, SGD at
-  // lr 1e-3, barely does); the URL is rewritten at once, so it still reopens exactly.
-  if (!search.replace(/^\?/, '')) app.state.runs = [defaultRun()];
+  // (a link without runs, bare or not, opens state.js's defaultRun; the URL
+  // is rewritten at once with it, so it reopens exactly)
   app.errors.push(...errors);
   document.body.classList.toggle('embed', !!state.embed);
 
@@ -223,12 +222,7 @@ function firstPointDrawn() {
   idle(loadLater);
 }
 
-function defaultRun() {
-  const info = surfaceInfo();
-  // A learning rate that is stable and visibly moving on most surfaces.
-  const r = newRun('sgd', info && info.name === 'quadratic' ? 0.1 : 0.01);
-  return r;
-}
+const defaultRun = () => stateDefaultRun(surfaceInfo(), app.state.params);
 
 async function loadPresets() {
   try {

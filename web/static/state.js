@@ -30,6 +30,22 @@ export function setLimits(l) {
 /** LANGS are the page's languages. */
 export const LANGS = ['en', 'ja'];
 
+/**
+ * defaultRun is the run of a link that has none (/, /?lang=ja, /?embed=1
+ * alike): plain SGD that moves visibly. On the ill-conditioned bowl its LR
+ * is 1.7/λmax, between 1/λmax (which would settle the steep direction in
+ * one step: an L) and the stability limit 2/λmax, so that the first thing a
+ * class sees is the zig-zag ill-conditioning is known for.
+ */
+export function defaultRun(info, params = {}) {
+  if (info && info.name === 'quadratic') {
+    const p = (k) => params[k] ?? ((info.params || []).find((x) => x.name === k) || {}).default;
+    const lam = Math.max(p('a') || 0, p('b') || 0);
+    if (lam > 0) return newRun('sgd', Number((1.7 / lam).toPrecision(2)));
+  }
+  return newRun('sgd', 0.01);
+}
+
 /** newRun returns a run with the optimizer name and lr given, everything else at its default. */
 export function newRun(opt = 'sgd', lr) {
   const run = {
@@ -249,7 +265,7 @@ export function decodeQuery(query, catalog = null) {
     const run = decodeRun(raw, `runs[${i}]`, st, info, err);
     if (run) st.runs.push(run);
   });
-  if (st.runs.length === 0) st.runs.push(newRun('sgd'));
+  if (st.runs.length === 0) st.runs.push(defaultRun(info, st.params));
   return { state: st, errors };
 }
 
