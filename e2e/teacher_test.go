@@ -283,3 +283,66 @@ func TestOneDefault(t *testing.T) {
 		})
 	}
 }
+
+// TestTabOrder (issue 11, major 9): Tab goes through the playback bar, the
+// map, the legend and the selected run's LR slider before any analysis,
+// surface or sharing control; on the map, arrows pan, + and − zoom and
+// Enter puts the selected run's start at the centre.
+func TestTabOrder(t *testing.T) {
+	tb := newTab(t, desktop)
+	tb.open(classroom)
+	eval[bool](tb, `(document.activeElement && document.activeElement.blur(), true)`)
+	var stops []string
+	for i := 0; i < 60; i++ {
+		tb.do("Tab", chromedp.KeyEvent(kb.Tab))
+		s := eval[string](tb, `(() => {
+			const e = document.activeElement;
+			if (!e || e === document.body) return 'body';
+			const zone = ['#transport', '.map-wrap', '#legend', '#run-panel', '#analysis', '#surface-panel', '.card', '#lessons', '#share', 'header.top', '#lesson'].find((z) => e.matches(z) || e.closest(z)) || '?';
+			return zone + ' ' + e.tagName.toLowerCase() + (e.id ? '#' + e.id : '');
+		})()`)
+		stops = append(stops, s)
+		if strings.HasSuffix(s, "#lr-slider") {
+			break
+		}
+	}
+	order := []string{"#transport", ".map-wrap", "#legend", "#run-panel"}
+	at := 0
+	for _, s := range stops {
+		zone := strings.Fields(s)[0]
+		if zone == "header.top" || zone == "#lesson" || zone == "body" {
+			continue
+		}
+		for at < len(order) && zone != order[at] {
+			at++
+		}
+		if at == len(order) {
+			t.Fatalf("Tab reached %q out of the visual order (transport, map, legend, selected run); stops: %v", s, stops)
+		}
+	}
+	if last := stops[len(stops)-1]; !strings.HasSuffix(last, "#lr-slider") {
+		t.Fatalf("the LR slider is not among the first 60 Tab stops: %v", stops)
+	}
+	t.Logf("the LR slider is Tab stop %d: %v", len(stops), stops)
+
+	view := func() map[string]float64 { return eval[map[string]float64](tb, `__lab.state.view || {}`) }
+	tb.key("#map", kb.ArrowRight)
+	tb.frames(2)
+	v1 := view()
+	if !(v1["xmin"] > -3.4) {
+		t.Errorf("→ on the map did not pan right: view %v", v1)
+	}
+	tb.key("#map", "+")
+	tb.frames(2)
+	v2 := view()
+	if !(v2["xmax"]-v2["xmin"] < v1["xmax"]-v1["xmin"]) {
+		t.Errorf("+ on the map did not zoom in: %v then %v", v1, v2)
+	}
+	tb.key("#map", kb.Enter)
+	tb.frames(2)
+	start := eval[[]float64](tb, `[__lab.state.runs[__lab.selected].x, __lab.state.runs[__lab.selected].y]`)
+	cx, cy := (v2["xmin"]+v2["xmax"])/2, (v2["ymin"]+v2["ymax"])/2
+	if len(start) != 2 || (start[0]-cx)*(start[0]-cx)+(start[1]-cy)*(start[1]-cy) > 0.05*0.05*(v2["xmax"]-v2["xmin"])*(v2["xmax"]-v2["xmin"]) {
+		t.Errorf("Enter on the map: start %v; want the centre (%.3g, %.3g)", start, cx, cy)
+	}
+}

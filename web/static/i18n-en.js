@@ -458,4 +458,5 @@ export default {
   'compare.added': 'Added {n} of the 2 comparison runs (at most {max} runs).',
   'compare.none': 'No room for the comparison runs: there are already {max} runs (the most allowed). Remove a run first.',
   'compare.skipped': 'Not added: {lrs}.',
+  'map.keysFocused': 'On the map: arrows pan · + − zoom · Enter: start here',
 };

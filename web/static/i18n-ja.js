@@ -458,4 +458,5 @@ export default {
   'compare.added': '比較用の 2 本のうち {n} 本を追加しました(実行は最大 {max} 本)。',
   'compare.none': '比較用の実行を追加できません: すでに最大の {max} 本あります。先にどれかを削除してください。',
   'compare.skipped': '追加しなかったもの: {lrs}。',
+  'map.keysFocused': '地図の上: 矢印キー 移動 · + − 拡大縮小 · Enter 中央を開始点に',
 };

@@ -263,7 +263,7 @@ function staticTexts() {
   document.querySelector('.charts').setAttribute('aria-label', t('charts.label'));
   $('map-hint').textContent = window.matchMedia('(pointer: coarse)').matches
     ? t('map.hintTouch')
-    : `${t('map.hint')} — ${t('map.keys')}`;
+    : `${t('map.hint')} — ${t('map.keys')} · ${t('map.keysFocused')}`;
   $('arrows-label').textContent = t('map.arrows');
   $('arrows').parentElement.title = t('map.arrowsTip');
   $('cap-loss').textContent = t('chart.loss');
@@ -1070,6 +1070,27 @@ function installMap() {
   map.canvas.addEventListener('pointerup', end);
   map.canvas.addEventListener('pointercancel', end);
   map.canvas.addEventListener('pointerleave', () => { $('map-readout').textContent = ''; });
+  // the keyboard: arrows pan, + and − zoom about the centre, Enter puts the
+  // selected run's start (Shift+Enter: every run's) at the centre
+  map.canvas.addEventListener('keydown', (ev) => {
+    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    const tr = currentTransform();
+    const v = tr.view, w = v.xmax - v.xmin, h = v.ymax - v.ymin;
+    const cx = (v.xmin + v.xmax) / 2, cy = (v.ymin + v.ymax) / 2;
+    const moves = { ArrowLeft: [-0.1 * w, 0], ArrowRight: [0.1 * w, 0], ArrowUp: [0, 0.1 * h], ArrowDown: [0, -0.1 * h] };
+    const zooms = { '+': 0.8, '=': 0.8, '-': 1.25, _: 1.25 };
+    if (moves[ev.key]) app.state.view = roundView(pan(v, ...moves[ev.key]));
+    else if (zooms[ev.key]) app.state.view = roundView(zoomAt(v, cx, cy, zooms[ev.key]));
+    else if (ev.key === 'Enter') {
+      ev.preventDefault();
+      ev.stopPropagation();
+      setStart({ tr, x: cx, y: cy, px: tr.rect.left + tr.rect.width / 2, py: tr.rect.top + tr.rect.height / 2 }, ev.shiftKey);
+      return;
+    } else return;
+    ev.preventDefault();
+    ev.stopPropagation(); // not the page's → (step)
+    viewChanged();
+  });
   map.canvas.addEventListener('wheel', (ev) => {
     ev.preventDefault();
     const p = toData(ev);
@@ -1282,7 +1303,7 @@ function mountSharePanels() {
   const mk = (id, cls) => { const s = document.createElement('section'); s.id = id; s.className = `panel ${cls}`; return s; };
   const lessons = mk('lessons', 'lessons');
   const share = mk('share', 'share-panel');
-  legendBox.after(lessons, share);
+  ($('run-panel') || legendBox).after(lessons, share); // in the order of Tab: after the selected run
   const heading = document.createElement('h2');
   heading.id = 'share-heading';
   share.setAttribute('aria-labelledby', 'share-heading');
