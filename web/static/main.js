@@ -332,6 +332,7 @@ function showLesson() {
   if (!p) { box.hidden = true; document.body.classList.remove('has-lesson'); return; }
   $('presets').value = String(p.id);
   const h = document.createElement('strong');
+  h.id = 'lesson-title'; // the banner is a region named by its title (index.html)
   h.textContent = `${app.t('presets.lesson', { n: p.lesson || '' })} ${presetText(p, 'titles', 'title')}`;
   const text = document.createElement('p');
   text.textContent = presetText(p, 'summaries', 'summary');
