@@ -346,3 +346,31 @@ func TestTabOrder(t *testing.T) {
 		t.Errorf("Enter on the map: start %v; want the centre (%.3g, %.3g)", start, cx, cy)
 	}
 }
+
+// TestLegendPaused (issue 11, minor): after single steps, and after Pause,
+// the legend says "paused", not "running".
+func TestLegendPaused(t *testing.T) {
+	tb := newTab(t, desktop)
+	tb.open("/?surface=quadratic&b=10&steps=1000&rate=30&run=sgd,lr=0.05")
+	status := func() string {
+		return eval[string](tb, `document.querySelector('#legend [data-run="0"] [data-status]').textContent`)
+	}
+	tb.click("#step")
+	tb.click("#step")
+	tb.waitFor("two steps", `__lab.runs[0].n >= 2`, 5*time.Second, "")
+	tb.frames(3)
+	if s := status(); s != "paused" {
+		t.Errorf("after two single steps the legend says %q; want paused", s)
+	}
+	tb.click("#play")
+	tb.waitFor("running", `__lab.playing && __lab.runs[0].n >= 5`, 5*time.Second, "")
+	tb.frames(2)
+	if s := status(); s != "running" {
+		t.Errorf("playing, the legend says %q", s)
+	}
+	tb.click("#play")
+	tb.frames(3)
+	if s := status(); s != "paused" {
+		t.Errorf("after Pause the legend says %q; want paused", s)
+	}
+}

@@ -459,4 +459,5 @@ export default {
   'compare.none': 'No room for the comparison runs: there are already {max} runs (the most allowed). Remove a run first.',
   'compare.skipped': 'Not added: {lrs}.',
   'map.keysFocused': 'On the map: arrows pan · + − zoom · Enter: start here',
+  'status.paused': 'paused',
 };

@@ -459,4 +459,5 @@ export default {
   'compare.none': '比較用の実行を追加できません: すでに最大の {max} 本あります。先にどれかを削除してください。',
   'compare.skipped': '追加しなかったもの: {lrs}。',
   'map.keysFocused': '地図の上: 矢印キー 移動 · + − 拡大縮小 · Enter 中央を開始点に',
+  'status.paused': '一時停止中',
 };

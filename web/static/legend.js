@@ -127,7 +127,8 @@ export function mountLegend(root, cb) {
       r.lossV.textContent = loss;
       r.lrV.textContent = n > 0 ? formatNum(d.lr[last], 3) : formatNum(optimizerLR(run), 3);
       renderExtra(view, r, d, last);
-      const st = d ? d.status : 'idle';
+      // a run the session holds still (paused, or after single steps) is not "running"
+      const st = d ? (d.status === 'running' && view.playing === false ? 'paused' : d.status) : 'idle';
       let text;
       if (st === 'diverged') {
         const at = d.divergedAt ?? last;

@@ -464,7 +464,7 @@ function renderPanels() {
   });
   legend.render({
     state: app.state, data: app.data, selected: app.selected, t: app.t, lang: app.lang,
-    colors: (i) => runColor(i, app.dark), max: LIMITS.runs, info: surfaceInfo(),
+    colors: (i) => runColor(i, app.dark), max: LIMITS.runs, info: surfaceInfo(), playing: app.playing,
   });
   renderAnalysisPanels();
 }
