@@ -374,3 +374,19 @@ func TestLegendPaused(t *testing.T) {
 		t.Errorf("after Pause the legend says %q; want paused", s)
 	}
 }
+
+// TestTeacherShots writes what the first screen shows with the classroom
+// scenario played, at 390 px, 1280×800, 1920×1080 and 1920×1080 at 150 %,
+// in English and Japanese, to the artefact directory, for people to look
+// at (it checks nothing the other tests do not).
+func TestTeacherShots(t *testing.T) {
+	for _, lang := range []string{"en", "ja"} {
+		for _, vp := range []viewport{phone390, desktop, wide, zoomed} {
+			t.Run(fmt.Sprintf("%s-%v", lang, vp), func(t *testing.T) {
+				tb := newTab(t, vp)
+				playClassroom(tb, lang)
+				t.Logf("wrote %s", tb.viewShot(fmt.Sprintf("first-screen-%s-%v.png", lang, vp)))
+			})
+		}
+	}
+}
