@@ -400,7 +400,10 @@ export function createChart(figure, canvas, opts) {
     const r = canvas.getBoundingClientRect();
     const px = ev.clientX - r.left;
     if (px < M.left || px > width - M.right) { leave(); return; }
-    const step = Math.round(sx.invert(px));
+    // past the last point drawn: the last point (a tap on a run still going)
+    const last = runs.reduce((m, d) => Math.max(m, d ? d.n - 1 : -1), -1);
+    if (last < 0) { leave(); return; }
+    const step = Math.min(last, Math.round(sx.invert(px)));
     cursor.hidden = false;
     cursor.style.left = `${Math.round(sx(step))}px`;
     cursor.style.top = `${M.top}px`;
@@ -424,8 +427,16 @@ export function createChart(figure, canvas, opts) {
     readout.style.right = left ? `${width - px + 12}px` : '';
   }
   function leave() { cursor.hidden = true; readout.hidden = true; }
+  // a touch has no hover: a tap shows the read-out for a while
+  let touchTimer = 0;
+  canvas.addEventListener('pointerdown', (ev) => {
+    if (ev.pointerType !== 'touch') return;
+    hover(ev);
+    clearTimeout(touchTimer);
+    touchTimer = setTimeout(leave, 4000);
+  });
   canvas.addEventListener('pointermove', hover);
-  canvas.addEventListener('pointerleave', leave);
+  canvas.addEventListener('pointerleave', (ev) => { if (ev.pointerType !== 'touch') leave(); });
 
   return {
     setData(newRuns, newSteps) {

@@ -111,7 +111,7 @@ export function mountControls(roots, cb) {
   // the server's -max-steps (LIMITS, from the page)
   guard(steps, () => ({ key: 'steps', type: 'int', min: 1, max: LIMITS.steps }), (n) => cb.onGlobal('steps', n), stepsBox, () => view.t('transport.steps'));
 
-  const speedText = (r) => (r === 0 ? view.t('transport.speedMax') : view.t('transport.perSecond', { n: r }));
+  const speedText = (r) => (r === 0 ? view.t('transport.speedMax') : view.t(r === 1 ? 'transport.perSecondOne' : 'transport.perSecond', { n: r }));
 
   function render(v) {
     view = v;
@@ -217,7 +217,7 @@ export function mountControls(roots, cb) {
   }
 
   // ---- selected run panel
-  let lrSlider, lrInput, lrLimit, preview, fields = [];
+  let lrSlider, lrInput, lrLimit, finishedNote, preview, fields = [];
   function buildRun(run, info) {
     const { t } = view;
     const root = roots.run;
@@ -243,7 +243,8 @@ export function mountControls(roots, cb) {
       el('div', { class: 'lr-row' }, lrSlider, lrInput),
       el('div', { class: 'lr-scale', 'aria-hidden': 'true' }, ...['1e-5', '1e-4', '1e-3', '0.01', '0.1', '1', '10'].map((s) => el('span', { text: s }))));
     const lrGuard = guard(lrInput, () => OPTIMIZERS[run.optimizer.name].find((x) => x.key === 'lr'), (lr) => cb.onRun('optimizer.lr', lr, { live: true }), lrBox, 'lr');
-    lrBox.append(lrLimit);
+    finishedNote = el('p', { class: 'note run-finished', hidden: true });
+    lrBox.append(lrLimit, finishedNote);
     lrSlider.addEventListener('input', () => {
       const lr = snapLR(10 ** Number(lrSlider.value));
       lrInput.value = String(lr);
@@ -391,6 +392,9 @@ export function mountControls(roots, cb) {
       if (f.kind === 'bool') f.input.checked = !!v;
       else f.input.value = v === null || v === undefined ? '' : String(f.kind === 'number' ? formatField(v) : v);
     }
+    // a finished run changed runs again from step 0: said before it happens
+    finishedNote.hidden = !view.finished;
+    finishedNote.textContent = view.finished ? t('run.finishedNote') : '';
     drawPreview(run, lr);
   }
 

@@ -460,4 +460,11 @@ export default {
   'compare.skipped': 'Not added: {lrs}.',
   'map.keysFocused': 'On the map: arrows pan · + − zoom · Enter: start here',
   'status.paused': 'paused',
+  'transport.perSecondOne': '1 step/s',
+  'run.finishedNote': 'This run has finished: a new setting runs every run again from step 0.',
+  'legend.addedNote': 'Added at half the LR of the run it copies.',
+  'conn.restarted': 'The connection came back: the runs started again from step 0.',
+  'conn.waiting': 'Not connected: the runs start as soon as the connection is back.',
+  'map.pauseFirst': 'Pause first to move the start (a tap while playing would restart every run)',
+  'restore.done': 'Reloaded: the runs were run again to step {n}.',
 };

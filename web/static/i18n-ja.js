@@ -460,4 +460,11 @@ export default {
   'compare.skipped': '追加しなかったもの: {lrs}。',
   'map.keysFocused': '地図の上: 矢印キー 移動 · + − 拡大縮小 · Enter 中央を開始点に',
   'status.paused': '一時停止中',
+  'transport.perSecondOne': '毎秒 1 ステップ',
+  'run.finishedNote': 'この実行は終わっています: 設定を変えると、すべての実行がステップ 0 からやり直しになります。',
+  'legend.addedNote': 'コピー元の半分の学習率で追加しました。',
+  'conn.restarted': '接続が戻りました: 実行をステップ 0 からやり直しています。',
+  'conn.waiting': '接続していません: 接続が戻りしだい実行を始めます。',
+  'map.pauseFirst': '開始点を動かすには先に一時停止してください(再生中にタップするとすべての実行がやり直しになります)',
+  'restore.done': '再読み込みしました: ステップ {n} まで実行し直しました。',
 };

@@ -129,7 +129,28 @@ function inlineCatalog() {
 function socketState(s) {
   app.conn = s;
   connText();
-  if (s !== 'open') return;
+  if (s !== 'open') {
+    // the server's session is gone with the socket: nothing runs until it
+    // is back (the trail stays; the legend must not say "running")
+    if (app.started) {
+      app.interrupted = { playing: app.playing };
+      app.started = false;
+      app.playing = false;
+      app.need.panels = true;
+      schedule();
+    }
+    return;
+  }
+  if (app.interrupted) {
+    // back: the runs start again from step 0, and the page says so
+    const was = app.interrupted;
+    app.interrupted = null;
+    if (!app.wantStart) {
+      restartSession(was.playing);
+      if (was.playing) controls.say(app.t('conn.restarted'));
+      return;
+    }
+  }
   if (app.started) restartSession(app.playing);
   else if (app.wantStart) {
     // play or step pressed while the socket was still opening
@@ -403,7 +424,11 @@ function mountAll() {
     onSelect: (i) => { app.selected = i; app.need.trails = true; changed(false); },
     onDuplicate: (i) => addRun(cloneRun(app.state.runs[i])),
     onRemove: removeRun,
-    onAdd: () => addRun(app.state.runs[app.selected] ? cloneRun(app.state.runs[app.selected]) : defaultRun()),
+    onAdd: () => {
+      const full = app.state.runs.length >= LIMITS.runs;
+      addRun(addedRun());
+      if (!full && app.state.runs.length > 1) legend.say(app.t('legend.addedNote'));
+    },
     onCompare: compareLRs,
   });
   const chartOpts = (series) => ({
@@ -461,6 +486,7 @@ function renderPanels() {
     state: app.state, catalog: app.catalog, selected: app.selected, playing: app.playing,
     lambda: lambdaFor(d), t: app.t, lang: app.lang, theme: app.theme,
     color: runColor(app.selected, app.dark), start: run ? runStart(run, surfaceInfo()) : [0, 0],
+    finished: !!(app.started && d && ['diverged', 'completed', 'converged'].includes(d.status)),
   });
   legend.render({
     state: app.state, data: app.data, selected: app.selected, t: app.t, lang: app.lang,
@@ -615,6 +641,20 @@ function addRun(run) {
   changed(true);
 }
 
+/**
+ * addedRun is what "+ Add run" adds: the selected run at half its LR, with
+ * no label (its name says its LR), so that it is not hidden under the
+ * original as an exact copy would be (the copy button makes those).
+ */
+function addedRun() {
+  const base = app.state.runs[app.selected];
+  if (!base) return defaultRun();
+  const r = cloneRun(base);
+  r.optimizer.lr = Number((optimizerLR(base) / 2).toPrecision(3));
+  r.label = '';
+  return r;
+}
+
 function removeRun(i) {
   if (app.state.runs.length <= 1) return;
   legend.say('');
@@ -673,8 +713,11 @@ function startSession(paused) {
   const ok = send(startMessage(toScenario(app.state, app.catalog), app.state.rate, paused));
   app.started = ok;
   app.playing = ok && !paused;
-  // pressed while the socket is still opening: started once it opens (socketState)
-  app.wantStart = ok || app.conn === 'closed' ? null : { paused };
+  // pressed while the socket is opening or away: started once it opens
+  // (socketState), and said when it is away
+  app.wantStart = ok ? null : { paused };
+  if (!ok && app.conn === 'closed') controls.say(app.t('conn.waiting'));
+  else if (ok) controls.say('');
   if (app.wantStart && !paused) app.playing = true;
   app.need.panels = true;
   schedule();
@@ -919,7 +962,12 @@ function paintBackground() {
 
 function trailOpts(i) {
   const sel = i === app.selected;
-  return { selected: sel, dots: app.state.steps <= 400, halo: sel ? 'rgba(0,0,0,0.65)' : 'rgba(0,0,0,0.4)' };
+  return { selected: sel, dots: app.state.steps <= 400, halo: haloFor(i, sel ? 0.65 : 0.4) };
+}
+
+/** haloFor is the outline of run i's marks: dark, or light for the black run, which a dark halo would hide near a dark minimum. */
+function haloFor(i, alpha) {
+  return runColor(i, app.dark) === '#000000' ? `rgba(255,255,255,${alpha + 0.2})` : `rgba(0,0,0,${alpha})`;
 }
 
 function paintTrailsFull() {
@@ -965,6 +1013,21 @@ function paintTrailsNew(deadline = Infinity) {
   return app.pendingTrail.size === 0;
 }
 
+/**
+ * gridGrad estimates ∇f at p from the map's grid (central differences over
+ * one grid cell), for the arrows before a run has sent its own gradient;
+ * null outside the grid or where it is not finite.
+ */
+function gridGrad(p) {
+  const g = app.grid;
+  if (!g || !p) return null;
+  const hx = (g.box.xmax - g.box.xmin) / (g.nx - 1), hy = (g.box.ymax - g.box.ymin) / (g.ny - 1);
+  const f = (x, y) => sampleGrid(g, x, y);
+  const gx = (f(p[0] + hx, p[1]) - f(p[0] - hx, p[1])) / (2 * hx);
+  const gy = (f(p[0], p[1] + hy) - f(p[0], p[1] - hy)) / (2 * hy);
+  return Number.isFinite(gx) && Number.isFinite(gy) ? [gx, gy] : null;
+}
+
 function clipPlot(ctx) {
   ctx.save();
   ctx.beginPath();
@@ -980,19 +1043,20 @@ function compose() {
   ctx.setTransform(map.dpr, 0, 0, map.dpr, 0, 0);
   clipPlot(ctx);
   const info = surfaceInfo();
+  const startGrad = (run) => (app.arrows ? gridGrad(runStart(run, info)) : null);
+  app.state.runs.forEach((run, i) => {
+    if (i === app.selected) return;
+    drawRunMarkers(ctx, app.data[i], runStart(run, info), map.tr, runColor(i, app.dark), { arrows: app.arrows, halo: haloFor(i, 0.6), startGrad: startGrad(run), lr: optimizerLR(run) });
+  });
+  const sel = app.state.runs[app.selected];
+  if (sel) drawRunMarkers(ctx, app.data[app.selected], runStart(sel, info), map.tr, runColor(app.selected, app.dark), { selected: true, arrows: app.arrows, halo: haloFor(app.selected, 0.8), startGrad: startGrad(sel), lr: optimizerLR(sel) });
   if (info) {
-    // on top of the trails, so that the labels stay readable
+    // on top of the trails and the runs' marks, so that the labels stay readable
     drawMinima(ctx, info.minima, map.tr, {
       ink: '#fff', halo: '#000', font: app.theme.font,
       labelFor: (m) => (m.label ? app.t(`map.minimum.${m.label}`) : ''),
     });
   }
-  app.state.runs.forEach((run, i) => {
-    if (i === app.selected) return;
-    drawRunMarkers(ctx, app.data[i], runStart(run, info), map.tr, runColor(i, app.dark), { arrows: app.arrows });
-  });
-  const sel = app.state.runs[app.selected];
-  if (sel) drawRunMarkers(ctx, app.data[app.selected], runStart(sel, info), map.tr, runColor(app.selected, app.dark), { selected: true, arrows: app.arrows });
   drawAnalysisOverlay(ctx);
   ctx.restore();
 }
@@ -1065,12 +1129,17 @@ function installMap() {
     pointers.delete(ev.pointerId);
     if (pointers.size < 2) pinch = null;
     map.canvas.classList.remove('panning');
-    if (wasClick) setStart(toData(ev), ev.shiftKey);
+    if (wasClick && ev.pointerType === 'touch' && app.playing) {
+      // a tap while playing (easily made while scrolling) would restart every run
+      $('map-readout').textContent = app.t('map.pauseFirst');
+      clearTimeout(map.readoutTimer);
+      map.readoutTimer = setTimeout(() => { $('map-readout').textContent = ''; }, 3000);
+    } else if (wasClick) setStart(toData(ev), ev.shiftKey);
     if (pointers.size === 0) drag = null;
   };
   map.canvas.addEventListener('pointerup', end);
   map.canvas.addEventListener('pointercancel', end);
-  map.canvas.addEventListener('pointerleave', () => { $('map-readout').textContent = ''; });
+  map.canvas.addEventListener('pointerleave', (ev) => { if (ev.pointerType !== 'touch') $('map-readout').textContent = ''; });
   // the keyboard: arrows pan, + and − zoom about the centre, Enter puts the
   // selected run's start (Shift+Enter: every run's) at the centre
   map.canvas.addEventListener('keydown', (ev) => {

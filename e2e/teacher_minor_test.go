@@ -1,0 +1,100 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/chromedp"
+)
+
+// tap touches the centre of the element sel (scrolled into view) and lifts
+// the finger, as a phone does; the tab must emulate touch (a mobile viewport).
+func (tb *tab) tap(sel string) {
+	tb.t.Helper()
+	eval[bool](tb, `(document.querySelector(`+jsString(sel)+`).scrollIntoView({block: 'center'}), true)`)
+	tb.frames(2)
+	c := eval[[]float64](tb, `(() => { const r = document.querySelector(`+jsString(sel)+`).getBoundingClientRect(); return [r.left + r.width * 0.6, r.top + r.height * 0.4]; })()`)
+	pts := []*input.TouchPoint{{X: c[0], Y: c[1]}}
+	if _, err := chromedp.Call(tb.ctx, input.DispatchTouchEvent, input.DispatchTouchEventParams{Type: input.DispatchTouchEventTypeTouchStart, TouchPoints: pts}); err != nil {
+		tb.t.Fatalf("touch start: %v", err)
+	}
+	if _, err := chromedp.Call(tb.ctx, input.DispatchTouchEvent, input.DispatchTouchEventParams{Type: input.DispatchTouchEventTypeTouchEnd, TouchPoints: []*input.TouchPoint{}}); err != nil {
+		tb.t.Fatalf("touch end: %v", err)
+	}
+	tb.frames(3)
+}
+
+// TestPhoneTaps (issue 11, minors): on a phone one tap on the map while the
+// runs play does not restart them (it says to pause first), and a tap on a
+// chart shows its read-out.
+func TestPhoneTaps(t *testing.T) {
+	tb := newTab(t, phone390)
+	tb.open("/?surface=quadratic&b=10&steps=5000&rate=60&run=sgd,lr=0.05")
+	tb.play()
+	tb.waitFor("some steps", `__lab.runs[0].n >= 20`, 5*time.Second, `__lab.runs[0].n`)
+	start := eval[string](tb, `JSON.stringify([__lab.state.runs[0].x, __lab.state.runs[0].y])`)
+	tb.tap("#map")
+	n := eval[int](tb, `__lab.runs[0].n`)
+	if n < 20 {
+		t.Errorf("a tap on the map while playing restarted the run (n = %d)", n)
+	}
+	if got := eval[string](tb, `JSON.stringify([__lab.state.runs[0].x, __lab.state.runs[0].y])`); got != start {
+		t.Errorf("a tap while playing moved the start: %s → %s", start, got)
+	}
+	if m := eval[string](tb, `document.getElementById('map-readout').textContent`); !strings.Contains(m, "Pause first") {
+		t.Errorf("the map says %q after a tap while playing; want a hint to pause first", m)
+	}
+	tb.tap("#chart-loss")
+	if !eval[bool](tb, `(() => { const r = document.querySelector('#chart-loss').parentElement.querySelector('.chart-readout'); return !!r && !r.hidden && r.textContent.length > 0; })()`) {
+		t.Errorf("a tap on the loss chart shows no read-out")
+	}
+	// paused, a tap sets the start as before
+	tb.click("#play")
+	tb.frames(2)
+	tb.tap("#map")
+	if got := eval[string](tb, `JSON.stringify([__lab.state.runs[0].x, __lab.state.runs[0].y])`); got == start {
+		t.Errorf("a tap on the paused map did not set the start (%s)", got)
+	}
+}
+
+// TestArrowsBeforeStart (issue 11, minor): "Arrows" draws the first step
+// −lr·∇f at each run's start before anything has run.
+func TestArrowsBeforeStart(t *testing.T) {
+	tb := newTab(t, desktop)
+	tb.open("/?surface=quadratic&b=10&run=sgd,lr=0.05&run=sgd,lr=0.15,x=1,y=-1.5")
+	tb.frames(3)
+	tb.canvasSnap("map", "before")
+	tb.click("#arrows")
+	tb.frames(3)
+	d := tb.canvasDiff("map", "before")
+	t.Logf("changed %d pixels; %s", d.Changed, tb.viewShot("arrows-before-start.png"))
+	if d.Changed < 150 {
+		t.Errorf("Arrows before a run starts changed %d pixels of the map; want the arrows drawn", d.Changed)
+	}
+}
+
+// TestAddRunAndFinished (issue 11, minors): "+ Add run" adds the selected
+// run at half its LR, not an exact copy hidden under it; the selected run's
+// panel says, once a run has finished, that a change runs everything again
+// from step 0.
+func TestAddRunAndFinished(t *testing.T) {
+	tb := newTab(t, desktop)
+	tb.open("/?surface=quadratic&b=10&steps=50&rate=0&run=sgd,lr=0.1")
+	tb.click("#add-run")
+	tb.frames(2)
+	if got := eval[string](tb, `__lab.state.runs.map((r) => r.optimizer.lr).join(' ')`); got != "0.1 0.05" {
+		t.Errorf("+ Add run: LRs %q; want \"0.1 0.05\"", got)
+	}
+	note := `(() => { const n = document.querySelector('#run-panel .run-finished'); return n && !n.hidden ? n.textContent : ''; })()`
+	if s := eval[string](tb, note); s != "" {
+		t.Errorf("before any run the panel says %q", s)
+	}
+	tb.play()
+	tb.waitAllDone(10 * time.Second)
+	tb.frames(3)
+	if s := eval[string](tb, note); !strings.Contains(s, "step 0") {
+		t.Errorf("a finished run's panel says %q; want that a change starts again from step 0", s)
+	}
+}
