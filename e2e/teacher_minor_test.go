@@ -1,12 +1,19 @@
 package e2e
 
 import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
+
+	"lrlab/server"
 )
 
 // tap touches the centre of the element sel (scrolled into view) and lifts
@@ -97,4 +104,41 @@ func TestAddRunAndFinished(t *testing.T) {
 	if s := eval[string](tb, note); !strings.Contains(s, "step 0") {
 		t.Errorf("a finished run's panel says %q; want that a change starts again from step 0", s)
 	}
+}
+
+// TestServerRestart (issue 11, minor): when the server goes away mid-run
+// the legend stops saying "running"; Play pressed meanwhile says that the
+// runs start once the connection is back, and they do when a new server
+// answers.
+func TestServerRestart(t *testing.T) {
+	var cur atomic.Pointer[server.Server]
+	cur.Store(server.NewServer(slog.New(slog.DiscardHandler), server.Config{}))
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { cur.Load().ServeHTTP(w, r) }))
+	defer hs.Close()
+
+	tb := newTab(t, desktop)
+	tb.allow = append(tb.allow, "/ws") // the refused reconnections while the server is away
+	tb.do("navigate", chromedp.Navigate(hs.URL+"/?surface=quadratic&b=10&steps=5000&rate=30&run=sgd,lr=0.05"))
+	tb.waitFor("page ready", `document.body.dataset.ready === '1' && document.getElementById('conn').dataset.state === 'open'`, 15*time.Second, "")
+	tb.play()
+	tb.waitFor("some steps", `__lab.runs[0].n >= 10`, 10*time.Second, `__lab.runs[0].n`)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := cur.Load().Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	tb.waitFor("the page sees the server gone", `document.getElementById('conn').dataset.state !== 'open'`, 10*time.Second, "")
+	tb.frames(3)
+	status := `document.querySelector('#legend [data-run="0"] [data-status]').textContent`
+	if s := eval[string](tb, status); s == "running" {
+		t.Errorf("with the server gone the legend says %q", s)
+	}
+	tb.click("#play")
+	tb.frames(2)
+	if m := eval[string](tb, `document.getElementById('play-msg').hidden ? '' : document.getElementById('play-msg').textContent`); !strings.Contains(m, "Not connected") {
+		t.Errorf("Play while the server is away says %q; want that the runs start once it is back", m)
+	}
+	cur.Store(server.NewServer(slog.New(slog.DiscardHandler), server.Config{}))
+	tb.waitFor("the runs start on the new server", `__lab.playing && __lab.runs[0].n >= 3 && document.getElementById('conn').dataset.state === 'open'`, 20*time.Second, `({n: __lab.runs[0].n, conn: document.getElementById('conn').dataset.state})`)
 }
