@@ -142,3 +142,21 @@ func TestServerRestart(t *testing.T) {
 	cur.Store(server.NewServer(slog.New(slog.DiscardHandler), server.Config{}))
 	tb.waitFor("the runs start on the new server", `__lab.playing && __lab.runs[0].n >= 3 && document.getElementById('conn').dataset.state === 'open'`, 20*time.Second, `({n: __lab.runs[0].n, conn: document.getElementById('conn').dataset.state})`)
 }
+
+// TestLossAxisFollows (issue 11, minor): the loss chart's log axis follows
+// a converging run down (SGD at 0.15 on the bowl reaches ~1e-282 in 2,000
+// steps) instead of bottoming out 24 decades under the top.
+func TestLossAxisFollows(t *testing.T) {
+	tb := newTab(t, desktop)
+	tb.addScriptOnLoad(`(() => { const o = CanvasRenderingContext2D.prototype.fillText; window.__ticks = []; CanvasRenderingContext2D.prototype.fillText = function (s, ...a) { if (this.canvas.id === 'chart-loss') __ticks.push(String(s)); return o.call(this, s, ...a); }; })()`)
+	tb.open("/?surface=quadratic&b=10&steps=2000&rate=0&run=sgd,lr=0.15")
+	tb.play()
+	tb.waitAllDone(20 * time.Second)
+	time.Sleep(400 * time.Millisecond) // a rescale waits up to 250 ms after the last
+	tb.frames(5)
+	low := eval[float64](tb, `(() => { const v = __ticks.slice(-12).map(Number).filter((x) => x > 0); return Math.min(...v); })()`)
+	loss := eval[float64](tb, `Math.min(...__lab.runs[0].loss.slice(0, __lab.runs[0].n))`)
+	if !(low <= 1e-200) {
+		t.Errorf("the loss chart's lowest tick is %g while the loss reaches %g; want the axis to follow it down", low, loss)
+	}
+}

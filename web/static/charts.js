@@ -148,7 +148,9 @@ export function createChart(figure, canvas, opts) {
     let lo = 10 ** Math.floor(Math.log10(e.range[0]) - 0.1);
     let hi = 10 ** Math.ceil(Math.log10(e.range[1]) + 0.1);
     if (hi <= lo * 10) hi = lo * 10;
-    if (hi / lo > 1e24) lo = hi / 1e24; // keep some resolution for the upper part
+    // follow the data down (a converging run is a straight line all the
+    // way, not stalled on a floor), to the doubles' normal range
+    if (lo < 1e-300) lo = 1e-300;
     return [lo, hi];
   }
 
@@ -208,6 +210,11 @@ export function createChart(figure, canvas, opts) {
     }
   }
 
+  const isDashed = (s) => (opts.dashed || ['test_loss']).includes(s);
+  // the dashed series of every run first, then the solid ones on top (a
+  // solid LR line under another run's dashed limit would look dotted)
+  const drawOrder = [...series.filter(isDashed), ...series.filter((s) => !isDashed(s))];
+
   function drawRange(i, s, from, to) {
     const d = runs[i];
     if (!d || !d[s] || to - from < 1 || !sy) return;
@@ -218,9 +225,18 @@ export function createChart(figure, canvas, opts) {
     ctx.strokeStyle = opts.colors(i);
     ctx.lineWidth = opts.selected && opts.selected() === i ? 2.5 : 1.5;
     ctx.lineJoin = 'round';
-    if ((opts.dashed || ['test_loss']).includes(s)) {
-      ctx.setLineDash([4, 3]);
-      ctx.lineWidth = 1.25;
+    if (isDashed(s)) {
+      // the runs' dashes take turns along one pattern, so that lines that
+      // lie on each other (one 2/λmax for every run) stay clean dashes in
+      // alternating colours instead of a ragged mix
+      const k = Math.max(1, runs.filter((r) => r && r[s] && r.n > 0).length);
+      const dash = 6;
+      ctx.setLineDash(k === 1 ? [dash, 4] : [dash, dash * (k - 1)]);
+      // the phase follows x, so that a piece appended later continues the
+      // pattern where the last one stopped (exact on a flat line)
+      const x0 = sx(Math.max(0, from - 1)) - sx(0);
+      ctx.lineDashOffset = x0 - dash * runs.slice(0, i).filter((r) => r && r[s] && r.n > 0).length;
+      ctx.lineWidth = 1.5;
     }
     const a = d[s];
     // monotonic (strokeColumns): on a log axis what is below the floor sits on it
@@ -318,14 +334,14 @@ export function createChart(figure, canvas, opts) {
     frame();
     marks(true);
     drawn.length = 0;
-    runs.forEach((d, i) => {
-      drawn[i] = {};
-      for (const s of series) {
+    runs.forEach((d, i) => { drawn[i] = {}; });
+    for (const s of drawOrder) {
+      runs.forEach((d, i) => {
         const n = d && d[s] ? Math.min(d.n, d[s].length) : 0;
         drawRange(i, s, 0, n);
         drawn[i][s] = n;
-      }
-    });
+      });
+    }
   }
 
   /**
@@ -369,8 +385,7 @@ export function createChart(figure, canvas, opts) {
     });
     if (restarted) { redraw(false); return true; }
     // outside the axis, or the first negative value: rescale, when that
-    // changes the axis (a log axis spans at most 24 decades: below that
-    // the line sits on the floor)
+    // changes the axis (down to 1e-300: niceDomain)
     let e = null;
     if (neg) e = { log: false, range: [Math.min(lo, plo), hi] };
     else if (plo <= hi) e = { log: true, range: [plo, hi] };
@@ -387,6 +402,7 @@ export function createChart(figure, canvas, opts) {
     // (a redraw draws every point: then the extent of them all)
     if (full) { redraw(false, left || !e ? extent() : e); return true; }
     marks(false);
+    news.sort((a, b) => drawOrder.indexOf(a[1]) - drawOrder.indexOf(b[1]));
     for (const [i, s, from, n] of news) {
       drawRange(i, s, from, n);
       if (!drawn[i]) drawn[i] = {};
