@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -160,3 +161,33 @@ func TestLossAxisFollows(t *testing.T) {
 		t.Errorf("the loss chart's lowest tick is %g while the loss reaches %g; want the axis to follow it down", low, loss)
 	}
 }
+
+// TestReloadKeepsProgress (issue 11, minor): a reload mid-run runs the
+// scenario again to the step it had reached (and plays on if it played),
+// with the same points, and says so.
+func TestReloadKeepsProgress(t *testing.T) {
+	tb := newTab(t, desktop)
+	tb.open("/?surface=quadratic&b=10&steps=3000&rate=40&run=sgd,lr=0.05&run=adam,lr=0.05")
+	tb.play()
+	tb.waitFor("some steps", `__lab.runs[0].n >= 40`, 10*time.Second, `__lab.runs[0].n`)
+	tb.click("#play") // pause, so that the step is known
+	tb.frames(5)
+	time.Sleep(200 * time.Millisecond)
+	before := eval[[]float64](tb, `[__lab.runs[0].n, __lab.runs[0].x[__lab.runs[0].n - 1], __lab.runs[1].y[__lab.runs[1].n - 1]]`)
+	tb.do("reload", chromedp.Reload())
+	tb.waitFor("page ready", `document.body.dataset.ready === '1' && document.getElementById('conn').dataset.state === 'open'`, 15*time.Second, "")
+	tb.waitFor("the runs back at their step", `__lab.runs[0] && __lab.runs[0].n >= `+jsNum(before[0]), 10*time.Second, `__lab.runs.map((d) => d.n)`)
+	k := int(before[0]) - 1
+	after := eval[[]float64](tb, `[__lab.runs[0].n, __lab.runs[0].x[`+jsNum(float64(k))+`], __lab.runs[1].y[`+jsNum(float64(k))+`]]`)
+	if after[1] != before[1] || after[2] != before[2] {
+		t.Errorf("after the reload the points at step %d differ: %v, was %v", k, after, before)
+	}
+	if m := eval[string](tb, `document.getElementById('play-msg').textContent`); !strings.Contains(m, "Reloaded") {
+		t.Errorf("the page says %q after the reload", m)
+	}
+	if eval[bool](tb, `__lab.playing`) {
+		t.Errorf("paused before the reload, playing after it")
+	}
+}
+
+func jsNum(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }

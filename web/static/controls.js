@@ -45,7 +45,8 @@ const nextId = (p) => `${p}-${++uid}`;
  * It returns {render(view), invalid(), say(text)} with view = {state, catalog,
  * selected, playing, lambda (λmax at the selected run's current point, or
  * null), t, dark}; invalid() lists the fields holding a refused value
- * ({input, label, message}), say(text) writes a message beside Play.
+ * ({input, label, message}), say(text, kind) writes a message beside Play
+ * (kind 'error', or 'info' for news such as a restart).
  */
 export function mountControls(roots, cb) {
   let view = null;
@@ -437,8 +438,9 @@ export function mountControls(roots, cb) {
     ctx.fillText(`${formatNum(curve[n - 1], 3)} @ ${n - 1}`, right, 0);
   }
 
-  function say(text) {
+  function say(text, kind = 'error') {
     playMsg.textContent = text || '';
+    playMsg.dataset.kind = kind;
     playMsg.hidden = !text;
   }
 

@@ -112,7 +112,42 @@ async function boot() {
   schedule();
   writeURL();
   laterTriggers();
+  restoreProgress();
 }
+
+// ---------------------------------------------------------------- reload: progress kept
+
+const PROGRESS_KEY = 'lrlab:progress';
+
+/**
+ * saveProgress keeps, for this tab, how far the runs of the scenario had
+ * got (and whether they played), so that a reload runs them again to the
+ * same step: the runs are deterministic, so the same scenario stepped as far
+ * draws the same trails. Not when a run was changed while it ran (a set):
+ * the scenario in the address alone would not reproduce it.
+ */
+function saveProgress() {
+  try {
+    const n = Math.max(0, ...app.data.map((d) => (d ? d.n - 1 : 0)));
+    const live = app.data.some((d) => d && d.setFrom && d.setFrom.length);
+    if (!app.started || n <= 0 || live) { sessionStorage.removeItem(PROGRESS_KEY); return; }
+    sessionStorage.setItem(PROGRESS_KEY, JSON.stringify({ q: encodeQuery(app.state, app.catalog), n, playing: app.playing }));
+  } catch { /* no storage: a reload starts from step 0 */ }
+}
+
+/** restoreProgress runs the scenario again to the step saveProgress kept, once the socket is open. */
+function restoreProgress() {
+  window.addEventListener('pagehide', saveProgress);
+  let saved = null;
+  try {
+    saved = JSON.parse(sessionStorage.getItem(PROGRESS_KEY) || 'null');
+    sessionStorage.removeItem(PROGRESS_KEY);
+  } catch { return; }
+  if (!saved || saved.q !== encodeQuery(app.state, app.catalog) || !(saved.n > 0)) return;
+  app.wantStart = { paused: true, restore: Math.min(saved.n, app.state.steps), play: !!saved.playing };
+  if (app.conn === 'open') socketState('open');
+}
+
 
 function inlineCatalog() {
   const el = $('surfaces-data');
@@ -147,7 +182,7 @@ function socketState(s) {
     app.interrupted = null;
     if (!app.wantStart) {
       restartSession(was.playing);
-      if (was.playing) controls.say(app.t('conn.restarted'));
+      if (was.playing) controls.say(app.t('conn.restarted'), 'info');
       return;
     }
   }
@@ -157,6 +192,12 @@ function socketState(s) {
     const w = app.wantStart;
     app.wantStart = null;
     if (startSession(w.paused) && w.step) send(stepMessage(1));
+    else if (app.started && w.restore) {
+      // a reload: the runs again to where they were (restoreProgress)
+      send(stepMessage(w.restore));
+      if (w.play) { send(resumeMessage()); app.playing = true; }
+      controls.say(app.t('restore.done', { n: w.restore }), 'info');
+    }
   }
 }
 
@@ -716,7 +757,7 @@ function startSession(paused) {
   // pressed while the socket is opening or away: started once it opens
   // (socketState), and said when it is away
   app.wantStart = ok ? null : { paused };
-  if (!ok && app.conn === 'closed') controls.say(app.t('conn.waiting'));
+  if (!ok && app.conn === 'closed') controls.say(app.t('conn.waiting'), 'info');
   else if (ok) controls.say('');
   if (app.wantStart && !paused) app.playing = true;
   app.need.panels = true;
