@@ -191,3 +191,43 @@ func TestReloadKeepsProgress(t *testing.T) {
 }
 
 func jsNum(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+
+// TestGames (issue 11, minor): on a game player y's LR has a slider and is
+// drawn on the LR chart (dotted), and a run blown up to ±1e9 on the linear
+// loss axis does not flatten the others (the axis keeps their range).
+func TestGames(t *testing.T) {
+	tb := newTab(t, desktop)
+	tb.open("/p/gan-two-lrs")
+	if !eval[bool](tb, `!!document.getElementById('lr-y-slider')`) {
+		t.Fatalf("no slider for player y's LR")
+	}
+	tb.click(`#legend [data-run="1"] button[data-act="sel"]`)
+	tb.frames(2)
+	if v := eval[float64](tb, `10 ** Number(document.getElementById('lr-y-slider').value)`); v < 0.09 || v > 0.11 {
+		t.Errorf("player y's slider is at %v; want 0.1 (the run's lr_y)", v)
+	}
+	tb.maxSpeed()
+	tb.play()
+	tb.waitAllDone(20 * time.Second)
+	time.Sleep(400 * time.Millisecond)
+	tb.frames(4)
+	got := eval[[]float64](tb, `[__lab.runs[1].lr_y ? __lab.runs[1].lr_y[5] : NaN, __lab.runs[1].lr[5]]`)
+	if !(got[0] > 0.09 && got[0] < 0.11) {
+		t.Errorf("player y's LR series at step 5 = %v (x's %v); want 0.1", got[0], got[1])
+	}
+	sizes := eval[[]float64](tb, `__lab.runs.map((d) => Math.max(...Array.from(d.loss.slice(0, d.n)).filter(Number.isFinite).map(Math.abs)))`)
+	// the span of the narrow runs on the loss chart, in CSS px
+	span := eval[float64](tb, `Math.abs(__lab.chartY(0, 1) - __lab.chartY(0, -1))`)
+	height := eval[float64](tb, `document.getElementById('chart-loss').getBoundingClientRect().height`)
+	t.Logf("the runs' largest |loss| %v; ±1 spans %.1f px of the loss chart's %.0f; %s", sizes, span, height, tb.viewShot("game-symlog.png"))
+	lo, hi := sizes[0], sizes[0]
+	for _, v := range sizes {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	if hi < 1000*lo {
+		t.Fatalf("the lesson's runs no longer differ by 1000× in size (%v): the test needs another scenario", sizes)
+	}
+	if !(span >= 0.08*height) {
+		t.Errorf("±1 spans %.1f px of the loss chart's %.0f while one run reaches %g: the runs within ±1 are flat", span, height, hi)
+	}
+}

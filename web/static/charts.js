@@ -4,7 +4,7 @@
 // canvas, which keeps what was drawn; only a change of scale or size redraws
 // everything, and then each pixel column draws the min and max of its points.
 
-import { logScale, linearScale } from './scale.js';
+import { logScale, linearScale, symlogScale } from './scale.js';
 import { formatNum, formatTick } from './i18n.js';
 
 // M0: the least margins; a chart widens its left margin to its longest
@@ -83,6 +83,7 @@ export function createChart(figure, canvas, opts) {
   const drawn = []; // per run and series: points drawn so far
   let sx = null, sy = null;
   let logAxis = true; // false once a value is negative
+  let symC = 0; // > 0: the linear axis is symlog with this linear width (symlogWidth)
   const ctx = canvas.getContext('2d');
   const M = { ...M0 };
 
@@ -133,8 +134,48 @@ export function createChart(figure, canvas, opts) {
       }
     });
     if (!(lo <= hi)) return null;
-    if (lo < 0) return { log: false, range: [lo, hi] };
+    if (lo < 0) return { log: false, range: linearRange() || [lo, hi] };
     return plo <= hi ? { log: true, range: [plo, hi] } : null; // zeros sit on the floor
+  }
+
+  // linearRange is the range of the runs that have not diverged, when there
+  // are any: on a linear axis one run blown up to ±2e9 would flatten every
+  // other line (it leaves the frame instead); null when none is left
+  function linearRange() {
+    let lo = Infinity, hi = -Infinity;
+    runs.forEach((d) => {
+      if (!d || d.status === 'diverged') return;
+      for (const s of series) {
+        const a = d[s];
+        if (!a) continue;
+        for (let k = 0, n = Math.min(d.n, a.length); k < n; k++) {
+          const v = a[k];
+          if (Number.isFinite(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
+        }
+      }
+    });
+    return lo <= hi ? [lo, hi] : null;
+  }
+
+  // symlogWidth: when the widest run's values (in size) are over 1000× the
+  // narrowest's, a linear axis would flatten the narrow ones (a game run
+  // blown up to ±2e9 beside runs within ±1): then the axis is symlog, linear
+  // within a hundredth of the narrowest run's size (a power of ten); else 0.
+  function symlogWidth() {
+    const sizes = [];
+    runs.forEach((d) => {
+      if (!d) return;
+      let m = 0;
+      for (const s of series) {
+        const a = d[s];
+        if (!a) continue;
+        for (let k = 0, n = Math.min(d.n, a.length); k < n; k++) if (Math.abs(a[k]) > m && Number.isFinite(a[k])) m = Math.abs(a[k]);
+      }
+      if (m > 0) sizes.push(m);
+    });
+    if (sizes.length < 2) return 0;
+    const lo = Math.min(...sizes), hi = Math.max(...sizes);
+    return hi > 1000 * lo ? 10 ** Math.floor(Math.log10(lo / 100)) : 0;
   }
 
   // niceDomain pads the extent to whole decades (at least one), with room to grow.
@@ -172,6 +213,7 @@ export function createChart(figure, canvas, opts) {
   function scales() {
     sx = linearScale(0, Math.max(1, steps), M.left, width - M.right);
     if (!domain) sy = null;
+    else if (!logAxis && symC > 0) sy = symlogScale(domain[0], domain[1], height - M.bottom, M.top, symC);
     else sy = (logAxis ? logScale : linearScale)(domain[0], domain[1], height - M.bottom, M.top);
   }
 
@@ -195,7 +237,15 @@ export function createChart(figure, canvas, opts) {
     }
     if (sy) {
       ctx.textAlign = 'right'; ctx.textBaseline = 'middle';
-      const ticks = sy.ticks(Math.max(2, Math.round(ph / ((parseFloat(ctx.font) || 12) * 2))));
+      const fpx = parseFloat(ctx.font) || 12;
+      // labels that would overlap (a symlog axis's ±c about 0) are left
+      // out: 0 first, then the largest
+      const kept = [];
+      const cand = sy.ticks(Math.max(2, Math.round(ph / (fpx * 2))));
+      for (const v of [...cand].sort((a, b) => (a === 0 ? -1 : b === 0 ? 1 : Math.abs(b) - Math.abs(a)))) {
+        if (kept.every((k) => Math.abs(sy(k) - sy(v)) >= fpx * 1.2)) kept.push(v);
+      }
+      const ticks = kept.sort((a, b) => a - b);
       for (const v of ticks) {
         const y = Math.round(sy(v)) + 0.5;
         ctx.moveTo(M.left, y); ctx.lineTo(M.left + pw, y);
@@ -237,6 +287,10 @@ export function createChart(figure, canvas, opts) {
       const x0 = sx(Math.max(0, from - 1)) - sx(0);
       ctx.lineDashOffset = x0 - dash * runs.slice(0, i).filter((r) => r && r[s] && r.n > 0).length;
       ctx.lineWidth = 1.5;
+    } else if ((opts.dotted || []).includes(s)) {
+      ctx.setLineDash([1.5, 3.5]); // a second series of the run (a game's player y)
+      ctx.lineCap = 'round';
+      ctx.lineWidth = 3;
     }
     const a = d[s];
     // monotonic (strokeColumns): on a log axis what is below the floor sits on it
@@ -330,6 +384,7 @@ export function createChart(figure, canvas, opts) {
     ext = e ? { log: e.log, range: [...e.range] } : null;
     logAxis = e ? e.log : true;
     domain = e ? niceDomain(e) : null;
+    symC = e && !e.log ? symlogWidth() : 0;
     fitMargins();
     frame();
     marks(true);
@@ -462,6 +517,8 @@ export function createChart(figure, canvas, opts) {
     },
     append,
     redraw,
+    /** yAt is the canvas y (CSS px) of value v on the y axis, NaN before there is one (for tests). */
+    yAt: (v) => (sy ? sy(v) : NaN),
     resize: redraw,
     setTheme(t) { theme = t; redraw(); },
   };

@@ -218,12 +218,13 @@ export function mountControls(roots, cb) {
   }
 
   // ---- selected run panel
-  let lrSlider, lrInput, lrLimit, finishedNote, preview, fields = [];
+  let lrSlider, lrInput, lrLimit, finishedNote, preview, lrYSlider = null, fields = [];
   function buildRun(run, info) {
     const { t } = view;
     const root = roots.run;
     root.replaceChildren();
     fields = [];
+    lrYSlider = null;
     root.append(el('h2', { id: 'run-heading', text: t('run.section') }));
     if (!run) { root.append(el('p', { class: 'note', text: t('run.none') })); return; }
 
@@ -282,7 +283,18 @@ export function mountControls(roots, cb) {
       oy.addEventListener('change', () => cb.onRun('opt_y', oy.value, {}));
       gfields.append(el('div', { class: 'field' }, el('label', { for: oy.id, text: t('run.optY'), title: t('run.optYTip') }), oy));
       fields.push({ input: oy, get: (r) => r.opt_y || r.optimizer.name, kind: 'select' });
-      gfields.append(plainNumber('lr_y', t('run.lrY'), t('run.lrYTip'), (r) => (r.optimizer_y && r.optimizer_y.lr) ?? optimizerLR(r), { min: 0, exclusiveMin: true }));
+      const lrY = plainNumber('lr_y', t('run.lrY'), t('run.lrYTip'), (r) => (r.optimizer_y && r.optimizer_y.lr) ?? optimizerLR(r), { min: 0, exclusiveMin: true });
+      // player y's LR has a log slider like x's (the field beside it)
+      const yInput = lrY.querySelector('input');
+      lrYSlider = el('input', { id: 'lr-y-slider', type: 'range', min: String(Math.log10(LR_MIN)), max: String(Math.log10(LR_MAX)), step: '0.01', title: t('run.lrYTip'), 'aria-label': t('run.lrY') });
+      lrYSlider.addEventListener('input', () => {
+        const v = snapLR(10 ** Number(lrYSlider.value));
+        yInput.value = String(v);
+        yInput.dispatchEvent(new Event('change'));
+      });
+      lrY.classList.add('wide');
+      lrY.insertBefore(el('div', { class: 'lr-row' }, lrYSlider, yInput), lrY.querySelector('.field-msg'));
+      gfields.append(lrY);
       const up = el('select', { id: nextId('upd'), title: t('run.updatesTip') });
       for (const n of UPDATES) up.append(el('option', { value: n, text: t(`updates.${n}`) }));
       up.addEventListener('change', () => cb.onRun('updates', up.value, {}));
@@ -392,6 +404,11 @@ export function mountControls(roots, cb) {
       const v = f.get(run);
       if (f.kind === 'bool') f.input.checked = !!v;
       else f.input.value = v === null || v === undefined ? '' : String(f.kind === 'number' ? formatField(v) : v);
+    }
+    if (lrYSlider && document.activeElement !== lrYSlider) {
+      const ly = (run.optimizer_y && run.optimizer_y.lr) ?? lr;
+      lrYSlider.value = String(Math.log10(Math.min(LR_MAX, Math.max(LR_MIN, ly))));
+      lrYSlider.setAttribute('aria-valuetext', `lr_y ${formatNum(ly)}`);
     }
     // a finished run changed runs again from step 0: said before it happens
     finishedNote.hidden = !view.finished;

@@ -467,4 +467,5 @@ export default {
   'conn.waiting': 'Not connected: the runs start as soon as the connection is back.',
   'map.pauseFirst': 'Pause first to move the start (a tap while playing would restart every run)',
   'restore.done': 'Reloaded: the runs were run again to step {n}.',
+  'chart.lrYDotted': 'dotted: player y',
 };

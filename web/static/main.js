@@ -483,7 +483,7 @@ function mountAll() {
   });
   charts = [
     createChart($('chart-loss').parentElement, $('chart-loss'), chartOpts(['loss', 'test_loss'])),
-    createChart($('chart-lr').parentElement, $('chart-lr'), { ...chartOpts(['lr', 'limit']), dashed: ['limit'] }),
+    createChart($('chart-lr').parentElement, $('chart-lr'), { ...chartOpts(['lr', 'limit', 'lr_y']), dashed: ['limit'], dotted: ['lr_y'] }),
     createChart($('chart-grad').parentElement, $('chart-grad'), chartOpts(['grad_norm'])),
   ];
   charts.forEach((c) => c.setData(app.data, app.state.steps));
@@ -521,6 +521,11 @@ function measureTops() {
 }
 
 function renderPanels() {
+  // on a game the LR chart also draws player y's LR, dotted: say so
+  const game = !!(surfaceInfo() && surfaceInfo().kind === 'game');
+  let yNote = $('cap-lr').querySelector('small.lr-y');
+  if (game && !yNote) { yNote = document.createElement('small'); yNote.className = 'lr-y'; $('cap-lr').append(yNote); }
+  if (yNote) { yNote.textContent = app.t('chart.lrYDotted'); yNote.hidden = !game; }
   const run = app.state.runs[app.selected];
   const d = app.data[app.selected];
   controls.render({
@@ -830,6 +835,7 @@ function onMessage(m) {
       const changes = mergeFrame(app.data, m);
       for (const c of changes) {
         deriveLimit(app.data[c.run], c.from, c.to);
+        deriveLRY(c.run, c.from, c.to);
         const prev = app.pendingTrail.get(c.run);
         app.pendingTrail.set(c.run, prev === undefined ? c.from : Math.min(prev, c.from));
       }
@@ -840,6 +846,8 @@ function onMessage(m) {
     }
     case 'done':
       applyDone(app.data, m);
+      // a diverged run leaves the linear axes' range to the others (charts.js)
+      if (m.status === 'diverged') app.need.chartsFull = true;
       if (allDone()) app.playing = false;
       app.need.panels = true;
       schedule();
@@ -860,6 +868,23 @@ function onMessage(m) {
       schedule();
       break;
   }
+}
+
+/**
+ * deriveLRY fills, on a game, the LR of player y at each new point: the
+ * scheduler's LR scaled by optimizer_y.lr / optimizer.lr (the server's rule,
+ * docs/ARCHITECTURE.md), with the run's settings as they are now (a live
+ * change shows from the frame that brings it, within a frame of its step).
+ */
+function deriveLRY(i, from, to) {
+  const d = app.data[i], run = app.state.runs[i], info = surfaceInfo();
+  if (!d || !run || !info || info.kind !== 'game') return;
+  const lr = optimizerLR(run), ly = run.optimizer_y && run.optimizer_y.lr !== undefined ? run.optimizer_y.lr : lr;
+  const k = lr > 0 ? ly / lr : 1;
+  if (!d.lr_y) d.lr_y = [];
+  d.lr_y.length = Math.min(d.lr_y.length, from);
+  while (d.lr_y.length < from) d.lr_y.push(NaN);
+  for (let j = from; j < to; j++) d.lr_y.push(d.lr[j] * k);
 }
 
 // ---------------------------------------------------------------- URL
@@ -1480,6 +1505,7 @@ window.__lab = {
   get drawStats() { return app.drawStats; },
   get selected() { return app.selected; },
   get playing() { return app.playing; },
+  chartY: (chart, v) => charts[chart].yAt(v),
   query: () => encodeQuery(app.state, app.catalog),
 };
 
