@@ -2,9 +2,12 @@ package e2e
 
 import (
 	"context"
+	"encoding/base64"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -229,5 +232,40 @@ func TestGames(t *testing.T) {
 	}
 	if !(span >= 0.08*height) {
 		t.Errorf("±1 spans %.1f px of the loss chart's %.0f while one run reaches %g: the runs within ±1 are flat", span, height, hi)
+	}
+}
+
+// TestExportPNG (issue 11, minor): the exported PNG has the charts under the
+// map and its legend: the image is taller than the map by more than the
+// legend, and its bottom part is not blank.
+func TestExportPNG(t *testing.T) {
+	tb := newTab(t, desktop)
+	tb.addScriptOnLoad(`(() => { const o = HTMLCanvasElement.prototype.toBlob; HTMLCanvasElement.prototype.toBlob = function (cb, ...a) {
+		const ctx = this.getContext('2d');
+		const h = this.height, w = this.width;
+		// the share of non-background pixels in the bottom fifth
+		const d = ctx.getImageData(0, Math.floor(h * 0.8), w, Math.floor(h * 0.2)).data;
+		let ink = 0;
+		for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - d[0]) + Math.abs(d[i + 1] - d[1]) + Math.abs(d[i + 2] - d[2]) > 60) ink++;
+		window.__png = {w, h, ink: ink / (d.length / 4)};
+		window.__pngURL = this.toDataURL('image/png');
+		return o.call(this, () => {}, ...a); // no download in the test
+	}; })()`)
+	tb.open(classroom)
+	tb.play()
+	tb.waitAllDone(15 * time.Second)
+	tb.frames(2)
+	tb.click("#export-png")
+	tb.waitFor("the PNG", `!!window.__png`, 5*time.Second, "")
+	png := eval[map[string]float64](tb, `window.__png`)
+	if b, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(eval[string](tb, `window.__pngURL`), "data:image/png;base64,")); err == nil {
+		p := filepath.Join(artifacts(t), "export.png")
+		if os.WriteFile(p, b, 0o644) == nil {
+			t.Logf("wrote %s", p)
+		}
+	}
+	mapH := eval[float64](tb, `document.getElementById('map').height`)
+	if png["h"] < mapH*1.25 || png["ink"] < 0.01 {
+		t.Errorf("the PNG is %v×%v with %.1f%% ink in its bottom fifth; the map alone is %v high: want the charts under it", png["w"], png["h"], 100*png["ink"], mapH)
 	}
 }

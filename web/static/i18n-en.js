@@ -190,7 +190,7 @@ export default {
   'export.json': 'JSON',
   'export.jsonTip': 'Download the scenario and every run’s points as JSON',
   'export.png': 'Image',
-  'export.pngTip': 'Download the map as shown, with the legend, as a PNG',
+  'export.pngTip': 'Download the map as shown, with the legend and the charts, as a PNG',
   'export.pytorch': 'Copy as PyTorch',
   'export.pytorchTip': 'Copy a PyTorch script that reproduces the selected run',
   'export.pytorchTitle': 'PyTorch script for {run}',

@@ -190,7 +190,7 @@ export default {
   'export.json': 'JSON',
   'export.jsonTip': '設定とすべての実行の点を JSON で保存します',
   'export.png': '画像',
-  'export.pngTip': '表示中の地図を凡例つきの PNG で保存します',
+  'export.pngTip': '表示中の地図を凡例とグラフつきの PNG で保存します',
   'export.pytorch': 'PyTorch でコピー',
   'export.pytorchTip': '選択中の実行を再現する PyTorch のスクリプトをコピーします',
   'export.pytorchTitle': '{run} を再現する PyTorch スクリプト',

@@ -1469,6 +1469,7 @@ function mountSharePanels() {
       return d.status === 'converged' ? app.t('status.converged') : '';
     },
     mapCanvas: () => $('map'),
+    charts: () => ['loss', 'lr', 'grad'].map((k) => ({ canvas: $(`chart-${k}`), caption: ($(`cap-${k}`).firstChild || {}).textContent || '' })),
     current: (presets) => {
       const here = normal(`?${encodeQuery(app.state, app.catalog)}`);
       return presets.findIndex((p) => p.url && normal(p.url.replace(/^[^?]*/, '')) === here);
