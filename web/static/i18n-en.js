@@ -411,7 +411,7 @@ export default {
   'flat.run': 'Count',
   'flat.running': 'Counting…',
   'flat.failed': 'The count failed: {msg}',
-  'flat.note': 'A larger LR or more gradient noise carries runs past the sharp well to the flat one, which is the one that generalises better.',
+  'flat.note': 'A larger LR or more gradient noise carries runs past the sharp well to the flat one, which is the one that generalises better. With the most noise (σ = 2) and a large LR the noisy steps throw runs out of either well, so where they end is close to chance and the share falls back.',
   'flat.xLabel': 'learning rate (log scale)',
   'flat.empty': 'Press “Count”.',
   'flat.noise': 'noise σ = {s}',
