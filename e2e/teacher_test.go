@@ -71,14 +71,14 @@ func onScreen(tb *tab, sels ...string) map[string]box {
 // first screen, each big enough to read; on the 1920 projector the charts'
 // tick labels and the legend's text are at least 14 CSS px.
 func TestProjectorLayout(t *testing.T) {
-	pages := map[string]string{"classroom": classroom, "lesson": "/p/schedulers"}
+	pages := map[string]string{"classroom": classroom, "lesson": "/p/schedulers", "classroom-ja": classroom + "&lang=ja"}
 	for _, vp := range []viewport{desktop, zoomed, wide} {
-		for _, name := range []string{"classroom", "lesson"} {
+		for _, name := range []string{"classroom", "lesson", "classroom-ja"} {
 			t.Run(fmt.Sprintf("%v-%s", vp, name), func(t *testing.T) {
 				tb := newTab(t, vp)
 				tb.addScriptOnLoad(fontProbe)
 				tb.open(pages[name])
-				if name == "classroom" {
+				if strings.HasPrefix(name, "classroom") {
 					tb.play()
 					tb.waitAllDone(15 * time.Second)
 				}
@@ -388,5 +388,24 @@ func TestTeacherShots(t *testing.T) {
 				t.Logf("wrote %s", tb.viewShot(fmt.Sprintf("first-screen-%s-%v.png", lang, vp)))
 			})
 		}
+	}
+}
+
+// TestLongNumbers (issue 11, minor): fields show at most 6 significant
+// digits (θ = π/6 as 0.523599, start_factor 1/3 as 0.333333), not the raw
+// double.
+func TestLongNumbers(t *testing.T) {
+	tb := newTab(t, desktop)
+	tb.open("/?surface=quadratic&theta=0.5235987755982989&run=sgd,lr=0.1,sched=linear")
+	theta := eval[string](tb, `[...document.querySelectorAll('#surface-panel .field')].find((f) => f.querySelector('label').textContent === 'theta').querySelector('input').value`)
+	if theta != "0.523599" {
+		t.Errorf("theta shows %q; want 0.523599", theta)
+	}
+	sf := eval[string](tb, `[...document.querySelectorAll('#run-panel .field')].find((f) => f.querySelector('label').textContent === 'start_factor').querySelector('input').value`)
+	if sf != "0.333333" {
+		t.Errorf("start_factor shows %q; want 0.333333", sf)
+	}
+	if v := eval[float64](tb, `__lab.state.params.theta`); v != 0.5235987755982989 {
+		t.Errorf("the state's theta is %v: showing fewer digits must not change it", v)
 	}
 }
