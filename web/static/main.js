@@ -952,8 +952,13 @@ async function loadGrid() {
     // bad one too): the grid of a bad formula would be a failed request,
     // which the browser logs as an error.
     if (app.state.surface === 'custom' && app.state.formula !== formulaChecked) {
-      const fr = await fetch(`/api/v1/formula?${new URLSearchParams({ formula: app.state.formula })}`, { signal: gridAbort.signal });
-      const fb = fr.ok ? await fr.json().catch(() => ({ ok: true })) : { ok: true }; // no verdict: the grid will say
+      const signal = gridAbort.signal;
+      const fr = await fetch(`/api/v1/formula?${new URLSearchParams({ formula: app.state.formula })}`, { signal });
+      // no verdict (not JSON): the grid will say; but a check cut short by a
+      // newer loadGrid is no verdict at all (it used to pass the formula as
+      // checked, and a bad one's grid was asked for)
+      const fb = fr.ok ? await fr.json().catch((e) => (signal.aborted ? null : { ok: true })) : { ok: true };
+      if (!fb || signal.aborted) return;
       if (!fb.ok) {
         app.errors = [{ field: 'surface.formula', message: fb.error, server: true }];
         showErrors();
