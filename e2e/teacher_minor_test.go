@@ -269,3 +269,19 @@ func TestExportPNG(t *testing.T) {
 		t.Errorf("the PNG is %v×%v with %.1f%% ink in its bottom fifth; the map alone is %v high: want the charts under it", png["w"], png["h"], 100*png["ink"], mapH)
 	}
 }
+
+// TestEmbedLesson (issue 11, minor): an embedded lesson shows its text and
+// Reset beside Play, and its map still fits the frame under the text.
+func TestEmbedLesson(t *testing.T) {
+	tb := newTab(t, desktop)
+	tb.open("/p/too-large?embed=1")
+	tb.waitFor("the lesson's text", `!document.getElementById('lesson').hidden && getComputedStyle(document.getElementById('lesson')).display !== 'none'`, 5*time.Second, "")
+	tb.frames(3)
+	got := eval[map[string]float64](tb, `({reset: document.getElementById('reset').getBoundingClientRect().width, bottom: document.getElementById('map').getBoundingClientRect().bottom, h: innerHeight})`)
+	if got["reset"] == 0 {
+		t.Errorf("no Reset in the embedded page")
+	}
+	if got["bottom"] > got["h"]+0.5 {
+		t.Errorf("the embedded map ends at %v, below the frame's %v", got["bottom"], got["h"])
+	}
+}
