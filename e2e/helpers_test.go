@@ -197,9 +197,17 @@ var knownIssues []string
 type viewport struct {
 	w, h   int64
 	mobile bool
+	// scale is the device pixel ratio (0: 1); 1280×720 at 1.5 is a
+	// 1920×1080 screen zoomed to 150 %.
+	scale float64
 }
 
-func (v viewport) String() string { return fmt.Sprintf("%dx%d", v.w, v.h) }
+func (v viewport) String() string {
+	if v.scale > 0 && v.scale != 1 {
+		return fmt.Sprintf("%dx%d@%g", v.w, v.h, v.scale)
+	}
+	return fmt.Sprintf("%dx%d", v.w, v.h)
+}
 
 var (
 	desktop = viewport{w: 1280, h: 800}
@@ -228,6 +236,9 @@ func newTab(t *testing.T, vp viewport) *tab {
 	emu := []chromedp.EmulateViewportOption{}
 	if vp.mobile {
 		emu = append(emu, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait)
+	}
+	if vp.scale > 0 {
+		emu = append(emu, chromedp.EmulateScale(vp.scale))
 	}
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(vp.w, vp.h, emu...)); err != nil {
 		t.Fatalf("viewport %v: %v", vp, err)

@@ -81,7 +81,7 @@ func TestNoHorizontalOverflow(t *testing.T) {
 	cases := []struct {
 		vp   viewport
 		lang string
-	}{{phone, "en"}, {phone, "ja"}, {wide, "en"}}
+	}{{phone, "en"}, {phone, "ja"}, {wide, "en"}, {phone390, "en"}, {phone390, "ja"}, {zoomed, "ja"}}
 	for _, c := range cases {
 		t.Run(fmt.Sprintf("%v-%s", c.vp, c.lang), func(t *testing.T) {
 			tb := newTab(t, c.vp)

@@ -44,6 +44,28 @@ func defaultLR(optimizer string) float64 {
 	return 1e-3
 }
 
+// DefaultRun is the run= value of a link that has none (/, /?lang=ja,
+// /?embed=1 alike): plain SGD that moves visibly. On the ill-conditioned
+// bowl its LR is 1.7/λmax (2 significant digits), between 1/λmax, which
+// settles the steep direction in one step (an L), and the stability limit
+// 2/λmax, so that the first view shows the zig-zag of ill-conditioning.
+// The page's state.js defaultRun is the same rule; the shared
+// testdata/share_cases.json keeps the two equal.
+func DefaultRun(info sim.SurfaceInfo) string {
+	if info.Name == "quadratic" {
+		lam := 0.0
+		for _, p := range info.Params {
+			if (p.Name == "a" || p.Name == "b") && p.Value > lam {
+				lam = p.Value
+			}
+		}
+		if lam > 0 {
+			return sim.OptSGD + ",lr=" + strconv.FormatFloat(1.7/lam, 'g', 2, 64)
+		}
+	}
+	return sim.OptSGD + ",lr=0.01"
+}
+
 // queryTopKeys are the top-level keys other than the surface's parameters,
 // in the order Encode writes them (the parameters come after "surface").
 var queryTopKeys = []string{"surface", "formula", "view", "steps", "rate", "shift", "run", "lang", "embed"}
@@ -347,7 +369,7 @@ func ParseQuery(q url.Values, lim Limits) (Scenario, Extras, []error) {
 		}
 	}
 	if len(s.Runs) == 0 {
-		rc, ok, _ := parseRun(sim.OptSGD, "runs[0]", surf, s.Steps)
+		rc, ok, _ := parseRun(DefaultRun(surf.Info()), "runs[0]", surf, s.Steps)
 		if !ok {
 			// Not even a default run can start: the surface is not finite at
 			// its start point (a formula such as 0^x). Use the default surface.
@@ -359,7 +381,7 @@ func ParseQuery(q url.Values, lim Limits) (Scenario, Extras, []error) {
 				formatNumber(info.Start.X), formatNumber(info.Start.Y)))
 			surf, s.Surface = defaultSurfaceBuilt()
 			s.View, s.TestShift = nil, nil
-			rc, _, _ = parseRun(sim.OptSGD, "runs[0]", surf, s.Steps)
+			rc, _, _ = parseRun(DefaultRun(surf.Info()), "runs[0]", surf, s.Steps)
 		}
 		s.Runs = append(s.Runs, rc)
 	}

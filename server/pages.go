@@ -18,6 +18,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"lrlab/scenario"
 	"lrlab/sim"
 	"lrlab/web"
 )
@@ -249,6 +250,10 @@ type PageData struct {
 	// Surfaces is the surface catalog; in a <script type="application/json">
 	// element, {{.Surfaces}} writes it as JSON.
 	Surfaces []sim.SurfaceInfo
+	// Limits are the server's live limits the page checks before it sends
+	// (-max-runs, -max-steps); in a <script type="application/json">
+	// element, {{.Limits}} writes them as JSON.
+	Limits PageLimits
 	// Embed is true for ?embed=1 (the page inside another site's frame).
 	Embed bool
 	// Meta holds the title, description and link-preview tags of a share
@@ -259,17 +264,24 @@ type PageData struct {
 	Room *RoomPage
 }
 
+// PageLimits are the limits of a scenario the page needs to know.
+type PageLimits struct {
+	Runs  int `json:"runs"`
+	Steps int `json:"steps"`
+}
+
 // handleIndex serves GET /: the page rendered into a buffer from
 // web/templates/index.html (a half-rendered page never reaches the client).
 // Failures: a template that is missing or fails to render gives 500 JSON.
-func handleIndex(logger *slog.Logger, a *assets) http.Handler {
-	return handleIndexWith(logger, a, nil)
+func handleIndex(logger *slog.Logger, a *assets, lim scenario.Limits) http.Handler {
+	return handleIndexWith(logger, a, lim, nil)
 }
 
 // handleIndexWith serves the page; room, when not nil, gives the page's
 // room and the status to answer with (the room pages, roomhttp.go).
-func handleIndexWith(logger *slog.Logger, a *assets, room func(*http.Request) (*RoomPage, int)) http.Handler {
+func handleIndexWith(logger *slog.Logger, a *assets, lim scenario.Limits, room func(*http.Request) (*RoomPage, int)) http.Handler {
 	catalog := sim.Catalog()
+	limits := PageLimits{Runs: lim.MaxRuns, Steps: lim.MaxSteps}
 	return handle(logger, func(w http.ResponseWriter, r *http.Request) error {
 		if a.tmpl == nil {
 			return a.tmplErr
@@ -279,6 +291,7 @@ func handleIndexWith(logger *slog.Logger, a *assets, room func(*http.Request) (*
 			Static:   a.url(""),
 			Script:   a.url("main.js"),
 			Surfaces: catalog,
+			Limits:   limits,
 			Embed:    r.URL.Query().Get("embed") == "1",
 		}
 		d.Meta = shareMeta(r, d.Lang)

@@ -269,7 +269,7 @@ type RoomPage struct {
 // room; 404 (the same page for every wrong code), 429 past the lookup rate,
 // 503 when the back end cannot be reached.
 func handleRoomPage(logger *slog.Logger, cfg Config, a *assets, rs *rooms) http.Handler {
-	page := handleIndexWith(logger, a, func(r *http.Request) (*RoomPage, int) {
+	page := handleIndexWith(logger, a, cfg.limits(), func(r *http.Request) (*RoomPage, int) {
 		code, status := lookupRoom(r, rs)
 		switch status {
 		case http.StatusOK:

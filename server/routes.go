@@ -50,7 +50,7 @@ func addRoutes(r chi.Router, s *Server) {
 		)
 
 		// Pages: small and on every first visit, so compressed hard.
-		r.With(middleware.Compress(9, "text/html")).Get("/", handleIndex(logger, assets).ServeHTTP)
+		r.With(middleware.Compress(9, "text/html")).Get("/", handleIndex(logger, assets, cfg.limits()).ServeHTTP)
 		r.Get("/p/{id}", handlePresetPage(logger).ServeHTTP)
 		// Classrooms (roomhttp.go): a room's page and the QR code of its
 		// join link; every wrong code gets the same 404.

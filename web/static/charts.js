@@ -4,10 +4,12 @@
 // canvas, which keeps what was drawn; only a change of scale or size redraws
 // everything, and then each pixel column draws the min and max of its points.
 
-import { logScale, linearScale } from './scale.js';
+import { logScale, linearScale, symlogScale } from './scale.js';
 import { formatNum, formatTick } from './i18n.js';
 
-const M = { left: 52, right: 18, top: 8, bottom: 24 };
+// M0: the least margins; a chart widens its left margin to its longest
+// tick label and its bottom one to its font (fitMargins).
+const M0 = { left: 44, right: 18, top: 8, bottom: 24 };
 
 // CHUNK is how many points of a run's series append draws at a time when it has a deadline.
 const CHUNK = 2000;
@@ -81,7 +83,9 @@ export function createChart(figure, canvas, opts) {
   const drawn = []; // per run and series: points drawn so far
   let sx = null, sy = null;
   let logAxis = true; // false once a value is negative
+  let symC = 0; // > 0: the linear axis is symlog with this linear width (symlogWidth)
   const ctx = canvas.getContext('2d');
+  const M = { ...M0 };
 
   const cursor = document.createElement('div');
   cursor.className = 'chart-cursor';
@@ -130,8 +134,48 @@ export function createChart(figure, canvas, opts) {
       }
     });
     if (!(lo <= hi)) return null;
-    if (lo < 0) return { log: false, range: [lo, hi] };
+    if (lo < 0) return { log: false, range: linearRange() || [lo, hi] };
     return plo <= hi ? { log: true, range: [plo, hi] } : null; // zeros sit on the floor
+  }
+
+  // linearRange is the range of the runs that have not diverged, when there
+  // are any: on a linear axis one run blown up to ±2e9 would flatten every
+  // other line (it leaves the frame instead); null when none is left
+  function linearRange() {
+    let lo = Infinity, hi = -Infinity;
+    runs.forEach((d) => {
+      if (!d || d.status === 'diverged') return;
+      for (const s of series) {
+        const a = d[s];
+        if (!a) continue;
+        for (let k = 0, n = Math.min(d.n, a.length); k < n; k++) {
+          const v = a[k];
+          if (Number.isFinite(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
+        }
+      }
+    });
+    return lo <= hi ? [lo, hi] : null;
+  }
+
+  // symlogWidth: when the widest run's values (in size) are over 1000× the
+  // narrowest's, a linear axis would flatten the narrow ones (a game run
+  // blown up to ±2e9 beside runs within ±1): then the axis is symlog, linear
+  // within a hundredth of the narrowest run's size (a power of ten); else 0.
+  function symlogWidth() {
+    const sizes = [];
+    runs.forEach((d) => {
+      if (!d) return;
+      let m = 0;
+      for (const s of series) {
+        const a = d[s];
+        if (!a) continue;
+        for (let k = 0, n = Math.min(d.n, a.length); k < n; k++) if (Math.abs(a[k]) > m && Number.isFinite(a[k])) m = Math.abs(a[k]);
+      }
+      if (m > 0) sizes.push(m);
+    });
+    if (sizes.length < 2) return 0;
+    const lo = Math.min(...sizes), hi = Math.max(...sizes);
+    return hi > 1000 * lo ? 10 ** Math.floor(Math.log10(lo / 100)) : 0;
   }
 
   // niceDomain pads the extent to whole decades (at least one), with room to grow.
@@ -145,13 +189,31 @@ export function createChart(figure, canvas, opts) {
     let lo = 10 ** Math.floor(Math.log10(e.range[0]) - 0.1);
     let hi = 10 ** Math.ceil(Math.log10(e.range[1]) + 0.1);
     if (hi <= lo * 10) hi = lo * 10;
-    if (hi / lo > 1e24) lo = hi / 1e24; // keep some resolution for the upper part
+    // follow the data down (a converging run is a straight line all the
+    // way, not stalled on a floor), to the doubles' normal range
+    if (lo < 1e-300) lo = 1e-300;
     return [lo, hi];
+  }
+
+  // fitMargins sizes the margins to the font and to the widest y tick label
+  // at the current domain (a game's "−2e+9" is not clipped), then the scales.
+  function fitMargins() {
+    ctx.font = theme.font || '12px sans-serif';
+    const px = parseFloat(ctx.font) || 12;
+    M.bottom = Math.max(M0.bottom, Math.ceil(px + 10));
+    M.left = M0.left;
+    scales();
+    if (!sy) return;
+    let w = 0;
+    for (const v of sy.ticks(Math.max(2, Math.round((height - M.top - M.bottom) / (px * 2))))) w = Math.max(w, ctx.measureText(formatTick(v)).width);
+    const left = Math.max(M0.left, Math.ceil(w + 8));
+    if (left !== M.left) { M.left = left; scales(); }
   }
 
   function scales() {
     sx = linearScale(0, Math.max(1, steps), M.left, width - M.right);
     if (!domain) sy = null;
+    else if (!logAxis && symC > 0) sy = symlogScale(domain[0], domain[1], height - M.bottom, M.top, symC);
     else sy = (logAxis ? logScale : linearScale)(domain[0], domain[1], height - M.bottom, M.top);
   }
 
@@ -175,7 +237,15 @@ export function createChart(figure, canvas, opts) {
     }
     if (sy) {
       ctx.textAlign = 'right'; ctx.textBaseline = 'middle';
-      const ticks = sy.ticks(Math.max(2, Math.round(ph / 28)));
+      const fpx = parseFloat(ctx.font) || 12;
+      // labels that would overlap (a symlog axis's ±c about 0) are left
+      // out: 0 first, then the largest
+      const kept = [];
+      const cand = sy.ticks(Math.max(2, Math.round(ph / (fpx * 2))));
+      for (const v of [...cand].sort((a, b) => (a === 0 ? -1 : b === 0 ? 1 : Math.abs(b) - Math.abs(a)))) {
+        if (kept.every((k) => Math.abs(sy(k) - sy(v)) >= fpx * 1.2)) kept.push(v);
+      }
+      const ticks = kept.sort((a, b) => a - b);
       for (const v of ticks) {
         const y = Math.round(sy(v)) + 0.5;
         ctx.moveTo(M.left, y); ctx.lineTo(M.left + pw, y);
@@ -190,6 +260,11 @@ export function createChart(figure, canvas, opts) {
     }
   }
 
+  const isDashed = (s) => (opts.dashed || ['test_loss']).includes(s);
+  // the dashed series of every run first, then the solid ones on top (a
+  // solid LR line under another run's dashed limit would look dotted)
+  const drawOrder = [...series.filter(isDashed), ...series.filter((s) => !isDashed(s))];
+
   function drawRange(i, s, from, to) {
     const d = runs[i];
     if (!d || !d[s] || to - from < 1 || !sy) return;
@@ -200,9 +275,22 @@ export function createChart(figure, canvas, opts) {
     ctx.strokeStyle = opts.colors(i);
     ctx.lineWidth = opts.selected && opts.selected() === i ? 2.5 : 1.5;
     ctx.lineJoin = 'round';
-    if ((opts.dashed || ['test_loss']).includes(s)) {
-      ctx.setLineDash([4, 3]);
-      ctx.lineWidth = 1.25;
+    if (isDashed(s)) {
+      // the runs' dashes take turns along one pattern, so that lines that
+      // lie on each other (one 2/λmax for every run) stay clean dashes in
+      // alternating colours instead of a ragged mix
+      const k = Math.max(1, runs.filter((r) => r && r[s] && r.n > 0).length);
+      const dash = 6;
+      ctx.setLineDash(k === 1 ? [dash, 4] : [dash, dash * (k - 1)]);
+      // the phase follows x, so that a piece appended later continues the
+      // pattern where the last one stopped (exact on a flat line)
+      const x0 = sx(Math.max(0, from - 1)) - sx(0);
+      ctx.lineDashOffset = x0 - dash * runs.slice(0, i).filter((r) => r && r[s] && r.n > 0).length;
+      ctx.lineWidth = 1.5;
+    } else if ((opts.dotted || []).includes(s)) {
+      ctx.setLineDash([1.5, 3.5]); // a second series of the run (a game's player y)
+      ctx.lineCap = 'round';
+      ctx.lineWidth = 3;
     }
     const a = d[s];
     // monotonic (strokeColumns): on a log axis what is below the floor sits on it
@@ -296,18 +384,19 @@ export function createChart(figure, canvas, opts) {
     ext = e ? { log: e.log, range: [...e.range] } : null;
     logAxis = e ? e.log : true;
     domain = e ? niceDomain(e) : null;
-    scales();
+    symC = e && !e.log ? symlogWidth() : 0;
+    fitMargins();
     frame();
     marks(true);
     drawn.length = 0;
-    runs.forEach((d, i) => {
-      drawn[i] = {};
-      for (const s of series) {
+    runs.forEach((d, i) => { drawn[i] = {}; });
+    for (const s of drawOrder) {
+      runs.forEach((d, i) => {
         const n = d && d[s] ? Math.min(d.n, d[s].length) : 0;
         drawRange(i, s, 0, n);
         drawn[i][s] = n;
-      }
-    });
+      });
+    }
   }
 
   /**
@@ -351,8 +440,7 @@ export function createChart(figure, canvas, opts) {
     });
     if (restarted) { redraw(false); return true; }
     // outside the axis, or the first negative value: rescale, when that
-    // changes the axis (a log axis spans at most 24 decades: below that
-    // the line sits on the floor)
+    // changes the axis (down to 1e-300: niceDomain)
     let e = null;
     if (neg) e = { log: false, range: [Math.min(lo, plo), hi] };
     else if (plo <= hi) e = { log: true, range: [plo, hi] };
@@ -369,6 +457,7 @@ export function createChart(figure, canvas, opts) {
     // (a redraw draws every point: then the extent of them all)
     if (full) { redraw(false, left || !e ? extent() : e); return true; }
     marks(false);
+    news.sort((a, b) => drawOrder.indexOf(a[1]) - drawOrder.indexOf(b[1]));
     for (const [i, s, from, n] of news) {
       drawRange(i, s, from, n);
       if (!drawn[i]) drawn[i] = {};
@@ -382,7 +471,10 @@ export function createChart(figure, canvas, opts) {
     const r = canvas.getBoundingClientRect();
     const px = ev.clientX - r.left;
     if (px < M.left || px > width - M.right) { leave(); return; }
-    const step = Math.round(sx.invert(px));
+    // past the last point drawn: the last point (a tap on a run still going)
+    const last = runs.reduce((m, d) => Math.max(m, d ? d.n - 1 : -1), -1);
+    if (last < 0) { leave(); return; }
+    const step = Math.min(last, Math.round(sx.invert(px)));
     cursor.hidden = false;
     cursor.style.left = `${Math.round(sx(step))}px`;
     cursor.style.top = `${M.top}px`;
@@ -406,8 +498,16 @@ export function createChart(figure, canvas, opts) {
     readout.style.right = left ? `${width - px + 12}px` : '';
   }
   function leave() { cursor.hidden = true; readout.hidden = true; }
+  // a touch has no hover: a tap shows the read-out for a while
+  let touchTimer = 0;
+  canvas.addEventListener('pointerdown', (ev) => {
+    if (ev.pointerType !== 'touch') return;
+    hover(ev);
+    clearTimeout(touchTimer);
+    touchTimer = setTimeout(leave, 4000);
+  });
   canvas.addEventListener('pointermove', hover);
-  canvas.addEventListener('pointerleave', leave);
+  canvas.addEventListener('pointerleave', (ev) => { if (ev.pointerType !== 'touch') leave(); });
 
   return {
     setData(newRuns, newSteps) {
@@ -417,6 +517,8 @@ export function createChart(figure, canvas, opts) {
     },
     append,
     redraw,
+    /** yAt is the canvas y (CSS px) of value v on the y axis, NaN before there is one (for tests). */
+    yAt: (v) => (sy ? sy(v) : NaN),
     resize: redraw,
     setTheme(t) { theme = t; redraw(); },
   };

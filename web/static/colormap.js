@@ -56,5 +56,21 @@ export function runColor(i, dark = false) {
   return dark && c === '#000000' ? '#FFFFFF' : c;
 }
 
+/**
+ * SERIES_PALETTE colours the analyses' series (the sweep's optimizers), apart
+ * from the runs' Okabe–Ito colours so that a colour never means a run there:
+ * Paul Tol's "muted" scheme, also colour-blind safe, with a dash pattern
+ * each (SERIES_DASHES) for one more cue.
+ */
+export const SERIES_PALETTE = ['#332288', '#117733', '#AA4499', '#999933', '#44AA99', '#882255'];
+export const SERIES_DASHES = [[], [9, 4], [3, 3], [12, 3, 3, 3], [6, 6], [2, 5]];
+
+/**
+ * LEVEL_COLORS colours ordered levels (the flat share's noise σ = 0, 0.5, 1,
+ * 2): samples of the plasma map far enough apart to tell at a glance (the
+ * viridis samples of σ = 0 and 0.5 were two dark blues).
+ */
+export const LEVEL_COLORS = ['#0D0887', '#9C179E', '#ED7953', '#C69200'];
+
 /** toCss returns "rgb(r g b)" of a triple. */
 export const toCss = ([r, g, b]) => `rgb(${r} ${g} ${b})`;

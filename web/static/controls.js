@@ -3,7 +3,8 @@
 // down through render(view), user actions go up through the callbacks.
 
 import { OPTIMIZERS, OPTIMIZER_NAMES, SCHEDULERS, SCHEDULER_NAMES, UPDATES, resolve, checkValue } from './schema.js';
-import { optimizerLR } from './state.js';
+import { optimizerLR, LIMITS } from './state.js';
+import { check, stepValue } from './numfield.js';
 import { lrCurve } from './lrcurve.js';
 import { formatNum } from './i18n.js';
 
@@ -41,12 +42,48 @@ const nextId = (p) => `${p}-${++uid}`;
  * onGlobal(key, value) for 'steps' | 'rate' | 'surface' | 'param' ({name, value}) | 'formula' | 'shift';
  * onRun(path, value, {live}) for a change of the selected run ("optimizer.lr",
  * "scheduler.name", "noise", "x"…); live is true while a slider moves.
- * It returns {render(view)} with view = {state, catalog, selected, playing,
- * lambda (λmax at the selected run's current point, or null), t, dark}.
+ * It returns {render(view), invalid(), say(text)} with view = {state, catalog,
+ * selected, playing, lambda (λmax at the selected run's current point, or
+ * null), t, dark}; invalid() lists the fields holding a refused value
+ * ({input, label, message}), say(text, kind) writes a message beside Play
+ * (kind 'error', or 'info' for news such as a restart).
  */
 export function mountControls(roots, cb) {
   let view = null;
   let surfaceKey = '', runKey = '';
+
+  // ---- number fields (numfield.js): ↑/↓ step within the range; a value out
+  // of it is refused beside the field, with the range, and not sent
+  const invalid = new Map(); // input → {input, label, message}
+  function guard(input, spec, send, host, label) {
+    const msg = el('p', { class: 'field-msg', id: nextId('msg'), 'aria-live': 'polite', hidden: true });
+    host.append(msg);
+    input.setAttribute('aria-describedby', [input.getAttribute('aria-describedby'), msg.id].filter(Boolean).join(' '));
+    const apply = () => {
+      const r = check(spec(), input.value, view.t);
+      if (r.ok) {
+        input.removeAttribute('aria-invalid');
+        invalid.delete(input);
+      } else {
+        input.setAttribute('aria-invalid', 'true');
+        invalid.set(input, { input, label, message: r.message });
+      }
+      msg.hidden = r.ok;
+      msg.textContent = r.ok ? '' : r.message;
+      if (r.ok) send(r.value);
+    };
+    input.addEventListener('change', apply);
+    input.addEventListener('keydown', (ev) => {
+      if ((ev.key !== 'ArrowUp' && ev.key !== 'ArrowDown') || ev.altKey || ev.ctrlKey || ev.metaKey) return;
+      ev.preventDefault();
+      const v = input.value.trim() === '' ? NaN : Number(input.value);
+      const next = stepValue(spec(), v, ev.key === 'ArrowUp' ? 1 : -1);
+      if (next !== v) { input.value = String(next); apply(); }
+    });
+    input.addEventListener('wheel', (ev) => { if (document.activeElement === input) ev.preventDefault(); }, { passive: false });
+    return { clear: () => { input.removeAttribute('aria-invalid'); invalid.delete(input); msg.hidden = true; msg.textContent = ''; } };
+  }
+  const isInvalid = (input) => invalid.has(input) && input.isConnected;
 
   // ---- playback bar (built once; texts refreshed in render)
   const play = el('button', { id: 'play', type: 'button', class: 'primary play', 'aria-pressed': 'false' });
@@ -55,12 +92,14 @@ export function mountControls(roots, cb) {
   const speed = el('input', { id: 'speed', type: 'range', min: '0', max: String(SPEED_MAX_POS), step: '0.01' });
   const speedOut = el('output', { for: 'speed', class: 'speed-out' });
   const speedLabel = el('label', { for: 'speed' });
-  const steps = el('input', { id: 'steps', type: 'number', min: '1', max: '10000', step: '1', inputmode: 'numeric' });
+  const steps = el('input', { id: 'steps', type: 'number', min: '1', max: String(LIMITS.steps), step: '1', inputmode: 'numeric' });
   const stepsLabel = el('label', { for: 'steps' });
+  const stepsBox = el('div', { class: 'steps' }, stepsLabel, steps);
+  const playMsg = el('p', { id: 'play-msg', class: 'play-msg', role: 'status', hidden: true });
   roots.transport.append(
     el('div', { class: 'buttons' }, play, step, reset),
     el('div', { class: 'speed' }, speedLabel, speed, speedOut),
-    el('div', { class: 'steps' }, stepsLabel, steps),
+    stepsBox, playMsg,
   );
   play.addEventListener('click', () => cb.onAction('play'));
   step.addEventListener('click', () => cb.onAction('step'));
@@ -70,12 +109,10 @@ export function mountControls(roots, cb) {
     speedOut.textContent = speedText(r);
     cb.onGlobal('rate', r);
   });
-  steps.addEventListener('change', () => {
-    const n = Number(steps.value);
-    if (Number.isInteger(n) && n >= 1 && n <= 10000) { steps.removeAttribute('aria-invalid'); cb.onGlobal('steps', n); } else steps.setAttribute('aria-invalid', 'true');
-  });
+  // the server's -max-steps (LIMITS, from the page)
+  guard(steps, () => ({ key: 'steps', type: 'int', min: 1, max: LIMITS.steps }), (n) => cb.onGlobal('steps', n), stepsBox, () => view.t('transport.steps'));
 
-  const speedText = (r) => (r === 0 ? view.t('transport.speedMax') : view.t('transport.perSecond', { n: r }));
+  const speedText = (r) => (r === 0 ? view.t('transport.speedMax') : view.t(r === 1 ? 'transport.perSecondOne' : 'transport.perSecond', { n: r }));
 
   function render(v) {
     view = v;
@@ -93,7 +130,7 @@ export function mountControls(roots, cb) {
     steps.title = t('transport.stepsTip');
     if (document.activeElement !== speed) speed.value = String(speedToPos(state.rate));
     speedOut.textContent = speedText(state.rate);
-    if (document.activeElement !== steps) steps.value = String(state.steps);
+    if (document.activeElement !== steps && !isInvalid(steps)) steps.value = String(state.steps);
 
     const info = v.catalog ? v.catalog[state.surface] : null;
     const sk = [v.lang, state.surface, !!v.catalog, Object.keys(v.catalog || {}).length].join('|');
@@ -135,15 +172,13 @@ export function mountControls(roots, cb) {
       const pkey = `param.${state.surface}.${p.name}`; // the page's language, else the server's English
       const tip = t(pkey) !== pkey ? t(pkey) : p.description || '';
       const input = el('input', { id, type: 'number', step: 'any', inputmode: 'decimal', title: tip });
-      if (p.min !== undefined && p.max !== undefined && p.min < p.max) { input.min = String(p.min); input.max = String(p.max); }
-      input.addEventListener('change', () => {
-        const val = Number(input.value);
-        const ok = input.value !== '' && Number.isFinite(val) && !(p.min < p.max && (val < p.min || val > p.max));
-        input.toggleAttribute('aria-invalid', !ok);
-        if (ok) cb.onGlobal('param', { name: p.name, value: val });
-      });
+      const ranged = p.min !== undefined && p.max !== undefined && p.min < p.max;
+      if (ranged) { input.min = String(p.min); input.max = String(p.max); }
       paramInputs[p.name] = input;
-      grid.append(el('div', { class: 'field' }, el('label', { for: id, text: p.name, title: tip }), input));
+      const box = el('div', { class: 'field' }, el('label', { for: id, text: p.name, title: tip }), input);
+      const spec = ranged ? { key: p.name, type: 'float', min: p.min, max: p.max, step: niceStep(p.max - p.min) } : { key: p.name, type: 'float' };
+      guard(input, () => spec, (val) => cb.onGlobal('param', { name: p.name, value: val }), box, p.name);
+      grid.append(box);
     }
     if (grid.childElementCount) root.append(grid);
     formulaInput = null;
@@ -173,7 +208,7 @@ export function mountControls(roots, cb) {
     if (surfSelect && document.activeElement !== surfSelect) surfSelect.value = state.surface;
     for (const p of (info && info.params) || []) {
       const input = paramInputs[p.name];
-      if (input && document.activeElement !== input) input.value = String(state.params[p.name] ?? p.default);
+      if (input && document.activeElement !== input && !isInvalid(input)) input.value = String(formatField(state.params[p.name] ?? p.default));
     }
     if (formulaInput && document.activeElement !== formulaInput) formulaInput.value = state.formula;
     if (document.activeElement !== shiftX && document.activeElement !== shiftY) {
@@ -183,12 +218,13 @@ export function mountControls(roots, cb) {
   }
 
   // ---- selected run panel
-  let lrSlider, lrInput, lrLimit, preview, fields = [];
+  let lrSlider, lrInput, lrLimit, finishedNote, preview, lrYSlider = null, fields = [];
   function buildRun(run, info) {
     const { t } = view;
     const root = roots.run;
     root.replaceChildren();
     fields = [];
+    lrYSlider = null;
     root.append(el('h2', { id: 'run-heading', text: t('run.section') }));
     if (!run) { root.append(el('p', { class: 'note', text: t('run.none') })); return; }
 
@@ -204,23 +240,20 @@ export function mountControls(roots, cb) {
     lrSlider = el('input', { id: 'lr-slider', type: 'range', min: String(Math.log10(LR_MIN)), max: String(Math.log10(LR_MAX)), step: '0.01', title: t('run.lrTip'), 'aria-describedby': 'lr-limit' });
     lrInput = el('input', { id: 'lr-input', type: 'number', step: 'any', min: String(LR_MIN), inputmode: 'decimal', title: t('run.lrTip'), 'aria-label': `${t('run.lr')} (lr)` });
     lrLimit = el('p', { id: 'lr-limit', class: 'note lr-limit' });
+    const lrBox = el('div', { class: 'field lr' },
+      el('label', { for: 'lr-slider', text: `${t('run.lr')} (lr)`, title: t('run.lrTip') }),
+      el('div', { class: 'lr-row' }, lrSlider, lrInput),
+      el('div', { class: 'lr-scale', 'aria-hidden': 'true' }, ...['1e-5', '1e-4', '1e-3', '0.01', '0.1', '1', '10'].map((s) => el('span', { text: s }))));
+    const lrGuard = guard(lrInput, () => OPTIMIZERS[run.optimizer.name].find((x) => x.key === 'lr'), (lr) => cb.onRun('optimizer.lr', lr, { live: true }), lrBox, 'lr');
+    finishedNote = el('p', { class: 'note run-finished', hidden: true });
+    lrBox.append(lrLimit, finishedNote);
     lrSlider.addEventListener('input', () => {
       const lr = snapLR(10 ** Number(lrSlider.value));
       lrInput.value = String(lr);
-      lrInput.removeAttribute('aria-invalid');
+      lrGuard.clear();
       cb.onRun('optimizer.lr', lr, { live: true });
     });
-    lrInput.addEventListener('change', () => {
-      const lr = Number(lrInput.value);
-      const ok = lrInput.value !== '' && Number.isFinite(lr) && lr > 0;
-      lrInput.toggleAttribute('aria-invalid', !ok);
-      if (ok) cb.onRun('optimizer.lr', lr, { live: true });
-    });
-    root.append(el('div', { class: 'field lr' },
-      el('label', { for: 'lr-slider', text: `${t('run.lr')} (lr)`, title: t('run.lrTip') }),
-      el('div', { class: 'lr-row' }, lrSlider, lrInput),
-      el('div', { class: 'lr-scale', 'aria-hidden': 'true' }, ...['1e-5', '1e-4', '1e-3', '0.01', '0.1', '1', '10'].map((s) => el('span', { text: s }))),
-      lrLimit));
+    root.append(lrBox);
 
     const ofields = el('div', { class: 'fields' });
     for (const spec of OPTIMIZERS[run.optimizer.name]) {
@@ -250,7 +283,18 @@ export function mountControls(roots, cb) {
       oy.addEventListener('change', () => cb.onRun('opt_y', oy.value, {}));
       gfields.append(el('div', { class: 'field' }, el('label', { for: oy.id, text: t('run.optY'), title: t('run.optYTip') }), oy));
       fields.push({ input: oy, get: (r) => r.opt_y || r.optimizer.name, kind: 'select' });
-      gfields.append(plainNumber('lr_y', t('run.lrY'), t('run.lrYTip'), (r) => (r.optimizer_y && r.optimizer_y.lr) ?? optimizerLR(r), (v) => v > 0));
+      const lrY = plainNumber('lr_y', t('run.lrY'), t('run.lrYTip'), (r) => (r.optimizer_y && r.optimizer_y.lr) ?? optimizerLR(r), { min: 0, exclusiveMin: true });
+      // player y's LR has a log slider like x's (the field beside it)
+      const yInput = lrY.querySelector('input');
+      lrYSlider = el('input', { id: 'lr-y-slider', type: 'range', min: String(Math.log10(LR_MIN)), max: String(Math.log10(LR_MAX)), step: '0.01', title: t('run.lrYTip'), 'aria-label': t('run.lrY') });
+      lrYSlider.addEventListener('input', () => {
+        const v = snapLR(10 ** Number(lrYSlider.value));
+        yInput.value = String(v);
+        yInput.dispatchEvent(new Event('change'));
+      });
+      lrY.classList.add('wide');
+      lrY.insertBefore(el('div', { class: 'lr-row' }, lrYSlider, yInput), lrY.querySelector('.field-msg'));
+      gfields.append(lrY);
       const up = el('select', { id: nextId('upd'), title: t('run.updatesTip') });
       for (const n of UPDATES) up.append(el('option', { value: n, text: t(`updates.${n}`) }));
       up.addEventListener('change', () => cb.onRun('updates', up.value, {}));
@@ -261,10 +305,10 @@ export function mountControls(roots, cb) {
 
     // noise, seed, start, label
     const rfields = el('div', { class: 'fields' });
-    rfields.append(plainNumber('noise', t('run.noise'), t('run.noiseTip'), (r) => r.noise, (v) => v >= 0));
-    rfields.append(plainNumber('seed', t('run.seed'), t('run.seedTip'), (r) => r.seed, (v) => Number.isSafeInteger(v) && v >= 0));
-    rfields.append(plainNumber('x', `${t('run.start')} x`, t('run.startTip'), (r) => view.start[0], Number.isFinite));
-    rfields.append(plainNumber('y', `${t('run.start')} y`, t('run.startTip'), (r) => view.start[1], Number.isFinite));
+    rfields.append(plainNumber('noise', t('run.noise'), t('run.noiseTip'), (r) => r.noise, { min: 0, step: 0.1 }));
+    rfields.append(plainNumber('seed', t('run.seed'), t('run.seedTip'), (r) => r.seed, { type: 'int', min: 0, max: Number.MAX_SAFE_INTEGER, step: 1 }));
+    rfields.append(plainNumber('x', `${t('run.start')} x`, t('run.startTip'), (r) => view.start[0], { step: 0.1 }));
+    rfields.append(plainNumber('y', `${t('run.start')} y`, t('run.startTip'), (r) => view.start[1], { step: 0.1 }));
     const lid = nextId('label');
     const label = el('input', { id: lid, type: 'text', maxlength: '60', autocomplete: 'off', title: t('run.labelTip') });
     label.addEventListener('change', () => cb.onRun('label', label.value.trim(), {}));
@@ -273,17 +317,14 @@ export function mountControls(roots, cb) {
     root.append(rfields);
   }
 
-  function plainNumber(path, text, tip, get, ok) {
+  function plainNumber(path, text, tip, get, range) {
     const id = nextId(path);
-    const input = el('input', { id, type: 'number', step: 'any', inputmode: 'decimal', title: tip });
-    input.addEventListener('change', () => {
-      const v = Number(input.value);
-      const good = input.value !== '' && ok(v);
-      input.toggleAttribute('aria-invalid', !good);
-      if (good) cb.onRun(path, v, { live: path === 'noise' || path === 'lr_y' });
-    });
+    const input = el('input', { id, type: 'number', step: 'any', inputmode: 'decimal', title: tip, 'data-key': path });
+    const box = el('div', { class: 'field' }, el('label', { for: id, text, title: tip }), input);
+    const spec = { key: path, type: 'float', ...range };
+    guard(input, () => spec, (v) => cb.onRun(path, v, { live: path === 'noise' || path === 'lr_y' }), box, text);
     fields.push({ input, get, kind: 'number' });
-    return el('div', { class: 'field' }, el('label', { for: id, text, title: tip }), input);
+    return box;
   }
 
   function field(spec, group) {
@@ -310,16 +351,17 @@ export function mountControls(roots, cb) {
     if (spec.type === 'pair') {
       const a = el('input', { id, type: 'number', step: 'any', title: tip, 'aria-label': `${spec.key}[0]` });
       const b = el('input', { type: 'number', step: 'any', title: tip, 'aria-label': `${spec.key}[1]` });
-      const on = () => {
+      const box = el('div', { class: 'field' }, el('label', { for: id, text: spec.key, title: tip }), el('div', { class: 'pair' }, a, b));
+      const one = { ...spec, type: 'float' };
+      const send = () => {
         const v = [Number(a.value), Number(b.value)];
-        const bad = a.value === '' || b.value === '' || checkValue(spec, v);
-        a.toggleAttribute('aria-invalid', !!bad); b.toggleAttribute('aria-invalid', !!bad);
-        if (!bad) cb.onRun(path, v, live);
+        if (!isInvalid(a) && !isInvalid(b) && !checkValue(spec, v)) cb.onRun(path, v, live);
       };
-      a.addEventListener('change', on); b.addEventListener('change', on);
+      guard(a, () => one, send, box, `${spec.key}[0]`);
+      guard(b, () => one, send, box, `${spec.key}[1]`);
       fields.push({ input: a, get: (r) => get(r)[0], kind: 'number' });
       fields.push({ input: b, get: (r) => get(r)[1], kind: 'number' });
-      return el('div', { class: 'field' }, el('label', { for: id, text: spec.key, title: tip }), el('div', { class: 'pair' }, a, b));
+      return box;
     }
     if (spec.type === 'ints') {
       input = el('input', { id, type: 'text', inputmode: 'numeric', title: tip, placeholder: '50;75' });
@@ -333,25 +375,20 @@ export function mountControls(roots, cb) {
       wrap = el('div', { class: 'field' }, el('label', { for: id, text: spec.key, title: tip }), input);
       return wrap;
     }
-    input = el('input', { id, type: 'number', step: spec.type === 'int' ? '1' : 'any', inputmode: spec.type === 'int' ? 'numeric' : 'decimal', title: tip });
+    input = el('input', { id, type: 'number', step: spec.type === 'int' ? '1' : 'any', inputmode: spec.type === 'int' ? 'numeric' : 'decimal', title: tip, 'data-key': path });
     if (spec.min !== undefined && !spec.exclusiveMin) input.min = String(spec.min);
-    if (spec.max !== undefined) input.max = String(spec.max);
-    input.addEventListener('change', () => {
-      if (input.value === '' && spec.optional) { input.removeAttribute('aria-invalid'); cb.onRun(path, null, live); return; }
-      const v = Number(input.value);
-      const bad = input.value === '' || checkValue(spec, v);
-      input.toggleAttribute('aria-invalid', !!bad);
-      if (!bad) cb.onRun(path, v, live);
-    });
+    if (spec.max !== undefined && !spec.exclusiveMax) input.max = String(spec.max);
+    wrap = el('div', { class: 'field' }, el('label', { for: id, text: spec.key, title: tip }), input);
+    guard(input, () => spec, (v) => cb.onRun(path, v, live), wrap, spec.key);
     fields.push({ input, get: (r) => get(r) ?? '', kind: 'number' });
-    return el('div', { class: 'field' }, el('label', { for: id, text: spec.key, title: tip }), input);
+    return wrap;
   }
 
   function syncRun(run) {
     const { t } = view;
     const lr = optimizerLR(run);
     if (document.activeElement !== lrSlider) lrSlider.value = String(Math.log10(Math.min(LR_MAX, Math.max(LR_MIN, lr))));
-    if (document.activeElement !== lrInput) lrInput.value = String(lr);
+    if (document.activeElement !== lrInput && !isInvalid(lrInput)) lrInput.value = String(lr);
     lrSlider.setAttribute('aria-valuetext', `lr ${formatNum(lr)}`);
     if (view.lambda > 0) {
       const limit = 2 / view.lambda;
@@ -363,11 +400,19 @@ export function mountControls(roots, cb) {
       lrLimit.classList.remove('over');
     }
     for (const f of fields) {
-      if (document.activeElement === f.input) continue;
+      if (document.activeElement === f.input || isInvalid(f.input)) continue;
       const v = f.get(run);
       if (f.kind === 'bool') f.input.checked = !!v;
-      else f.input.value = v === null || v === undefined ? '' : String(v);
+      else f.input.value = v === null || v === undefined ? '' : String(f.kind === 'number' ? formatField(v) : v);
     }
+    if (lrYSlider && document.activeElement !== lrYSlider) {
+      const ly = (run.optimizer_y && run.optimizer_y.lr) ?? lr;
+      lrYSlider.value = String(Math.log10(Math.min(LR_MAX, Math.max(LR_MIN, ly))));
+      lrYSlider.setAttribute('aria-valuetext', `lr_y ${formatNum(ly)}`);
+    }
+    // a finished run changed runs again from step 0: said before it happens
+    finishedNote.hidden = !view.finished;
+    finishedNote.textContent = view.finished ? t('run.finishedNote') : '';
     drawPreview(run, lr);
   }
 
@@ -410,7 +455,27 @@ export function mountControls(roots, cb) {
     ctx.fillText(`${formatNum(curve[n - 1], 3)} @ ${n - 1}`, right, 0);
   }
 
-  return { render };
+  function say(text, kind = 'error') {
+    playMsg.textContent = text || '';
+    playMsg.dataset.kind = kind;
+    playMsg.hidden = !text;
+  }
+
+  return {
+    render,
+    invalid: () => [...invalid.values()].filter((f) => f.input.isConnected).map((f) => ({ ...f, label: typeof f.label === 'function' ? f.label() : f.label })),
+    say,
+  };
+}
+
+/** formatField writes a number for a field: at most 6 significant digits (θ = 0.523599, not 0.5235987755982989). */
+export function formatField(v) {
+  return typeof v === 'number' && Number.isFinite(v) && v !== 0 ? Number(v.toPrecision(6)) : v;
+}
+
+/** niceStep is a round step near a hundredth of span (1 → 0.01, 20 → 0.1). */
+export function niceStep(span) {
+  return span > 0 ? 10 ** Math.floor(Math.log10(span / 100) + 0.3) : 0.01;
 }
 
 /** surfaceTitle returns the name of a surface in the page's language. */

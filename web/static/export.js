@@ -126,6 +126,7 @@ function download(blob, name) {
  * data, selected, t, lang, theme}, query() → the share query, scenario() →
  * the scenario as JSON, names() → each run's legend label, statusText(i) →
  * run i's status in words or "", colors(i), mapCanvas() → the map's canvas,
+ * charts() → [{canvas, caption}] of the charts to put under it (optional),
  * say(text, kind). Returns {render()}.
  */
 export function mountExport(root, hooks) {
@@ -183,8 +184,15 @@ export function mountExport(root, hooks) {
       return { color: hooks.colors(i), text: st ? `${names[i]} — ${st}` : names[i] };
     });
     const lay = legendLayout(entries, w, (s) => mctx.measureText(s).width, { pad: 12 * dpr, line: 22 * dpr, swatch: 18 * dpr, gap: 20 * dpr });
+    // the charts (loss, LR, gradient norm) in a row under the legend, each
+    // scaled to a third of the width, with its caption
+    const charts = (hooks.charts ? hooks.charts() : []).filter((c) => c.canvas && c.canvas.width > 0 && c.canvas.height > 0);
+    const gap = 10 * dpr, cap = 22 * dpr;
+    const cw = charts.length ? (w - gap * (charts.length + 1)) / charts.length : 0;
+    const ch = charts.length ? Math.max(...charts.map((c) => c.canvas.height * cw / c.canvas.width)) : 0;
+    const chartsH = charts.length ? Math.ceil(cap + ch + gap) : 0;
     out.width = w;
-    out.height = src.height + Math.ceil(lay.height);
+    out.height = src.height + Math.ceil(lay.height) + chartsH;
     const ctx = out.getContext('2d');
     ctx.fillStyle = v.theme && v.theme.bg ? v.theme.bg : '#fff';
     ctx.fillRect(0, 0, out.width, out.height);
@@ -202,6 +210,14 @@ export function mountExport(root, hooks) {
       ctx.fillStyle = v.theme && v.theme.ink ? v.theme.ink : '#000';
       ctx.fillText(it.text, it.x + 24 * dpr, y);
     }
+    const top = src.height + Math.ceil(lay.height);
+    charts.forEach((c, k) => {
+      const x = gap + k * (cw + gap);
+      ctx.fillStyle = v.theme && v.theme.ink ? v.theme.ink : '#000';
+      ctx.font = `600 ${font}`;
+      ctx.fillText(c.caption || '', x, top + cap / 2);
+      ctx.drawImage(c.canvas, x, top + cap, cw, c.canvas.height * cw / c.canvas.width);
+    });
     const name = fileName(v.state.surface, 'png');
     out.toBlob((blob) => {
       if (!blob) { hooks.say(v.t('export.failed', { msg: 'canvas' }), 'warn'); return; }

@@ -9,7 +9,7 @@ import { formatNum } from './i18n.js';
 import { optimizerLR, runStart } from './state.js';
 import { plotChart } from './plot.js';
 import { logSpace } from './analysis.js';
-import { colorAt, toCss } from './colormap.js';
+import { LEVEL_COLORS, SERIES_DASHES } from './colormap.js';
 
 /** FLAT_SURFACE is the surface the panel works on. */
 export const FLAT_SURFACE = 'sharp_flat';
@@ -34,7 +34,7 @@ export function mountFlatShare(root, app) {
   root.append(title, intro, el('div', { class: 'an-row' }, runBtn), status, el('figure', { class: 'an-fig' }, canvas, key), note);
 
   let result = null, busy = false, error = '', lastView = null, drawnKey = '', drawnResult = null, abort = null;
-  const colors = NOISES.map((_, i) => toCss(colorAt((0.72 * i) / (NOISES.length - 1)))); // viridis short of its pale yellow end
+  const colors = LEVEL_COLORS; // ordered and far apart (σ = 0 and 0.5 were two dark blues)
 
   runBtn.addEventListener('click', async () => {
     const { state, info, selected } = app.view();
@@ -95,7 +95,7 @@ export function mountFlatShare(root, app) {
       spec.y.domain = [0, 1];
       result.share.forEach((row, i) => {
         const color = colors[i % colors.length];
-        spec.lines.push({ xs: result.lrs, ys: row, color, width: 2 });
+        spec.lines.push({ xs: result.lrs, ys: row, color, width: 2.5, dash: SERIES_DASHES[i % SERIES_DASHES.length] });
         row.forEach((s, j) => spec.marks.push({ x: result.lrs[j], y: s, color, shape: 'dot', r: 2.5 }));
         const sw = el('span', { class: 'swatch', 'aria-hidden': 'true' });
         sw.style.background = color;

@@ -48,7 +48,8 @@ export function mountLegend(root, cb) {
   const add = el('button', { type: 'button', id: 'add-run' });
   const compare = el('button', { type: 'button', id: 'compare-lrs' });
   const note = el('p', { class: 'note', hidden: true });
-  root.append(heading, list, el('div', { class: 'buttons' }, add, compare), note);
+  const msg = el('p', { class: 'note legend-msg', role: 'status', hidden: true }); // what "Compare LRs" could not add
+  root.append(heading, list, el('div', { class: 'buttons' }, add, compare), note, msg);
   add.addEventListener('click', () => cb.onAdd());
   compare.addEventListener('click', () => cb.onCompare());
   list.addEventListener('click', (ev) => {
@@ -126,7 +127,8 @@ export function mountLegend(root, cb) {
       r.lossV.textContent = loss;
       r.lrV.textContent = n > 0 ? formatNum(d.lr[last], 3) : formatNum(optimizerLR(run), 3);
       renderExtra(view, r, d, last);
-      const st = d ? d.status : 'idle';
+      // a run the session holds still (paused, or after single steps) is not "running"
+      const st = d ? (d.status === 'running' && view.playing === false ? 'paused' : d.status) : 'idle';
       let text;
       if (st === 'diverged') {
         const at = d.divergedAt ?? last;
@@ -165,5 +167,11 @@ export function mountLegend(root, cb) {
     r.extra.hidden = parts.length === 0;
   }
 
-  return { render };
+  /** say writes text under the run buttons ('' clears it). */
+  function say(text) {
+    msg.textContent = text || '';
+    msg.hidden = !text;
+  }
+
+  return { render, say };
 }

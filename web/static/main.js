@@ -9,7 +9,8 @@
 
 import {
   decodeQuery, encodeQuery, catalogIndex, toScenario, fromScenario, newRun, cloneRun,
-  optimizerLR, runStart, roundView, LIMITS, presetOf, presetLabels, relabelLR,
+  optimizerLR, runStart, roundView, LIMITS, setLimits, defaultRun as stateDefaultRun,
+  presetOf, presetLabels, relabelLR,
 } from './state.js';
 import { viewTransform, fitAspect, zoomAt, pan, sameBox } from './scale.js';
 import { runColor } from './colormap.js';
@@ -84,6 +85,8 @@ async function boot() {
     }
   }
   app.catalog = list && list.length ? catalogIndex(list) : null;
+  // the server's live limits (-max-runs, -max-steps), inline like the catalog
+  try { setLimits(JSON.parse(($('limits-data') || {}).textContent || 'null')); } catch { /* the defaults stay */ }
 
   let search = location.search;
   const preset = location.pathname.match(/^\/p\/([\w-]+)/);
@@ -96,9 +99,8 @@ async function boot() {
   const { state, errors } = decodeQuery(search, app.catalog);
   if (q.get('lang') === null) state.lang = app.lang;
   app.state = state;
-  // A bare address opens a run that moves visibly (the link's own default, SGD at
-  // lr 1e-3, barely does); the URL is rewritten at once, so it still reopens exactly.
-  if (!search.replace(/^\?/, '')) app.state.runs = [defaultRun()];
+  // (a link without runs, bare or not, opens state.js's defaultRun; the URL
+  // is rewritten at once with it, so it reopens exactly)
   app.errors.push(...errors);
   document.body.classList.toggle('embed', !!state.embed);
 
@@ -112,7 +114,42 @@ async function boot() {
   schedule();
   writeURL();
   laterTriggers();
+  restoreProgress();
 }
+
+// ---------------------------------------------------------------- reload: progress kept
+
+const PROGRESS_KEY = 'lrlab:progress';
+
+/**
+ * saveProgress keeps, for this tab, how far the runs of the scenario had
+ * got (and whether they played), so that a reload runs them again to the
+ * same step: the runs are deterministic, so the same scenario stepped as far
+ * draws the same trails. Not when a run was changed while it ran (a set):
+ * the scenario in the address alone would not reproduce it.
+ */
+function saveProgress() {
+  try {
+    const n = Math.max(0, ...app.data.map((d) => (d ? d.n - 1 : 0)));
+    const live = app.data.some((d) => d && d.setFrom && d.setFrom.length);
+    if (!app.started || n <= 0 || live) { sessionStorage.removeItem(PROGRESS_KEY); return; }
+    sessionStorage.setItem(PROGRESS_KEY, JSON.stringify({ q: encodeQuery(app.state, app.catalog), n, playing: app.playing }));
+  } catch { /* no storage: a reload starts from step 0 */ }
+}
+
+/** restoreProgress runs the scenario again to the step saveProgress kept, once the socket is open. */
+function restoreProgress() {
+  window.addEventListener('pagehide', saveProgress);
+  let saved = null;
+  try {
+    saved = JSON.parse(sessionStorage.getItem(PROGRESS_KEY) || 'null');
+    sessionStorage.removeItem(PROGRESS_KEY);
+  } catch { return; }
+  if (!saved || saved.q !== encodeQuery(app.state, app.catalog) || !(saved.n > 0)) return;
+  app.wantStart = { paused: true, restore: Math.min(saved.n, app.state.steps), play: !!saved.playing };
+  if (app.conn === 'open') socketState('open');
+}
+
 
 function inlineCatalog() {
   const el = $('surfaces-data');
@@ -129,13 +166,40 @@ function inlineCatalog() {
 function socketState(s) {
   app.conn = s;
   connText();
-  if (s !== 'open') return;
+  if (s !== 'open') {
+    // the server's session is gone with the socket: nothing runs until it
+    // is back (the trail stays; the legend must not say "running")
+    if (app.started) {
+      app.interrupted = { playing: app.playing };
+      app.started = false;
+      app.playing = false;
+      app.need.panels = true;
+      schedule();
+    }
+    return;
+  }
+  if (app.interrupted) {
+    // back: the runs start again from step 0, and the page says so
+    const was = app.interrupted;
+    app.interrupted = null;
+    if (!app.wantStart) {
+      restartSession(was.playing);
+      if (was.playing) controls.say(app.t('conn.restarted'), 'info');
+      return;
+    }
+  }
   if (app.started) restartSession(app.playing);
   else if (app.wantStart) {
     // play or step pressed while the socket was still opening
     const w = app.wantStart;
     app.wantStart = null;
     if (startSession(w.paused) && w.step) send(stepMessage(1));
+    else if (app.started && w.restore) {
+      // a reload: the runs again to where they were (restoreProgress)
+      send(stepMessage(w.restore));
+      if (w.play) { send(resumeMessage()); app.playing = true; }
+      controls.say(app.t('restore.done', { n: w.restore }), 'info');
+    }
   }
 }
 
@@ -222,12 +286,7 @@ function firstPointDrawn() {
   idle(loadLater);
 }
 
-function defaultRun() {
-  const info = surfaceInfo();
-  // A learning rate that is stable and visibly moving on most surfaces.
-  const r = newRun('sgd', info && info.name === 'quadratic' ? 0.1 : 0.01);
-  return r;
-}
+const defaultRun = () => stateDefaultRun(surfaceInfo(), app.state.params);
 
 async function loadPresets() {
   try {
@@ -250,8 +309,10 @@ function readTheme() {
   const size = parseFloat(cs.fontSize) || 16;
   app.theme = {
     ink: v('--ink'), muted: v('--muted'), grid: v('--grid'), bg: v('--panel'),
-    font: `${Math.round(size * 0.8)}px system-ui, sans-serif`,
-    smallFont: `${Math.round(size * 0.72)}px system-ui, sans-serif`,
+    // canvas text (axes, ticks): at least 14 CSS px, and with the page's
+    // type (which grows with the window) on a projector
+    font: `${Math.max(14, Math.round(size * 0.85))}px system-ui, sans-serif`,
+    smallFont: `${Math.max(12, Math.round(size * 0.75))}px system-ui, sans-serif`,
   };
 }
 
@@ -266,7 +327,7 @@ function staticTexts() {
   document.querySelector('.charts').setAttribute('aria-label', t('charts.label'));
   $('map-hint').textContent = window.matchMedia('(pointer: coarse)').matches
     ? t('map.hintTouch')
-    : `${t('map.hint')} — ${t('map.keys')}`;
+    : `${t('map.hint')} — ${t('map.keys')} · ${t('map.keysFocused')}`;
   $('arrows-label').textContent = t('map.arrows');
   $('arrows').parentElement.title = t('map.arrowsTip');
   $('cap-loss').textContent = t('chart.loss');
@@ -337,6 +398,7 @@ function showLesson() {
   if (!p) { box.hidden = true; document.body.classList.remove('has-lesson'); return; }
   $('presets').value = String(p.id);
   const h = document.createElement('strong');
+  h.id = 'lesson-title'; // the banner is a region named by its title (index.html)
   h.textContent = `${app.t('presets.lesson', { n: p.number || '' })} ${presetText(p, 'titles', 'title')}`;
   const text = document.createElement('p');
   text.textContent = presetText(p, 'summaries', 'summary');
@@ -407,7 +469,11 @@ function mountAll() {
     onSelect: (i) => { app.selected = i; app.need.trails = true; changed(false); },
     onDuplicate: (i) => addRun(cloneRun(app.state.runs[i])),
     onRemove: removeRun,
-    onAdd: () => addRun(app.state.runs[app.selected] ? cloneRun(app.state.runs[app.selected]) : defaultRun()),
+    onAdd: () => {
+      const full = app.state.runs.length >= LIMITS.runs;
+      addRun(addedRun());
+      if (!full && app.state.runs.length > 1) legend.say(app.t('legend.addedNote'));
+    },
     onCompare: compareLRs,
   });
   const chartOpts = (series) => ({
@@ -421,13 +487,18 @@ function mountAll() {
   });
   charts = [
     createChart($('chart-loss').parentElement, $('chart-loss'), chartOpts(['loss', 'test_loss'])),
-    createChart($('chart-lr').parentElement, $('chart-lr'), { ...chartOpts(['lr', 'limit']), dashed: ['limit'] }),
+    createChart($('chart-lr').parentElement, $('chart-lr'), { ...chartOpts(['lr', 'limit', 'lr_y']), dashed: ['limit'], dotted: ['lr_y'] }),
     createChart($('chart-grad').parentElement, $('chart-grad'), chartOpts(['grad_norm'])),
   ];
   charts.forEach((c) => c.setData(app.data, app.state.steps));
   const ro = new ResizeObserver(() => { app.need.bg = true; app.need.trails = true; app.need.chartsFull = true; schedule(); });
   ro.observe($('map'));
   for (const id of ['chart-loss', 'chart-lr', 'chart-grad']) ro.observe($(id));
+  // what sits above the map (the header, an error, a lesson's banner, the
+  // playback bar) decides the height left for it (style.css: --map-top)
+  const above = new ResizeObserver(measureTops);
+  for (const e of [document.querySelector('header.top'), $('errors'), $('lesson'), $('transport')]) if (e) above.observe(e);
+  measureTops();
   $('arrows').addEventListener('change', () => { app.arrows = $('arrows').checked; schedule(); });
   $('presets').addEventListener('change', () => {
     const p = app.presets.find((x) => String(x.id) === $('presets').value);
@@ -444,17 +515,32 @@ function mountAll() {
   });
 }
 
+/** measureTops writes where the lab and the map begin (CSS px from the page's top) to --lab-top and --map-top. */
+function measureTops() {
+  const top = (e) => `${Math.round(e.getBoundingClientRect().top + window.scrollY)}px`;
+  const root = document.documentElement.style;
+  const lab = top(document.querySelector('main.lab')), m = top($('map'));
+  if (root.getPropertyValue('--lab-top') !== lab) root.setProperty('--lab-top', lab);
+  if (root.getPropertyValue('--map-top') !== m) root.setProperty('--map-top', m);
+}
+
 function renderPanels() {
+  // on a game the LR chart also draws player y's LR, dotted: say so
+  const game = !!(surfaceInfo() && surfaceInfo().kind === 'game');
+  let yNote = $('cap-lr').querySelector('small.lr-y');
+  if (game && !yNote) { yNote = document.createElement('small'); yNote.className = 'lr-y'; $('cap-lr').append(yNote); }
+  if (yNote) { yNote.textContent = app.t('chart.lrYDotted'); yNote.hidden = !game; }
   const run = app.state.runs[app.selected];
   const d = app.data[app.selected];
   controls.render({
     state: app.state, catalog: app.catalog, selected: app.selected, playing: app.playing,
     lambda: lambdaFor(d), t: app.t, lang: app.lang, theme: app.theme,
     color: runColor(app.selected, app.dark), start: run ? runStart(run, surfaceInfo()) : [0, 0],
+    finished: !!(app.started && d && ['diverged', 'completed', 'converged'].includes(d.status)),
   });
   legend.render({
     state: app.state, data: app.data, selected: app.selected, t: app.t, lang: app.lang,
-    colors: (i) => runColor(i, app.dark), max: LIMITS.runs, info: surfaceInfo(),
+    colors: (i) => runColor(i, app.dark), max: LIMITS.runs, info: surfaceInfo(), playing: app.playing,
   });
   renderAnalysisPanels();
 }
@@ -607,13 +693,29 @@ function liveSet(i, parts) {
 
 function addRun(run) {
   if (app.state.runs.length >= LIMITS.runs) return;
+  legend.say('');
   app.state.runs.push(run);
   app.selected = app.state.runs.length - 1;
   changed(true);
 }
 
+/**
+ * addedRun is what "+ Add run" adds: the selected run at half its LR, with
+ * no label (its name says its LR), so that it is not hidden under the
+ * original as an exact copy would be (the copy button makes those).
+ */
+function addedRun() {
+  const base = app.state.runs[app.selected];
+  if (!base) return defaultRun();
+  const r = cloneRun(base);
+  r.optimizer.lr = Number((optimizerLR(base) / 2).toPrecision(3));
+  r.label = '';
+  return r;
+}
+
 function removeRun(i) {
   if (app.state.runs.length <= 1) return;
+  legend.say('');
   app.state.runs.splice(i, 1);
   if (app.selected >= app.state.runs.length) app.selected = app.state.runs.length - 1;
   else if (app.selected > i) app.selected--;
@@ -622,8 +724,8 @@ function removeRun(i) {
 
 /**
  * compareLRs puts copies of the selected run at 0.1× and 10× its LR on
- * either side of it; when that would make more than 8 runs, the three
- * replace all the runs.
+ * either side of it, as many as fit under the runs limit (the 0.1× one
+ * first); it says which did not fit, and never removes a run.
  */
 function compareLRs() {
   const base = app.state.runs[app.selected];
@@ -635,13 +737,16 @@ function compareLRs() {
     r.label = '';
     return r;
   });
-  if (app.state.runs.length + 2 > LIMITS.runs) {
-    app.state.runs = [lo, base, hi];
-    app.selected = 1;
-  } else {
+  const room = LIMITS.runs - app.state.runs.length;
+  const t = app.t;
+  if (room <= 0) { legend.say(t('compare.none', { max: LIMITS.runs })); return; }
+  app.state.runs.splice(app.selected, 0, lo);
+  app.selected += 1;
+  if (room >= 2) {
     app.state.runs.splice(app.selected + 1, 0, hi);
-    app.state.runs.splice(app.selected, 0, lo);
-    app.selected += 1;
+    legend.say('');
+  } else {
+    legend.say(`${t('compare.added', { n: 1, max: LIMITS.runs })} ${t('compare.skipped', { lrs: `lr ${formatNum(optimizerLR(hi), 3)}` })}`);
   }
   changed(true);
 }
@@ -666,16 +771,33 @@ function startSession(paused) {
   const ok = send(startMessage(toScenario(app.state, app.catalog), app.state.rate, paused));
   app.started = ok;
   app.playing = ok && !paused;
-  // pressed while the socket is still opening: started once it opens (socketState)
-  app.wantStart = ok || app.conn === 'closed' ? null : { paused };
+  // pressed while the socket is opening or away: started once it opens
+  // (socketState), and said when it is away
+  app.wantStart = ok ? null : { paused };
+  if (!ok && app.conn === 'closed') controls.say(app.t('conn.waiting'), 'info');
+  else if (ok) controls.say('');
   if (app.wantStart && !paused) app.playing = true;
   app.need.panels = true;
   schedule();
   return ok;
 }
 
+/**
+ * refuseStart says beside Play why a run cannot start (a field holds a
+ * refused value: it is focused) and returns true; Play never silently does
+ * nothing.
+ */
+function refuseStart() {
+  const bad = controls.invalid();
+  if (!bad.length) { controls.say(''); return false; }
+  controls.say(app.t('play.fix', { field: bad[0].label, why: bad[0].message }));
+  bad[0].input.focus();
+  return true;
+}
+
 function togglePlay() {
   if (!app.started && app.wantStart && !app.wantStart.paused) { app.wantStart = null; app.playing = false; app.need.panels = true; schedule(); return; }
+  if ((!app.started || allDone() || !app.playing) && refuseStart()) return;
   if (!app.started || allDone()) { startSession(false); return; }
   if (app.playing) { send(pauseMessage()); app.playing = false; } else { send(resumeMessage()); app.playing = true; }
   app.need.panels = true;
@@ -683,6 +805,7 @@ function togglePlay() {
 }
 
 function stepOnce() {
+  if (refuseStart()) return;
   if (!app.started || allDone()) {
     if (startSession(true)) send(stepMessage(1));
     else if (app.wantStart) app.wantStart.step = true;
@@ -724,6 +847,7 @@ function onMessage(m) {
       const changes = mergeFrame(app.data, m);
       for (const c of changes) {
         deriveLimit(app.data[c.run], c.from, c.to);
+        deriveLRY(c.run, c.from, c.to);
         const prev = app.pendingTrail.get(c.run);
         app.pendingTrail.set(c.run, prev === undefined ? c.from : Math.min(prev, c.from));
       }
@@ -734,6 +858,8 @@ function onMessage(m) {
     }
     case 'done':
       applyDone(app.data, m);
+      // a diverged run leaves the linear axes' range to the others (charts.js)
+      if (m.status === 'diverged') app.need.chartsFull = true;
       if (allDone()) app.playing = false;
       app.need.panels = true;
       app.need.charts = true; // a diverged run's limit line stops where it began to overshoot
@@ -746,12 +872,32 @@ function onMessage(m) {
       break;
     case 'error':
       app.errors = [{ field: m.field || '', message: m.error || 'error', server: true }];
-      if (!anyData()) { app.started = false; app.playing = false; }
+      if (!anyData()) {
+        app.started = false; app.playing = false;
+        controls.say(app.t('play.refused', { field: m.field || '', why: m.error || '' }));
+      }
       showErrors();
       app.need.panels = true;
       schedule();
       break;
   }
+}
+
+/**
+ * deriveLRY fills, on a game, the LR of player y at each new point: the
+ * scheduler's LR scaled by optimizer_y.lr / optimizer.lr (the server's rule,
+ * docs/ARCHITECTURE.md), with the run's settings as they are now (a live
+ * change shows from the frame that brings it, within a frame of its step).
+ */
+function deriveLRY(i, from, to) {
+  const d = app.data[i], run = app.state.runs[i], info = surfaceInfo();
+  if (!d || !run || !info || info.kind !== 'game') return;
+  const lr = optimizerLR(run), ly = run.optimizer_y && run.optimizer_y.lr !== undefined ? run.optimizer_y.lr : lr;
+  const k = lr > 0 ? ly / lr : 1;
+  if (!d.lr_y) d.lr_y = [];
+  d.lr_y.length = Math.min(d.lr_y.length, from);
+  while (d.lr_y.length < from) d.lr_y.push(NaN);
+  for (let j = from; j < to; j++) d.lr_y.push(d.lr[j] * k);
 }
 
 // ---------------------------------------------------------------- URL
@@ -821,8 +967,13 @@ async function loadGrid() {
     // bad one too): the grid of a bad formula would be a failed request,
     // which the browser logs as an error.
     if (app.state.surface === 'custom' && app.state.formula !== formulaChecked) {
-      const fr = await fetch(`/api/v1/formula?${new URLSearchParams({ formula: app.state.formula })}`, { signal: gridAbort.signal });
-      const fb = fr.ok ? await fr.json().catch(() => ({ ok: true })) : { ok: true }; // no verdict: the grid will say
+      const signal = gridAbort.signal;
+      const fr = await fetch(`/api/v1/formula?${new URLSearchParams({ formula: app.state.formula })}`, { signal });
+      // no verdict (not JSON): the grid will say; but a check cut short by a
+      // newer loadGrid is no verdict at all (it used to pass the formula as
+      // checked, and a bad one's grid was asked for)
+      const fb = fr.ok ? await fr.json().catch((e) => (signal.aborted ? null : { ok: true })) : { ok: true };
+      if (!fb || signal.aborted) return;
       if (!fb.ok) {
         app.errors = [{ field: 'surface.formula', message: fb.error, server: true }];
         showErrors();
@@ -897,7 +1048,12 @@ function paintBackground() {
 
 function trailOpts(i) {
   const sel = i === app.selected;
-  return { selected: sel, dots: app.state.steps <= 400, halo: sel ? 'rgba(0,0,0,0.65)' : 'rgba(0,0,0,0.4)' };
+  return { selected: sel, dots: app.state.steps <= 400, halo: haloFor(i, sel ? 0.65 : 0.4) };
+}
+
+/** haloFor is the outline of run i's marks: dark, or light for the black run, which a dark halo would hide near a dark minimum. */
+function haloFor(i, alpha) {
+  return runColor(i, app.dark) === '#000000' ? `rgba(255,255,255,${alpha + 0.2})` : `rgba(0,0,0,${alpha})`;
 }
 
 function paintTrailsFull() {
@@ -943,6 +1099,21 @@ function paintTrailsNew(deadline = Infinity) {
   return app.pendingTrail.size === 0;
 }
 
+/**
+ * gridGrad estimates ∇f at p from the map's grid (central differences over
+ * one grid cell), for the arrows before a run has sent its own gradient;
+ * null outside the grid or where it is not finite.
+ */
+function gridGrad(p) {
+  const g = app.grid;
+  if (!g || !p) return null;
+  const hx = (g.box.xmax - g.box.xmin) / (g.nx - 1), hy = (g.box.ymax - g.box.ymin) / (g.ny - 1);
+  const f = (x, y) => sampleGrid(g, x, y);
+  const gx = (f(p[0] + hx, p[1]) - f(p[0] - hx, p[1])) / (2 * hx);
+  const gy = (f(p[0], p[1] + hy) - f(p[0], p[1] - hy)) / (2 * hy);
+  return Number.isFinite(gx) && Number.isFinite(gy) ? [gx, gy] : null;
+}
+
 function clipPlot(ctx) {
   ctx.save();
   ctx.beginPath();
@@ -958,19 +1129,20 @@ function compose() {
   ctx.setTransform(map.dpr, 0, 0, map.dpr, 0, 0);
   clipPlot(ctx);
   const info = surfaceInfo();
+  const startGrad = (run) => (app.arrows ? gridGrad(runStart(run, info)) : null);
+  app.state.runs.forEach((run, i) => {
+    if (i === app.selected) return;
+    drawRunMarkers(ctx, app.data[i], runStart(run, info), map.tr, runColor(i, app.dark), { arrows: app.arrows, halo: haloFor(i, 0.6), startGrad: startGrad(run), lr: optimizerLR(run) });
+  });
+  const sel = app.state.runs[app.selected];
+  if (sel) drawRunMarkers(ctx, app.data[app.selected], runStart(sel, info), map.tr, runColor(app.selected, app.dark), { selected: true, arrows: app.arrows, halo: haloFor(app.selected, 0.8), startGrad: startGrad(sel), lr: optimizerLR(sel) });
   if (info) {
-    // on top of the trails, so that the labels stay readable
+    // on top of the trails and the runs' marks, so that the labels stay readable
     drawMinima(ctx, info.minima, map.tr, {
       ink: '#fff', halo: '#000', font: app.theme.font,
       labelFor: (m) => (m.label ? app.t(`map.minimum.${m.label}`) : ''),
     });
   }
-  app.state.runs.forEach((run, i) => {
-    if (i === app.selected) return;
-    drawRunMarkers(ctx, app.data[i], runStart(run, info), map.tr, runColor(i, app.dark), { arrows: app.arrows });
-  });
-  const sel = app.state.runs[app.selected];
-  if (sel) drawRunMarkers(ctx, app.data[app.selected], runStart(sel, info), map.tr, runColor(app.selected, app.dark), { selected: true, arrows: app.arrows });
   drawAnalysisOverlay(ctx);
   ctx.restore();
 }
@@ -1043,12 +1215,38 @@ function installMap() {
     pointers.delete(ev.pointerId);
     if (pointers.size < 2) pinch = null;
     map.canvas.classList.remove('panning');
-    if (wasClick) setStart(toData(ev), ev.shiftKey);
+    if (wasClick && ev.pointerType === 'touch' && app.playing) {
+      // a tap while playing (easily made while scrolling) would restart every run
+      $('map-readout').textContent = app.t('map.pauseFirst');
+      clearTimeout(map.readoutTimer);
+      map.readoutTimer = setTimeout(() => { $('map-readout').textContent = ''; }, 3000);
+    } else if (wasClick) setStart(toData(ev), ev.shiftKey);
     if (pointers.size === 0) drag = null;
   };
   map.canvas.addEventListener('pointerup', end);
   map.canvas.addEventListener('pointercancel', end);
-  map.canvas.addEventListener('pointerleave', () => { $('map-readout').textContent = ''; });
+  map.canvas.addEventListener('pointerleave', (ev) => { if (ev.pointerType !== 'touch') $('map-readout').textContent = ''; });
+  // the keyboard: arrows pan, + and − zoom about the centre, Enter puts the
+  // selected run's start (Shift+Enter: every run's) at the centre
+  map.canvas.addEventListener('keydown', (ev) => {
+    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    const tr = currentTransform();
+    const v = tr.view, w = v.xmax - v.xmin, h = v.ymax - v.ymin;
+    const cx = (v.xmin + v.xmax) / 2, cy = (v.ymin + v.ymax) / 2;
+    const moves = { ArrowLeft: [-0.1 * w, 0], ArrowRight: [0.1 * w, 0], ArrowUp: [0, 0.1 * h], ArrowDown: [0, -0.1 * h] };
+    const zooms = { '+': 0.8, '=': 0.8, '-': 1.25, _: 1.25 };
+    if (moves[ev.key]) app.state.view = roundView(pan(v, ...moves[ev.key]));
+    else if (zooms[ev.key]) app.state.view = roundView(zoomAt(v, cx, cy, zooms[ev.key]));
+    else if (ev.key === 'Enter') {
+      ev.preventDefault();
+      ev.stopPropagation();
+      setStart({ tr, x: cx, y: cy, px: tr.rect.left + tr.rect.width / 2, py: tr.rect.top + tr.rect.height / 2 }, ev.shiftKey);
+      return;
+    } else return;
+    ev.preventDefault();
+    ev.stopPropagation(); // not the page's → (step)
+    viewChanged();
+  });
   map.canvas.addEventListener('wheel', (ev) => {
     ev.preventDefault();
     const p = toData(ev);
@@ -1262,7 +1460,7 @@ function mountSharePanels() {
   const mk = (id, cls) => { const s = document.createElement('section'); s.id = id; s.className = `panel ${cls}`; return s; };
   const lessons = mk('lessons', 'lessons');
   const share = mk('share', 'share-panel');
-  legendBox.after(lessons, share);
+  ($('run-panel') || legendBox).after(lessons, share); // in the order of Tab: after the selected run
   const heading = document.createElement('h2');
   heading.id = 'share-heading';
   share.setAttribute('aria-labelledby', 'share-heading');
@@ -1291,6 +1489,7 @@ function mountSharePanels() {
       return d.status === 'converged' ? app.t('status.converged') : '';
     },
     mapCanvas: () => $('map'),
+    charts: () => ['loss', 'lr', 'grad'].map((k) => ({ canvas: $(`chart-${k}`), caption: ($(`cap-${k}`).firstChild || {}).textContent || '' })),
     current: (presets) => {
       const p = presetOf(presets, app.state, app.catalog);
       return p ? presets.findIndex((q) => q.id === p.id) : -1;
@@ -1327,6 +1526,7 @@ window.__lab = {
   get drawStats() { return app.drawStats; },
   get selected() { return app.selected; },
   get playing() { return app.playing; },
+  chartY: (chart, v) => charts[chart].yAt(v),
   query: () => encodeQuery(app.state, app.catalog),
 };
 

@@ -32,6 +32,40 @@ export function logScale(d0, d1, r0, r1) {
   return map;
 }
 
+/**
+ * symlogScale maps [d0, d1] onto [r0, r1] through sign(v)·log10(1 + |v|/c):
+ * linear within about ±c, logarithmic beyond, so that values of both signs
+ * from ±c to ±1e9 all show. Ticks: 0 and ±c·10^k inside the domain, every
+ * n-th power down from the largest so that there are about count.
+ */
+export function symlogScale(d0, d1, r0, r1, c = 1) {
+  const f = (v) => Math.sign(v) * Math.log10(1 + Math.abs(v) / c);
+  const fi = (u) => Math.sign(u) * c * (10 ** Math.abs(u) - 1);
+  const lin = linearScale(f(d0), f(d1), r0, r1);
+  const map = (v) => lin(f(v));
+  map.invert = (p) => fi(lin.invert(p));
+  map.domain = [d0, d1];
+  map.range = [r0, r1];
+  map.ticks = (count = 5) => {
+    const lo = Math.min(d0, d1), hi = Math.max(d0, d1);
+    const top = Math.max(Math.abs(lo), Math.abs(hi));
+    const kmax = top > c ? Math.floor(Math.log10(top / c) + 1e-9) : 0;
+    const sides = (lo < 0 ? 1 : 0) + (hi > 0 ? 1 : 0);
+    const every = Math.max(1, Math.ceil((kmax + 1) * sides / Math.max(1, count - 1)));
+    const out = lo <= 0 && hi >= 0 ? [0] : [];
+    // from the largest power down, so that the top of the axis is labelled
+    for (let k = kmax; k >= 0; k -= every) {
+      const v = Number((c * 10 ** k).toPrecision(12));
+      if (v <= hi) out.push(v);
+      if (-v >= lo) out.push(-v);
+    }
+    return out.sort((a, b) => a - b);
+  };
+  map.log = false;
+  map.symlog = c;
+  return map;
+}
+
 /** niceStep returns a step of 1, 2 or 5 × 10^k close to span/count. */
 export function niceStep(span, count = 5) {
   if (!(span > 0) || !Number.isFinite(span)) return 0;

@@ -13,21 +13,21 @@
 export const OPTIMIZERS = {
   sgd: [
     { key: 'lr', type: 'float', def: 1e-3, min: 0, exclusiveMin: true },
-    { key: 'momentum', type: 'float', def: 0, min: 0, max: 1, step: 0.01 },
+    { key: 'momentum', type: 'float', def: 0, min: 0, max: 1, exclusiveMax: true, step: 0.01 },
     { key: 'dampening', type: 'float', def: 0, min: 0, max: 1, step: 0.01 },
     { key: 'nesterov', type: 'bool', def: false },
     { key: 'weight_decay', type: 'float', def: 0, min: 0, step: 0.001 },
   ],
   adam: [
     { key: 'lr', type: 'float', def: 1e-3, min: 0, exclusiveMin: true },
-    { key: 'betas', type: 'pair', def: [0.9, 0.999], min: 0, max: 1 },
+    { key: 'betas', type: 'pair', def: [0.9, 0.999], min: 0, max: 1, exclusiveMax: true, step: 0.001 },
     { key: 'eps', type: 'float', def: 1e-8, min: 0 },
     { key: 'weight_decay', type: 'float', def: 0, min: 0, step: 0.001 },
     { key: 'amsgrad', type: 'bool', def: false },
   ],
   adamw: [
     { key: 'lr', type: 'float', def: 1e-3, min: 0, exclusiveMin: true },
-    { key: 'betas', type: 'pair', def: [0.9, 0.999], min: 0, max: 1 },
+    { key: 'betas', type: 'pair', def: [0.9, 0.999], min: 0, max: 1, exclusiveMax: true, step: 0.001 },
     { key: 'eps', type: 'float', def: 1e-8, min: 0 },
     { key: 'weight_decay', type: 'float', def: 1e-2, min: 0, step: 0.001 },
     { key: 'amsgrad', type: 'bool', def: false },
@@ -37,7 +37,7 @@ export const OPTIMIZERS = {
     { key: 'alpha', type: 'float', def: 0.99, min: 0, max: 1, step: 0.01 },
     { key: 'eps', type: 'float', def: 1e-8, min: 0 },
     { key: 'weight_decay', type: 'float', def: 0, min: 0, step: 0.001 },
-    { key: 'momentum', type: 'float', def: 0, min: 0, max: 1, step: 0.01 },
+    { key: 'momentum', type: 'float', def: 0, min: 0, max: 1, exclusiveMax: true, step: 0.01 },
     { key: 'centered', type: 'bool', def: false },
   ],
   adagrad: [
@@ -96,7 +96,7 @@ export const SCHEDULERS = {
   onecycle: [
     { key: 'max_lr', type: 'float', def: ({ lr }) => lr, min: 0, exclusiveMin: true },
     { key: 'total_steps', type: 'int', def: ({ steps }) => Math.max(1, steps), min: 1 },
-    { key: 'pct_start', type: 'float', def: 0.3, min: 0, max: 1, exclusiveMin: true, step: 0.05 },
+    { key: 'pct_start', type: 'float', def: 0.3, min: 0, max: 1, exclusiveMin: true, exclusiveMax: true, step: 0.05 },
     { key: 'anneal_strategy', type: 'enum', def: 'cos', options: ['cos', 'linear'] },
     { key: 'div_factor', type: 'float', def: 25, min: 0, exclusiveMin: true },
     { key: 'final_div_factor', type: 'float', def: 1e4, min: 0, exclusiveMin: true },
@@ -187,6 +187,6 @@ function checkNumber(spec, v) {
   if (spec.min !== undefined && (spec.exclusiveMin ? v <= spec.min : v < spec.min)) {
     return `must be ${spec.exclusiveMin ? '>' : '≥'} ${spec.min}, got ${v}`;
   }
-  if (spec.max !== undefined && v > spec.max) return `must be ≤ ${spec.max}, got ${v}`;
+  if (spec.max !== undefined && (spec.exclusiveMax ? v >= spec.max : v > spec.max)) return `must be ${spec.exclusiveMax ? '<' : '≤'} ${spec.max}, got ${v}`;
   return '';
 }

@@ -15,11 +15,36 @@ export const DEFAULTS = Object.freeze({
   optimizer: 'sgd', scheduler: 'constant', noise: 0, seed: 0, label: '', updates: 'simultaneous',
 });
 
-/** LIMITS of what the page lets one ask for (the server's defaults). */
-export const LIMITS = Object.freeze({ runs: 8, steps: 10000, rate: 10000, labelChars: 60, formulaChars: 500 });
+/**
+ * LIMITS of what the page lets one ask for: the server's defaults until
+ * setLimits gives the server's live ones (-max-runs, -max-steps; the page
+ * has them inline, <script id="limits-data">).
+ */
+export const LIMITS = Object.seal({ runs: 8, steps: 10000, rate: 10000, labelChars: 60, formulaChars: 500 });
+
+/** setLimits takes the positive whole numbers of l ({runs, steps}) into LIMITS. */
+export function setLimits(l) {
+  for (const k of ['runs', 'steps']) if (l && Number.isSafeInteger(l[k]) && l[k] > 0) LIMITS[k] = l[k];
+}
 
 /** LANGS are the page's languages. */
 export const LANGS = ['en', 'ja'];
+
+/**
+ * defaultRun is the run of a link that has none (/, /?lang=ja, /?embed=1
+ * alike): plain SGD that moves visibly. On the ill-conditioned bowl its LR
+ * is 1.7/λmax, between 1/λmax (which would settle the steep direction in
+ * one step: an L) and the stability limit 2/λmax, so that the first thing a
+ * class sees is the zig-zag ill-conditioning is known for.
+ */
+export function defaultRun(info, params = {}) {
+  if (info && info.name === 'quadratic') {
+    const p = (k) => params[k] ?? ((info.params || []).find((x) => x.name === k) || {}).default;
+    const lam = Math.max(p('a') || 0, p('b') || 0);
+    if (lam > 0) return newRun('sgd', Number((1.7 / lam).toPrecision(2)));
+  }
+  return newRun('sgd', 0.01);
+}
 
 /** newRun returns a run with the optimizer name and lr given, everything else at its default. */
 export function newRun(opt = 'sgd', lr) {
@@ -240,7 +265,7 @@ export function decodeQuery(query, catalog = null) {
     const run = decodeRun(raw, `runs[${i}]`, st, info, err);
     if (run) st.runs.push(run);
   });
-  if (st.runs.length === 0) st.runs.push(newRun('sgd'));
+  if (st.runs.length === 0) st.runs.push(defaultRun(info, st.params));
   return { state: st, errors };
 }
 

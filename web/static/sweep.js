@@ -5,6 +5,7 @@
 // diverged points as crosses, the stability limit as a line. Clicking a point
 // adds that optimizer at that LR as a run.
 
+import { SERIES_PALETTE, SERIES_DASHES } from './colormap.js';
 import { el } from './controls.js';
 import { formatNum } from './i18n.js';
 import { runStart } from './state.js';
@@ -165,11 +166,11 @@ export function mountSweep(root, app) {
         spec.y.clamp = true;
       }
       groups.forEach((g, gi) => {
-        const color = view.colors(gi);
+        const color = SERIES_PALETTE[gi % SERIES_PALETTE.length]; // not the runs' colours: these are optimizers
         const oi = Number.isInteger(g.optimizer) ? g.optimizer : gi;
         const label = SWEEP_OPTIMIZERS[oi] ? optName(t, SWEEP_OPTIMIZERS[oi]) : g.label;
         const ok = g.points.map((p) => (p.diverged ? NaN : p.final_loss));
-        spec.lines.push({ xs: g.points.map((p) => p.lr), ys: ok, color, width: 2 });
+        spec.lines.push({ xs: g.points.map((p) => p.lr), ys: ok, color, width: 2.5, dash: SERIES_DASHES[gi % SERIES_DASHES.length] });
         for (const p of g.points) {
           spec.marks.push({ x: p.lr, y: p.final_loss, color, shape: p.diverged ? 'cross' : 'dot', r: p.diverged ? 3.5 : 2.5 });
           pts.push({ p, gi, label, color });

@@ -58,30 +58,35 @@ export function drawTrail(ctx, d, from, to, tr, color, { width = 2, halo = 'rgba
  * drawArrow draws an arrow from (x0, y0) by (dx, dy) pixels, shortened to
  * at most maxLen pixels (then drawn dashed, to show it was cut).
  */
-export function drawArrow(ctx, x0, y0, dx, dy, color, maxLen = 120) {
+export function drawArrow(ctx, x0, y0, dx, dy, color, maxLen = 120, halo = null) {
   let len = Math.hypot(dx, dy);
   if (!(len > 2)) return;
   let cut = false;
   if (len > maxLen) { dx *= maxLen / len; dy *= maxLen / len; len = maxLen; cut = true; }
   const x1 = x0 + dx, y1 = y0 + dy;
   const ux = dx / len, uy = dy / len;
-  const head = Math.min(10, len * 0.4);
+  const head = Math.min(13, len * 0.45);
   ctx.save();
-  ctx.strokeStyle = color;
-  ctx.fillStyle = color;
-  ctx.lineWidth = 2;
-  if (cut) ctx.setLineDash([5, 3]);
-  ctx.beginPath();
-  ctx.moveTo(x0, y0);
-  ctx.lineTo(x1 - ux * head * 0.8, y1 - uy * head * 0.8);
-  ctx.stroke();
-  ctx.setLineDash([]);
-  ctx.beginPath();
-  ctx.moveTo(x1, y1);
-  ctx.lineTo(x1 - ux * head - uy * head * 0.5, y1 - uy * head + ux * head * 0.5);
-  ctx.lineTo(x1 - ux * head + uy * head * 0.5, y1 - uy * head - ux * head * 0.5);
-  ctx.closePath();
-  ctx.fill();
+  // a halo first (when given), so that the arrow shows on light and dark ground
+  for (const [style, w] of halo ? [[halo, 6], [color, 3.5]] : [[color, 3.5]]) {
+    ctx.strokeStyle = style;
+    ctx.fillStyle = style;
+    ctx.lineWidth = w;
+    ctx.lineJoin = 'round';
+    ctx.setLineDash(cut ? [6, 4] : []);
+    ctx.beginPath();
+    ctx.moveTo(x0, y0);
+    ctx.lineTo(x1 - ux * head * 0.8, y1 - uy * head * 0.8);
+    ctx.stroke();
+    ctx.setLineDash([]);
+    ctx.beginPath();
+    ctx.moveTo(x1, y1);
+    ctx.lineTo(x1 - ux * head - uy * head * 0.5, y1 - uy * head + ux * head * 0.5);
+    ctx.lineTo(x1 - ux * head + uy * head * 0.5, y1 - uy * head - ux * head * 0.5);
+    ctx.closePath();
+    ctx.fill();
+    if (style === halo) ctx.stroke();
+  }
   ctx.restore();
 }
 
@@ -91,7 +96,7 @@ export function drawArrow(ctx, x0, y0, dx, dy, color, maxLen = 120) {
  * optionally the arrows at the current point: −lr·∇f, the step plain
  * gradient descent would take, and −lr·velocity, the optimizer's momentum.
  */
-export function drawRunMarkers(ctx, d, start, tr, color, { selected = false, arrows = false, ink = '#fff', halo = '#000' } = {}) {
+export function drawRunMarkers(ctx, d, start, tr, color, { selected = false, arrows = false, ink = '#fff', halo = '#000', startGrad = null, lr = NaN } = {}) {
   ctx.save();
   const sx = tr.x(start[0]), sy = tr.y(start[1]);
   ctx.lineWidth = selected ? 3 : 2;
@@ -100,13 +105,17 @@ export function drawRunMarkers(ctx, d, start, tr, color, { selected = false, arr
   ctx.strokeStyle = color;
   ctx.lineWidth = selected ? 2 : 1.5;
   ctx.beginPath(); ctx.arc(sx, sy, selected ? 8 : 6, 0, Math.PI * 2); ctx.stroke();
+  // before the run has a point: the first step −lr·∇f from the start (∇f from the map)
+  if (arrows && !(d && d.n > 0) && startGrad && Number.isFinite(lr)) {
+    drawArrow(ctx, sx, sy, -lr * startGrad[0] * tr.kx, lr * startGrad[1] * tr.ky, color, 120, halo);
+  }
   if (d && d.n > 0) {
     const i = d.n - 1;
     const x = clampPx(tr.x(d.x[i])), y = clampPx(tr.y(d.y[i]));
     if (arrows && d.status !== 'diverged') {
       const lr = d.lr[i];
-      if (d.grad && Number.isFinite(lr)) drawArrow(ctx, x, y, -lr * d.grad[0] * tr.kx, lr * d.grad[1] * tr.ky, ink);
-      if (d.velocity && Number.isFinite(lr)) drawArrow(ctx, x, y, -lr * d.velocity[0] * tr.kx, lr * d.velocity[1] * tr.ky, color);
+      if (d.grad && Number.isFinite(lr)) drawArrow(ctx, x, y, -lr * d.grad[0] * tr.kx, lr * d.grad[1] * tr.ky, color, 120, halo);
+      if (d.velocity && Number.isFinite(lr)) drawArrow(ctx, x, y, -lr * d.velocity[0] * tr.kx, lr * d.velocity[1] * tr.ky, ink, 120, halo);
     }
     const r = selected ? 7 : 5.5;
     if (d.status === 'diverged') {

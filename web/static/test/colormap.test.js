@@ -33,3 +33,18 @@ test('palette: eight distinct colours; black turns white on dark pages', () => {
   assert.equal(runColor(7, true), '#FFFFFF');
   assert.equal(runColor(8), PALETTE[0]);
 });
+
+test('the analyses have colours of their own, and the flat share levels are far apart', async () => {
+  const { SERIES_PALETTE, SERIES_DASHES, LEVEL_COLORS } = await import('../colormap.js');
+  const up = (c) => c.toUpperCase();
+  for (const c of SERIES_PALETTE) assert.ok(!PALETTE.map(up).includes(up(c)), `${c} is a run colour`);
+  assert.equal(SERIES_DASHES.length, SERIES_PALETTE.length);
+  const rgb = (c) => [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16));
+  for (let i = 0; i < LEVEL_COLORS.length; i++) {
+    for (let j = i + 1; j < LEVEL_COLORS.length; j++) {
+      const [a, b] = [rgb(LEVEL_COLORS[i]), rgb(LEVEL_COLORS[j])];
+      const d = Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
+      assert.ok(d > 90, `${LEVEL_COLORS[i]} and ${LEVEL_COLORS[j]} are ${d.toFixed(0)} apart`);
+    }
+  }
+});

@@ -47,3 +47,17 @@ test('view transform puts ymax at the top', () => {
   assert.equal(tr.y(0), 100);
   assert.equal(tr.invertX(110), 1);
 });
+
+test('symlog scale: linear near 0, logarithmic beyond, both signs, with ticks at 0 and ±c·10^k', async () => {
+  const { symlogScale } = await import('../scale.js');
+  const s = symlogScale(-1e9, 1e9, 0, 200, 0.1);
+  assert.equal(s(0), 100);
+  assert.ok(Math.abs(s(1e9) - 200) < 1e-9 && Math.abs(s(-1e9)) < 1e-9);
+  // ±1 is visibly apart from 0 (a tenth of the half-height), unlike on a linear axis
+  assert.ok(s(1) - s(0) > 9, `${s(1) - s(0)}`);
+  assert.ok(Math.abs(s.invert(s(12345)) - 12345) < 1e-6);
+  const ticks = s.ticks(7);
+  assert.ok(ticks.includes(0) && ticks.length <= 9 && ticks.length >= 5, `${ticks}`);
+  assert.deepEqual(ticks, [...ticks].sort((a, b) => a - b));
+  assert.ok(ticks.every((v) => v === 0 || Number.isInteger(Math.round(Math.log10(Math.abs(v) / 0.1) * 1e9) / 1e9)));
+});

@@ -201,3 +201,12 @@ test('relabelLR: a label that states the LR follows it; the reader\'s own words 
   assert.equal(relabelLR('v2 0.1', 0.1, 0.2), 'v2 0.2', 'digits inside a word are not a number');
   assert.equal(relabelLR('', 0.1, 0.2), '');
 });
+
+test('a link without runs opens one default run, whatever else it says', () => {
+  const lrs = ['', 'lang=ja', 'lang=en', 'embed=1', 'surface=quadratic'].map((q) => decodeQuery(q, catalog).state.runs.map((r) => r.optimizer));
+  for (const l of lrs) assert.deepEqual(l, [{ name: 'sgd', lr: 0.17 }]);
+  // on the bowl (λmax = b = 10): past 1/λmax, under the stability limit 2/λmax: a zig-zag
+  const lr = lrs[0][0].lr;
+  assert.ok(lr > 1 / 10 && lr < 2 / 10, `lr ${lr}`);
+  assert.equal(decodeQuery('surface=quadratic&b=20', catalog).state.runs[0].optimizer.lr, 0.085);
+});
