@@ -10,24 +10,27 @@ import (
 func addRoutes(r chi.Router, s *Server) {
 	cfg, logger, m := s.cfg, s.logger, s.metrics
 
-	// Every request: an ID, the client's IP (trusted proxies only), one log
-	// line, panics as 500 JSON, the security headers.
+	perIP := rateLimit(cfg.RequestsPerMinute, m)
+	compute := rateLimit(cfg.ComputePerMinute, m)
+
+	// Every request: an ID (a trusted proxy's, or a new one), the client's
+	// IP (trusted proxies only), one log line, panics as 500 JSON, the
+	// security headers, and the request rate limit per IP: every route,
+	// unknown paths and probes included, so nothing a client sends is free.
 	r.Use(
 		middleware.GetHead, // HEAD is answered by the GET route
-		middleware.RequestID,
+		requestID(parsePrefixes(cfg.TrustedProxies)),
 		requestIDHeader,
 		clientIPFrom(cfg.TrustedProxies),
 		requestLog(logger, m),
 		recoverer(logger),
 		securityHeaders,
+		perIP,
 	)
 	r.NotFound(handleNotFound().ServeHTTP)
 	r.MethodNotAllowed(handleMethodNotAllowed().ServeHTTP)
 
-	perIP := rateLimit(cfg.RequestsPerMinute, m)
-	compute := rateLimit(cfg.ComputePerMinute, m)
-
-	// Probes and metrics: never rate limited.
+	// Probes and metrics (under the request rate limit, like every route).
 	r.Get("/healthz", handleHealthz().ServeHTTP)
 	r.Get("/readyz", handleReadyz(&s.draining).ServeHTTP)
 	r.Get("/metrics", m.handler().ServeHTTP)
@@ -36,17 +39,15 @@ func addRoutes(r chi.Router, s *Server) {
 	assets := newAssets(logger)
 	r.Get("/static/{hash}/*", handleStatic(assets).ServeHTTP)
 
-	// The websocket: rate limited on connection attempts, no request
+	// The websocket: rate limited on connection attempts (above), no request
 	// timeout and no body limit (sessions have their own limits).
-	r.With(perIP).Get("/ws", handleWS(logger, cfg, m, s.sessions, &s.draining).ServeHTTP)
+	r.Get("/ws", handleWS(logger, cfg, m, s.sessions, &s.draining).ServeHTTP)
 
-	// Everything else: a deadline, a body limit, a rate limit per IP, and
-	// gzip for text.
+	// Everything else: a deadline, a body limit, and gzip for text.
 	r.Group(func(r chi.Router) {
 		r.Use(
 			timeout(cfg.RequestTimeout),
 			bodyLimit(cfg.MaxBodyBytes, m),
-			perIP,
 		)
 
 		// Pages: small and on every first visit, so compressed hard.
