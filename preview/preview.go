@@ -13,6 +13,7 @@
 package preview
 
 import (
+	"context"
 	"fmt"
 	"image"
 	"image/color"
@@ -62,6 +63,13 @@ var undefinedColor = color.RGBA{0x3a, 0x3a, 0x3a, 0xff}
 // run). The cost grows with the length of the lines drawn; eight runs of
 // 10,000 steps that each cross the map take about 0.25 s.
 func Render(sc scenario.Scenario, w, h int) (*image.RGBA, error) {
+	return RenderContext(context.Background(), sc, w, h)
+}
+
+// RenderContext is Render on behalf of a request: once ctx is done, the
+// surface it evaluates (through sim.Cancellable) answers NaN without work,
+// so the grid and the runs end at once, and ctx.Err() is returned.
+func RenderContext(ctx context.Context, sc scenario.Scenario, w, h int) (*image.RGBA, error) {
 	if w == 0 {
 		w = DefaultWidth
 	}
@@ -71,7 +79,13 @@ func Render(sc scenario.Scenario, w, h int) (*image.RGBA, error) {
 	if w < MinSide || h < MinSide || w > MaxSide || h > MaxSide {
 		return nil, fmt.Errorf("preview: size %d×%d outside %d … %d pixels a side", w, h, MinSide, MaxSide)
 	}
-	surf, runs, err := sc.Build()
+	surf, _, err := sc.Build()
+	if err != nil {
+		return nil, err
+	}
+	surf, stop := sim.Cancellable(ctx, surf)
+	defer stop()
+	runs, err := sc.RunsOn(surf)
 	if err != nil {
 		return nil, err
 	}
@@ -115,6 +129,9 @@ func Render(sc scenario.Scenario, w, h int) (*image.RGBA, error) {
 	drawContours(c, m, sim.Contours(values, gx, gy, box, sim.ContourLevels(values, contourCount)), u)
 	drawMinima(c, m, info.Minima, u)
 	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	drawRuns(c, m, trajs, u)
 
 	if !strip.Empty() {

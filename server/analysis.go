@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math"
 	"net/http"
@@ -79,9 +78,9 @@ var (
 // the start (stabilityLimit), null when λmax ≤ 0; the suggestions are null
 // when no step stayed on the map. Failures: 413 for a body over the limit,
 // 400 naming the setting, 503 past the request's deadline.
-func handleLRFinder(logger *slog.Logger, cfg Config) http.Handler {
+func handleLRFinder(logger *slog.Logger, cfg Config, work *workLimiter) http.Handler {
 	return handle(logger, func(w http.ResponseWriter, r *http.Request) error {
-		body, err := io.ReadAll(r.Body)
+		body, err := readBody(r)
 		if err != nil {
 			return err
 		}
@@ -89,8 +88,16 @@ func handleLRFinder(logger *slog.Logger, cfg Config) http.Handler {
 		if err != nil {
 			return err
 		}
-		res, err := sim.LRFinder(req.surface, req.cfg)
+		if err := work.chargeRequest(w, r, req.work); err != nil {
+			return err
+		}
+		surf, stop := stoppable(r.Context(), req.surface, req.work)
+		defer stop()
+		res, err := sim.LRFinder(surf, req.cfg)
 		if err != nil {
+			return err
+		}
+		if err := r.Context().Err(); err != nil {
 			return err
 		}
 		return writeJSONBody(w, func(b []byte) []byte { return appendFinder(b, &req, &res) })
@@ -115,9 +122,9 @@ func handleLRFinder(logger *slog.Logger, cfg Config) http.Handler {
 // Optimizers × num × seeds × steps must stay within the server's sweep
 // budget (Config.SweepBudget; with noise 0 only one seed is run). Failures
 // as handleLRFinder's.
-func handleSweep(logger *slog.Logger, cfg Config) http.Handler {
+func handleSweep(logger *slog.Logger, cfg Config, work *workLimiter) http.Handler {
 	return handle(logger, func(w http.ResponseWriter, r *http.Request) error {
-		body, err := io.ReadAll(r.Body)
+		body, err := readBody(r)
 		if err != nil {
 			return err
 		}
@@ -129,6 +136,12 @@ func handleSweep(logger *slog.Logger, cfg Config) http.Handler {
 		if err != nil {
 			return err
 		}
+		if err := work.chargeRequest(w, r, req.work); err != nil {
+			return err
+		}
+		var stop func()
+		req.cfg.Surface, stop = stoppable(r.Context(), req.cfg.Surface, req.work)
+		defer stop()
 		res, err := sim.Sweep(r.Context(), req.cfg, nil)
 		if err != nil {
 			return err
@@ -155,9 +168,9 @@ func handleSweep(logger *slog.Logger, cfg Config) http.Handler {
 // The surface must have a minimum labelled "flat" (sharp_flat has). The
 // runs taken (one per LR at σ = 0, seeds per LR otherwise) × steps must stay
 // within the sweep budget. Failures as handleLRFinder's.
-func handleFlatShare(logger *slog.Logger, cfg Config) http.Handler {
+func handleFlatShare(logger *slog.Logger, cfg Config, work *workLimiter) http.Handler {
 	return handle(logger, func(w http.ResponseWriter, r *http.Request) error {
-		body, err := io.ReadAll(r.Body)
+		body, err := readBody(r)
 		if err != nil {
 			return err
 		}
@@ -165,8 +178,16 @@ func handleFlatShare(logger *slog.Logger, cfg Config) http.Handler {
 		if err != nil {
 			return err
 		}
-		share, err := sim.FlatShare(r.Context(), req.surface, req.start, req.opt, req.lrs, req.noises, req.seeds, req.steps)
+		if err := work.chargeRequest(w, r, req.work); err != nil {
+			return err
+		}
+		surf, stop := stoppable(r.Context(), req.surface, req.work)
+		defer stop()
+		share, err := sim.FlatShare(r.Context(), surf, req.start, req.opt, req.lrs, req.noises, req.seeds, req.steps)
 		if err != nil {
+			return err
+		}
+		if err := r.Context().Err(); err != nil {
 			return err
 		}
 		return writeJSONBody(w, func(b []byte) []byte {
@@ -217,6 +238,7 @@ type finderRequest struct {
 	surface sim.Surface
 	cfg     sim.FinderConfig
 	lambda  float64 // λmax of the Hessian at the start
+	work    int64   // work units (cost.go)
 }
 
 // decodeFinder reads an lr-finder request body.
@@ -263,6 +285,11 @@ func decodeFinder(body []byte, cfg Config) (finderRequest, error) {
 		return req, err
 	}
 	c.Seed = uint64(seed)
+	if req.work, err = checkWork(int64(cfg.SweepBudget), stepCost(req.surface), "surface.formula", []budgetTerm{
+		{"num_iter", c.NumIter, 100, "steps"},
+	}, "lower num_iter"); err != nil {
+		return req, err
+	}
 	req.cfg = c
 	req.lambda = req.surface.Hessian(start).MaxEigen()
 	return req, nil
@@ -320,6 +347,7 @@ func appendFinder(b []byte, req *finderRequest, res *sim.FinderResult) []byte {
 type sweepRequest struct {
 	cfg    sim.SweepConfig
 	lambda float64 // λmax of the Hessian at the start
+	work   int64   // work units (cost.go)
 }
 
 // decodeSweep reads the fields of a sweep (the HTTP body, or a websocket
@@ -364,7 +392,7 @@ func decodeSweep(f *scenario.Object, cfg Config) (sweepRequest, error) {
 	if c.Noise == 0 {
 		ran = 1 // every seed is the same run; sim.Sweep runs one
 	}
-	err = checkBudget(cfg.SweepBudget, stepCost(s), []budgetTerm{
+	req.work, err = checkWork(int64(cfg.SweepBudget), stepCost(s), "surface.formula", []budgetTerm{
 		{"optimizers", len(c.Optimizers), len(defaultSweepOptimizers()), "optimizers"},
 		{"num", c.Num, sim.DefaultSweepNum, "LRs"},
 		{"seeds", ran, 1, "seeds"},
@@ -436,6 +464,7 @@ type flatShareRequest struct {
 	opt          sim.OptimizerConfig
 	lrs, noises  []float64
 	seeds, steps int
+	work         int64 // work units (cost.go)
 }
 
 // decodeFlatShare reads a flat-share request body.
@@ -483,7 +512,7 @@ func decodeFlatShare(body []byte, cfg Config) (flatShareRequest, error) {
 	if runs == len(req.noises) {
 		seedTerm.field = "noises" // no noise at all: the seeds do not count
 	}
-	err = checkBudget(cfg.SweepBudget, stepCost(req.surface), []budgetTerm{
+	req.work, err = checkWork(int64(cfg.SweepBudget), stepCost(req.surface), "surface.formula", []budgetTerm{
 		{"lrs", len(req.lrs), len(defaultFlatLRs), "LRs"},
 		seedTerm,
 		{"steps", req.steps, defaultFlatSteps, "steps"},
@@ -594,43 +623,6 @@ type budgetTerm struct {
 	field    string
 	n, def   int
 	counting string
-}
-
-// stepCost is the cost of one optimizer step on s in steps on a built-in
-// surface: a custom formula is interpreted, and its steps cost about 10
-// built-in ones, plus one per 30 characters of formula.
-func stepCost(s sim.Surface) int {
-	info := s.Info()
-	if info.Name != "custom" {
-		return 1
-	}
-	return 10 + len(info.Formula)/30
-}
-
-// checkBudget checks that the product of the terms (optimizer steps), times
-// the cost of a step, is at most budget. Otherwise the error names the term
-// furthest above its default, the likeliest one to have been raised.
-func checkBudget(budget, cost int, terms []budgetTerm, advice string) error {
-	total := 1
-	parts := make([]string, len(terms))
-	blame, worst := terms[len(terms)-1].field, 0.0
-	for i, t := range terms {
-		total *= t.n
-		parts[i] = strconv.Itoa(t.n) + " " + t.counting
-		if r := float64(t.n) / float64(max(t.def, 1)); r >= worst {
-			blame, worst = t.field, r
-		}
-	}
-	if total*cost <= budget {
-		return nil
-	}
-	each := ""
-	if cost > 1 {
-		each = fmt.Sprintf(", each costing %d steps on a built-in surface (the custom formula is interpreted)", cost)
-	}
-	return &sim.FieldError{Field: blame, Msg: fmt.Sprintf(
-		"too much work for one request: %s = %d optimizer steps%s, and the server's sweep budget is %d; %s",
-		strings.Join(parts, " × "), total, each, budget, advice)}
 }
 
 // ---------------------------------------------------------------------------

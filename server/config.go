@@ -54,13 +54,19 @@ type Config struct {
 	// ComputePerMinute is the number of simulate and grid requests per
 	// minute one client IP may make (default 300); more get 429.
 	ComputePerMinute int
-	// SweepBudget bounds the work of one sweep or flat-share request (over
-	// HTTP or the websocket) in optimizer steps: runs × steps, where a step
-	// on a custom formula counts 10 or more (default 1,000,000: about
-	// 0.1–0.2 s on two cores; 3 optimizers × 40 LRs × 16 seeds × 500 steps
-	// fit); more gets 400 naming the setting to lower. The LR finder takes
-	// at most 1000 steps and is not counted.
+	// SweepBudget bounds the work of one compute request (simulate, grid,
+	// LR finder, sweep and flat share over HTTP or the websocket, preview
+	// image) in work units: one unit is an optimizer step on a built-in
+	// surface, a step on a custom formula costs more by the formula's
+	// weight, a grid point about a tenth (cost.go). Default 1,000,000:
+	// about 0.1–0.2 s on two cores; 3 optimizers × 40 LRs × 16 seeds × 500
+	// steps, 8 runs × 10,000 steps on a built-in surface and every grid of
+	// a built-in surface fit. More gets 400 naming the setting to lower.
 	SweepBudget int
+	// WorkPerMinute is the work one client IP may ask for in a minute, in
+	// the same units, across all its compute requests (default 60,000,000:
+	// about 6 CPU-seconds a minute); past it they get 429 with Retry-After.
+	WorkPerMinute int
 	// AllowedOrigins lists the origins (host patterns as in path.Match, or
 	// scheme://host) allowed to open /ws besides the server's own host.
 	AllowedOrigins []string
@@ -92,6 +98,7 @@ func DefaultConfig() Config {
 		RequestsPerMinute: 1200,
 		ComputePerMinute:  300,
 		SweepBudget:       1_000_000,
+		WorkPerMinute:     60_000_000,
 	}
 }
 
@@ -116,6 +123,7 @@ func (c Config) withDefaults() Config {
 	setDefault(&c.RequestsPerMinute, d.RequestsPerMinute)
 	setDefault(&c.ComputePerMinute, d.ComputePerMinute)
 	setDefault(&c.SweepBudget, d.SweepBudget)
+	setDefault(&c.WorkPerMinute, d.WorkPerMinute)
 	c.FrameRate = min(c.FrameRate, 60)
 	return c
 }

@@ -4,10 +4,23 @@ package server
 // before its fix.
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"runtime"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
+
+	"lrlab/sim"
 )
 
 // TestMetricsLabelsClosedSet: methods and paths a client makes up do not
@@ -95,4 +108,240 @@ func TestCSPBaseAndForm(t *testing.T) {
 			t.Errorf("%s: CSP %q", path, csp)
 		}
 	}
+}
+
+// heavyFormula is the dearest formula of the kind the attack used: 122
+// powers with variable exponents (about 20 µs a run step, 7 µs a grid
+// value), finite around (0.5, 0.5).
+var heavyFormula = strings.Repeat("x^y^", 61) + "x"
+
+// cpuTime is the CPU time (user + system) of this process so far.
+func cpuTime(t *testing.T) time.Duration {
+	t.Helper()
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		t.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// heavyRuns is a scenario body of n runs × steps of heavyFormula.
+func heavyRuns(n, steps int) string {
+	runs := make([]string, n)
+	for i := range runs {
+		runs[i] = `{"optimizer":{"name":"sgd","lr":1e-9},"start":[0.5,0.5]}`
+	}
+	return `{"surface":{"name":"custom","formula":"` + heavyFormula + `"},"steps":` + strconv.Itoa(steps) + `,"runs":[` + strings.Join(runs, ",") + `]}`
+}
+
+// heavyLink is the share query of n runs × steps of heavyFormula.
+func heavyLink(n, steps int) string {
+	q := "surface=custom&formula=" + url.QueryEscape(heavyFormula) + "&steps=" + strconv.Itoa(steps)
+	for range n {
+		q += "&run=sgd,lr=1e-9,x=0.5,y=0.5"
+	}
+	return q
+}
+
+// TestComputeStopsAtDeadline: simulate, grid and preview requests stop
+// computing when their deadline passes. With every budget lifted, each of
+// these costs 0.2–2 CPU-seconds computed to its end; the request must answer
+// 503 having used a small part of that (CPU time, not wall time).
+func TestComputeStopsAtDeadline(t *testing.T) {
+	ts, _ := newTestServer(t, Config{RequestTimeout: 30 * time.Millisecond, SweepBudget: 1 << 50, WorkPerMinute: 1 << 50})
+	for _, c := range []struct{ method, path, body string }{
+		{"POST", "/api/v1/simulate", heavyRuns(1, 10000)},
+		{"POST", "/api/v1/simulate", heavyRuns(8, 10000)},
+		{"GET", "/api/v1/surfaces/custom/grid?n=512&formula=" + url.QueryEscape(heavyFormula), ""},
+		{"GET", "/og.png?" + heavyLink(8, 10000), ""},
+	} {
+		before := cpuTime(t)
+		resp, body := do(t, ts, c.method, c.path, c.body, nil)
+		used := cpuTime(t) - before
+		if resp.StatusCode != http.StatusServiceUnavailable {
+			t.Errorf("%s %.40s: %s %.200s; want 503 past the deadline", c.method, c.path, resp.Status, body)
+		}
+		t.Logf("%s %.40s: %s after %v of CPU", c.method, c.path, resp.Status, used)
+		if used > 150*time.Millisecond {
+			t.Errorf("%s %.40s: %v of CPU for a request with a 30 ms deadline; the computation went on after it", c.method, c.path, used)
+		}
+	}
+}
+
+// TestCancellableStopsEvaluating counts the evaluations a grid and a run
+// make after their context ends: none but those already under way.
+func TestCancellableStopsEvaluating(t *testing.T) {
+	quad, err := sim.NewSurface(sim.SurfaceConfig{Name: "quadratic"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	formula, err := sim.NewSurface(sim.SurfaceConfig{Name: "custom", Formula: "x^2+y^2+x^y"}) // dear enough to be stopped
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := &countingSurface{Surface: formula, cancelAt: 1000, cancel: cancel}
+	g := &gridQuery{surf: cs, box: quad.Info().View, n: 512}
+	if _, err := computeGrid(ctx, g); !errors.Is(err, context.Canceled) {
+		t.Errorf("grid: err %v, want context.Canceled", err)
+	}
+	if after := cs.calls.Load() - 1000; after > 2*int64(runtime.GOMAXPROCS(0)) {
+		t.Errorf("grid: %d evaluations after the cancellation (of 262144)", after)
+	}
+
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	defer cancel2()
+	cs2 := &countingSurface{Surface: quad, cancelAt: 300, cancel: cancel2}
+	surf, stop := sim.Cancellable(ctx2, cs2)
+	defer stop()
+	run, err := sim.NewRun(surf, sim.RunConfig{Optimizer: sim.DefaultOptimizer(sim.OptSGD, 1e-6), Start: sim.Point{X: 1, Y: 1}}, 10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := sim.Simulate(run)
+	if after := cs2.calls.Load() - 300; after > 3 || len(tr.LR) > 200 {
+		t.Errorf("run: %d evaluations after the cancellation, %d steps taken", after, len(tr.LR))
+	}
+}
+
+// countingSurface counts evaluations and cancels after cancelAt of them.
+type countingSurface struct {
+	sim.Surface
+	calls    atomic.Int64
+	cancelAt int64
+	cancel   func()
+}
+
+func (s *countingSurface) count() {
+	if s.calls.Add(1) == s.cancelAt {
+		s.cancel()
+	}
+}
+func (s *countingSurface) Value(p sim.Point) float64  { s.count(); return s.Surface.Value(p) }
+func (s *countingSurface) Grad(p sim.Point) sim.Point { s.count(); return s.Surface.Grad(p) }
+func (s *countingSurface) Hessian(p sim.Point) sim.Sym2 {
+	s.count()
+	return s.Surface.Hessian(p)
+}
+
+// TestWorkBudgetPerRequest: work is estimated before anything runs, and a
+// request over the budget of one request is a 400 naming what to lower.
+func TestWorkBudgetPerRequest(t *testing.T) {
+	ts, _ := newTestServer(t, Config{})
+	for _, c := range []struct{ method, path, body, field string }{
+		{"POST", "/api/v1/simulate", heavyRuns(8, 10000), "surface.formula"},
+		{"POST", "/api/v1/simulate", heavyRuns(1, 10000), "surface.formula"},
+		{"GET", "/api/v1/surfaces/custom/grid?n=512&formula=" + url.QueryEscape(heavyFormula), "", "n"},
+		{"GET", "/og.png?" + heavyLink(8, 10000), "", "surface.formula"},
+		{"GET", "/og.png?" + heavyLink(1, 1), "", "formula"},
+	} {
+		before := cpuTime(t)
+		resp, body := do(t, ts, c.method, c.path, c.body, nil)
+		var e apiError
+		json.Unmarshal(body, &e)
+		if resp.StatusCode != http.StatusBadRequest || e.Field != c.field || !strings.Contains(e.Error, "too much work") {
+			t.Errorf("%s %.50s: %s %.300s; want 400 on %s", c.method, c.path, resp.Status, body, c.field)
+		}
+		if used := cpuTime(t) - before; used > 200*time.Millisecond {
+			t.Errorf("%s %.50s: refused after %v of CPU", c.method, c.path, used)
+		}
+	}
+	// The default limits of built-in surfaces fit.
+	for _, c := range []struct{ method, path, body string }{
+		{"POST", "/api/v1/simulate", `{"surface":{"name":"rosenbrock"},"steps":10000,"runs":[` + strings.TrimSuffix(strings.Repeat(`{"optimizer":{"name":"adam","lr":0.01}},`, 8), ",") + `]}`},
+		{"GET", "/api/v1/surfaces/rosenbrock/grid?n=512", ""},
+		{"GET", "/api/v1/surfaces/custom/grid?n=512&formula=" + url.QueryEscape("0.1*(x^2 + y^2) - 2*exp(-((x-1)^2 + y^2)/0.05)"), ""},
+	} {
+		if resp, body := do(t, ts, c.method, c.path, c.body, nil); resp.StatusCode != 200 {
+			t.Errorf("%s %.50s: %s %.300s", c.method, c.path, resp.Status, body)
+		}
+	}
+}
+
+// TestWorkBudgetPerIP: the per-minute budget of a client is charged in work
+// units, not requests: cheap requests pass where dear ones are refused.
+func TestWorkBudgetPerIP(t *testing.T) {
+	ts, _ := newTestServer(t, Config{WorkPerMinute: 50_000})
+	// 10,000 steps = 10,000 units: the sixth is over.
+	one := `{"surface":{"name":"quadratic"},"steps":10000,"runs":[{"optimizer":{"name":"sgd","lr":0.01}}]}`
+	var codes []int
+	var last *http.Response
+	for range 6 {
+		last, _ = do(t, ts, "POST", "/api/v1/simulate", one, nil)
+		codes = append(codes, last.StatusCode)
+	}
+	if codes[4] != 200 || codes[5] != http.StatusTooManyRequests || last.Header.Get("Retry-After") == "" {
+		t.Errorf("statuses %v, Retry-After %q; want 200 ×5 then 429 with Retry-After", codes, last.Header.Get("Retry-After"))
+	}
+	// Cached grids cost nothing.
+	ts2, _ := newTestServer(t, Config{WorkPerMinute: 10_000})
+	for i := range 20 {
+		if resp, body := do(t, ts2, "GET", "/api/v1/surfaces/quadratic/grid?n=256", "", nil); resp.StatusCode != 200 {
+			t.Fatalf("cached grid %d: %s %s", i, resp.Status, body)
+		}
+	}
+}
+
+// TestGridSingleFlight: identical cold grids asked for at once are computed
+// once.
+func TestGridSingleFlight(t *testing.T) {
+	ts, _ := newTestServer(t, Config{})
+	path := "/api/v1/surfaces/custom/grid?n=256&formula=" + url.QueryEscape(strings.Repeat("x^y^", 10)+"x")
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for range 8 {
+		wg.Go(func() {
+			<-start
+			if resp, body := do(t, ts, "GET", path, "", nil); resp.StatusCode != 200 {
+				t.Errorf("%s %s", resp.Status, body)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	if n := metricValue(t, ts, "lrlab_grids_computed_total"); n != 1 {
+		t.Errorf("8 identical grids at once computed %v times, want 1", n)
+	}
+}
+
+// TestRenderSlotsPerIP: one client IP holds at most its share of the
+// preview render slots, so another client still gets one.
+func TestRenderSlotsPerIP(t *testing.T) {
+	s := newRenderSlots(ogRenders, ogRendersPerIP)
+	relA, err := s.acquire(context.Background(), "10.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if _, err := s.acquire(ctx, "10.0.0.1"); err == nil {
+		t.Errorf("a second slot for the same IP")
+	}
+	relB, err := s.acquire(context.Background(), "10.0.0.2")
+	if err != nil {
+		t.Fatalf("another IP: %v", err)
+	}
+	relA()
+	relB()
+	if len(s.perIP) != 0 {
+		t.Errorf("per-IP entries left: %v", s.perIP)
+	}
+}
+
+// metricValue reads a metric without labels from /metrics.
+func metricValue(t *testing.T, ts *httptest.Server, name string) float64 {
+	t.Helper()
+	_, body := do(t, ts, "GET", "/metrics", "", nil)
+	for line := range strings.Lines(string(body)) {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return f
+		}
+	}
+	t.Fatalf("no metric %s", name)
+	return 0
 }

@@ -12,6 +12,7 @@ func addRoutes(r chi.Router, s *Server) {
 
 	perIP := rateLimit(cfg.RequestsPerMinute, m)
 	compute := rateLimit(cfg.ComputePerMinute, m)
+	work := newWorkLimiter(int64(cfg.WorkPerMinute), m) // work units per IP (cost.go)
 
 	// Every request: an ID (a trusted proxy's, or a new one), the client's
 	// IP (trusted proxies only), one log line, panics as 500 JSON, the
@@ -54,19 +55,19 @@ func addRoutes(r chi.Router, s *Server) {
 		r.With(middleware.Compress(9, "text/html")).Get("/", handleIndex(logger, assets).ServeHTTP)
 		r.Get("/p/{id}", handlePresetPage(logger).ServeHTTP)
 		// The share image of a link (og:image), renders bounded (share.go).
-		r.Get("/og.png", handleOG(logger, cfg).ServeHTTP)
+		r.With(compute).Get("/og.png", handleOG(logger, cfg, work).ServeHTTP)
 
 		// The JSON API, compressed fast: trajectories can be large.
 		r.Route("/api/v1", func(r chi.Router) {
 			r.Use(middleware.Compress(1, "application/json", "text/plain"))
 			r.Get("/surfaces", handleSurfaces(logger).ServeHTTP)
-			r.With(compute).Get("/surfaces/{name}/grid", handleGrid(logger, cfg).ServeHTTP)
+			r.With(compute).Get("/surfaces/{name}/grid", handleGrid(logger, cfg, m, work).ServeHTTP)
 			r.With(compute).Get("/formula", handleFormula(logger).ServeHTTP) // checks a custom formula (formula.go)
-			r.With(compute).Post("/simulate", handleSimulate(logger, cfg, m).ServeHTTP)
+			r.With(compute).Post("/simulate", handleSimulate(logger, cfg, m, work).ServeHTTP)
 			// Analyses (analysis.go), bounded by Config.SweepBudget.
-			r.With(compute).Post("/lr-finder", handleLRFinder(logger, cfg).ServeHTTP)
-			r.With(compute).Post("/sweep", handleSweep(logger, cfg).ServeHTTP)
-			r.With(compute).Post("/flat-share", handleFlatShare(logger, cfg).ServeHTTP)
+			r.With(compute).Post("/lr-finder", handleLRFinder(logger, cfg, work).ServeHTTP)
+			r.With(compute).Post("/sweep", handleSweep(logger, cfg, work).ServeHTTP)
+			r.With(compute).Post("/flat-share", handleFlatShare(logger, cfg, work).ServeHTTP)
 			// Presets and share links.
 			r.Get("/presets", handlePresets(logger).ServeHTTP)
 			r.Get("/scenario", handleScenarioQuery(logger, cfg).ServeHTTP)

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -15,12 +14,17 @@ import (
 //
 //	{"runs":[{"label","x","y","loss","grad_norm","lr","sharpness","test_loss"?,"status","diverged_at"}]}
 //
-// Failures: a body over the limit 413 (field "body"), a bad scenario 400
-// naming the setting, a request past its deadline 503.
-func handleSimulate(logger *slog.Logger, cfg Config, m *metrics) http.Handler {
+// Its work (runs × steps × the surface's step cost, cost.go) must fit the
+// work budget of one request and is charged to the client's per-minute
+// budget. The runs step on a sim.Cancellable surface, so they stop at once
+// when the deadline passes or the client leaves.
+// Failures: a body over the limit 413 (field "body"), a bad scenario or
+// too much work 400 naming the setting, the client's work budget spent 429,
+// a request past its deadline 503.
+func handleSimulate(logger *slog.Logger, cfg Config, m *metrics, work *workLimiter) http.Handler {
 	limits := cfg.limits()
 	return handle(logger, func(w http.ResponseWriter, r *http.Request) error {
-		body, err := io.ReadAll(r.Body)
+		body, err := readBody(r)
 		if err != nil {
 			return err
 		}
@@ -28,7 +32,21 @@ func handleSimulate(logger *slog.Logger, cfg Config, m *metrics) http.Handler {
 		if err != nil {
 			return err
 		}
-		_, runs, err := sc.Build()
+		surf, _, err := sc.Build()
+		if err != nil {
+			return err
+		}
+		units, err := scenarioWork(int64(cfg.SweepBudget), sc, surf, 0)
+		if err != nil {
+			return err
+		}
+		if err := work.chargeRequest(w, r, units); err != nil {
+			return err
+		}
+		ctx := r.Context()
+		cs, stop := stoppable(ctx, surf, units)
+		defer stop()
+		runs, err := sc.RunsOn(cs)
 		if err != nil {
 			return err
 		}
@@ -37,10 +55,10 @@ func handleSimulate(logger *slog.Logger, cfg Config, m *metrics) http.Handler {
 		b := append((*bp)[:0], `{"runs":[`...)
 		steps := 0
 		for i, run := range runs {
-			if err := r.Context().Err(); err != nil {
+			tr := sim.Simulate(run)
+			if err := ctx.Err(); err != nil {
 				return err
 			}
-			tr := sim.Simulate(run)
 			steps += len(tr.LR)
 			if i > 0 {
 				b = append(b, ',')
