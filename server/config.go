@@ -70,6 +70,17 @@ type Config struct {
 	// AllowedOrigins lists the origins (host patterns as in path.Match, or
 	// scheme://host) allowed to open /ws besides the server's own host.
 	AllowedOrigins []string
+	// PublicURL is the absolute URL the server is reached at
+	// ("https://lab.example.org"); absolute links (og:url, og:image) are
+	// built from it. Empty: from the request's Host (checked against
+	// AllowedHosts) and, from a trusted proxy, X-Forwarded-Proto.
+	PublicURL string
+	// AllowedHosts lists the host names (path.Match patterns, no port; "*"
+	// for any) a request's Host may name; IP addresses always pass. Empty:
+	// localhost and PublicURL's host (cmd/server adds the listen address's
+	// host). Other hosts get 400, so a DNS-rebinding page cannot use the
+	// server.
+	AllowedHosts []string
 	// TrustedProxies lists the CIDR prefixes of reverse proxies whose
 	// X-Forwarded-For names the client. Empty: the TCP peer is the client.
 	TrustedProxies []string

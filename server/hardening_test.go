@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -19,6 +20,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 
 	"lrlab/sim"
 )
@@ -344,4 +347,44 @@ func metricValue(t *testing.T, ts *httptest.Server, name string) float64 {
 	}
 	t.Fatalf("no metric %s", name)
 	return 0
+}
+
+// TestHostsAndPublicURL: a Host that is not one of the server's own is
+// refused (a DNS-rebinding page names its own), IP addresses pass, and
+// absolute links come from -public-url, never from the client's Host.
+func TestHostsAndPublicURL(t *testing.T) {
+	ts, _ := newTestServer(t, Config{PublicURL: "https://lab.example.org"})
+	q := "/?surface=quadratic&run=sgd,lr=0.19"
+	for _, c := range []struct {
+		host string
+		ok   bool
+	}{
+		{"attacker.example", false}, {"attacker.example:80", false}, {"lab.example.org.evil", false},
+		{"lab.example.org", true}, {"LAB.example.org:443", true}, {"localhost:8080", true}, {"127.0.0.1", true}, {"[::1]:80", true},
+	} {
+		req, _ := http.NewRequest("GET", ts.URL+q, nil)
+		req.Host = c.host
+		resp, err := ts.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if (resp.StatusCode == 200) != c.ok {
+			t.Errorf("Host %q: %s %.100s", c.host, resp.Status, body)
+		}
+		if c.ok {
+			if img := metaTags(string(body))["og:image"]; !strings.HasPrefix(img, "https://lab.example.org/og.png?") {
+				t.Errorf("Host %q: og:image %q, want it under the public URL", c.host, img)
+			}
+		} else if !strings.Contains(string(body), `"field":"Host"`) {
+			t.Errorf("Host %q: %s", c.host, body)
+		}
+	}
+	// The websocket too.
+	wsURL := "ws" + strings.TrimPrefix(ts.URL, "http") + "/ws"
+	_, resp, err := websocket.Dial(context.Background(), wsURL, &websocket.DialOptions{Host: "attacker.example"})
+	if err == nil || resp == nil || resp.StatusCode != 400 {
+		t.Errorf("ws with Host attacker.example: %v %v", resp, err)
+	}
 }

@@ -27,6 +27,7 @@ func addRoutes(r chi.Router, s *Server) {
 		recoverer(logger),
 		securityHeaders,
 		perIP,
+		hostGuard(cfg.PublicURL, cfg.AllowedHosts, parsePrefixes(cfg.TrustedProxies)), // Host checked, origin of absolute URLs
 	)
 	r.NotFound(handleNotFound().ServeHTTP)
 	r.MethodNotAllowed(handleMethodNotAllowed().ServeHTTP)

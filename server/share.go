@@ -348,18 +348,13 @@ func shareMeta(r *http.Request, lang string) *PageMeta {
 	return m
 }
 
-// requestOrigin returns "scheme://host" of r: https when the connection is
-// TLS or a proxy says so in X-Forwarded-Proto.
+// requestOrigin returns "scheme://host" of r, as hostGuard recorded it:
+// -public-url when set, else the request's checked Host.
 func requestOrigin(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
-		scheme = "https"
+	if o, ok := r.Context().Value(originKey{}).(string); ok {
+		return o
 	}
-	host := r.Host
-	if host == "" {
-		host = "localhost"
-	}
-	return scheme + "://" + host
+	return "http://localhost" // not served through the router
 }
 
 // optimizerTitle is an optimizer's name as people write it.
