@@ -388,3 +388,28 @@ func TestHostsAndPublicURL(t *testing.T) {
 		t.Errorf("ws with Host attacker.example: %v %v", resp, err)
 	}
 }
+
+// TestFrameHeapBounded: what a session holds while a frame is written (the
+// pending points as columns and as JSON) stays under 256 KiB even at rate 0
+// with 8 runs, so a client that stops reading cannot make its session run
+// ahead by megabytes. (LRLAB_MEASURE=1 go test ./server -run
+// TestMeasureStalledSessions -v measures it end to end.)
+func TestFrameHeapBounded(t *testing.T) {
+	for _, runs := range []int{1, 2, 8} {
+		s := frameSession(t, runs)
+		s.rate = 0
+		s.pending = 10000
+		if err := s.tick(context.Background(), time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		// The next frame, encoded but not yet written.
+		s.advance(s.frameLimit())
+		held := len(s.appendFrame(nil))
+		for _, lr := range s.runs {
+			held += 8 * cap(lr.cols)
+		}
+		if held > 256<<10 {
+			t.Errorf("%d runs at rate 0: a frame holds %d KiB while written, want ≤ 256 KiB", runs, held>>10)
+		}
+	}
+}

@@ -601,7 +601,7 @@ func (s *session) catchUp(now time.Time) {
 // tick advances every run by the steps due (lock-step), then sends them as
 // one frame and the done messages of runs that ended.
 func (s *session) tick(ctx context.Context, now time.Time) error {
-	limit := s.cfg.MaxPointsPerFrame
+	limit := s.frameLimit()
 	n := 0
 	if !s.paused {
 		if s.rate == 0 {
@@ -650,9 +650,22 @@ func (s *session) advance(n int) {
 // session's rate, rounded up, plus one for the jitter of the frame clock.
 func (s *session) pointsPerFrame() int {
 	if s.rate == 0 {
-		return s.cfg.MaxPointsPerFrame
+		return s.frameLimit()
 	}
-	return min(int(math.Ceil(s.rate/s.cfg.FrameRate))+1, s.cfg.MaxPointsPerFrame)
+	return min(int(math.Ceil(s.rate/s.cfg.FrameRate))+1, s.frameLimit())
+}
+
+// maxFramePoints bounds the points of one frame of a session, all runs
+// together: a frame's points are held twice while it is written (as
+// columns, 48 or 56 bytes a point, and as JSON, about 130), so a client that
+// stops reading holds at most about 200 KB of heap in its session. At 30
+// frames a second that is 30,720 points a second, shared by the runs.
+const maxFramePoints = 1024
+
+// frameLimit is the points one run may add to a frame: MaxPointsPerFrame,
+// and the session's maxFramePoints shared among its runs.
+func (s *session) frameLimit() int {
+	return max(1, min(s.cfg.MaxPointsPerFrame, maxFramePoints/max(len(s.runs), 1)))
 }
 
 // colsHint is the capacity a run's columns start with: a frame's points

@@ -266,6 +266,12 @@ func (w *hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if tc, ok := nc.(interface{ SetWriteBuffer(int) error }); ok {
+		// A small kernel send buffer: a client that stops reading blocks
+		// the session's next write after wsSendBuf bytes, instead of the
+		// megabytes TCP autotuning would queue for it.
+		tc.SetWriteBuffer(wsSendBuf)
+	}
 	dc := &deadlineConn{Conn: nc, timeout: w.timeout}
 	br := bufio.NewReaderSize(dc, wsReadBuf)
 	if n := brw.Reader.Buffered(); n > 0 {
@@ -284,6 +290,7 @@ func (w *hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 const (
 	wsReadBuf  = 256
 	wsWriteBuf = 2048
+	wsSendBuf  = 64 << 10 // SO_SNDBUF of a session's socket (Linux doubles it)
 )
 
 // deadlineConn is a connection whose every Write runs with a write deadline
