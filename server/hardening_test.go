@@ -413,3 +413,90 @@ func TestFrameHeapBounded(t *testing.T) {
 		}
 	}
 }
+
+// badWSMessages is the catalogue of bad websocket messages: each must be
+// answered with an error naming the field, without a Go type name.
+var badWSMessages = []struct{ msg, field, says string }{
+	{`[]`, "", "must be an object"},
+	{`"pause"`, "", "must be an object"},
+	{`null`, "", "must be an object"},
+	{`{"type":"pause","type":"start"}`, "type", "duplicate key"},
+	{`{"type":"set","run":null,"optimizer":{"lr":0.1}}`, "run", "required"},
+	{`{"type":"rate","rate":null}`, "rate", "required"},
+	{`{"type":"start","scenario":null}`, "scenario", "required"},
+	{`{"type":null}`, "type", "required"},
+	{`{"type":7}`, "type", "must be a string"},
+	{`{"type":"pause\ud800"}`, "type", "lone UTF-16 surrogate"},
+	{`{"type":"start","scenario":{"surface":{"name":"quadratic"},"runs":[{"optimizer":{"name":"sgd","lr":0.1},"label":"a\udc00"}]}}`, "runs[0].label", "lone UTF-16 surrogate"},
+	{`{"type":"set","run":0,"run":1}`, "run", "duplicate key"},
+	{`{"type":"step","n":1.5}`, "n", "whole number"},
+	{`{"type":"pause"} {}`, "", "trailing data"},
+	{`{"type":"pause",}`, "", "malformed JSON"},
+}
+
+// TestWSBadMessagesCatalogue sends every bad message of the catalogue over a
+// live session and checks the answer.
+func TestWSBadMessagesCatalogue(t *testing.T) {
+	ts, _ := newTestServer(t, Config{MessageBurst: 1000, MessageRate: 1000})
+	c := mustDial(t, ts)
+	c.send(`{"type":"start","paused":true,"scenario":{"surface":{"name":"quadratic"},"runs":[{"optimizer":{"name":"sgd","lr":0.1}}]}}`)
+	c.expect("started")
+	c.expect("frame")
+	answered := 0
+	for _, b := range badWSMessages {
+		c.send(b.msg)
+		m := c.expect("error")
+		if m.Field != b.field || !strings.Contains(m.Error, b.says) || strings.Contains(m.Error, "map[") || strings.Contains(m.Error, "json.") || strings.Contains(m.Error, "Go value") {
+			t.Errorf("%s: error %q on %q; want %q on %q", b.msg, m.Error, m.Field, b.says, b.field)
+			continue
+		}
+		answered++
+	}
+	t.Logf("bad websocket messages: %d tried, %d answered clearly", len(badWSMessages), answered)
+}
+
+// TestWSInvalidUTF8: a text message that is not UTF-8 closes the session
+// with 1007, as RFC 6455 asks, instead of being read with U+FFFD.
+func TestWSInvalidUTF8(t *testing.T) {
+	ts, _ := newTestServer(t, Config{})
+	c := mustDial(t, ts)
+	c.send("{\"type\":\"pause\xff\"}")
+	select {
+	case m, ok := <-c.msgs:
+		if ok {
+			t.Fatalf("got %+v, want the connection closed", m)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("not closed")
+	}
+	if err := <-c.closed; websocket.CloseStatus(err) != websocket.StatusInvalidFramePayloadData {
+		t.Errorf("closed with %v, want 1007", err)
+	}
+}
+
+// TestWSPingsCounted: pings count against the session's message budget:
+// past it they go unanswered, and a flood of them closes the session with
+// 1008 as a flood of messages does.
+func TestWSPingsCounted(t *testing.T) {
+	ts, _ := newTestServer(t, Config{MessageRate: 0.001, MessageBurst: 5})
+	c := mustDial(t, ts)
+	answered := 0
+	for range 20 {
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		if c.c.Ping(ctx) == nil {
+			answered++
+		}
+		cancel()
+	}
+	if answered != 5 {
+		t.Errorf("%d of 20 pings answered, want the burst of 5", answered)
+	}
+	select {
+	case err := <-c.closed:
+		if websocket.CloseStatus(err) != websocket.StatusPolicyViolation {
+			t.Errorf("closed with %v, want 1008", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("a ping flood did not end the session")
+	}
+}

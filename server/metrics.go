@@ -33,6 +33,7 @@ const (
 	endFlood        = "message_flood"   // too many messages (1008)
 	endTooBig       = "message_too_big" // a message over the read limit (1009)
 	endIdle         = "idle"            // nothing happened for the idle timeout (1000)
+	endBadUTF8      = "invalid_utf8"    // a text message that is not UTF-8 (1007)
 )
 
 // Reasons a request is rejected, as the label of lrlab_rejected_requests_total.

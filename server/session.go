@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
 
@@ -52,8 +53,9 @@ type session struct {
 	conn   *websocket.Conn
 
 	// ctl carries the rare events, so the owner's select stays short: the
-	// server stopping (goAway), the reader's last error, a ping's outcome.
-	// Each is sent at most once at a time, so its capacity never blocks.
+	// server stopping (goAway), the reader's last error, a ping's outcome,
+	// a flood of the client's pings. Each is sent at most once at a time, so
+	// its capacity never blocks.
 	ctl      chan ctlEvent
 	awayOnce sync.Once
 
@@ -71,6 +73,8 @@ type session struct {
 	lastActive time.Time // the last message or frame tick, for the idle timeout
 	buf        []byte    // sweep messages (sweepws.go); dropped when large
 	sweep      sweeper   // the LR sweep running beside the scenario (sweepws.go)
+
+	msgs msgBudget // owned by the reader goroutine
 }
 
 // liveRun is one run of the session's scenario with the points produced
@@ -136,7 +140,7 @@ type inbound struct {
 }
 
 func newSession(logger *slog.Logger, cfg Config, m *metrics, conn *websocket.Conn) *session {
-	return &session{logger: logger, cfg: cfg, m: m, conn: conn, ctl: make(chan ctlEvent, 3), rate: defaultRate}
+	return &session{logger: logger, cfg: cfg, m: m, conn: conn, ctl: make(chan ctlEvent, 4), rate: defaultRate}
 }
 
 // goAway tells the session to close with 1001; it does not wait.
@@ -303,6 +307,9 @@ func (s *session) readFailed(err error) string {
 		return endFlood
 	case errors.Is(err, websocket.ErrMessageTooBig):
 		return endTooBig // the library has sent 1009
+	case errors.Is(err, errBadUTF8):
+		s.conn.Close(websocket.StatusInvalidFramePayloadData, "text message is not valid UTF-8")
+		return endBadUTF8
 	}
 	return endClient
 }
@@ -324,39 +331,31 @@ func (s *session) writeFailed(err error) string {
 // errFlood) and forwards the rest, raw, to the owner, which decodes them
 // (so this goroutine's stack stays shallow).
 func (s *session) read(ctx context.Context, out chan<- inbound) {
-	burst := float64(s.cfg.MessageBurst)
-	tokens, last := burst, time.Now()
-	dropped := 0
 	for {
 		typ, data, err := s.conn.Read(ctx)
 		if err != nil {
 			s.ctl <- ctlEvent{kind: ctlReadErr, err: err}
 			return
 		}
-		now := time.Now()
-		tokens = min(burst, tokens+s.cfg.MessageRate*now.Sub(last).Seconds())
-		last = now
 		var item inbound
 		switch {
-		case tokens < 1:
-			dropped++
+		case !s.takeMessage(time.Now()):
 			s.m.rejected.WithLabelValues(rejectMessageRate).Inc()
-			if dropped >= s.cfg.MessageBurst {
+			if s.msgs.dropped >= s.cfg.MessageBurst {
 				s.ctl <- ctlEvent{kind: ctlReadErr, err: errFlood}
 				return
 			}
-			if dropped > 1 {
+			if s.msgs.dropped > 1 {
 				continue
 			}
 			item.err = &sim.FieldError{Field: "type", Msg: fmt.Sprintf(
 				"too many messages: at most %g per second; messages are dropped until you slow down", s.cfg.MessageRate)}
 		case typ != websocket.MessageText:
-			tokens--
-			dropped = 0
 			item.err = &sim.FieldError{Msg: "messages must be JSON text, not binary"}
+		case !utf8.Valid(data):
+			s.ctl <- ctlEvent{kind: ctlReadErr, err: errBadUTF8}
+			return
 		default:
-			tokens--
-			dropped = 0
 			item.data = data
 		}
 		select {
@@ -365,6 +364,56 @@ func (s *session) read(ctx context.Context, out chan<- inbound) {
 			return
 		}
 	}
+}
+
+// msgBudget is the session's message rate limit, used by the reader
+// goroutine only (pings are read there too): a token bucket of
+// MessageBurst tokens refilled at MessageRate a second, and the messages
+// dropped in a row.
+type msgBudget struct {
+	started bool
+	tokens  float64
+	last    time.Time
+	dropped int
+	flooded bool // a ping flood has been reported
+}
+
+// takeMessage takes a token for a message or ping received at now, or
+// counts it as dropped.
+func (s *session) takeMessage(now time.Time) bool {
+	b := &s.msgs
+	burst := float64(s.cfg.MessageBurst)
+	if !b.started {
+		b.started, b.tokens, b.last = true, burst, now
+	}
+	b.tokens = min(burst, b.tokens+s.cfg.MessageRate*now.Sub(b.last).Seconds())
+	b.last = now
+	if b.tokens < 1 {
+		b.dropped++
+		return false
+	}
+	b.tokens--
+	b.dropped = 0
+	return true
+}
+
+// pingReceived counts a client's ping against the message budget
+// (websocket.AcceptOptions.OnPingReceived, on the reader goroutine): over
+// it, the ping goes unanswered, and a flood ends the session as a flood of
+// messages does. It reports whether to answer with a pong.
+func (s *session) pingReceived() bool {
+	if s.takeMessage(time.Now()) {
+		return true
+	}
+	s.m.rejected.WithLabelValues(rejectMessageRate).Inc()
+	if s.msgs.dropped >= s.cfg.MessageBurst && !s.msgs.flooded {
+		s.msgs.flooded = true
+		select {
+		case s.ctl <- ctlEvent{kind: ctlReadErr, err: errFlood}:
+		default:
+		}
+	}
+	return false
 }
 
 // ping sends a ping, on a short-lived goroutine of its own, and waits for

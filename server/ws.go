@@ -174,12 +174,14 @@ func handleWS(logger *slog.Logger, cfg Config, m *metrics, h *hub, draining *ato
 		rc.SetReadDeadline(time.Time{})
 		rc.SetWriteDeadline(time.Time{})
 		hw := &hijackWriter{ResponseWriter: w, timeout: cfg.WriteTimeout}
-		conn, err := websocket.Accept(hw, r, &websocket.AcceptOptions{OriginPatterns: cfg.AllowedOrigins})
+		var s *session // set before the session reads, so before any ping
+		conn, err := websocket.Accept(hw, r, &websocket.AcceptOptions{OriginPatterns: cfg.AllowedOrigins,
+			OnPingReceived: func(context.Context, []byte) bool { return s.pingReceived() }})
 		if err != nil {
 			return // Accept has answered
 		}
 		conn.SetReadLimit(cfg.MaxMessageBytes)
-		s := newSession(logger.With("ip", ip), cfg, m, conn)
+		s = newSession(logger.With("ip", ip), cfg, m, conn)
 		h.add(s)
 		m.sessionsStarted.Inc()
 		m.sessions.Inc()
@@ -320,3 +322,7 @@ func (c *deadlineConn) Write(p []byte) (int, error) {
 
 // errFlood ends a session whose client keeps sending over its message rate.
 var errFlood = errors.New("too many messages")
+
+// errBadUTF8 ends a session whose client sent a text message that is not
+// UTF-8 (close 1007, as RFC 6455 asks).
+var errBadUTF8 = errors.New("text message is not valid UTF-8")
