@@ -4,15 +4,18 @@ package server
 // before its fix.
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -498,5 +501,103 @@ func TestWSPingsCounted(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Error("a ping flood did not end the session")
+	}
+}
+
+// badHTTPInputs is the catalogue of bad HTTP inputs of this round: each
+// must get its 4xx with an error naming the field (in the body's "errors"
+// for GET /api/v1/scenario, which opens a link whatever it holds).
+var badHTTPInputs = []struct {
+	name, method, path, body string
+	status                   int
+	field, says              string
+}{
+	{"grid n with a plus sign", "GET", "/api/v1/surfaces/quadratic/grid?n=%2B256", "", 400, "n", "whole number"},
+	{"grid hex float", "GET", "/api/v1/surfaces/quadratic/grid?xmin=0x1p3", "", 400, "xmin", "finite number"},
+	{"grid inf", "GET", "/api/v1/surfaces/quadratic/grid?xmax=Inf", "", 400, "xmax", "finite number"},
+	{"grid pair joined by ';'", "GET", "/api/v1/surfaces/quadratic/grid?n=256;b=1", "", 400, "query", "';'"},
+	{"grid bad escape", "GET", "/api/v1/surfaces/quadratic/grid?n=%zz", "", 400, "query", "cannot be read"},
+	{"pytorch index twice", "GET", "/api/v1/pytorch?run=sgd,lr=0.1&run=sgd,lr=0.2&index=0&index=1", "", 400, "index", "once"},
+	{"pytorch index with a plus sign", "GET", "/api/v1/pytorch?run=sgd,lr=0.1&run=sgd,lr=0.2&index=%2B1", "", 400, "index", "run of the link"},
+	{"pytorch past 10,000 parameters", "GET", "/api/v1/pytorch?run=sgd,lr=-5" + strings.Repeat("&a", 10000), "", 400, "query", "at most 10000"},
+	{"og.png past 10,000 parameters", "GET", "/og.png?run=sgd,lr=-5" + strings.Repeat("&a", 10000), "", 400, "query", "at most 10000"},
+	{"scenario past 10,000 parameters", "GET", "/api/v1/scenario?run=sgd,lr=-5" + strings.Repeat("&a", 10000), "", 400, "query", "at most 10000"},
+	{"formula past 10,000 parameters", "GET", "/api/v1/formula?formula=x" + strings.Repeat("&a", 10000), "", 400, "query", "at most 10000"},
+	{"scenario embed=2", "GET", "/api/v1/scenario?run=sgd,lr=0.1&embed=2", "", 200, "embed", "must be 1"},
+	{"scenario empty run settings", "GET", "/api/v1/scenario?run=sgd,,,,", "", 200, "runs[0]", "empty setting"},
+	{"scenario number with a space", "GET", "/api/v1/scenario?run=sgd,lr=%200.1", "", 200, "runs[0].optimizer.lr", "number"},
+	{"simulate label with a lone surrogate", "POST", "/api/v1/simulate", `{"surface":{"name":"quadratic"},"runs":[{"optimizer":{"name":"sgd","lr":0.1},"label":"\ud800x"}]}`, 400, "runs[0].label", "lone UTF-16 surrogate"},
+	{"simulate label with invalid UTF-8", "POST", "/api/v1/simulate", "{\"surface\":{\"name\":\"quadratic\"},\"runs\":[{\"optimizer\":{\"name\":\"sgd\",\"lr\":0.1},\"label\":\"\xff\"}]}", 400, "runs[0].label", "UTF-8"},
+	{"scenario encode with a lone low surrogate", "POST", "/api/v1/scenario", `{"surface":{"name":"quadratic"},"runs":[{"optimizer":{"name":"sgd","lr":0.1},"label":"\udc00"}]}`, 400, "runs[0].label", "lone UTF-16 surrogate"},
+	{"sweep formula too dear", "POST", "/api/v1/sweep", `{"surface":{"name":"custom","formula":"` + heavyFormula + `"},"start":[0.5,0.5],"num":40}`, 400, "surface.formula", "too much work"},
+}
+
+// TestHTTPBadInputsCatalogue sends every bad input of the catalogue.
+func TestHTTPBadInputsCatalogue(t *testing.T) {
+	ts, _ := newTestServer(t, Config{RequestsPerMinute: 1 << 20})
+	answered := 0
+	for _, c := range badHTTPInputs {
+		resp, body := do(t, ts, c.method, c.path, c.body, nil)
+		var e apiError
+		ok := resp.StatusCode == c.status
+		if c.status == 200 { // GET /api/v1/scenario: the errors list
+			var r struct{ Errors []apiError }
+			json.Unmarshal(body, &r)
+			ok = ok && slices.ContainsFunc(r.Errors, func(e apiError) bool { return e.Field == c.field && strings.Contains(e.Error, c.says) })
+		} else {
+			json.Unmarshal(body, &e)
+			ok = ok && e.Field == c.field && strings.Contains(e.Error, c.says)
+		}
+		if !ok || strings.Contains(string(body), "map[") || strings.Contains(string(body), "internal error") {
+			t.Errorf("%s: %s %.300s; want %d on %q saying %q", c.name, resp.Status, body, c.status, c.field, c.says)
+			continue
+		}
+		answered++
+	}
+	t.Logf("bad HTTP inputs: %d tried, %d answered clearly", len(badHTTPInputs), answered)
+}
+
+// TestScenarioErrorsCapped: a link with thousands of bad settings gets the
+// first 20 errors and a count of the rest, not an answer 20 times its size.
+func TestScenarioErrorsCapped(t *testing.T) {
+	ts, _ := newTestServer(t, Config{})
+	q := "/api/v1/scenario?run=sgd,lr=0.1"
+	for i := range 3000 {
+		q += fmt.Sprintf("&k%d=1", i)
+	}
+	resp, body := do(t, ts, "GET", q, "", nil)
+	var r struct{ Errors []apiError }
+	if err := json.Unmarshal(body, &r); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("%s %v %.200s", resp.Status, err, body)
+	}
+	if len(r.Errors) != 21 || !strings.Contains(r.Errors[20].Error, "2980 more errors") || len(body) > 20<<10 {
+		t.Errorf("%d errors in %d bytes; last %+v", len(r.Errors), len(body), r.Errors[len(r.Errors)-1])
+	}
+}
+
+// TestMalformedBodies: a malformed chunked encoding or a body cut short is
+// the client's fault: 400 on body, never 500.
+func TestMalformedBodies(t *testing.T) {
+	ts, _ := newTestServer(t, Config{})
+	for _, raw := range []string{
+		"POST /api/v1/simulate HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\n5\r\n{\"sur\r\nzz\r\n",
+		"POST /api/v1/sweep HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\nContent-Type: application/json\r\n\r\n{\"surface\":",
+	} {
+		conn, err := net.Dial("tcp", ts.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn.SetDeadline(time.Now().Add(5 * time.Second))
+		conn.Write([]byte(raw))
+		conn.(*net.TCPConn).CloseWrite()
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatalf("%.40q: %v", raw, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		conn.Close()
+		if resp.StatusCode != 400 || !strings.Contains(string(body), `"field":"body"`) {
+			t.Errorf("%.40q: %s %s", raw, resp.Status, body)
+		}
 	}
 }

@@ -242,9 +242,12 @@ func handlePyTorch(logger *slog.Logger, cfg Config) http.Handler {
 			return err
 		}
 		index := 0
+		if vals := q["index"]; len(vals) > 1 {
+			return errorf(http.StatusBadRequest, "index", "give index once, got it %d times", len(vals))
+		}
 		if s := q.Get("index"); s != "" {
-			n, err := strconv.Atoi(s)
-			if err != nil || n < 0 || n >= len(sc.Runs) {
+			n, err := scenario.ParseInt(s, "index", 0, len(sc.Runs)-1)
+			if err != nil {
 				return errorf(http.StatusBadRequest, "index", "must be a run of the link, 0 … %d, got %q", len(sc.Runs)-1, s)
 			}
 			index = n

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -51,8 +52,8 @@ func readBody(r *http.Request) ([]byte, error) {
 	if errors.As(err, &mb) {
 		return nil, err
 	}
-	if ctxErr := r.Context().Err(); ctxErr != nil {
-		return nil, ctxErr
+	if errors.Is(r.Context().Err(), context.DeadlineExceeded) {
+		return nil, context.DeadlineExceeded
 	}
 	return nil, errorf(http.StatusBadRequest, "body", "the request body could not be read: %v", err)
 }

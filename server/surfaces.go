@@ -17,6 +17,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"golang.org/x/sync/singleflight"
 
+	"lrlab/scenario"
 	"lrlab/sim"
 )
 
@@ -84,16 +85,16 @@ func parseGridQuery(name string, q url.Values) (*gridQuery, error) {
 			cfg.Formula = v
 			continue
 		case "n":
-			n, err := strconv.Atoi(v)
-			if err != nil || n < gridMinN || n > gridMaxN {
+			n, err := scenario.ParseInt(v, key, gridMinN, gridMaxN)
+			if err != nil {
 				return nil, errorf(http.StatusBadRequest, key, "must be a whole number from %d to %d, got %q", gridMinN, gridMaxN, v)
 			}
 			g.n = n
 			continue
 		}
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-			return nil, errorf(http.StatusBadRequest, key, "must be a finite number, got %q", v)
+		f, err := scenario.ParseNumber(v, key) // JSON's syntax, as in a link
+		if err != nil {
+			return nil, errorf(http.StatusBadRequest, key, "must be a finite number such as 0.5 or -1e-3, got %q", v)
 		}
 		if i := slices.Index(boxKeys[:], key); i >= 0 {
 			box[i] = &f

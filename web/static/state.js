@@ -63,7 +63,8 @@ export function formatNumber(v) {
 }
 
 function parseNumber(s) {
-  if (typeof s !== 'string' || s.trim() === '' || !/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s.trim())) return NaN;
+  // JSON's number syntax, as scenario/query.go's numberSyntax.
+  if (typeof s !== 'string' || !/^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(s)) return NaN;
   return Number(s);
 }
 
@@ -232,7 +233,10 @@ export function decodeQuery(query, catalog = null) {
   }
 
   const embed = q.get('embed');
-  if (embed !== null) st.embed = embed === '' || embed === '1' || embed === 'true';
+  if (embed !== null) {
+    if (embed === '' || embed === '1' || embed === 'true') st.embed = true;
+    else if (embed !== '0' && embed !== 'false') err('embed', `must be 1 (or true, or empty) for the bare view, or 0 (false); got "${embed}"`);
+  }
 
   const runs = q.getAll('run');
   if (runs.length > LIMITS.runs) err('runs', `at most ${LIMITS.runs} runs; the rest were left out`);
@@ -254,12 +258,12 @@ function decodeRun(raw, at, st, info, err) {
   const run = newRun(name);
   const pairs = [];
   for (const p of parts.slice(1)) {
-    if (p === '') continue;
     const eq = p.indexOf('=');
     if (eq < 1 && pairs.length && pairs[pairs.length - 1][0] === 'label') {
       pairs[pairs.length - 1][1] += ',' + p; // a label written with a bare comma
       continue;
     }
+    if (p === '') { err(at, 'an empty setting (two commas in a row, or one at the end); write key=value between commas'); continue; }
     if (eq < 1) { err(at, `"${p}" is not key=value`); continue; }
     pairs.push([p.slice(0, eq), p.slice(eq + 1)]);
   }
