@@ -397,7 +397,7 @@ func (w *wsRaw) untilResult(id string) (sweepResp, int) {
 
 func TestAnalysisWSSweep(t *testing.T) {
 	t.Cleanup(func() { goleak.VerifyNone(t, goleak.IgnoreCurrent()) })
-	ts, _ := newTestServer(t, Config{SweepBudget: 1e9})
+	ts, _ := newTestServer(t, Config{SweepBudget: 1e9, WorkPerMinute: 1e12})
 	c := dialRaw(t, ts)
 
 	// A sweep streams its progress, then its result, while the scenario

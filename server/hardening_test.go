@@ -601,3 +601,37 @@ func TestMalformedBodies(t *testing.T) {
 		}
 	}
 }
+
+// TestWSSweepChargedToIP: websocket sweeps take from the same per-IP work
+// budget as HTTP compute requests, across sessions.
+func TestWSSweepChargedToIP(t *testing.T) {
+	ts, _ := newTestServer(t, Config{WorkPerMinute: 40_000})
+	sweep := `{"type":"sweep","id":"s","surface":{"name":"quadratic"},"steps":200,"num":40}` // 24,000 units
+	a := dialRaw(t, ts)
+	a.send(sweep)
+	if res, _ := a.untilResult("s"); len(res.Results) != 120 {
+		t.Fatalf("first sweep: %d results", len(res.Results))
+	}
+	b := dialRaw(t, ts) // another session of the same IP
+	b.send(sweep)
+	if m, raw, _ := b.next(5 * time.Second); m.Type != "error" || !strings.Contains(m.Error, "too much computation") {
+		t.Errorf("second sweep: %s", raw)
+	}
+}
+
+// TestFrameWorkBounded: on a dear formula a frame takes fewer steps, so a
+// session at rate 0 does not take a core.
+func TestFrameWorkBounded(t *testing.T) {
+	s := frameSession(t, 8)
+	cheap := s.frameLimit()
+	m, err := decodeClientMessage([]byte(`{"type":"start","rate":0,"scenario":`+heavyRuns(8, 10000)+`}`), 10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.start(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	if work := s.frameLimit() * len(s.runs) * s.stepCost; work > maxFrameWork || s.frameLimit() >= cheap {
+		t.Errorf("a frame of 8 runs of the dear formula: %d points a run, %d work units (cheap surface: %d points)", s.frameLimit(), work, cheap)
+	}
+}

@@ -12,7 +12,7 @@ func addRoutes(r chi.Router, s *Server) {
 
 	perIP := rateLimit(cfg.RequestsPerMinute, m)
 	compute := rateLimit(cfg.ComputePerMinute, m)
-	work := newWorkLimiter(int64(cfg.WorkPerMinute), m) // work units per IP (cost.go)
+	work := s.sessions.work // work units per IP (cost.go), websocket sweeps included
 
 	// Every request: an ID (a trusted proxy's, or a new one), the client's
 	// IP (trusted proxies only), one log line, panics as 500 JSON, the

@@ -75,6 +75,10 @@ type session struct {
 	sweep      sweeper   // the LR sweep running beside the scenario (sweepws.go)
 
 	msgs msgBudget // owned by the reader goroutine
+
+	work     *workLimiter // the client IP's work budget (sweeps), or nil
+	ip       string       // its key
+	stepCost int          // work units of a step on the scenario's surface (cost.go)
 }
 
 // liveRun is one run of the session's scenario with the points produced
@@ -530,7 +534,7 @@ func (s *session) start(ctx context.Context, m clientMessage) error {
 	if err != nil {
 		return s.writeError(ctx, err)
 	}
-	_, runs, err := sc.Build()
+	surf, runs, err := sc.Build()
 	if err != nil {
 		return s.writeError(ctx, err)
 	}
@@ -538,7 +542,7 @@ func (s *session) start(ctx context.Context, m clientMessage) error {
 	if err != nil {
 		return s.writeError(ctx, err)
 	}
-	s.steps, s.testLoss = sc.Steps, sc.TestShift != nil
+	s.steps, s.testLoss, s.stepCost = sc.Steps, sc.TestShift != nil, stepCost(surf)
 	s.rate, s.paused, s.pending, s.budget, s.last = m.Rate, m.Paused, 0, 0, time.Now()
 	s.runs = make([]*liveRun, len(runs))
 	for i, r := range runs {
@@ -711,10 +715,16 @@ func (s *session) pointsPerFrame() int {
 // frames a second that is 30,720 points a second, shared by the runs.
 const maxFramePoints = 1024
 
+// maxFrameWork bounds the work of one frame of a session in work units
+// (cost.go; about 2 ms): on a dear formula a session streams fewer steps a
+// second instead of taking a core.
+const maxFrameWork = 20_000
+
 // frameLimit is the points one run may add to a frame: MaxPointsPerFrame,
-// and the session's maxFramePoints shared among its runs.
+// and the session's maxFramePoints and maxFrameWork shared among its runs.
 func (s *session) frameLimit() int {
-	return max(1, min(s.cfg.MaxPointsPerFrame, maxFramePoints/max(len(s.runs), 1)))
+	runs := max(len(s.runs), 1)
+	return max(1, min(s.cfg.MaxPointsPerFrame, maxFramePoints/runs, maxFrameWork/(runs*max(s.stepCost, 1))))
 }
 
 // colsHint is the capacity a run's columns start with: a frame's points

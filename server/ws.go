@@ -33,10 +33,12 @@ type hub struct {
 	total    int
 	closing  bool
 	wg       sync.WaitGroup // one per reserved slot
+	work     *workLimiter   // the work budget of each client IP, shared with the HTTP compute routes (cost.go)
 }
 
 func newHub(cfg Config, m *metrics) *hub {
-	return &hub{cfg: cfg, m: m, sessions: map[*session]struct{}{}, perIP: map[string]int{}}
+	return &hub{cfg: cfg, m: m, sessions: map[*session]struct{}{}, perIP: map[string]int{},
+		work: newWorkLimiter(int64(cfg.WorkPerMinute), m)}
 }
 
 // reserve takes a session slot for ip. It returns the rejection reason (a
@@ -182,6 +184,7 @@ func handleWS(logger *slog.Logger, cfg Config, m *metrics, h *hub, draining *ato
 		}
 		conn.SetReadLimit(cfg.MaxMessageBytes)
 		s = newSession(logger.With("ip", ip), cfg, m, conn)
+		s.work, s.ip = h.work, ip // sweeps are charged to the IP's work budget
 		h.add(s)
 		m.sessionsStarted.Inc()
 		m.sessions.Inc()
