@@ -86,6 +86,9 @@ func RenderContext(ctx context.Context, sc scenario.Scenario, w, h int) (*image.
 	surf, stop := sim.Cancellable(ctx, surf)
 	defer stop()
 	runs, err := sc.RunsOn(surf)
+	if err := ctx.Err(); err != nil {
+		return nil, err // a start on the stopped surface is not finite: ctx, not the scenario
+	}
 	if err != nil {
 		return nil, err
 	}

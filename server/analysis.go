@@ -94,10 +94,10 @@ func handleLRFinder(logger *slog.Logger, cfg Config, work *workLimiter) http.Han
 		surf, stop := stoppable(r.Context(), req.surface, req.work)
 		defer stop()
 		res, err := sim.LRFinder(surf, req.cfg)
-		if err != nil {
-			return err
-		}
 		if err := r.Context().Err(); err != nil {
+			return err // checked first: on the stopped surface the start is not finite
+		}
+		if err != nil {
 			return err
 		}
 		return writeJSONBody(w, func(b []byte) []byte { return appendFinder(b, &req, &res) })
@@ -143,6 +143,9 @@ func handleSweep(logger *slog.Logger, cfg Config, work *workLimiter) http.Handle
 		req.cfg.Surface, stop = stoppable(r.Context(), req.cfg.Surface, req.work)
 		defer stop()
 		res, err := sim.Sweep(r.Context(), req.cfg, nil)
+		if err := r.Context().Err(); err != nil {
+			return err // checked first: on the stopped surface the start is not finite
+		}
 		if err != nil {
 			return err
 		}
@@ -184,10 +187,10 @@ func handleFlatShare(logger *slog.Logger, cfg Config, work *workLimiter) http.Ha
 		surf, stop := stoppable(r.Context(), req.surface, req.work)
 		defer stop()
 		share, err := sim.FlatShare(r.Context(), surf, req.start, req.opt, req.lrs, req.noises, req.seeds, req.steps)
-		if err != nil {
-			return err
-		}
 		if err := r.Context().Err(); err != nil {
+			return err // checked first: on the stopped surface the start is not finite
+		}
+		if err != nil {
 			return err
 		}
 		return writeJSONBody(w, func(b []byte) []byte {

@@ -47,6 +47,9 @@ func handleSimulate(logger *slog.Logger, cfg Config, m *metrics, work *workLimit
 		cs, stop := stoppable(ctx, surf, units)
 		defer stop()
 		runs, err := sc.RunsOn(cs)
+		if err := ctx.Err(); err != nil {
+			return err // a start on the stopped surface is not finite: the deadline, not the scenario
+		}
 		if err != nil {
 			return err
 		}
