@@ -24,22 +24,11 @@ import (
 
 	"lrlab/scenario"
 	"lrlab/sim"
-	"lrlab/sim/expr"
 )
 
-// formulaCost is expr.Program.Cost of s's formula, 0 for a built-in
-// surface.
-func formulaCost(s sim.Surface) int {
-	info := s.Info()
-	if info.Name != sim.SurfaceCustom {
-		return 0
-	}
-	p, err := expr.Compile(strings.TrimPrefix(info.Formula, "f = "))
-	if err != nil {
-		return expr.MaxNodes * 36 // cannot happen (the canonical text compiles); assume the worst
-	}
-	return p.Cost()
-}
+// formulaCost is the cost of an evaluation of s's formula
+// (sim.FormulaCost), 0 for a built-in surface.
+func formulaCost(s sim.Surface) int { return sim.FormulaCost(s) }
 
 // stepCost is the cost of one optimizer step on s in work units: 1 on a
 // built-in surface; on a custom formula, 1 plus a tenth of the formula's

@@ -219,6 +219,8 @@ type countingSurface struct {
 	cancel   func()
 }
 
+func (s *countingSurface) Unwrap() sim.Surface { return s.Surface }
+
 func (s *countingSurface) count() {
 	if s.calls.Add(1) == s.cancelAt {
 		s.cancel()
@@ -268,8 +270,8 @@ func TestWorkBudgetPerRequest(t *testing.T) {
 // TestWorkBudgetPerIP: the per-minute budget of a client is charged in work
 // units, not requests: cheap requests pass where dear ones are refused.
 func TestWorkBudgetPerIP(t *testing.T) {
-	ts, _ := newTestServer(t, Config{WorkPerMinute: 50_000})
-	// 10,000 steps = 10,000 units: the sixth is over.
+	ts, _ := newTestServer(t, Config{WorkPerMinute: 150_000})
+	// 10,000 steps, each with its point written, = 30,000 units: the sixth is over.
 	one := `{"surface":{"name":"quadratic"},"steps":10000,"runs":[{"optimizer":{"name":"sgd","lr":0.01}}]}`
 	var codes []int
 	var last *http.Response

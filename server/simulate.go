@@ -14,7 +14,8 @@ import (
 //
 //	{"runs":[{"label","x","y","loss","grad_norm","lr","sharpness","test_loss"?,"status","diverged_at"}]}
 //
-// Its work (runs × steps × the surface's step cost, cost.go) must fit the
+// Its work (runs × steps × the surface's step cost and the cost of writing
+// a point, cost.go) must fit the
 // work budget of one request and is charged to the client's per-minute
 // budget. The runs step on a sim.Cancellable surface, so they stop at once
 // when the deadline passes or the client leaves.
@@ -36,7 +37,7 @@ func handleSimulate(logger *slog.Logger, cfg Config, m *metrics, work *workLimit
 		if err != nil {
 			return err
 		}
-		units, err := scenarioWork(int64(cfg.SweepBudget), sc, surf, 0)
+		units, err := scenarioWork(int64(cfg.SweepBudget), sc, surf, simulatePointCost)
 		if err != nil {
 			return err
 		}
@@ -78,6 +79,10 @@ func handleSimulate(logger *slog.Logger, cfg Config, m *metrics, work *workLimit
 		return nil
 	})
 }
+
+// simulatePointCost is the work of writing one point of a trajectory (7
+// numbers as JSON, then compressed), in work units on top of its step.
+const simulatePointCost = 2
 
 // appendTrajectory appends one run of the simulate response.
 func appendTrajectory(b []byte, tr *sim.Trajectory) []byte {

@@ -51,3 +51,18 @@ func TestCancellableNaNAfterCancel(t *testing.T) {
 		t.Errorf("after cancel: %v %v %v; want NaN", v, g, h)
 	}
 }
+
+// TestFormulaCost: the cost of a custom surface's formula, through a
+// Cancellable wrapper too; 0 for a built-in surface.
+func TestFormulaCost(t *testing.T) {
+	s, err := NewSurface(SurfaceConfig{Name: SurfaceCustom, Formula: "x^y + sin(x)"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, stop := Cancellable(context.Background(), s)
+	defer stop()
+	q, _ := NewSurface(SurfaceConfig{Name: "quadratic"})
+	if got := FormulaCost(s); got < 40 || FormulaCost(c) != got || FormulaCost(q) != 0 {
+		t.Errorf("costs: formula %d, wrapped %d, quadratic %d", got, FormulaCost(c), FormulaCost(q))
+	}
+}
