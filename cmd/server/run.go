@@ -68,7 +68,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", cfg.RequestTimeout, "deadline of every HTTP request except /ws")
 	fs.IntVar(&cfg.RequestsPerMinute, "requests-per-minute", cfg.RequestsPerMinute, "HTTP requests per minute per client IP (429 above)")
 	fs.IntVar(&cfg.ComputePerMinute, "compute-per-minute", cfg.ComputePerMinute, "simulate and grid requests per minute per client IP (429 above)")
-	fs.IntVar(&cfg.SweepBudget, "sweep-budget", cfg.SweepBudget, "optimizer steps one sweep or flat-share request may take (400 above)")
+	fs.IntVar(&cfg.SweepBudget, "sweep-budget", cfg.SweepBudget, "work units (optimizer steps on a built-in surface) one compute request may take (400 above)")
 	fs.StringVar(&o.allowedOrigins, "allowed-origins", "", "comma-separated origin host patterns allowed to open /ws besides the server's own")
 	fs.IntVar(&cfg.WorkPerMinute, "work-per-minute", cfg.WorkPerMinute, "work units (optimizer steps on a built-in surface) of compute requests per minute per client IP (429 above)")
 	fs.StringVar(&cfg.PublicURL, "public-url", "", "absolute URL the server is reached at (https://lab.example.org); absolute links are built from it")
