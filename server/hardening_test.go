@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -62,13 +63,17 @@ func TestMetricsLabelsClosedSet(t *testing.T) {
 func TestRateLimitEveryRoute(t *testing.T) {
 	for _, path := range []string{"/no/such/path", "/healthz", "/metrics", "/readyz", "/static/x/y.js", "/api/v1/nope"} {
 		ts, _ := newTestServer(t, Config{RequestsPerMinute: 3})
+		limit := 3
+		if strings.HasPrefix(path, "/static/") {
+			limit *= assetRequestsFactor
+		}
 		codes := []int{}
-		for i := range 5 {
+		for i := range limit + 2 {
 			resp, _ := do(t, ts, "GET", fmt.Sprintf("%s?i=%d", path, i), "", nil)
 			codes = append(codes, resp.StatusCode)
 		}
-		if codes[3] != http.StatusTooManyRequests || codes[4] != http.StatusTooManyRequests {
-			t.Errorf("%s: statuses %v; want 429 after the 3rd", path, codes)
+		if codes[limit-1] == http.StatusTooManyRequests || codes[limit] != http.StatusTooManyRequests || codes[limit+1] != http.StatusTooManyRequests {
+			t.Errorf("%s: statuses %v; want 429 after the %dth", path, codes, limit)
 		}
 	}
 }
@@ -192,7 +197,7 @@ func TestCancellableStopsEvaluating(t *testing.T) {
 	if _, err := computeGrid(ctx, g); !errors.Is(err, context.Canceled) {
 		t.Errorf("grid: err %v, want context.Canceled", err)
 	}
-	if after := cs.calls.Load() - 1000; after > 2*int64(runtime.GOMAXPROCS(0)) {
+	if after := cs.afterCancel(); after > int64(runtime.GOMAXPROCS(0)) {
 		t.Errorf("grid: %d evaluations after the cancellation (of 262144)", after)
 	}
 
@@ -206,7 +211,7 @@ func TestCancellableStopsEvaluating(t *testing.T) {
 		t.Fatal(err)
 	}
 	tr := sim.Simulate(run)
-	if after := cs2.calls.Load() - 300; after > 3 || len(tr.LR) > 200 {
+	if after := cs2.afterCancel(); after > 0 || len(tr.LR) > 200 {
 		t.Errorf("run: %d evaluations after the cancellation, %d steps taken", after, len(tr.LR))
 	}
 }
@@ -215,6 +220,7 @@ func TestCancellableStopsEvaluating(t *testing.T) {
 type countingSurface struct {
 	sim.Surface
 	calls    atomic.Int64
+	atCancel atomic.Int64 // calls when cancel returned
 	cancelAt int64
 	cancel   func()
 }
@@ -224,8 +230,12 @@ func (s *countingSurface) Unwrap() sim.Surface { return s.Surface }
 func (s *countingSurface) count() {
 	if s.calls.Add(1) == s.cancelAt {
 		s.cancel()
+		s.atCancel.Store(s.calls.Load()) // others may have counted while cancel ran
 	}
 }
+
+// afterCancel is the number of evaluations counted after cancel returned.
+func (s *countingSurface) afterCancel() int64         { return s.calls.Load() - s.atCancel.Load() }
 func (s *countingSurface) Value(p sim.Point) float64  { s.count(); return s.Surface.Value(p) }
 func (s *countingSurface) Grad(p sim.Point) sim.Point { s.count(); return s.Surface.Grad(p) }
 func (s *countingSurface) Hessian(p sim.Point) sim.Sym2 {
@@ -637,3 +647,24 @@ func TestFrameWorkBounded(t *testing.T) {
 		t.Errorf("a frame of 8 runs of the dear formula: %d points a run, %d work units (cheap surface: %d points)", s.frameLimit(), work, cheap)
 	}
 }
+
+// TestLogFloodBounded: a flood of requests with huge request IDs writes
+// little log: the ID is not the client's, and lines of requests refused by
+// the rate limit are sampled (one a second).
+func TestLogFloodBounded(t *testing.T) {
+	var logged countingWriter
+	h := NewServer(slog.New(slog.NewJSONHandler(&logged, nil)), Config{RequestsPerMinute: 10})
+	ts := httptest.NewServer(h)
+	defer ts.Close()
+	id := strings.Repeat("x", 100<<10)
+	for range 200 {
+		do(t, ts, "GET", "/healthz", "", map[string]string{"X-Request-Id": id})
+	}
+	if n := logged.n.Load(); n > 20<<10 {
+		t.Errorf("200 requests with a 100 KB request ID wrote %d bytes of log", n)
+	}
+}
+
+type countingWriter struct{ n atomic.Int64 }
+
+func (w *countingWriter) Write(p []byte) (int, error) { w.n.Add(int64(len(p))); return len(p), nil }

@@ -57,6 +57,7 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // freed) calls handOver; the line is then written when that goroutine
 // calls the returned end.
 func requestLog(logger *slog.Logger, m *metrics) func(http.Handler) http.Handler {
+	var limited logSampler // lines of requests refused by a rate limit
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
@@ -83,8 +84,16 @@ func requestLog(logger *slog.Logger, m *metrics) func(http.Handler) http.Handler
 			// Only strings are kept for a line written later, not the request.
 			// The method and path are the client's: cut to a bounded length.
 			method, path, bytes, ip, id := clip(r.Method, maxLoggedMethod), clip(r.URL.Path, maxLoggedPath), sw.bytes, clientIP(r), middleware.GetReqID(r.Context())
+			var suppressed int
+			if end.limited { // a flood must not become a flood of log lines
+				ok, n := limited.allow(time.Now())
+				if !ok {
+					return
+				}
+				suppressed = n
+			}
 			line := func(ctx context.Context, d time.Duration) {
-				logger.LogAttrs(ctx, level, "request",
+				attrs := []slog.Attr{
 					slog.String("method", method),
 					slog.String("path", path),
 					slog.String("route", route),
@@ -93,7 +102,11 @@ func requestLog(logger *slog.Logger, m *metrics) func(http.Handler) http.Handler
 					slog.Float64("duration_ms", float64(d.Microseconds())/1000),
 					slog.String("ip", ip),
 					slog.String("request_id", id),
-				)
+				}
+				if suppressed > 0 {
+					attrs = append(attrs, slog.Int("rate_limited_lines_suppressed", suppressed))
+				}
+				logger.LogAttrs(ctx, level, "request", attrs...)
 			}
 			end.mu.Lock()
 			if end.handed && !end.ended {
@@ -110,10 +123,32 @@ func requestLog(logger *slog.Logger, m *metrics) func(http.Handler) http.Handler
 // requestEnd is how a handler hands its request over to another goroutine,
 // which then ends it (handOver).
 type requestEnd struct {
-	mu     sync.Mutex
-	handed bool   // the handler handed the request over
-	ended  bool   // and the other goroutine has ended it
-	log    func() // the log line, set when the handler returns before the end
+	mu      sync.Mutex
+	handed  bool   // the handler handed the request over
+	ended   bool   // and the other goroutine has ended it
+	log     func() // the log line, set when the handler returns before the end
+	limited bool   // a rate limit refused the request (set on the request's goroutine)
+}
+
+// logSampler lets through one log line a second and counts the others.
+type logSampler struct {
+	mu         sync.Mutex
+	last       time.Time
+	suppressed int
+}
+
+// allow reports whether a line may be written at now and, if so, how many
+// were suppressed since the last one.
+func (s *logSampler) allow(now time.Time) (bool, int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if now.Sub(s.last) < time.Second {
+		s.suppressed++
+		return false, 0
+	}
+	n := s.suppressed
+	s.last, s.suppressed = now, 0
+	return true, n
 }
 
 type requestEndKey struct{}
@@ -255,6 +290,9 @@ func rateLimit(n int, m *metrics) func(http.Handler) http.Handler {
 		func(r *http.Request) (string, error) { return httprate.CanonicalizeIP(clientIP(r)), nil },
 		httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
 			m.rejected.WithLabelValues(rejectRateLimit).Inc()
+			if e, _ := r.Context().Value(requestEndKey{}).(*requestEnd); e != nil {
+				e.limited = true // requestLog samples these lines
+			}
 			writeJSONError(w, http.StatusTooManyRequests, "", "too many requests; try again in a minute")
 		}))
 }
@@ -363,6 +401,28 @@ func fromTrusted(r *http.Request, trusted []netip.Prefix) bool {
 		}
 	}
 	return false
+}
+
+// assetRequestsFactor is how many more requests a minute a client IP may
+// make for /static/ assets than for everything else: a first visit of a
+// classroom behind one address fetches a few dozen content-hashed assets per
+// student (cached for a year after that).
+const assetRequestsFactor = 16
+
+// limitRequests puts every request under a rate limit per client IP:
+// /static/ under assets, everything else (pages, the API, probes, metrics,
+// /ws, unknown paths) under perIP.
+func limitRequests(perIP, assets func(http.Handler) http.Handler) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		p, a := perIP(next), assets(next)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasPrefix(r.URL.Path, "/static/") {
+				a.ServeHTTP(w, r)
+				return
+			}
+			p.ServeHTTP(w, r)
+		})
+	}
 }
 
 // requestIDHeader echoes the request ID (requestID's) in X-Request-Id.

@@ -11,13 +11,15 @@ func addRoutes(r chi.Router, s *Server) {
 	cfg, logger, m := s.cfg, s.logger, s.metrics
 
 	perIP := rateLimit(cfg.RequestsPerMinute, m)
+	assetsPerIP := rateLimit(cfg.RequestsPerMinute*assetRequestsFactor, m) // a first visit fetches a few dozen assets
 	compute := rateLimit(cfg.ComputePerMinute, m)
 	work := s.sessions.work // work units per IP (cost.go), websocket sweeps included
 
 	// Every request: an ID (a trusted proxy's, or a new one), the client's
 	// IP (trusted proxies only), one log line, panics as 500 JSON, the
 	// security headers, and the request rate limit per IP: every route,
-	// unknown paths and probes included, so nothing a client sends is free.
+	// unknown paths and probes included, so nothing a client sends is free
+	// (assets under a limit of their own, assetRequestsFactor times larger).
 	r.Use(
 		middleware.GetHead, // HEAD is answered by the GET route
 		requestID(parsePrefixes(cfg.TrustedProxies)),
@@ -26,7 +28,7 @@ func addRoutes(r chi.Router, s *Server) {
 		requestLog(logger, m),
 		recoverer(logger),
 		securityHeaders,
-		perIP,
+		limitRequests(perIP, assetsPerIP),
 		hostGuard(cfg.PublicURL, cfg.AllowedHosts, parsePrefixes(cfg.TrustedProxies)), // Host checked, origin of absolute URLs
 	)
 	r.NotFound(handleNotFound().ServeHTTP)
