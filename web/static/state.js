@@ -131,6 +131,7 @@ export function catalogIndex(list) {
   return out;
 }
 
+const MAX_QUERY_PARAMS = 10000;
 const TOP_KEYS = new Set(['surface', 'formula', 'view', 'steps', 'rate', 'shift', 'lang', 'embed', 'run']);
 const TOP_FIELD = { surface: 'surface.name', formula: 'surface.formula', shift: 'test_shift' };
 const RUN_KEYS = new Set(['sched', 'x', 'y', 'noise', 'seed', 'label', 'opt_y', 'updates']);
@@ -156,6 +157,16 @@ export function decodeQuery(query, catalog = null) {
   const st = newState();
   const errors = [];
   const err = (field, message) => errors.push({ field, message });
+
+  // The server reads at most MAX_QUERY_PARAMS (net/url's limit) and answers
+  // a longer link with 400 on "query": say so rather than open it.
+  let count = 0;
+  for (const _ of q) count++;
+  if (count > MAX_QUERY_PARAMS) {
+    err('query', `the link has ${count} parameters; at most ${MAX_QUERY_PARAMS} are read`);
+    st.runs.push(newRun('sgd'));
+    return { state: st, errors };
+  }
 
   for (const key of TOP_KEYS) {
     if (key !== 'run' && q.getAll(key).length > 1) err(TOP_FIELD[key] || key, `"${key}" is given more than once; the first is used`);

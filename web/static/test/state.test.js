@@ -152,3 +152,10 @@ test('shared share-link cases', { skip: !table && 'scenario/testdata/share_cases
     });
   }
 });
+
+test('a link with more than 10,000 parameters is an error, not an empty link', () => {
+  const { state, errors } = decodeQuery('run=sgd,lr=-5' + '&a=1'.repeat(10000));
+  assert.deepEqual(errors.map((e) => e.field), ['query']);
+  assert.match(errors[0].message, /10001 parameters; at most 10000/);
+  assert.equal(state.runs.length, 1);
+});
