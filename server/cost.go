@@ -120,6 +120,37 @@ func (l *workLimiter) charge(key string, work int64, now time.Time) (ok bool, re
 			}
 		}
 	}
+	b := l.bucket(key, now)
+	w := min(float64(work), l.perMinute) // a request within the per-request budget always fits a full bucket
+	if b.tokens >= w {
+		b.tokens -= w
+		return true, 0
+	}
+	return false, time.Duration(math.Ceil((w-b.tokens)/rate)) * time.Second
+}
+
+// take takes up to work units from key's bucket and returns how many it
+// took (all of them, some, or none), for work that can be done in part.
+func (l *workLimiter) take(key string, work int64, now time.Time) int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.bucket(key, now)
+	got := min(work, int64(b.tokens))
+	b.tokens -= float64(max(got, 0))
+	return max(got, 0)
+}
+
+// refund gives back work units taken and not used.
+func (l *workLimiter) refund(key string, work int64, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.bucket(key, now)
+	b.tokens = min(l.perMinute, b.tokens+float64(work))
+}
+
+// bucket returns key's bucket brought up to now. l.mu must be held.
+func (l *workLimiter) bucket(key string, now time.Time) *workBucket {
+	rate := l.perMinute / 60
 	b := l.buckets[key]
 	if b == nil {
 		b = &workBucket{tokens: l.perMinute, last: now}
@@ -127,12 +158,7 @@ func (l *workLimiter) charge(key string, work int64, now time.Time) (ok bool, re
 	}
 	b.tokens = min(l.perMinute, b.tokens+rate*now.Sub(b.last).Seconds())
 	b.last = now
-	w := min(float64(work), l.perMinute) // a request within the per-request budget always fits a full bucket
-	if b.tokens >= w {
-		b.tokens -= w
-		return true, 0
-	}
-	return false, time.Duration(math.Ceil((w-b.tokens)/rate)) * time.Second
+	return b
 }
 
 // chargeRequest charges work to r's client IP; over its budget it sets

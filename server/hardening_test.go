@@ -668,3 +668,35 @@ func TestLogFloodBounded(t *testing.T) {
 type countingWriter struct{ n atomic.Int64 }
 
 func (w *countingWriter) Write(p []byte) (int, error) { w.n.Add(int64(len(p))); return len(p), nil }
+
+// TestStreamChargedToIP: a session streaming a custom formula takes its
+// steps from the client IP's work budget, and slows down when it is spent
+// (step messages wait for it); a built-in surface's stream is not charged.
+func TestStreamChargedToIP(t *testing.T) {
+	s := frameSession(t, 8)
+	m, err := decodeClientMessage([]byte(`{"type":"start","paused":true,"scenario":`+heavyRuns(8, 10000)+`}`), 10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.start(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	perStep := int64(8 * s.stepCost)
+	s.work, s.ip = newWorkLimiter(2*perStep, s.m), "10.0.0.1" // 2 steps of every run (a frame could take 5)
+	now := time.Now()
+	s.pending = 500
+	if err := s.tick(context.Background(), now); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.tick(context.Background(), now); err != nil { // no time has passed: nothing left
+		t.Fatal(err)
+	}
+	for i, lr := range s.runs {
+		if taken := lr.run.Current().Step; taken != 2 {
+			t.Errorf("run %d took %d steps on a budget of 2", i, taken)
+		}
+	}
+	if s.pending != 500-2 {
+		t.Errorf("%d of 500 stepped steps still pending; the rest were dropped", s.pending)
+	}
+}

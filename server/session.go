@@ -667,10 +667,17 @@ func (s *session) tick(ctx context.Context, now time.Time) error {
 		}
 	}
 	s.last = now
-	if extra := min(s.pending, limit-n); extra > 0 {
-		n += extra
-		s.pending -= extra
+	extra := max(min(s.pending, limit-n), 0)
+	if cut := n + extra - s.affordable(n+extra, now); cut > 0 {
+		// Over the IP's work budget: step messages wait, the rate's steps
+		// are owed (the budget is capped at a frame's points above).
+		back := min(cut, extra)
+		extra -= back
+		n -= cut - back
+		s.budget += float64(cut - back)
 	}
+	s.pending -= extra
+	n += extra
 	if n > 0 {
 		s.advance(n)
 	}
@@ -679,6 +686,31 @@ func (s *session) tick(ctx context.Context, now time.Time) error {
 	}
 	s.updateTicker()
 	return nil
+}
+
+// affordable returns how many of n steps per running run the client IP's
+// work budget pays for now, and takes them from it. Only a custom formula's
+// steps are charged: a frame on a built-in surface costs at most
+// maxFramePoints units, and its sessions stay free of the shared limiter.
+func (s *session) affordable(n int, now time.Time) int {
+	if n <= 0 || s.work == nil || s.stepCost <= 1 {
+		return n
+	}
+	per := 0
+	for _, r := range s.runs {
+		if r.run.Status() == sim.StatusRunning {
+			per += s.stepCost
+		}
+	}
+	if per == 0 {
+		return n
+	}
+	got := s.work.take(s.ip, int64(n*per), now)
+	steps := int(got / int64(per))
+	if rest := got - int64(steps*per); rest > 0 {
+		s.work.refund(s.ip, rest, now)
+	}
+	return steps
 }
 
 // advance takes n steps in every run that is still running.
