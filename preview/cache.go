@@ -126,6 +126,14 @@ func (c *Cache) store(key string, data []byte) {
 	c.stored[key] = data
 }
 
+// Stored returns the bytes stored under key, without making them.
+func (c *Cache) Stored(key string) ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	data, ok := c.stored[key]
+	return data, ok
+}
+
 // Len returns the number of images stored.
 func (c *Cache) Len() int {
 	c.mu.Lock()

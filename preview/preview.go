@@ -13,6 +13,7 @@
 package preview
 
 import (
+	"context"
 	"fmt"
 	"image"
 	"image/color"
@@ -62,14 +63,17 @@ var undefinedColor = color.RGBA{0x3a, 0x3a, 0x3a, 0xff}
 // run). The cost grows with the length of the lines drawn; eight runs of
 // 10,000 steps that each cross the map take about 0.25 s.
 func Render(sc scenario.Scenario, w, h int) (*image.RGBA, error) {
-	return RenderTitled(sc, w, h, "")
+	return RenderContext(context.Background(), sc, w, h, "")
 }
 
-// RenderTitled is Render with title at the head of the strip instead of the
-// surface's (English) title: the lesson's title, or the surface's, in the
-// reader's language. A title with characters the fonts cannot draw
-// (Missing) is replaced by the surface's title.
-func RenderTitled(sc scenario.Scenario, w, h int, title string) (*image.RGBA, error) {
+// RenderContext is Render on behalf of a request, with title at the head of
+// the strip instead of the surface's (English) title: the lesson's title,
+// or the surface's, in the reader's language. A title with characters the
+// fonts cannot draw (Missing) is replaced by the surface's title. Once ctx
+// is done, the surface it evaluates (through sim.Cancellable) answers NaN
+// without work, so the grid and the runs end at once, and ctx.Err() is
+// returned.
+func RenderContext(ctx context.Context, sc scenario.Scenario, w, h int, title string) (*image.RGBA, error) {
 	if w == 0 {
 		w = DefaultWidth
 	}
@@ -79,7 +83,16 @@ func RenderTitled(sc scenario.Scenario, w, h int, title string) (*image.RGBA, er
 	if w < MinSide || h < MinSide || w > MaxSide || h > MaxSide {
 		return nil, fmt.Errorf("preview: size %d×%d outside %d … %d pixels a side", w, h, MinSide, MaxSide)
 	}
-	surf, runs, err := sc.Build()
+	surf, _, err := sc.Build()
+	if err != nil {
+		return nil, err
+	}
+	surf, stop := sim.Cancellable(ctx, surf)
+	defer stop()
+	runs, err := sc.RunsOn(surf)
+	if err := ctx.Err(); err != nil {
+		return nil, err // a start on the stopped surface is not finite: ctx, not the scenario
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -123,6 +136,9 @@ func RenderTitled(sc scenario.Scenario, w, h int, title string) (*image.RGBA, er
 	drawContours(c, m, sim.Contours(values, gx, gy, box, sim.ContourLevels(values, contourCount)), u)
 	drawMinima(c, m, info.Minima, u)
 	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	drawRuns(c, m, trajs, u)
 
 	if !strip.Empty() {

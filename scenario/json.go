@@ -167,6 +167,36 @@ func ReadObject(data []byte, what string, allowed ...string) (*Object, error) {
 	return o, nil
 }
 
+// ReadAnyObject is ReadObject without the check of keys, for a caller that
+// checks them itself (Keys), such as a message whose keys depend on its
+// type.
+func ReadAnyObject(data []byte, what string) (*Object, error) {
+	raw, err := syntaxCheck(data, what)
+	if err != nil {
+		return nil, err
+	}
+	return readObject(raw, "", what)
+}
+
+// Keys returns the object's keys in their order.
+func (o *Object) Keys() []string {
+	keys := make([]string, len(o.members))
+	for i, m := range o.members {
+		keys[i] = m.key
+	}
+	return keys
+}
+
+// String reads key as a string of at most maxLen characters (strictly: no
+// invalid UTF-8, no lone surrogate); def when key is absent or null.
+func (o *Object) String(key, def string, maxLen int) (string, error) {
+	raw := o.get(key)
+	if raw == nil {
+		return def, nil
+	}
+	return readString(raw, join(o.path, key), maxLen)
+}
+
 // Raw returns the raw value of key, or nil when key is absent or null.
 func (o *Object) Raw(key string) json.RawMessage { return o.get(key) }
 
@@ -311,6 +341,9 @@ func readString(raw json.RawMessage, path string, maxLen int) (string, error) {
 	if k := kindOf(raw); k != "a string" {
 		return "", fieldErrorf(path, "must be a string, got %s", k)
 	}
+	if err := checkStringBytes(raw); err != nil {
+		return "", fieldError(path, err.Error())
+	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
 		return "", fieldErrorf(path, "invalid string: %v", err)
@@ -319,6 +352,42 @@ func readString(raw json.RawMessage, path string, maxLen int) (string, error) {
 		return "", fieldErrorf(path, "must be at most %d characters, got %d", maxLen, utf8.RuneCountInString(s))
 	}
 	return s, nil
+}
+
+// checkStringBytes reports invalid UTF-8 and lone UTF-16 surrogates
+// (\ud800 without its pair) in the JSON string raw: encoding/json would
+// replace them with U+FFFD silently.
+func checkStringBytes(raw json.RawMessage) error {
+	if !utf8.Valid(raw) {
+		return errors.New("is not valid UTF-8")
+	}
+	for i := 0; i < len(raw); i++ {
+		if raw[i] != '\\' {
+			continue
+		}
+		i++
+		if i >= len(raw) || raw[i] != 'u' || i+4 >= len(raw) {
+			continue
+		}
+		r, err := strconv.ParseUint(string(raw[i+1:i+5]), 16, 16)
+		if err != nil {
+			continue
+		}
+		i += 4
+		switch {
+		case r >= 0xdc00 && r <= 0xdfff:
+			return fmt.Errorf("has a lone UTF-16 surrogate \\u%04x, which is not a character", r)
+		case r >= 0xd800 && r <= 0xdbff:
+			if i+6 < len(raw) && raw[i+1] == '\\' && raw[i+2] == 'u' {
+				if lo, err := strconv.ParseUint(string(raw[i+3:i+7]), 16, 16); err == nil && lo >= 0xdc00 && lo <= 0xdfff {
+					i += 6
+					continue
+				}
+			}
+			return fmt.Errorf("has a lone UTF-16 surrogate \\u%04x, which is not a character", r)
+		}
+	}
+	return nil
 }
 
 // readPair reads [a, b], two finite numbers; what describes them.

@@ -77,11 +77,14 @@ var (
 	gameKeys     = []string{"opt_y", "lr_y", "updates"}
 )
 
-var numberSyntax = regexp.MustCompile(`^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$`)
+// numberSyntax is JSON's number syntax, the one syntax of numbers in a
+// link and in a scenario (web/static/state.js has the same): no '+', no
+// leading or trailing '.', no leading zeros, no spaces, no hex.
+var numberSyntax = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
 
 // parseNumber reads a number of the query syntax.
 func parseNumber(s, path string) (float64, error) {
-	t := strings.TrimSpace(s)
+	t := s
 	if !numberSyntax.MatchString(t) {
 		return 0, fieldErrorf(path, "must be a number such as 0.1 or 1e-3, got %s", quote(s))
 	}
@@ -91,6 +94,14 @@ func parseNumber(s, path string) (float64, error) {
 	}
 	return v, nil
 }
+
+// ParseNumber reads s as a number of a link: JSON's syntax, finite. The
+// error (a *sim.FieldError) names field. Every query value the server reads
+// as a number goes through it or ParseInt.
+func ParseNumber(s, field string) (float64, error) { return parseNumber(s, field) }
+
+// ParseInt reads s as a whole number of a link from lo to hi.
+func ParseInt(s, field string, lo, hi int) (int, error) { return parseInt(s, field, lo, hi) }
 
 func parseInt(s, path string, lo, hi int) (int, error) {
 	v, err := parseNumber(s, path)
@@ -343,7 +354,13 @@ func ParseQuery(q url.Values, lim Limits) (Scenario, Extras, []error) {
 		}
 	}
 	if v, ok := first("embed"); ok {
-		x.Embed = v == "" || v == "1" || v == "true"
+		switch v {
+		case "", "1", "true":
+			x.Embed = true
+		case "0", "false":
+		default:
+			report(fieldErrorf("embed", "must be 1 (or true, or empty) for the bare view, or 0 (false); got %s", quote(v)))
+		}
 	}
 	if v, ok := first("rate"); ok {
 		if v == "max" {
@@ -503,12 +520,13 @@ func parseRun(raw, path string, surf sim.Surface, steps int) (rc sim.RunConfig, 
 	type pair struct{ key, val string }
 	var pairs []pair
 	for _, p := range pieces[1:] {
-		if p == "" {
-			continue
-		}
 		k, v, hasEq := strings.Cut(p, "=")
 		if (!hasEq || k == "") && len(pairs) > 0 && pairs[len(pairs)-1].key == "label" {
 			pairs[len(pairs)-1].val += "," + p // a label written with a bare comma
+			continue
+		}
+		if p == "" {
+			report(fieldErrorf(path, "an empty setting (two commas in a row, or one at the end); write key=value between commas"))
 			continue
 		}
 		if !hasEq || k == "" {

@@ -76,6 +76,13 @@ var shareInputs = []struct {
 	{name: "too many runs: the first 8 are kept", query: "surface=quadratic" + strings.Repeat("&run=sgd,lr=0.1", 9)},
 	{name: "top-level key given twice", query: "surface=quadratic&steps=100&steps=300&run=sgd,lr=0.1"},
 	{name: "nesterov without momentum (sim's check)", query: "surface=quadratic&run=sgd,lr=0.1,nesterov=true", goOnly: true},
+	{name: "a number with a plus sign is not JSON's syntax", query: "surface=quadratic&steps=%2B100&run=sgd,lr=0.1"},
+	{name: "numbers with a bare dot, a leading zero or a space", query: "surface=quadratic&b=.5&run=sgd,lr=1.,momentum=00.5,x=%201"},
+	{name: "hex float is not a number", query: "surface=quadratic&view=0x1p3,9,-1,1&run=sgd,lr=0.1"},
+	{name: "embed other than 0 or 1", query: "surface=quadratic&embed=2&run=sgd,lr=0.1"},
+	{name: "embed=0 is the full page", query: "surface=quadratic&embed=0&run=sgd,lr=0.1"},
+	{name: "empty settings between commas", query: "surface=quadratic&run=sgd,,,,lr=0.1,"},
+	{name: "a label with two commas in a row", query: "surface=quadratic&run=sgd,lr=0.1,label=a,,b"},
 	{name: "warmup longer than the run (sim's check)", query: "surface=quadratic&steps=50&run=sgd,lr=0.1,sched=warmup_cosine,warmup_steps=60", goOnly: true},
 }
 

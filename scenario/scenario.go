@@ -107,21 +107,31 @@ func (s Scenario) Build() (sim.Surface, []*sim.Run, error) {
 	if err != nil {
 		return nil, nil, sim.Prefix("surface", err)
 	}
+	runs, err := s.RunsOn(surf)
+	if err != nil {
+		return nil, nil, err
+	}
+	return surf, runs, nil
+}
+
+// RunsOn returns the scenario's runs on surf, which is its surface or a
+// wrapper of it (sim.Cancellable), with Build's errors.
+func (s Scenario) RunsOn(surf sim.Surface) ([]*sim.Run, error) {
 	runs := make([]*sim.Run, len(s.Runs))
 	for i, rc := range s.Runs {
 		r, err := sim.NewRun(surf, rc, s.Steps)
 		if err != nil {
 			if fe, ok := asFieldError(err); ok && fe.Field == "steps" {
-				return nil, nil, err
+				return nil, err
 			}
-			return nil, nil, sim.Prefix(index("runs", i), err)
+			return nil, sim.Prefix(index("runs", i), err)
 		}
 		if s.TestShift != nil {
 			r.SetTestShift(*s.TestShift)
 		}
 		runs[i] = r
 	}
-	return surf, runs, nil
+	return runs, nil
 }
 
 // startBox returns the box a start point must lie in: the view v enlarged

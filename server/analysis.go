@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math"
 	"net/http"
@@ -82,9 +81,9 @@ var (
 // when the window holds too few points for fastai's rules; first names the
 // suggestion that trains best in steps (null when each one diverged). Failures: 413 for a body over the limit,
 // 400 naming the setting, 503 past the request's deadline.
-func handleLRFinder(logger *slog.Logger, cfg Config) http.Handler {
+func handleLRFinder(logger *slog.Logger, cfg Config, work *workLimiter) http.Handler {
 	return handle(logger, func(w http.ResponseWriter, r *http.Request) error {
-		body, err := io.ReadAll(r.Body)
+		body, err := readBody(r)
 		if err != nil {
 			return err
 		}
@@ -92,7 +91,15 @@ func handleLRFinder(logger *slog.Logger, cfg Config) http.Handler {
 		if err != nil {
 			return err
 		}
-		res, err := sim.LRFinder(req.surface, req.cfg)
+		if err := work.chargeRequest(w, r, req.work); err != nil {
+			return err
+		}
+		surf, stop := stoppable(r.Context(), req.surface, req.work)
+		defer stop()
+		res, err := sim.LRFinder(surf, req.cfg)
+		if err := r.Context().Err(); err != nil {
+			return err // checked first: on the stopped surface the start is not finite
+		}
 		if err != nil {
 			return err
 		}
@@ -122,9 +129,9 @@ func handleLRFinder(logger *slog.Logger, cfg Config) http.Handler {
 // Optimizers × num × seeds × steps must stay within the server's sweep
 // budget (Config.SweepBudget; with noise 0 only one seed is run). Failures
 // as handleLRFinder's.
-func handleSweep(logger *slog.Logger, cfg Config) http.Handler {
+func handleSweep(logger *slog.Logger, cfg Config, work *workLimiter) http.Handler {
 	return handle(logger, func(w http.ResponseWriter, r *http.Request) error {
-		body, err := io.ReadAll(r.Body)
+		body, err := readBody(r)
 		if err != nil {
 			return err
 		}
@@ -136,7 +143,16 @@ func handleSweep(logger *slog.Logger, cfg Config) http.Handler {
 		if err != nil {
 			return err
 		}
+		if err := work.chargeRequest(w, r, req.work); err != nil {
+			return err
+		}
+		var stop func()
+		req.cfg.Surface, stop = stoppable(r.Context(), req.cfg.Surface, req.work)
+		defer stop()
 		res, err := sim.Sweep(r.Context(), req.cfg, nil)
+		if err := r.Context().Err(); err != nil {
+			return err // checked first: on the stopped surface the start is not finite
+		}
 		if err != nil {
 			return err
 		}
@@ -162,9 +178,9 @@ func handleSweep(logger *slog.Logger, cfg Config) http.Handler {
 // The surface must have a minimum labelled "flat" (sharp_flat has). The
 // runs taken (one per LR at σ = 0, seeds per LR otherwise) × steps must stay
 // within the sweep budget. Failures as handleLRFinder's.
-func handleFlatShare(logger *slog.Logger, cfg Config) http.Handler {
+func handleFlatShare(logger *slog.Logger, cfg Config, work *workLimiter) http.Handler {
 	return handle(logger, func(w http.ResponseWriter, r *http.Request) error {
-		body, err := io.ReadAll(r.Body)
+		body, err := readBody(r)
 		if err != nil {
 			return err
 		}
@@ -172,7 +188,15 @@ func handleFlatShare(logger *slog.Logger, cfg Config) http.Handler {
 		if err != nil {
 			return err
 		}
-		share, err := sim.FlatShare(r.Context(), req.surface, req.start, req.opt, req.lrs, req.noises, req.seeds, req.steps)
+		if err := work.chargeRequest(w, r, req.work); err != nil {
+			return err
+		}
+		surf, stop := stoppable(r.Context(), req.surface, req.work)
+		defer stop()
+		share, err := sim.FlatShare(r.Context(), surf, req.start, req.opt, req.lrs, req.noises, req.seeds, req.steps)
+		if err := r.Context().Err(); err != nil {
+			return err // checked first: on the stopped surface the start is not finite
+		}
 		if err != nil {
 			return err
 		}
@@ -225,6 +249,7 @@ type finderRequest struct {
 	cfg     sim.FinderConfig
 	lambda  float64 // λmax of the Hessian at the start
 	steps   int     // how long each suggestion is tried
+	work    int64   // work units (cost.go)
 }
 
 // decodeFinder reads an lr-finder request body.
@@ -272,6 +297,11 @@ func decodeFinder(body []byte, cfg Config) (finderRequest, error) {
 	}
 	c.Seed = uint64(seed)
 	if req.steps, err = f.Int("steps", min(scenario.DefaultSteps, cfg.MaxSteps), 1, cfg.MaxSteps); err != nil {
+		return req, err
+	}
+	if req.work, err = checkWork(int64(cfg.SweepBudget), stepCost(req.surface), "surface.formula", []budgetTerm{
+		{"num_iter", c.NumIter, 100, "steps"},
+	}, "lower num_iter"); err != nil {
 		return req, err
 	}
 	req.cfg = c
@@ -344,6 +374,7 @@ func appendFinder(b []byte, req *finderRequest, res *sim.FinderResult, trials []
 type sweepRequest struct {
 	cfg    sim.SweepConfig
 	lambda float64 // λmax of the Hessian at the start
+	work   int64   // work units (cost.go)
 }
 
 // decodeSweep reads the fields of a sweep (the HTTP body, or a websocket
@@ -388,7 +419,7 @@ func decodeSweep(f *scenario.Object, cfg Config) (sweepRequest, error) {
 	if c.Noise == 0 {
 		ran = 1 // every seed is the same run; sim.Sweep runs one
 	}
-	err = checkBudget(cfg.SweepBudget, stepCost(s), []budgetTerm{
+	req.work, err = checkWork(int64(cfg.SweepBudget), stepCost(s), "surface.formula", []budgetTerm{
 		{"optimizers", len(c.Optimizers), len(defaultSweepOptimizers()), "optimizers"},
 		{"num", c.Num, sim.DefaultSweepNum, "LRs"},
 		{"seeds", ran, 1, "seeds"},
@@ -460,6 +491,7 @@ type flatShareRequest struct {
 	opt          sim.OptimizerConfig
 	lrs, noises  []float64
 	seeds, steps int
+	work         int64 // work units (cost.go)
 }
 
 // decodeFlatShare reads a flat-share request body.
@@ -507,7 +539,7 @@ func decodeFlatShare(body []byte, cfg Config) (flatShareRequest, error) {
 	if runs == len(req.noises) {
 		seedTerm.field = "noises" // no noise at all: the seeds do not count
 	}
-	err = checkBudget(cfg.SweepBudget, stepCost(req.surface), []budgetTerm{
+	req.work, err = checkWork(int64(cfg.SweepBudget), stepCost(req.surface), "surface.formula", []budgetTerm{
 		{"lrs", len(req.lrs), len(defaultFlatLRs), "LRs"},
 		seedTerm,
 		{"steps", req.steps, defaultFlatSteps, "steps"},
@@ -622,43 +654,6 @@ type budgetTerm struct {
 	field    string
 	n, def   int
 	counting string
-}
-
-// stepCost is the cost of one optimizer step on s in steps on a built-in
-// surface: a custom formula is interpreted, and its steps cost about 10
-// built-in ones, plus one per 30 characters of formula.
-func stepCost(s sim.Surface) int {
-	info := s.Info()
-	if info.Name != "custom" {
-		return 1
-	}
-	return 10 + len(info.Formula)/30
-}
-
-// checkBudget checks that the product of the terms (optimizer steps), times
-// the cost of a step, is at most budget. Otherwise the error names the term
-// furthest above its default, the likeliest one to have been raised.
-func checkBudget(budget, cost int, terms []budgetTerm, advice string) error {
-	total := 1
-	parts := make([]string, len(terms))
-	blame, worst := terms[len(terms)-1].field, 0.0
-	for i, t := range terms {
-		total *= t.n
-		parts[i] = strconv.Itoa(t.n) + " " + t.counting
-		if r := float64(t.n) / float64(max(t.def, 1)); r >= worst {
-			blame, worst = t.field, r
-		}
-	}
-	if total*cost <= budget {
-		return nil
-	}
-	each := ""
-	if cost > 1 {
-		each = fmt.Sprintf(", each costing %d steps on a built-in surface (the custom formula is interpreted)", cost)
-	}
-	return &sim.FieldError{Field: blame, Msg: fmt.Sprintf(
-		"too much work for one request: %s = %d optimizer steps%s, and the server's sweep budget is %d; %s",
-		strings.Join(parts, " × "), total, each, budget, advice)}
 }
 
 // ---------------------------------------------------------------------------

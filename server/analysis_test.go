@@ -172,15 +172,17 @@ func TestAnalysisBadInput(t *testing.T) {
 		{ts, "sweep", `{` + quad + `,"noise":-1}`, 400, "noise", "≥ 0"},
 		{ts, "sweep", `{` + quad + `,"optimizers":[]}`, 400, "optimizers", "1 to 8"},
 		{ts, "sweep", `{` + quad + `,"optimizers":[{"name":"sgd"},{"name":"adma"}]}`, 400, "optimizers[1].name", "adam"},
-		{ts, "sweep", `{` + quad + `,"steps":10000,"seeds":16,"noise":0.1}`, 400, "steps", "sweep budget is 1000000"},
+		{ts, "sweep", `{` + quad + `,"steps":10000,"seeds":16,"noise":0.1}`, 400, "steps", "(-sweep-budget) is 1000000"},
 		{ts, "sweep", `{` + quad + `,"num":1000,"seeds":16,"noise":1}`, 400, "num", "3 optimizers × 1000 LRs × 16 seeds × 200 steps"},
-		{small, "sweep", `{` + quad + `,"num":2,"steps":200}`, 400, "steps", "sweep budget is 1000"},
-		{ts, "sweep", `{"surface":{"name":"custom","formula":"x^2+y^2"},"num":40,"steps":1000,"seeds":4,"noise":1}`, 400, "steps",
-			"480000 optimizer steps, each costing 10 steps on a built-in surface"},
+		{small, "sweep", `{` + quad + `,"num":2,"steps":200}`, 400, "steps", "(-sweep-budget) is 1000"},
+		{ts, "sweep", `{"surface":{"name":"custom","formula":"x^2+y^2"},"num":40,"steps":2000,"seeds":4,"noise":1}`, 400, "steps",
+			"960000 optimizer steps, each costing 2 steps on a built-in surface"},
+		{ts, "sweep", `{"surface":{"name":"custom","formula":"x^y^x^y^x^y^x^y"},"start":[0.5,0.5],"num":40,"steps":1000}`, 400, "surface.formula",
+			"each costing"},
 		{ts, "flat-share", `{"noises":[0,-1]}`, 400, "noises[1]", "≥ 0"},
 		{ts, "flat-share", `{"lrs":[]}`, 400, "lrs", "1 to 100"},
 		{ts, "flat-share", `{"surface":{"name":"quadratic"}}`, 400, "surface", "flat"},
-		{ts, "flat-share", `{"seeds":100,"steps":10000}`, 400, "steps", "sweep budget"},
+		{ts, "flat-share", `{"seeds":100,"steps":10000}`, 400, "steps", "(-sweep-budget)"},
 		{ts, "flat-share", `{"lrs":[0.1],"noises":[0],"steps":10000,"seeds":100}`, 400, "", ""}, // σ = 0: one run per LR, within budget
 	} {
 		resp, body := do(t, tc.ts, "POST", "/api/v1/"+tc.path, tc.body, nil)
@@ -411,7 +413,7 @@ func (w *wsRaw) untilResult(id string) (sweepResp, int) {
 
 func TestAnalysisWSSweep(t *testing.T) {
 	t.Cleanup(func() { goleak.VerifyNone(t, goleak.IgnoreCurrent()) })
-	ts, _ := newTestServer(t, Config{SweepBudget: 1e9})
+	ts, _ := newTestServer(t, Config{SweepBudget: 1e9, WorkPerMinute: 1e12})
 	c := dialRaw(t, ts)
 
 	// A sweep streams its progress, then its result, while the scenario

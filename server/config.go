@@ -54,16 +54,33 @@ type Config struct {
 	// ComputePerMinute is the number of simulate and grid requests per
 	// minute one client IP may make (default 300); more get 429.
 	ComputePerMinute int
-	// SweepBudget bounds the work of one sweep or flat-share request (over
-	// HTTP or the websocket) in optimizer steps: runs × steps, where a step
-	// on a custom formula counts 10 or more (default 1,000,000: about
-	// 0.1–0.2 s on two cores; 3 optimizers × 40 LRs × 16 seeds × 500 steps
-	// fit); more gets 400 naming the setting to lower. The LR finder takes
-	// at most 1000 steps and is not counted.
+	// SweepBudget bounds the work of one compute request (simulate, grid,
+	// LR finder, sweep and flat share over HTTP or the websocket, preview
+	// image) in work units: one unit is an optimizer step on a built-in
+	// surface, a step on a custom formula costs more by the formula's
+	// weight, a grid point about a tenth (cost.go). Default 1,000,000:
+	// about 0.1–0.2 s on two cores; 3 optimizers × 40 LRs × 16 seeds × 500
+	// steps, 8 runs × 10,000 steps on a built-in surface and every grid of
+	// a built-in surface fit. More gets 400 naming the setting to lower.
 	SweepBudget int
+	// WorkPerMinute is the work one client IP may ask for in a minute, in
+	// the same units, across all its compute requests (default 60,000,000:
+	// about 6 CPU-seconds a minute); past it they get 429 with Retry-After.
+	WorkPerMinute int
 	// AllowedOrigins lists the origins (host patterns as in path.Match, or
 	// scheme://host) allowed to open /ws besides the server's own host.
 	AllowedOrigins []string
+	// PublicURL is the absolute URL the server is reached at
+	// ("https://lab.example.org"); absolute links (og:url, og:image, a
+	// classroom's join link and QR code) are built from it. Empty: from the request's Host (checked against
+	// AllowedHosts) and, from a trusted proxy, X-Forwarded-Proto.
+	PublicURL string
+	// AllowedHosts lists the host names (path.Match patterns, no port; "*"
+	// for any) a request's Host may name; IP addresses always pass. Empty:
+	// localhost and PublicURL's host (cmd/server adds the listen address's
+	// host). Other hosts get 400, so a DNS-rebinding page cannot use the
+	// server.
+	AllowedHosts []string
 	// TrustedProxies lists the CIDR prefixes of reverse proxies whose
 	// X-Forwarded-For names the client. Empty: the TCP peer is the client.
 	TrustedProxies []string
@@ -76,9 +93,6 @@ type Config struct {
 	// RedisURL is the back end of the rooms, redis://[:password@]host:port/db;
 	// empty keeps them in this process's memory.
 	RedisURL string
-	// PublicURL is the scheme and host of join links and QR codes
-	// ("https://lab.example.org"); empty takes them from the request.
-	PublicURL string
 	// MaxRooms bounds the live rooms (default 100).
 	MaxRooms int
 	// RoomMaxMembers bounds the students of one room (default 3000).
@@ -128,6 +142,7 @@ func DefaultConfig() Config {
 		RoomLookupsPerMinute: 600,
 		RoomExpiry:           30 * time.Minute,
 		RoomBacklog:          512,
+		WorkPerMinute:        60_000_000,
 	}
 }
 
@@ -158,6 +173,7 @@ func (c Config) withDefaults() Config {
 	setDefault(&c.RoomLookupsPerMinute, d.RoomLookupsPerMinute)
 	setDefault(&c.RoomExpiry, d.RoomExpiry)
 	setDefault(&c.RoomBacklog, d.RoomBacklog)
+	setDefault(&c.WorkPerMinute, d.WorkPerMinute)
 	c.FrameRate = min(c.FrameRate, 60)
 	return c
 }

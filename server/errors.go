@@ -55,14 +55,17 @@ func statusOf(err error) (status int, field, msg string) {
 		return http.StatusBadRequest, fe.Field, fe.Msg
 	case errors.Is(err, context.DeadlineExceeded):
 		return http.StatusServiceUnavailable, "", "the request took too long"
+	case errors.Is(err, context.Canceled):
+		return http.StatusServiceUnavailable, "", "the request was cancelled"
 	}
 	return http.StatusInternalServerError, "", "internal error"
 }
 
-// writeError writes err as a JSON error response. 5xx errors are logged.
+// writeError writes err as a JSON error response. 5xx errors are logged,
+// except for a client that left (no one reads the answer).
 func writeError(logger *slog.Logger, w http.ResponseWriter, r *http.Request, err error) {
 	status, field, msg := statusOf(err)
-	if status >= 500 {
+	if status >= 500 && !errors.Is(err, context.Canceled) {
 		logger.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "status", status, "err", err)
 	}
 	writeJSONError(w, status, field, msg)

@@ -28,7 +28,11 @@ const formulaField = "surface.formula"
 // without exactly one formula= is a 400 (field "formula").
 func handleFormula(logger *slog.Logger) http.Handler {
 	return handle(logger, func(w http.ResponseWriter, r *http.Request) error {
-		vals := r.URL.Query()["formula"]
+		q, err := strictQuery(r)
+		if err != nil {
+			return err
+		}
+		vals := q["formula"]
 		if len(vals) != 1 {
 			return errorf(http.StatusBadRequest, "formula", "give formula once, got it %d times", len(vals))
 		}

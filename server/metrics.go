@@ -19,6 +19,7 @@ type metrics struct {
 	frames          prometheus.Counter
 	bytesSent       prometheus.Counter
 	simSteps        prometheus.Counter
+	gridsComputed   prometheus.Counter     // grids computed, not served from the cache or a computation in flight
 	rejected        *prometheus.CounterVec // by reason
 	latency         *prometheus.HistogramVec
 }
@@ -32,6 +33,7 @@ const (
 	endFlood        = "message_flood"   // too many messages (1008)
 	endTooBig       = "message_too_big" // a message over the read limit (1009)
 	endIdle         = "idle"            // nothing happened for the idle timeout (1000)
+	endBadUTF8      = "invalid_utf8"    // a text message that is not UTF-8 (1007)
 )
 
 // Reasons a request is rejected, as the label of lrlab_rejected_requests_total.
@@ -43,6 +45,7 @@ const (
 	rejectBodyTooBig  = "body_too_big"
 	rejectShutdown    = "shutting_down"
 	rejectMessageRate = "message_rate"
+	rejectWorkBudget  = "work_budget" // a client IP's work per minute (cost.go)
 )
 
 func newMetrics() *metrics {
@@ -67,6 +70,9 @@ func newMetrics() *metrics {
 		simSteps: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "lrlab_sim_steps_total", Help: "Optimizer steps simulated (websocket and simulate).",
 		}),
+		gridsComputed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "lrlab_grids_computed_total", Help: "Loss grids computed (the others were served from the cache or shared a computation in flight).",
+		}),
 		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "lrlab_rejected_requests_total", Help: "Requests and messages rejected by a limit, by reason.",
 		}, []string{"reason"}),
@@ -80,7 +86,7 @@ func newMetrics() *metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.sessions, m.sessionsStarted, m.sessionsEnded, m.frames, m.bytesSent,
-		m.simSteps, m.rejected, m.latency,
+		m.simSteps, m.gridsComputed, m.rejected, m.latency,
 	)
 	return m
 }

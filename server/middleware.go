@@ -2,14 +2,18 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -53,6 +57,7 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // freed) calls handOver; the line is then written when that goroutine
 // calls the returned end.
 func requestLog(logger *slog.Logger, m *metrics) func(http.Handler) http.Handler {
+	var limited logSampler // lines of requests refused by a rate limit
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
@@ -70,16 +75,25 @@ func requestLog(logger *slog.Logger, m *metrics) func(http.Handler) http.Handler
 				route = rc.RoutePattern()
 			}
 			if route != "/ws" {
-				m.latency.WithLabelValues(route, r.Method, strconv.Itoa(status)).Observe(d.Seconds())
+				m.latency.WithLabelValues(route, methodLabel(r.Method), strconv.Itoa(status)).Observe(d.Seconds())
 			}
 			level := slog.LevelInfo
 			if status >= 500 {
 				level = slog.LevelError
 			}
 			// Only strings are kept for a line written later, not the request.
-			method, path, bytes, ip, id := r.Method, r.URL.Path, sw.bytes, clientIP(r), middleware.GetReqID(r.Context())
+			// The method and path are the client's: cut to a bounded length.
+			method, path, bytes, ip, id := clip(r.Method, maxLoggedMethod), clip(r.URL.Path, maxLoggedPath), sw.bytes, clientIP(r), middleware.GetReqID(r.Context())
+			var suppressed int
+			if end.limited { // a flood must not become a flood of log lines
+				ok, n := limited.allow(time.Now())
+				if !ok {
+					return
+				}
+				suppressed = n
+			}
 			line := func(ctx context.Context, d time.Duration) {
-				logger.LogAttrs(ctx, level, "request",
+				attrs := []slog.Attr{
 					slog.String("method", method),
 					slog.String("path", path),
 					slog.String("route", route),
@@ -88,7 +102,11 @@ func requestLog(logger *slog.Logger, m *metrics) func(http.Handler) http.Handler
 					slog.Float64("duration_ms", float64(d.Microseconds())/1000),
 					slog.String("ip", ip),
 					slog.String("request_id", id),
-				)
+				}
+				if suppressed > 0 {
+					attrs = append(attrs, slog.Int("rate_limited_lines_suppressed", suppressed))
+				}
+				logger.LogAttrs(ctx, level, "request", attrs...)
 			}
 			end.mu.Lock()
 			if end.handed && !end.ended {
@@ -105,10 +123,32 @@ func requestLog(logger *slog.Logger, m *metrics) func(http.Handler) http.Handler
 // requestEnd is how a handler hands its request over to another goroutine,
 // which then ends it (handOver).
 type requestEnd struct {
-	mu     sync.Mutex
-	handed bool   // the handler handed the request over
-	ended  bool   // and the other goroutine has ended it
-	log    func() // the log line, set when the handler returns before the end
+	mu      sync.Mutex
+	handed  bool   // the handler handed the request over
+	ended   bool   // and the other goroutine has ended it
+	log     func() // the log line, set when the handler returns before the end
+	limited bool   // a rate limit refused the request (set on the request's goroutine)
+}
+
+// logSampler lets through one log line a second and counts the others.
+type logSampler struct {
+	mu         sync.Mutex
+	last       time.Time
+	suppressed int
+}
+
+// allow reports whether a line may be written at now and, if so, how many
+// were suppressed since the last one.
+func (s *logSampler) allow(now time.Time) (bool, int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if now.Sub(s.last) < time.Second {
+		s.suppressed++
+		return false, 0
+	}
+	n := s.suppressed
+	s.last, s.suppressed = now, 0
+	return true, n
 }
 
 type requestEndKey struct{}
@@ -164,7 +204,7 @@ func recoverer(logger *slog.Logger) func(http.Handler) http.Handler {
 // contentSecurityPolicy is the CSP of every response; frame-ancestors is
 // opened only for ?embed=1.
 const (
-	cspBase      = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; "
+	cspBase      = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; base-uri 'none'; form-action 'self'; "
 	cspNoFrame   = cspBase + "frame-ancestors 'none'"
 	cspEmbedding = cspBase + "frame-ancestors *"
 )
@@ -250,11 +290,142 @@ func rateLimit(n int, m *metrics) func(http.Handler) http.Handler {
 		func(r *http.Request) (string, error) { return httprate.CanonicalizeIP(clientIP(r)), nil },
 		httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
 			m.rejected.WithLabelValues(rejectRateLimit).Inc()
+			if e, _ := r.Context().Value(requestEndKey{}).(*requestEnd); e != nil {
+				e.limited = true // requestLog samples these lines
+			}
 			writeJSONError(w, http.StatusTooManyRequests, "", "too many requests; try again in a minute")
 		}))
 }
 
-// requestIDHeader echoes the request ID (chi's RequestID) in X-Request-Id.
+// knownMethods are the HTTP methods the metrics name; any other is "other",
+// so a client cannot add a label value (and a time series) per request.
+var knownMethods = map[string]bool{
+	http.MethodGet: true, http.MethodHead: true, http.MethodPost: true, http.MethodPut: true,
+	http.MethodPatch: true, http.MethodDelete: true, http.MethodOptions: true,
+	http.MethodConnect: true, http.MethodTrace: true,
+}
+
+// methodLabel is the method's metric label: a known method, else "other".
+func methodLabel(m string) string {
+	if knownMethods[m] {
+		return m
+	}
+	return "other"
+}
+
+// Lengths of the client's strings written to the log.
+const (
+	maxLoggedMethod = 16
+	maxLoggedPath   = 512
+)
+
+// clip cuts s to at most n bytes, marking a cut with "…".
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// maxRequestID is the longest X-Request-Id taken from a trusted proxy.
+const maxRequestID = 64
+
+// requestID gives every request an ID, in the context where chi's
+// middleware.GetReqID finds it: the X-Request-Id of the request when it
+// comes from a trusted proxy (the TCP peer is in trusted) and is at most
+// maxRequestID characters of [A-Za-z0-9._-]; otherwise a new one (a random
+// prefix of the process and a counter). Nothing else a client sends becomes
+// the ID, so IDs cannot be forged or made large.
+func requestID(trusted []netip.Prefix) func(http.Handler) http.Handler {
+	var rnd [6]byte
+	rand.Read(rnd[:])
+	prefix := base64.RawURLEncoding.EncodeToString(rnd[:]) + "-"
+	var seq atomic.Uint64
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			id := r.Header.Get(middleware.RequestIDHeader)
+			if id == "" || !safeRequestID(id) || !fromTrusted(r, trusted) {
+				id = prefix + strconv.FormatUint(seq.Add(1), 10)
+			}
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), middleware.RequestIDKey, id)))
+		})
+	}
+}
+
+// safeRequestID reports whether id is at most maxRequestID characters of
+// [A-Za-z0-9._-].
+func safeRequestID(id string) bool {
+	if len(id) > maxRequestID {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// parsePrefixes reads CIDR prefixes or single addresses; it panics on an
+// invalid one (cmd/server validates them first).
+func parsePrefixes(list []string) []netip.Prefix {
+	out := make([]netip.Prefix, 0, len(list))
+	for _, s := range list {
+		if p, err := netip.ParsePrefix(s); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			panic("server: invalid trusted proxy " + strconv.Quote(s))
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out
+}
+
+// fromTrusted reports whether r's TCP peer is one of the trusted prefixes.
+func fromTrusted(r *http.Request, trusted []netip.Prefix) bool {
+	if len(trusted) == 0 {
+		return false
+	}
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	a := ap.Addr().Unmap()
+	for _, p := range trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// assetRequestsFactor is how many more requests a minute a client IP may
+// make for /static/ assets than for everything else: a first visit of a
+// classroom behind one address fetches a few dozen content-hashed assets per
+// student (cached for a year after that).
+const assetRequestsFactor = 16
+
+// limitRequests puts every request under a rate limit per client IP:
+// /static/ under assets, everything else (pages, the API, probes, metrics,
+// /ws, unknown paths) under perIP.
+func limitRequests(perIP, assets func(http.Handler) http.Handler) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		p, a := perIP(next), assets(next)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasPrefix(r.URL.Path, "/static/") {
+				a.ServeHTTP(w, r)
+				return
+			}
+			p.ServeHTTP(w, r)
+		})
+	}
+}
+
+// requestIDHeader echoes the request ID (requestID's) in X-Request-Id.
 func requestIDHeader(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if id := middleware.GetReqID(r.Context()); id != "" {

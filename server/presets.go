@@ -3,7 +3,6 @@ package server
 import (
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -100,6 +99,9 @@ func handlePresetPage(logger *slog.Logger) http.Handler {
 	})
 }
 
+// maxListedErrors is the number of errors /api/v1/scenario lists in full.
+const maxListedErrors = 20
+
 // handleScenarioQuery serves GET /api/v1/scenario?{share-link query}: the
 // scenario the link opens, as
 //
@@ -107,11 +109,17 @@ func handlePresetPage(logger *slog.Logger) http.Handler {
 //	 "errors": [{"error": "...", "field": "runs[1].optimizer.lr"}]}
 //
 // A link with bad settings still opens (they keep their defaults); errors
-// lists what was wrong. It answers 200 always, 500 only on a bug.
+// lists what was wrong: the first maxListedErrors, then one entry (field
+// "") that counts the rest. It answers 200, except 400 (field "query") for a
+// query that cannot be read at all (strictQuery), 500 only on a bug.
 func handleScenarioQuery(logger *slog.Logger, cfg Config) http.Handler {
 	limits := cfg.limits()
 	return handle(logger, func(w http.ResponseWriter, r *http.Request) error {
-		sc, x, errs := scenario.ParseQuery(r.URL.Query(), limits)
+		q, err := strictQuery(r)
+		if err != nil {
+			return err
+		}
+		sc, x, errs := scenario.ParseQuery(q, limits)
 		norm, err := json.Marshal(sc)
 		if err != nil {
 			return err
@@ -129,6 +137,12 @@ func handleScenarioQuery(logger *slog.Logger, cfg Config) http.Handler {
 		for i, e := range errs {
 			if i > 0 {
 				b = append(b, ',')
+			}
+			if i == maxListedErrors {
+				b = append(b, `{"error":`...)
+				b = appendString(b, strconv.Itoa(len(errs)-i)+" more errors not listed; fix the ones above first")
+				b = append(b, `,"field":""}`...)
+				break
 			}
 			field, msg := "", e.Error()
 			var fe *sim.FieldError
@@ -158,7 +172,7 @@ func handleScenarioQuery(logger *slog.Logger, cfg Config) http.Handler {
 func handleScenarioEncode(logger *slog.Logger, cfg Config) http.Handler {
 	limits := cfg.limits()
 	return handle(logger, func(w http.ResponseWriter, r *http.Request) error {
-		body, err := io.ReadAll(r.Body)
+		body, err := readBody(r)
 		if err != nil {
 			return err
 		}

@@ -13,7 +13,6 @@ import (
 	"math/big"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -202,7 +201,7 @@ func handleCreateRoom(logger *slog.Logger, cfg Config, rs *rooms) http.Handler {
 		}
 		rs.m.created.Inc()
 		out := createRoomResponse{
-			Room: code, TeacherToken: token, JoinURL: "/r/" + code, JoinURLAbs: joinURL(r, cfg, code),
+			Room: code, TeacherToken: token, JoinURL: "/r/" + code, JoinURLAbs: joinURL(r, code),
 			QRURL: "/r/" + code + "/qr.svg", ExpiresAfterS: int(cfg.RoomExpiry / time.Second),
 			Limits:   map[string]int{"members": cfg.RoomMaxMembers, "questions": cfg.RoomMaxQuestions, "choices": 8},
 			Scenario: norm,
@@ -220,20 +219,10 @@ func handleCreateRoom(logger *slog.Logger, cfg Config, rs *rooms) http.Handler {
 	})
 }
 
-// joinURL is the absolute join link of code.
-func joinURL(r *http.Request, cfg Config, code string) string {
-	base := strings.TrimSuffix(cfg.PublicURL, "/")
-	if base == "" {
-		scheme := "http"
-		if r.TLS != nil {
-			scheme = "https"
-		}
-		if p := r.Header.Get("X-Forwarded-Proto"); (p == "https" || p == "http") && len(cfg.TrustedProxies) > 0 {
-			scheme = p
-		}
-		base = scheme + "://" + r.Host
-	}
-	return base + "/r/" + code
+// joinURL is the absolute join link of code, on the origin hostGuard
+// recorded (-public-url, else the request's checked Host).
+func joinURL(r *http.Request, code string) string {
+	return requestOrigin(r) + "/r/" + code
 }
 
 // lookupRoom resolves the {code} of a /r/ route: the room's code, or ""
@@ -273,7 +262,7 @@ func handleRoomPage(logger *slog.Logger, cfg Config, a *assets, rs *rooms) http.
 		code, status := lookupRoom(r, rs)
 		switch status {
 		case http.StatusOK:
-			return &RoomPage{Code: code, JoinURL: joinURL(r, cfg, code), QRURL: "/r/" + code + "/qr.svg"}, status
+			return &RoomPage{Code: code, JoinURL: joinURL(r, code), QRURL: "/r/" + code + "/qr.svg"}, status
 		case http.StatusTooManyRequests:
 			return &RoomPage{Error: "rate_limited"}, status
 		case http.StatusServiceUnavailable:
@@ -303,7 +292,7 @@ func handleRoomQR(logger *slog.Logger, cfg Config, rs *rooms) http.Handler {
 		case http.StatusNotFound:
 			return errorf(status, "room", "no such room")
 		}
-		svg, err := qrSVG(joinURL(r, cfg, code))
+		svg, err := qrSVG(joinURL(r, code))
 		if err != nil {
 			return err
 		}

@@ -10,24 +10,31 @@ import (
 func addRoutes(r chi.Router, s *Server) {
 	cfg, logger, m := s.cfg, s.logger, s.metrics
 
-	// Every request: an ID, the client's IP (trusted proxies only), one log
-	// line, panics as 500 JSON, the security headers.
+	perIP := rateLimit(cfg.RequestsPerMinute, m)
+	assetsPerIP := rateLimit(cfg.RequestsPerMinute*assetRequestsFactor, m) // a first visit fetches a few dozen assets
+	compute := rateLimit(cfg.ComputePerMinute, m)
+	work := s.sessions.work // work units per IP (cost.go), websocket sweeps included
+
+	// Every request: an ID (a trusted proxy's, or a new one), the client's
+	// IP (trusted proxies only), one log line, panics as 500 JSON, the
+	// security headers, and the request rate limit per IP: every route,
+	// unknown paths and probes included, so nothing a client sends is free
+	// (assets under a limit of their own, assetRequestsFactor times larger).
 	r.Use(
 		middleware.GetHead, // HEAD is answered by the GET route
-		middleware.RequestID,
+		requestID(parsePrefixes(cfg.TrustedProxies)),
 		requestIDHeader,
 		clientIPFrom(cfg.TrustedProxies),
 		requestLog(logger, m),
 		recoverer(logger),
 		securityHeaders,
+		limitRequests(perIP, assetsPerIP),
+		hostGuard(cfg.PublicURL, cfg.AllowedHosts, parsePrefixes(cfg.TrustedProxies)), // Host checked, origin of absolute URLs
 	)
 	r.NotFound(handleNotFound().ServeHTTP)
 	r.MethodNotAllowed(handleMethodNotAllowed().ServeHTTP)
 
-	perIP := rateLimit(cfg.RequestsPerMinute, m)
-	compute := rateLimit(cfg.ComputePerMinute, m)
-
-	// Probes and metrics: never rate limited.
+	// Probes and metrics (under the request rate limit, like every route).
 	r.Get("/healthz", handleHealthz().ServeHTTP)
 	r.Get("/readyz", handleReadyz(&s.draining).ServeHTTP)
 	r.Get("/metrics", m.handler().ServeHTTP)
@@ -36,17 +43,15 @@ func addRoutes(r chi.Router, s *Server) {
 	assets := newAssets(logger)
 	r.Get("/static/{hash}/*", handleStatic(assets).ServeHTTP)
 
-	// The websocket: rate limited on connection attempts, no request
+	// The websocket: rate limited on connection attempts (above), no request
 	// timeout and no body limit (sessions have their own limits).
-	r.With(perIP).Get("/ws", handleWS(logger, cfg, m, s.sessions, &s.draining).ServeHTTP)
+	r.Get("/ws", handleWS(logger, cfg, m, s.sessions, &s.draining).ServeHTTP)
 
-	// Everything else: a deadline, a body limit, a rate limit per IP, and
-	// gzip for text.
+	// Everything else: a deadline, a body limit, and gzip for text.
 	r.Group(func(r chi.Router) {
 		r.Use(
 			timeout(cfg.RequestTimeout),
 			bodyLimit(cfg.MaxBodyBytes, m),
-			perIP,
 		)
 
 		// Pages: small and on every first visit, so compressed hard.
@@ -57,19 +62,19 @@ func addRoutes(r chi.Router, s *Server) {
 		r.With(middleware.Compress(9, "text/html")).Get("/r/{code}", handleRoomPage(logger, cfg, assets, s.rooms).ServeHTTP)
 		r.Get("/r/{code}/qr.svg", handleRoomQR(logger, cfg, s.rooms).ServeHTTP)
 		// The share image of a link (og:image), renders bounded (share.go).
-		r.Get("/og.png", handleOG(logger, cfg).ServeHTTP)
+		r.With(compute).Get("/og.png", handleOG(logger, cfg, work).ServeHTTP)
 
 		// The JSON API, compressed fast: trajectories can be large.
 		r.Route("/api/v1", func(r chi.Router) {
 			r.Use(middleware.Compress(1, "application/json", "text/plain"))
 			r.Get("/surfaces", handleSurfaces(logger).ServeHTTP)
-			r.With(compute).Get("/surfaces/{name}/grid", handleGrid(logger, cfg).ServeHTTP)
+			r.With(compute).Get("/surfaces/{name}/grid", handleGrid(logger, cfg, m, work).ServeHTTP)
 			r.With(compute).Get("/formula", handleFormula(logger).ServeHTTP) // checks a custom formula (formula.go)
-			r.With(compute).Post("/simulate", handleSimulate(logger, cfg, m).ServeHTTP)
+			r.With(compute).Post("/simulate", handleSimulate(logger, cfg, m, work).ServeHTTP)
 			// Analyses (analysis.go), bounded by Config.SweepBudget.
-			r.With(compute).Post("/lr-finder", handleLRFinder(logger, cfg).ServeHTTP)
-			r.With(compute).Post("/sweep", handleSweep(logger, cfg).ServeHTTP)
-			r.With(compute).Post("/flat-share", handleFlatShare(logger, cfg).ServeHTTP)
+			r.With(compute).Post("/lr-finder", handleLRFinder(logger, cfg, work).ServeHTTP)
+			r.With(compute).Post("/sweep", handleSweep(logger, cfg, work).ServeHTTP)
+			r.With(compute).Post("/flat-share", handleFlatShare(logger, cfg, work).ServeHTTP)
 			// Presets and share links.
 			r.Get("/presets", handlePresets(logger).ServeHTTP)
 			r.Get("/scenario", handleScenarioQuery(logger, cfg).ServeHTTP)

@@ -39,6 +39,9 @@ func NewServer(logger *slog.Logger, cfg Config) *Server {
 	if cfg.BuildID == "" {
 		cfg.BuildID = buildID()
 	}
+	if len(cfg.AllowedHosts) == 0 {
+		cfg.AllowedHosts = defaultAllowedHosts(cfg.PublicURL)
+	}
 	m := newMetrics()
 	s := &Server{
 		logger:   logger,

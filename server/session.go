@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
 
@@ -52,8 +53,9 @@ type session struct {
 	conn   *websocket.Conn
 
 	// ctl carries the rare events, so the owner's select stays short: the
-	// server stopping (goAway), the reader's last error, a ping's outcome.
-	// Each is sent at most once at a time, so its capacity never blocks.
+	// server stopping (goAway), the reader's last error, a ping's outcome,
+	// a flood of the client's pings. Each is sent at most once at a time, so
+	// its capacity never blocks.
 	ctl      chan ctlEvent
 	awayOnce sync.Once
 
@@ -72,15 +74,19 @@ type session struct {
 	buf        []byte    // sweep messages (sweepws.go); dropped when large
 	sweep      sweeper   // the LR sweep running beside the scenario (sweepws.go)
 
-	// Rooms (roomws.go): the server's rooms, the client's IP (for the
-	// lookup rate limit), and once joined the session's membership and the
-	// channel that says the room has messages for it (nil for a solo
-	// session, so the select never takes it).
+	// Rooms (roomws.go): the server's rooms, and once joined the session's
+	// membership and the channel that says the room has messages for it
+	// (nil for a solo session, so the select never takes it).
 	rooms *rooms
-	ip    string
 	begun bool // a first message was handled: join is no longer allowed
 	room  *member
 	feed  chan struct{}
+
+	msgs msgBudget // owned by the reader goroutine
+
+	work     *workLimiter // the client IP's work budget (sweeps), or nil
+	ip       string       // the client's IP: the key of its work budget and of the room lookup rate limit
+	stepCost int          // work units of a step on the scenario's surface (cost.go)
 }
 
 // liveRun is one run of the session's scenario with the points produced
@@ -150,7 +156,7 @@ type inbound struct {
 }
 
 func newSession(logger *slog.Logger, cfg Config, m *metrics, conn *websocket.Conn) *session {
-	return &session{logger: logger, cfg: cfg, m: m, conn: conn, ctl: make(chan ctlEvent, 3), rate: defaultRate}
+	return &session{logger: logger, cfg: cfg, m: m, conn: conn, ctl: make(chan ctlEvent, 4), rate: defaultRate}
 }
 
 // goAway tells the session to close with 1001; it does not wait.
@@ -322,6 +328,9 @@ func (s *session) readFailed(err error) string {
 		return endFlood
 	case errors.Is(err, websocket.ErrMessageTooBig):
 		return endTooBig // the library has sent 1009
+	case errors.Is(err, errBadUTF8):
+		s.conn.Close(websocket.StatusInvalidFramePayloadData, "text message is not valid UTF-8")
+		return endBadUTF8
 	}
 	return endClient
 }
@@ -346,39 +355,31 @@ func (s *session) writeFailed(err error) string {
 // errFlood) and forwards the rest, raw, to the owner, which decodes them
 // (so this goroutine's stack stays shallow).
 func (s *session) read(ctx context.Context, out chan<- inbound) {
-	burst := float64(s.cfg.MessageBurst)
-	tokens, last := burst, time.Now()
-	dropped := 0
 	for {
 		typ, data, err := s.conn.Read(ctx)
 		if err != nil {
 			s.ctl <- ctlEvent{kind: ctlReadErr, err: err}
 			return
 		}
-		now := time.Now()
-		tokens = min(burst, tokens+s.cfg.MessageRate*now.Sub(last).Seconds())
-		last = now
 		var item inbound
 		switch {
-		case tokens < 1:
-			dropped++
+		case !s.takeMessage(time.Now()):
 			s.m.rejected.WithLabelValues(rejectMessageRate).Inc()
-			if dropped >= s.cfg.MessageBurst {
+			if s.msgs.dropped >= s.cfg.MessageBurst {
 				s.ctl <- ctlEvent{kind: ctlReadErr, err: errFlood}
 				return
 			}
-			if dropped > 1 {
+			if s.msgs.dropped > 1 {
 				continue
 			}
 			item.err = &sim.FieldError{Field: "type", Msg: fmt.Sprintf(
 				"too many messages: at most %g per second; messages are dropped until you slow down", s.cfg.MessageRate)}
 		case typ != websocket.MessageText:
-			tokens--
-			dropped = 0
 			item.err = &sim.FieldError{Msg: "messages must be JSON text, not binary"}
+		case !utf8.Valid(data):
+			s.ctl <- ctlEvent{kind: ctlReadErr, err: errBadUTF8}
+			return
 		default:
-			tokens--
-			dropped = 0
 			item.data = data
 		}
 		select {
@@ -387,6 +388,56 @@ func (s *session) read(ctx context.Context, out chan<- inbound) {
 			return
 		}
 	}
+}
+
+// msgBudget is the session's message rate limit, used by the reader
+// goroutine only (pings are read there too): a token bucket of
+// MessageBurst tokens refilled at MessageRate a second, and the messages
+// dropped in a row.
+type msgBudget struct {
+	started bool
+	tokens  float64
+	last    time.Time
+	dropped int
+	flooded bool // a ping flood has been reported
+}
+
+// takeMessage takes a token for a message or ping received at now, or
+// counts it as dropped.
+func (s *session) takeMessage(now time.Time) bool {
+	b := &s.msgs
+	burst := float64(s.cfg.MessageBurst)
+	if !b.started {
+		b.started, b.tokens, b.last = true, burst, now
+	}
+	b.tokens = min(burst, b.tokens+s.cfg.MessageRate*now.Sub(b.last).Seconds())
+	b.last = now
+	if b.tokens < 1 {
+		b.dropped++
+		return false
+	}
+	b.tokens--
+	b.dropped = 0
+	return true
+}
+
+// pingReceived counts a client's ping against the message budget
+// (websocket.AcceptOptions.OnPingReceived, on the reader goroutine): over
+// it, the ping goes unanswered, and a flood ends the session as a flood of
+// messages does. It reports whether to answer with a pong.
+func (s *session) pingReceived() bool {
+	if s.takeMessage(time.Now()) {
+		return true
+	}
+	s.m.rejected.WithLabelValues(rejectMessageRate).Inc()
+	if s.msgs.dropped >= s.cfg.MessageBurst && !s.msgs.flooded {
+		s.msgs.flooded = true
+		select {
+		case s.ctl <- ctlEvent{kind: ctlReadErr, err: errFlood}:
+		default:
+		}
+	}
+	return false
 }
 
 // ping sends a ping, on a short-lived goroutine of its own, and waits for
@@ -513,7 +564,7 @@ func (s *session) start(ctx context.Context, m clientMessage) error {
 	if err != nil {
 		return s.writeError(ctx, err)
 	}
-	_, runs, err := sc.Build()
+	surf, runs, err := sc.Build()
 	if err != nil {
 		return s.writeError(ctx, err)
 	}
@@ -521,7 +572,7 @@ func (s *session) start(ctx context.Context, m clientMessage) error {
 	if err != nil {
 		return s.writeError(ctx, err)
 	}
-	s.steps, s.testLoss = sc.Steps, sc.TestShift != nil
+	s.steps, s.testLoss, s.stepCost = sc.Steps, sc.TestShift != nil, stepCost(surf)
 	s.rate, s.paused, s.pending, s.budget, s.last = m.Rate, m.Paused, 0, 0, time.Now()
 	s.runs = make([]*liveRun, len(runs))
 	for i, r := range runs {
@@ -644,7 +695,7 @@ func (s *session) catchUp(now time.Time) {
 // tick advances every run by the steps due (lock-step), then sends them as
 // one frame and the done messages of runs that ended.
 func (s *session) tick(ctx context.Context, now time.Time) error {
-	limit := s.cfg.MaxPointsPerFrame
+	limit := s.frameLimit()
 	n := 0
 	if !s.paused {
 		if s.rate == 0 {
@@ -657,10 +708,17 @@ func (s *session) tick(ctx context.Context, now time.Time) error {
 		}
 	}
 	s.last = now
-	if extra := min(s.pending, limit-n); extra > 0 {
-		n += extra
-		s.pending -= extra
+	extra := max(min(s.pending, limit-n), 0)
+	if cut := n + extra - s.affordable(n+extra, now); cut > 0 {
+		// Over the IP's work budget: step messages wait, the rate's steps
+		// are owed (the budget is capped at a frame's points above).
+		back := min(cut, extra)
+		extra -= back
+		n -= cut - back
+		s.budget += float64(cut - back)
 	}
+	s.pending -= extra
+	n += extra
 	if n > 0 {
 		s.advance(n)
 	}
@@ -669,6 +727,31 @@ func (s *session) tick(ctx context.Context, now time.Time) error {
 	}
 	s.updateTicker()
 	return nil
+}
+
+// affordable returns how many of n steps per running run the client IP's
+// work budget pays for now, and takes them from it. Only a custom formula's
+// steps are charged: a frame on a built-in surface costs at most
+// maxFramePoints units, and its sessions stay free of the shared limiter.
+func (s *session) affordable(n int, now time.Time) int {
+	if n <= 0 || s.work == nil || s.stepCost <= 1 {
+		return n
+	}
+	per := 0
+	for _, r := range s.runs {
+		if r.run.Status() == sim.StatusRunning {
+			per += s.stepCost
+		}
+	}
+	if per == 0 {
+		return n
+	}
+	got := s.work.take(s.ip, int64(n*per), now)
+	steps := int(got / int64(per))
+	if rest := got - int64(steps*per); rest > 0 {
+		s.work.refund(s.ip, rest, now)
+	}
+	return steps
 }
 
 // advance takes n steps in every run that is still running.
@@ -694,9 +777,28 @@ func (s *session) advance(n int) {
 // session's rate, rounded up, plus one for the jitter of the frame clock.
 func (s *session) pointsPerFrame() int {
 	if s.rate == 0 {
-		return s.cfg.MaxPointsPerFrame
+		return s.frameLimit()
 	}
-	return min(int(math.Ceil(s.rate/s.cfg.FrameRate))+1, s.cfg.MaxPointsPerFrame)
+	return min(int(math.Ceil(s.rate/s.cfg.FrameRate))+1, s.frameLimit())
+}
+
+// maxFramePoints bounds the points of one frame of a session, all runs
+// together: a frame's points are held twice while it is written (as
+// columns, 48 or 56 bytes a point, and as JSON, about 130), so a client that
+// stops reading holds at most about 200 KB of heap in its session. At 30
+// frames a second that is 30,720 points a second, shared by the runs.
+const maxFramePoints = 1024
+
+// maxFrameWork bounds the work of one frame of a session in work units
+// (cost.go; about 2 ms): on a dear formula a session streams fewer steps a
+// second instead of taking a core.
+const maxFrameWork = 20_000
+
+// frameLimit is the points one run may add to a frame: MaxPointsPerFrame,
+// and the session's maxFramePoints and maxFrameWork shared among its runs.
+func (s *session) frameLimit() int {
+	runs := max(len(s.runs), 1)
+	return max(1, min(s.cfg.MaxPointsPerFrame, maxFramePoints/runs, maxFrameWork/(runs*max(s.stepCost, 1))))
 }
 
 // colsHint is the capacity a run's columns start with: a frame's points

@@ -9,11 +9,15 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
+
+	"github.com/go-chi/httprate"
 
 	"lrlab/preview"
 	"lrlab/scenario"
@@ -28,6 +32,7 @@ const (
 	ogHeight        = preview.DefaultHeight // 630
 	ogCacheSize     = 64
 	ogRenders       = 2
+	ogRendersPerIP  = 1 // one client IP renders one image at a time, so the other slot stays free for others
 	ogMaxAge        = "public, max-age=86400"
 	shareQueryParam = "preset"
 )
@@ -67,17 +72,25 @@ func shareScenario(q url.Values, lim scenario.Limits, skip ...string) (scenario.
 
 // handleOG serves GET /og.png?{share query} (or ?preset=ID): the scenario as a
 // 1200×630 PNG (preview.Render), for og:image. Images are cached by the
-// normalised query and size, at most ogRenders are rendered at once, and the
-// answer has Cache-Control public, max-age=86400 and a strong ETag (304 for
-// a matching If-None-Match, without rendering).
-// Failures: 400 {"error","field"} naming the bad setting of the link; 503
-// when the request's deadline passes while it waits for a render slot.
-func handleOG(logger *slog.Logger, cfg Config) http.Handler {
+// normalised query and size, and identical ones asked for at once are
+// rendered once; at most ogRenders are rendered at once, at most
+// ogRendersPerIP for one client IP; the answer has Cache-Control public,
+// max-age=86400 and a strong ETag (304 for a matching If-None-Match, without
+// rendering). A render is under the work budget of one request
+// (previewWork) and charged to the client's per-minute budget; it stops
+// when the deadline passes or the client leaves.
+// Failures: 400 {"error","field"} naming the bad setting of the link or
+// what to lower; 429 when the client's work budget is spent; 503 when the
+// request's deadline passes while it waits for a render slot or renders.
+func handleOG(logger *slog.Logger, cfg Config, work *workLimiter) http.Handler {
 	limits := cfg.limits()
 	cache := preview.NewCache(ogCacheSize)
-	slots := make(chan struct{}, ogRenders)
+	slots := newRenderSlots(ogRenders, ogRendersPerIP)
 	return handle(logger, func(w http.ResponseWriter, r *http.Request) error {
-		q := r.URL.Query()
+		q, err := strictQuery(r)
+		if err != nil {
+			return err
+		}
 		sc, err := shareScenario(q, limits)
 		if err != nil {
 			return err
@@ -105,14 +118,26 @@ func handleOG(logger *slog.Logger, cfg Config) http.Handler {
 			return nil
 		}
 		ctx := r.Context()
-		png, err := cache.Get(key, func() ([]byte, error) {
-			select {
-			case slots <- struct{}{}:
-			case <-ctx.Done():
-				return nil, context.DeadlineExceeded
+		if _, ok := cache.Stored(key); !ok {
+			surf, err := sim.NewSurface(sc.Surface)
+			if err != nil {
+				return sim.Prefix("surface", err)
 			}
-			defer func() { <-slots }()
-			return renderPNG(sc, title)
+			units, err := previewWork(int64(cfg.SweepBudget), sc, surf)
+			if err != nil {
+				return err
+			}
+			if err := work.chargeRequest(w, r, units); err != nil {
+				return err
+			}
+		}
+		png, err := cache.Get(key, func() ([]byte, error) {
+			release, err := slots.acquire(ctx, httprate.CanonicalizeIP(clientIP(r)))
+			if err != nil {
+				return nil, err
+			}
+			defer release()
+			return renderPNG(ctx, sc, title)
 		})
 		if err != nil {
 			return err
@@ -129,9 +154,10 @@ func handleOG(logger *slog.Logger, cfg Config) http.Handler {
 	})
 }
 
-// renderPNG draws sc at the preview size under title and encodes it.
-func renderPNG(sc scenario.Scenario, title string) ([]byte, error) {
-	img, err := preview.RenderTitled(sc, ogWidth, ogHeight, title)
+// renderPNG draws sc at the preview size under title and encodes it; it
+// stops when ctx is done.
+func renderPNG(ctx context.Context, sc scenario.Scenario, title string) ([]byte, error) {
+	img, err := preview.RenderContext(ctx, sc, ogWidth, ogHeight, title)
 	if err != nil {
 		return nil, err
 	}
@@ -142,6 +168,75 @@ func renderPNG(sc scenario.Scenario, title string) ([]byte, error) {
 	return []byte(b.String()), nil
 }
 
+// previewWork checks the work of rendering sc's preview on surf: its runs
+// simulated to their end, plus a unit per point drawn, and the grid of the
+// heat map (about a quarter of the image's resolution a side).
+func previewWork(budget int64, sc scenario.Scenario, surf sim.Surface) (int64, error) {
+	units, err := scenarioWork(budget, sc, surf, 1)
+	if err != nil {
+		return 0, err
+	}
+	grid := gridWork(surf, ogWidth/4+1, ogHeight/4+1)
+	if units+grid > budget {
+		return 0, &sim.FieldError{Field: "formula", Msg: fmt.Sprintf(
+			"too much work for one preview: its heat map of this formula costs %d work units and its runs %d, and the server's work budget of one request (-sweep-budget) is %d; simplify the formula", grid, units, budget)}
+	}
+	return units + grid, nil
+}
+
+// renderSlots bounds the previews rendered at once, in all and per client
+// IP, so that one client cannot hold every slot and delay everyone's
+// preview.
+type renderSlots struct {
+	all   chan struct{}
+	share int
+	mu    sync.Mutex
+	perIP map[string]*ipSlots
+}
+
+type ipSlots struct {
+	ch   chan struct{}
+	refs int // requests holding or waiting for one of ch's slots
+}
+
+func newRenderSlots(n, perIP int) *renderSlots {
+	return &renderSlots{all: make(chan struct{}, n), share: perIP, perIP: map[string]*ipSlots{}}
+}
+
+// acquire waits for one of ip's slots, then one of all, or for ctx to end
+// (its error is returned). release gives both back.
+func (s *renderSlots) acquire(ctx context.Context, ip string) (release func(), err error) {
+	s.mu.Lock()
+	e := s.perIP[ip]
+	if e == nil {
+		e = &ipSlots{ch: make(chan struct{}, s.share)}
+		s.perIP[ip] = e
+	}
+	e.refs++
+	s.mu.Unlock()
+	unref := func() {
+		s.mu.Lock()
+		if e.refs--; e.refs == 0 {
+			delete(s.perIP, ip)
+		}
+		s.mu.Unlock()
+	}
+	select {
+	case e.ch <- struct{}{}:
+	case <-ctx.Done():
+		unref()
+		return nil, ctx.Err()
+	}
+	select {
+	case s.all <- struct{}{}:
+	case <-ctx.Done():
+		<-e.ch
+		unref()
+		return nil, ctx.Err()
+	}
+	return func() { <-s.all; <-e.ch; unref() }, nil
+}
+
 // handlePyTorch serves GET /api/v1/pytorch?{share query}&index=N (or
 // ?preset=ID&index=N): a Python script that reproduces run N (0-based,
 // default 0) of the link's scenario with PyTorch, as text/plain.
@@ -150,15 +245,21 @@ func renderPNG(sc scenario.Scenario, title string) ([]byte, error) {
 func handlePyTorch(logger *slog.Logger, cfg Config) http.Handler {
 	limits := cfg.limits()
 	return handle(logger, func(w http.ResponseWriter, r *http.Request) error {
-		q := r.URL.Query()
+		q, err := strictQuery(r)
+		if err != nil {
+			return err
+		}
 		sc, err := shareScenario(q, limits, "index")
 		if err != nil {
 			return err
 		}
 		index := 0
+		if vals := q["index"]; len(vals) > 1 {
+			return errorf(http.StatusBadRequest, "index", "give index once, got it %d times", len(vals))
+		}
 		if s := q.Get("index"); s != "" {
-			n, err := strconv.Atoi(s)
-			if err != nil || n < 0 || n >= len(sc.Runs) {
+			n, err := scenario.ParseInt(s, "index", 0, len(sc.Runs)-1)
+			if err != nil {
 				return errorf(http.StatusBadRequest, "index", "must be a run of the link, 0 … %d, got %q", len(sc.Runs)-1, s)
 			}
 			index = n
@@ -211,7 +312,10 @@ var siteName = map[string]string{"en": "Learning-rate lab", "ja": "学習率ラ�
 // scenario is read with the default limits; settings that do not apply keep
 // their defaults, as the page itself does.
 func shareMeta(r *http.Request, lang string) *PageMeta {
-	q := r.URL.Query()
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil // a query that cannot be read has no preview (GET /og.png says why)
+	}
 	scenarioKey := false
 	for k := range q {
 		if k != "lang" && k != "embed" && k != "rate" {
@@ -258,18 +362,13 @@ func shareMeta(r *http.Request, lang string) *PageMeta {
 	return m
 }
 
-// requestOrigin returns "scheme://host" of r: https when the connection is
-// TLS or a proxy says so in X-Forwarded-Proto.
+// requestOrigin returns "scheme://host" of r, as hostGuard recorded it:
+// -public-url when set, else the request's checked Host.
 func requestOrigin(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
-		scheme = "https"
+	if o, ok := r.Context().Value(originKey{}).(string); ok {
+		return o
 	}
-	host := r.Host
-	if host == "" {
-		host = "localhost"
-	}
-	return scheme + "://" + host
+	return "http://localhost" // not served through the router
 }
 
 // optimizerTitle is an optimizer's name as people write it.

@@ -175,10 +175,16 @@ func TestShareMetaLink(t *testing.T) {
 			t.Errorf("%s: twitter:card %q", c.lang, m["twitter:card"])
 		}
 	}
-	// Behind a TLS proxy the image's address is https.
-	_, body := do(t, ts, "GET", "/?"+q, "", map[string]string{"X-Forwarded-Proto": "https"})
+	// Behind a trusted TLS proxy the image's address is https; any other
+	// client's X-Forwarded-Proto is not believed.
+	proxied, _ := newTestServer(t, Config{TrustedProxies: []string{"127.0.0.1/32", "::1/128"}})
+	_, body := do(t, proxied, "GET", "/?"+q, "", map[string]string{"X-Forwarded-Proto": "https"})
 	if img := metaTags(string(body))["og:image"]; !strings.HasPrefix(img, "https://") {
 		t.Errorf("behind https: og:image %q", img)
+	}
+	_, body = do(t, ts, "GET", "/?"+q, "", map[string]string{"X-Forwarded-Proto": "https"})
+	if img := metaTags(string(body))["og:image"]; !strings.HasPrefix(img, "http://") {
+		t.Errorf("X-Forwarded-Proto from an untrusted client: og:image %q", img)
 	}
 	_, body = do(t, ts, "GET", "/?lang=ja", "", nil)
 	if m := metaTags(string(body)); m["og:image"] != "" || m["title"] != "学習率ラボ" {

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -19,12 +18,18 @@ import (
 // edge_sharpness and stability_limit are each point's stability gauge
 // (sim.Stability; null where there is none).
 //
-// Failures: a body over the limit 413 (field "body"), a bad scenario 400
-// naming the setting, a request past its deadline 503.
-func handleSimulate(logger *slog.Logger, cfg Config, m *metrics) http.Handler {
+// Its work (runs × steps × the surface's step cost and the cost of writing
+// a point, cost.go) must fit the
+// work budget of one request and is charged to the client's per-minute
+// budget. The runs step on a sim.Cancellable surface, so they stop at once
+// when the deadline passes or the client leaves.
+// Failures: a body over the limit 413 (field "body"), a bad scenario or
+// too much work 400 naming the setting, the client's work budget spent 429,
+// a request past its deadline 503.
+func handleSimulate(logger *slog.Logger, cfg Config, m *metrics, work *workLimiter) http.Handler {
 	limits := cfg.limits()
 	return handle(logger, func(w http.ResponseWriter, r *http.Request) error {
-		body, err := io.ReadAll(r.Body)
+		body, err := readBody(r)
 		if err != nil {
 			return err
 		}
@@ -32,7 +37,24 @@ func handleSimulate(logger *slog.Logger, cfg Config, m *metrics) http.Handler {
 		if err != nil {
 			return err
 		}
-		_, runs, err := sc.Build()
+		surf, _, err := sc.Build()
+		if err != nil {
+			return err
+		}
+		units, err := scenarioWork(int64(cfg.SweepBudget), sc, surf, simulatePointCost)
+		if err != nil {
+			return err
+		}
+		if err := work.chargeRequest(w, r, units); err != nil {
+			return err
+		}
+		ctx := r.Context()
+		cs, stop := stoppable(ctx, surf, units)
+		defer stop()
+		runs, err := sc.RunsOn(cs)
+		if err := ctx.Err(); err != nil {
+			return err // a start on the stopped surface is not finite: the deadline, not the scenario
+		}
 		if err != nil {
 			return err
 		}
@@ -41,10 +63,10 @@ func handleSimulate(logger *slog.Logger, cfg Config, m *metrics) http.Handler {
 		b := append((*bp)[:0], `{"runs":[`...)
 		steps := 0
 		for i, run := range runs {
-			if err := r.Context().Err(); err != nil {
+			tr := sim.Simulate(run)
+			if err := ctx.Err(); err != nil {
 				return err
 			}
-			tr := sim.Simulate(run)
 			steps += len(tr.LR)
 			if i > 0 {
 				b = append(b, ',')
@@ -61,6 +83,10 @@ func handleSimulate(logger *slog.Logger, cfg Config, m *metrics) http.Handler {
 		return nil
 	})
 }
+
+// simulatePointCost is the work of writing one point of a trajectory (7
+// numbers as JSON, then compressed), in work units on top of its step.
+const simulatePointCost = 2
 
 // appendTrajectory appends one run of the simulate response.
 func appendTrajectory(b []byte, tr *sim.Trajectory) []byte {

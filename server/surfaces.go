@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -14,7 +15,9 @@ import (
 	"strconv"
 
 	"github.com/go-chi/chi/v5"
+	"golang.org/x/sync/singleflight"
 
+	"lrlab/scenario"
 	"lrlab/sim"
 )
 
@@ -82,16 +85,16 @@ func parseGridQuery(name string, q url.Values) (*gridQuery, error) {
 			cfg.Formula = v
 			continue
 		case "n":
-			n, err := strconv.Atoi(v)
-			if err != nil || n < gridMinN || n > gridMaxN {
+			n, err := scenario.ParseInt(v, key, gridMinN, gridMaxN)
+			if err != nil {
 				return nil, errorf(http.StatusBadRequest, key, "must be a whole number from %d to %d, got %q", gridMinN, gridMaxN, v)
 			}
 			g.n = n
 			continue
 		}
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-			return nil, errorf(http.StatusBadRequest, key, "must be a finite number, got %q", v)
+		f, err := scenario.ParseNumber(v, key) // JSON's syntax, as in a link
+		if err != nil {
+			return nil, errorf(http.StatusBadRequest, key, "must be a finite number such as 0.5 or -1e-3, got %q", v)
 		}
 		if i := slices.Index(boxKeys[:], key); i >= 0 {
 			box[i] = &f
@@ -172,14 +175,24 @@ func (g *gridQuery) etag(build string) string {
 // on an n×n grid and its contour lines, in the binary format of
 // docs/ARCHITECTURE.md, with Cache-Control public, max-age=86400 and a strong
 // ETag; a matching If-None-Match gets 304 without computing anything.
-// Failures: an unknown surface 404, a bad query value 400 naming the key, a
-// request past its deadline 503.
+// Failures: an unknown surface 404, a bad query value or a grid over the
+// work budget of one request 400 naming the key, the client's work budget
+// spent 429, a request past its deadline 503.
 //
-// Recently served grids are kept in a cache of 32 MiB shared by all clients.
-func handleGrid(logger *slog.Logger, cfg Config) http.Handler {
+// Recently served grids are kept in a cache of 32 MiB shared by all clients,
+// and identical grids asked for at once are computed once (single flight).
+// A computed grid is charged to the client's work budget (gridWork); a
+// cached one is free. The computation runs on a sim.Cancellable surface,
+// so it stops when the deadline passes or the client leaves.
+func handleGrid(logger *slog.Logger, cfg Config, m *metrics, work *workLimiter) http.Handler {
 	cache := newGridCache(32 << 20)
+	var flight singleflight.Group
 	return handle(logger, func(w http.ResponseWriter, r *http.Request) error {
-		g, err := parseGridQuery(chi.URLParam(r, "name"), r.URL.Query())
+		q, err := strictQuery(r)
+		if err != nil {
+			return err
+		}
+		g, err := parseGridQuery(chi.URLParam(r, "name"), q)
 		if err != nil {
 			return err
 		}
@@ -192,26 +205,68 @@ func handleGrid(logger *slog.Logger, cfg Config) http.Handler {
 			return nil
 		}
 		h.Set("Content-Type", "application/octet-stream")
-		if body := cache.get(etag); body != nil {
-			h.Set("Content-Length", strconv.Itoa(len(body)))
-			w.Write(body)
-			return nil
+		body := cache.get(etag)
+		if body == nil {
+			units := gridWork(g.surf, g.n, g.n)
+			if units > int64(cfg.SweepBudget) {
+				return errorf(http.StatusBadRequest, "n", "too much work for one request: a %d×%d grid of this surface costs %d work units (one unit is an optimizer step on a built-in surface), and the server's work budget is %d; lower n or simplify the formula",
+					g.n, g.n, units, cfg.SweepBudget)
+			}
+			if err := work.chargeRequest(w, r, units); err != nil {
+				return err
+			}
+			if body, err = computeGridOnce(r.Context(), &flight, cache, etag, g, m); err != nil {
+				return err
+			}
 		}
-		values := sim.Grid(g.surf, g.box, g.n, g.n)
-		if err := r.Context().Err(); err != nil {
-			return err
-		}
-		levels := sim.ContourLevels(values, gridLevels)
-		segs := sim.Contours(values, g.n, g.n, g.box, levels)
-		if err := r.Context().Err(); err != nil {
-			return err
-		}
-		body := encodeGrid(g.n, g.n, g.box, values, levels, segs)
-		cache.put(etag, body)
 		h.Set("Content-Length", strconv.Itoa(len(body)))
 		w.Write(body)
 		return nil
 	})
+}
+
+// computeGridOnce returns the encoded grid g, computing it once for all the
+// requests that ask for etag at the same time, and stores it in cache. When
+// the request computing it ends first (its deadline, its client gone), the
+// others still waiting compute it again, one of them for all.
+func computeGridOnce(ctx context.Context, flight *singleflight.Group, cache *gridCache, etag string, g *gridQuery, m *metrics) ([]byte, error) {
+	for {
+		v, err, _ := flight.Do(etag, func() (any, error) {
+			if body := cache.get(etag); body != nil {
+				return body, nil
+			}
+			m.gridsComputed.Inc()
+			body, err := computeGrid(ctx, g)
+			if err == nil {
+				cache.put(etag, body)
+			}
+			return body, err
+		})
+		if err == nil {
+			return v.([]byte), nil
+		}
+		if ctx.Err() != nil || (!errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)) {
+			return nil, err
+		}
+		// Another request's context ended while it computed ours: try again.
+	}
+}
+
+// computeGrid computes and encodes grid g; when ctx ends, the evaluation
+// stops (stoppable) and ctx.Err() is returned.
+func computeGrid(ctx context.Context, g *gridQuery) ([]byte, error) {
+	surf, stop := stoppable(ctx, g.surf, gridWork(g.surf, g.n, g.n))
+	defer stop()
+	values := sim.Grid(surf, g.box, g.n, g.n)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	levels := sim.ContourLevels(values, gridLevels)
+	segs := sim.Contours(values, g.n, g.n, g.box, levels)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return encodeGrid(g.n, g.n, g.box, values, levels, segs), nil
 }
 
 // encodeGrid writes the grid format (little-endian):

@@ -107,6 +107,14 @@ func (s *session) startSweep(ctx context.Context, m clientMessage) error {
 		return s.writeSweepError(ctx, id, &sim.FieldError{Field: "type", Msg: fmt.Sprintf(
 			"too many sweeps: at most %d a minute; try again in a moment", s.cfg.ComputePerMinute)})
 	}
+	if s.work != nil {
+		if ok, retry := s.work.charge(s.ip, req.work, time.Now()); !ok {
+			s.m.rejected.WithLabelValues(rejectWorkBudget).Inc()
+			return s.writeSweepError(ctx, id, &sim.FieldError{Field: "type", Msg: fmt.Sprintf(
+				"too much computation from your address: at most %.0f work units a minute, and this sweep needs %d; try again in %.0f s",
+				s.work.perMinute, req.work, max(retry.Seconds(), 1))})
+		}
+	}
 	jctx, cancel := context.WithCancel(ctx)
 	job := &sweepJob{id: id, req: req, cancel: cancel, done: make(chan struct{}), events: make(chan sweepEvent, 1)}
 	s.sweep.job = job

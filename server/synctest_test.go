@@ -58,6 +58,7 @@ func (l *pipeListener) dial(ctx context.Context, _, _ string) (net.Conn, error) 
 // bubbleLab runs the lab with cfg in the current synctest bubble and
 // returns a dialled websocket; stop ends everything.
 func bubbleLab(t *testing.T, cfg Config) (conn *websocket.Conn, stop func()) {
+	cfg.AllowedHosts = append(cfg.AllowedHosts, "lab.test")
 	srv := NewServer(discardLogger(), cfg)
 	ln := newPipeListener()
 	hs := &http.Server{Handler: srv}

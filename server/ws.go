@@ -34,10 +34,12 @@ type hub struct {
 	closing  bool
 	wg       sync.WaitGroup // one per reserved slot
 	rooms    *rooms         // the classrooms (room.go)
+	work     *workLimiter   // the work budget of each client IP, shared with the HTTP compute routes (cost.go)
 }
 
 func newHub(cfg Config, m *metrics) *hub {
-	return &hub{cfg: cfg, m: m, sessions: map[*session]struct{}{}, perIP: map[string]int{}}
+	return &hub{cfg: cfg, m: m, sessions: map[*session]struct{}{}, perIP: map[string]int{},
+		work: newWorkLimiter(int64(cfg.WorkPerMinute), m)}
 }
 
 // reserve takes a session slot for ip. It returns the rejection reason (a
@@ -175,13 +177,16 @@ func handleWS(logger *slog.Logger, cfg Config, m *metrics, h *hub, draining *ato
 		rc.SetReadDeadline(time.Time{})
 		rc.SetWriteDeadline(time.Time{})
 		hw := &hijackWriter{ResponseWriter: w, timeout: cfg.WriteTimeout}
-		conn, err := websocket.Accept(hw, r, &websocket.AcceptOptions{OriginPatterns: cfg.AllowedOrigins})
+		var s *session // set before the session reads, so before any ping
+		conn, err := websocket.Accept(hw, r, &websocket.AcceptOptions{OriginPatterns: cfg.AllowedOrigins,
+			OnPingReceived: func(context.Context, []byte) bool { return s.pingReceived() }})
 		if err != nil {
 			return // Accept has answered
 		}
 		conn.SetReadLimit(cfg.MaxMessageBytes)
-		s := newSession(logger.With("ip", ip), cfg, m, conn)
-		s.rooms, s.ip = h.rooms, ip
+		s = newSession(logger.With("ip", ip), cfg, m, conn)
+		s.work, s.ip = h.work, ip // sweeps are charged to the IP's work budget
+		s.rooms = h.rooms
 		h.add(s)
 		m.sessionsStarted.Inc()
 		m.sessions.Inc()
@@ -268,6 +273,12 @@ func (w *hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if tc, ok := nc.(interface{ SetWriteBuffer(int) error }); ok {
+		// A small kernel send buffer: a client that stops reading blocks
+		// the session's next write after wsSendBuf bytes, instead of the
+		// megabytes TCP autotuning would queue for it.
+		tc.SetWriteBuffer(wsSendBuf)
+	}
 	dc := &deadlineConn{Conn: nc, timeout: w.timeout}
 	br := bufio.NewReaderSize(dc, wsReadBuf)
 	if n := brw.Reader.Buffered(); n > 0 {
@@ -286,6 +297,7 @@ func (w *hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 const (
 	wsReadBuf  = 256
 	wsWriteBuf = 2048
+	wsSendBuf  = 64 << 10 // SO_SNDBUF of a session's socket (Linux doubles it)
 )
 
 // deadlineConn is a connection whose every Write runs with a write deadline
@@ -315,3 +327,7 @@ func (c *deadlineConn) Write(p []byte) (int, error) {
 
 // errFlood ends a session whose client keeps sending over its message rate.
 var errFlood = errors.New("too many messages")
+
+// errBadUTF8 ends a session whose client sent a text message that is not
+// UTF-8 (close 1007, as RFC 6455 asks).
+var errBadUTF8 = errors.New("text message is not valid UTF-8")

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"lrlab/scenario"
 	"lrlab/sim"
 )
 
@@ -70,20 +71,15 @@ type clientMessage struct {
 // that does not parse). maxSteps bounds "n".
 func decodeClientMessage(data []byte, maxSteps int) (clientMessage, error) {
 	var m clientMessage
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(data, &obj); err != nil || obj == nil {
-		msg := "a message must be a JSON object such as {\"type\":\"pause\"}"
-		if err != nil {
-			msg = "malformed JSON: " + err.Error() + "; " + msg
-		}
-		return m, &sim.FieldError{Msg: msg}
+	o, err := scenario.ReadAnyObject(data, "a message, a JSON object such as {\"type\":\"pause\"}")
+	if err != nil {
+		return m, err
 	}
-	rawType, ok := obj["type"]
-	if !ok {
+	if m.Type, err = o.String("type", "", 32); err != nil {
+		return m, err
+	}
+	if m.Type == "" {
 		return m, &sim.FieldError{Field: "type", Msg: "required; one of " + strings.Join(msgTypes, ", ")}
-	}
-	if err := json.Unmarshal(rawType, &m.Type); err != nil {
-		return m, &sim.FieldError{Field: "type", Msg: "must be a string; one of " + strings.Join(msgTypes, ", ")}
 	}
 	if m.Type == msgSweep {
 		m.Body = data
@@ -94,10 +90,7 @@ func decodeClientMessage(data []byte, maxSteps int) (clientMessage, error) {
 		return m, &sim.FieldError{Field: "type", Msg: fmt.Sprintf("unknown message type %q; allowed: %s", m.Type, strings.Join(msgTypes, ", "))}
 	}
 	// Report unknown keys in a stable order.
-	names := make([]string, 0, len(obj))
-	for k := range obj {
-		names = append(names, k)
-	}
+	names := o.Keys()
 	slices.Sort(names)
 	for _, k := range names {
 		if k != "type" && !slices.Contains(keys, k) {
@@ -108,12 +101,19 @@ func decodeClientMessage(data []byte, maxSteps int) (clientMessage, error) {
 			return m, &sim.FieldError{Field: k, Msg: fmt.Sprintf("unknown key %q in a %s message; allowed: %s", k, m.Type, allowed)}
 		}
 	}
-	var err error
+	// A null value is an absent one, as in a scenario: a default where
+	// there is one, an error where the key is required.
+	obj := map[string]json.RawMessage{}
+	for _, k := range names {
+		if raw := o.Raw(k); raw != nil {
+			obj[k] = raw
+		}
+	}
 	switch m.Type {
 	case msgStart:
 		raw, ok := obj["scenario"]
 		if !ok || !isObject(raw) {
-			return m, &sim.FieldError{Field: "scenario", Msg: "required: the scenario object"}
+			return m, &sim.FieldError{Field: "scenario", Msg: "required (not null): the scenario object"}
 		}
 		m.Scenario = raw
 		m.Rate = defaultRate
@@ -130,7 +130,7 @@ func decodeClientMessage(data []byte, maxSteps int) (clientMessage, error) {
 	case msgRate:
 		raw, ok := obj["rate"]
 		if !ok {
-			return m, &sim.FieldError{Field: "rate", Msg: fmt.Sprintf("required: steps per second per run, 1 … %d, or 0 for as fast as possible", maxRate)}
+			return m, &sim.FieldError{Field: "rate", Msg: fmt.Sprintf("required (not null): steps per second per run, 1 … %d, or 0 for as fast as possible", maxRate)}
 		}
 		if m.Rate, err = readRate(raw); err != nil {
 			return m, err
@@ -145,7 +145,7 @@ func decodeClientMessage(data []byte, maxSteps int) (clientMessage, error) {
 	case msgSet:
 		raw, ok := obj["run"]
 		if !ok {
-			return m, &sim.FieldError{Field: "run", Msg: "required: the run's index, from 0"}
+			return m, &sim.FieldError{Field: "run", Msg: "required (not null): the run's index, from 0"}
 		}
 		if m.Run, err = readInt(raw, "run", 0, math.MaxInt32); err != nil {
 			return m, err

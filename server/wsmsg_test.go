@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"lrlab/sim"
@@ -18,6 +19,7 @@ func FuzzClientMessage(f *testing.F) {
 		`{"type":"rate","rate":0}`, `{"type":"set","run":0,"optimizer":{"lr":0.05},"scheduler":{"name":"cosine"},"noise":0.1}`,
 		`{"type":"set","run":1,"optimizer_y":{"lr":1e-3}}`, `{"type":`, `[]`, `null`, `"x"`, `{"type":1}`,
 		`{"type":"step","n":1e300}`, `{"type":"rate","rate":-0}`, `{"type":"set","run":-1}`, "{\"type\":\"pause\",\"\xff\":1}",
+		`{"type":"pause","type":"start"}`, `{"type":"set","run":null}`, `{"type":"rate","rate":null}`, `{"type":"pause\ud800"}`, `[1]`, `true`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -27,6 +29,9 @@ func FuzzClientMessage(f *testing.F) {
 			var fe *sim.FieldError
 			if !errors.As(err, &fe) || fe.Msg == "" {
 				t.Fatalf("error %v is not a *sim.FieldError with a message", err)
+			}
+			if strings.Contains(fe.Msg, "Go value") || strings.Contains(fe.Msg, "map[") || strings.Contains(fe.Msg, "json.RawMessage") {
+				t.Fatalf("error %q names a Go type", fe.Msg)
 			}
 			return
 		}

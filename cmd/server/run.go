@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -26,6 +27,7 @@ type options struct {
 	healthcheck     bool
 	allowedOrigins  string
 	trustedProxies  string
+	allowedHosts    string
 	debugAddr       string
 }
 
@@ -66,9 +68,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", cfg.RequestTimeout, "deadline of every HTTP request except /ws")
 	fs.IntVar(&cfg.RequestsPerMinute, "requests-per-minute", cfg.RequestsPerMinute, "HTTP requests per minute per client IP (429 above)")
 	fs.IntVar(&cfg.ComputePerMinute, "compute-per-minute", cfg.ComputePerMinute, "simulate and grid requests per minute per client IP (429 above)")
-	fs.IntVar(&cfg.SweepBudget, "sweep-budget", cfg.SweepBudget, "optimizer steps one sweep or flat-share request may take (400 above)")
+	fs.IntVar(&cfg.SweepBudget, "sweep-budget", cfg.SweepBudget, "work units (optimizer steps on a built-in surface) one compute request may take (400 above)")
 	fs.StringVar(&cfg.RedisURL, "redis-url", "", "Redis of the classrooms, redis://[:password@]host:port/db; empty keeps rooms in memory (one replica)")
-	fs.StringVar(&cfg.PublicURL, "public-url", "", "scheme://host of join links and QR codes; empty takes them from the request")
 	fs.IntVar(&cfg.MaxRooms, "max-rooms", cfg.MaxRooms, "live classrooms (503 on creating one above)")
 	fs.IntVar(&cfg.RoomMaxMembers, "room-max-members", cfg.RoomMaxMembers, "students per room")
 	fs.IntVar(&cfg.RoomMaxQuestions, "room-max-questions", cfg.RoomMaxQuestions, "questions one room may ask")
@@ -76,6 +77,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.DurationVar(&cfg.RoomExpiry, "room-expiry", cfg.RoomExpiry, "a room without its teacher ends after this long")
 	fs.IntVar(&cfg.RoomBacklog, "room-backlog", cfg.RoomBacklog, "messages a room member may be behind before it gets the catch-up again")
 	fs.StringVar(&o.allowedOrigins, "allowed-origins", "", "comma-separated origin host patterns allowed to open /ws besides the server's own")
+	fs.IntVar(&cfg.WorkPerMinute, "work-per-minute", cfg.WorkPerMinute, "work units (optimizer steps on a built-in surface) of compute requests per minute per client IP (429 above)")
+	fs.StringVar(&cfg.PublicURL, "public-url", "", "absolute URL the server is reached at (https://lab.example.org); absolute links (link previews, classroom join links and QR codes) are built from it")
+	fs.StringVar(&o.allowedHosts, "allowed-hosts", "", "comma-separated host names (patterns; * for any) a request's Host may name besides IP addresses (default: the listen address's host, localhost and -public-url's host)")
 	fs.StringVar(&o.trustedProxies, "trusted-proxies", "", "comma-separated addresses or CIDR prefixes of reverse proxies whose X-Forwarded-For is believed")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 9*time.Second, "how long a graceful stop may take")
 	fs.DurationVar(&o.drainDelay, "drain-delay", 0, "time between /readyz failing and closing the listener and sessions on stop")
@@ -96,6 +100,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	cfg.AllowedOrigins = splitList(o.allowedOrigins)
 	cfg.TrustedProxies = prefixes(splitList(o.trustedProxies))
+	cfg.AllowedHosts = splitList(o.allowedHosts)
+	if len(cfg.AllowedHosts) == 0 {
+		cfg.AllowedHosts = defaultAllowedHosts(o.addr, cfg.PublicURL)
+	}
 	if err := checkConfig(cfg); err != nil {
 		return err
 	}
@@ -189,10 +197,16 @@ func checkConfig(c server.Config) error {
 		return fmt.Errorf("-frame-rate must be in (0, 60], got %g", c.FrameRate)
 	case c.MaxRuns < 1, c.MaxSteps < 1, c.MaxBodyBytes < 1, c.MaxMessageBytes < 1, c.MaxPointsPerFrame < 1,
 		c.MaxSessions < 1, c.MaxSessionsPerIP < 1, c.MessageRate <= 0, c.MessageBurst < 1,
-		c.RequestsPerMinute < 1, c.ComputePerMinute < 1, c.SweepBudget < 1:
+		c.RequestsPerMinute < 1, c.ComputePerMinute < 1, c.SweepBudget < 1, c.WorkPerMinute < 1:
 		return errors.New("every limit must be positive")
 	case c.WriteTimeout <= 0, c.PingInterval <= 0, c.IdleTimeout <= 0, c.RequestTimeout <= 0:
 		return errors.New("every timeout must be positive")
+	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+			return fmt.Errorf("-public-url: %q is not an absolute URL such as https://lab.example.org", c.PublicURL)
+		}
 	}
 	for _, p := range c.TrustedProxies {
 		if _, err := netip.ParsePrefix(p); err != nil {
@@ -200,6 +214,19 @@ func checkConfig(c server.Config) error {
 		}
 	}
 	return nil
+}
+
+// defaultAllowedHosts is -allowed-hosts when not given: localhost, the
+// listen address's host (when it names one) and the public URL's host.
+func defaultAllowedHosts(addr, publicURL string) []string {
+	hosts := []string{"localhost"}
+	if h, _, err := net.SplitHostPort(addr); err == nil && h != "" {
+		hosts = append(hosts, strings.ToLower(h))
+	}
+	if u, err := url.Parse(publicURL); err == nil && u.Hostname() != "" {
+		hosts = append(hosts, strings.ToLower(u.Hostname()))
+	}
+	return hosts
 }
 
 // prefixes turns bare addresses of a list into single-address prefixes

@@ -1,6 +1,7 @@
 package expr
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -130,6 +131,10 @@ func lex(src string) ([]token, error) {
 				return nil, &Error{Column: col, Msg: fmt.Sprintf("malformed number '%s'", text)}
 			}
 			v, err := strconv.ParseFloat(text, 64)
+			if err != nil && !errors.Is(err, strconv.ErrRange) {
+				return nil, &Error{Column: col, Msg: fmt.Sprintf("malformed number '%s'", text),
+					Hint: "write digits before or after the point, as 0.5, 5 or 5e-1"}
+			}
 			if err != nil {
 				return nil, &Error{Column: col, Msg: fmt.Sprintf("number '%s' is too large", text),
 					Hint: "the largest is about 1.8e308"}

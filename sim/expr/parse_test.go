@@ -47,6 +47,7 @@ func TestParseErrors(t *testing.T) {
 		{"x + .", 5, "malformed number '.' at column 5"},
 		{"1e", 2, "unexpected 'e' at column 2; write '*' to multiply, as in 1*e"},
 		{"x*1e999", 3, "number '1e999' is too large at column 3; the largest is about 1.8e308"},
+		{"x*.e5", 3, "malformed number '.e5' at column 3; write digits before or after the point, as 0.5, 5 or 5e-1"},
 		{"x $ y", 3, "unexpected character '$' at column 3; use numbers, x, y, pi, e, functions, + - * / ^ and parentheses"},
 		{"π·x − é", 7, "unexpected character 'é' at column 7; use numbers, x, y, pi, e, functions, + - * / ^ and parentheses"},
 		{"x + \xff", 5, "invalid UTF-8 byte 0xff at column 5"},

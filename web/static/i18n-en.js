@@ -260,6 +260,9 @@ export default {
   'err.listSemi': 'must be a list of whole numbers, written a;b',
   'err.wholeNums': 'must be whole numbers ≥ 0',
   'err.increasing': 'must be increasing',
+  'err.embed': 'must be 1 (or true, or empty) for the bare view, or 0 (false); got “{v}”',
+  'err.emptySetting': 'an empty setting (two commas in a row, or one at the end); write key=value between commas',
+  'err.tooManyParams': 'the link has {n} parameters; at most {max} are read',
 
   'opt.sgd': 'SGD', 'opt.adam': 'Adam', 'opt.adamw': 'AdamW', 'opt.rmsprop': 'RMSprop', 'opt.adagrad': 'Adagrad',
   'surf.quadratic': 'Ill-conditioned bowl',

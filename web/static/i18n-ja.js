@@ -260,6 +260,9 @@ export default {
   'err.listSemi': '整数の並びを a;b の形で書いてください',
   'err.wholeNums': '0 以上の整数にしてください',
   'err.increasing': '小さい順に並べてください',
+  'err.embed': '埋め込み表示なら 1(true または空)、通常の表示なら 0(false)にしてください(指定された値: {v})',
+  'err.emptySetting': '空の設定があります(コンマが2つ続いているか、最後にあります)。コンマの間には key=value を書いてください',
+  'err.tooManyParams': 'リンクのパラメーターが {n} 個あります。読めるのは {max} 個までです',
 
   'opt.sgd': 'SGD', 'opt.adam': 'Adam', 'opt.adamw': 'AdamW', 'opt.rmsprop': 'RMSprop', 'opt.adagrad': 'Adagrad',
   'surf.quadratic': '細長いお椀(悪条件)',

@@ -112,6 +112,9 @@ const PATTERNS = [
   [/^must be a list of whole numbers, written a;b$/, 'err.listSemi', []],
   [/^must be whole numbers ≥ 0$/, 'err.wholeNums', []],
   [/^must be increasing$/, 'err.increasing', []],
+  [new RegExp(`^must be 1 \\(or true, or empty\\) for the bare view, or 0 \\(false\\); got ${q}(.*?)${q}$`), 'err.embed', ['v']],
+  [/^an empty setting \(two commas in a row, or one at the end\); write key=value between commas$/, 'err.emptySetting', []],
+  [/^the (?:link|query) has (\d+) parameters; at most (\d+) are read$/, 'err.tooManyParams', ['n', 'max']],
 ];
 
 /**

@@ -88,7 +88,8 @@ export function formatNumber(v) {
 }
 
 function parseNumber(s) {
-  if (typeof s !== 'string' || s.trim() === '' || !/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s.trim())) return NaN;
+  // JSON's number syntax, as scenario/query.go's numberSyntax.
+  if (typeof s !== 'string' || !/^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(s)) return NaN;
   return Number(s);
 }
 
@@ -155,6 +156,7 @@ export function catalogIndex(list) {
   return out;
 }
 
+const MAX_QUERY_PARAMS = 10000;
 const TOP_KEYS = new Set(['surface', 'formula', 'view', 'steps', 'rate', 'shift', 'lang', 'embed', 'run']);
 const TOP_FIELD = { surface: 'surface.name', formula: 'surface.formula', shift: 'test_shift' };
 const RUN_KEYS = new Set(['sched', 'x', 'y', 'noise', 'seed', 'label', 'opt_y', 'updates']);
@@ -180,6 +182,16 @@ export function decodeQuery(query, catalog = null) {
   const st = newState();
   const errors = [];
   const err = (field, message) => errors.push({ field, message });
+
+  // The server reads at most MAX_QUERY_PARAMS (net/url's limit) and answers
+  // a longer link with 400 on "query": say so rather than open it.
+  let count = 0;
+  for (const _ of q) count++;
+  if (count > MAX_QUERY_PARAMS) {
+    err('query', `the link has ${count} parameters; at most ${MAX_QUERY_PARAMS} are read`);
+    st.runs.push(newRun('sgd'));
+    return { state: st, errors };
+  }
 
   for (const key of TOP_KEYS) {
     if (key !== 'run' && q.getAll(key).length > 1) err(TOP_FIELD[key] || key, `"${key}" is given more than once; the first is used`);
@@ -257,7 +269,10 @@ export function decodeQuery(query, catalog = null) {
   }
 
   const embed = q.get('embed');
-  if (embed !== null) st.embed = embed === '' || embed === '1' || embed === 'true';
+  if (embed !== null) {
+    if (embed === '' || embed === '1' || embed === 'true') st.embed = true;
+    else if (embed !== '0' && embed !== 'false') err('embed', `must be 1 (or true, or empty) for the bare view, or 0 (false); got "${embed}"`);
+  }
 
   const runs = q.getAll('run');
   if (runs.length > LIMITS.runs) err('runs', `at most ${LIMITS.runs} runs; the rest were left out`);
@@ -279,12 +294,12 @@ function decodeRun(raw, at, st, info, err) {
   const run = newRun(name);
   const pairs = [];
   for (const p of parts.slice(1)) {
-    if (p === '') continue;
     const eq = p.indexOf('=');
     if (eq < 1 && pairs.length && pairs[pairs.length - 1][0] === 'label') {
       pairs[pairs.length - 1][1] += ',' + p; // a label written with a bare comma
       continue;
     }
+    if (p === '') { err(at, 'an empty setting (two commas in a row, or one at the end); write key=value between commas'); continue; }
     if (eq < 1) { err(at, `"${p}" is not key=value`); continue; }
     pairs.push([p.slice(0, eq), p.slice(eq + 1)]);
   }

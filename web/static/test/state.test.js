@@ -210,3 +210,10 @@ test('a link without runs opens one default run, whatever else it says', () => {
   assert.ok(lr > 1 / 10 && lr < 2 / 10, `lr ${lr}`);
   assert.equal(decodeQuery('surface=quadratic&b=20', catalog).state.runs[0].optimizer.lr, 0.085);
 });
+
+test('a link with more than 10,000 parameters is an error, not an empty link', () => {
+  const { state, errors } = decodeQuery('run=sgd,lr=-5' + '&a=1'.repeat(10000));
+  assert.deepEqual(errors.map((e) => e.field), ['query']);
+  assert.match(errors[0].message, /10001 parameters; at most 10000/);
+  assert.equal(state.runs.length, 1);
+});
