@@ -112,6 +112,7 @@ func parseGridQuery(name string, q url.Values) (*gridQuery, error) {
 		return nil, err
 	}
 	g.surf = surf
+	g.n = sim.GridSize(surf, g.n) // logreg: fewer points for many rows (sim/data.go)
 	view := surf.Info().View
 	def := [4]float64{view.XMin, view.XMax, view.YMin, view.YMax}
 	var b [4]float64
