@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"math/bits"
 	"math/rand/v2"
 	"slices"
 )
@@ -40,21 +41,24 @@ const batchStream = 0x2545f4914f6cdd1d
 // batcher draws mini-batches as PyTorch's DataLoader(shuffle=True,
 // drop_last=False) does: each epoch a fresh random permutation of the N
 // rows, cut into batches of b in order, the last one smaller when b does
-// not divide N. The permutation is a Fisher–Yates shuffle (from the last
-// position down, j = Uint64N(i+1)) of 0 … N−1 drawn from PCG seeded by the
-// run's seed on batchStream. A batch's rows are summed in the order the
+// not divide N. The permutation is a Fisher–Yates shuffle of 0 … N−1 from
+// the last position down, j uniform in 0 … i by Lemire's multiply-and-reject
+// (drawUpTo) on the 64-bit outputs of PCG-DXSM (math/rand/v2's PCG) seeded
+// with (the run's seed, batchStream). Both are written out here, not taken
+// from rand.Rand, so that the sequence is the same on 32-bit machines and
+// can be reproduced in a few lines of Python (the PyTorch snippet does). A batch's rows are summed in the order the
 // permutation lists them. With b ≥ N no batch is drawn: the step uses the
 // whole data's gradient, so B = N is full-batch descent exactly.
 type batcher struct {
 	n, b  int
-	rng   *rand.Rand
+	rng   *rand.PCG
 	perm  []int
 	pos   int // next position in perm; n means a new epoch is due
 	batch []int
 }
 
 func newBatcher(n, b int, seed uint64) *batcher {
-	return &batcher{n: n, b: b, rng: rand.New(rand.NewPCG(seed, batchStream)), perm: make([]int, n), pos: n, batch: make([]int, 0, b)}
+	return &batcher{n: n, b: b, rng: rand.NewPCG(seed, batchStream), perm: make([]int, n), pos: n, batch: make([]int, 0, b)}
 }
 
 // full reports whether every batch is the whole data set.
@@ -68,7 +72,7 @@ func (bt *batcher) next() []int {
 			bt.perm[i] = i
 		}
 		for i := bt.n - 1; i > 0; i-- {
-			j := int(bt.rng.Uint64N(uint64(i + 1)))
+			j := int(drawUpTo(bt.rng, uint64(i+1)))
 			bt.perm[i], bt.perm[j] = bt.perm[j], bt.perm[i]
 		}
 		bt.pos = 0
@@ -77,6 +81,19 @@ func (bt *batcher) next() []int {
 	bt.batch = append(bt.batch[:0], bt.perm[bt.pos:end]...)
 	bt.pos = end
 	return bt.batch
+}
+
+// drawUpTo returns a uniform integer in [0, n) from g (n ≥ 1): the high
+// word of g.Uint64()·n, drawing again while the low word is below 2⁶⁴ mod n.
+func drawUpTo(g *rand.PCG, n uint64) uint64 {
+	hi, lo := bits.Mul64(g.Uint64(), n)
+	if lo < n {
+		thresh := -n % n
+		for lo < thresh {
+			hi, lo = bits.Mul64(g.Uint64(), n)
+		}
+	}
+	return hi
 }
 
 // setSize changes the batch size; the next batch starts a new epoch (a new
