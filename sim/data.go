@@ -38,6 +38,9 @@ func IsDataSurface(name string) bool { return name == SurfaceLinReg || name == S
 type DataInfo struct {
 	Dataset string `json:"dataset,omitempty"` // the built-in set's name; "" for rows given
 	Rows    int    `json:"rows"`
+	// Datasets lists the built-in sets this surface takes, with their
+	// views and starts (Catalog only).
+	Datasets []Dataset `json:"datasets,omitempty"`
 }
 
 // dataSurface is linreg or logreg over fixed rows. linreg keeps the centred
@@ -327,8 +330,15 @@ func (s *dataSurface) Info() SurfaceInfo {
 // Catalog lists them after the built-in surfaces.
 func dataCatalog() []SurfaceInfo {
 	out := slices.Clone(dataCatalogOnce())
+	all := Datasets()
 	for i := range out {
-		out[i].Data = &DataInfo{Dataset: out[i].Data.Dataset, Rows: out[i].Data.Rows}
+		d := &DataInfo{Dataset: out[i].Data.Dataset, Rows: out[i].Data.Rows}
+		for _, ds := range all {
+			if ds.Surface == out[i].Name {
+				d.Datasets = append(d.Datasets, ds)
+			}
+		}
+		out[i].Data = d
 		out[i].Minima = slices.Clone(out[i].Minima)
 	}
 	return out
@@ -345,3 +355,7 @@ var dataCatalogOnce = sync.OnceValue(func() []SurfaceInfo {
 	}
 	return out
 })
+
+// DefaultDataset returns the built-in data set a data surface uses when it
+// is given none ("" for other surfaces).
+func DefaultDataset(surface string) string { return dataDefaults[surface] }
