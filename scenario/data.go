@@ -206,3 +206,54 @@ func surfaceRows(c sim.SurfaceConfig) int {
 	rows, _ := sim.DatasetRows(cmpOr(c.Dataset, sim.DefaultDataset(c.Name)))
 	return len(rows)
 }
+
+// DecodeSurface reads a surface object ({"name": …, its parameters,
+// "formula", "data" or "dataset"}) as the scenario JSON has it, and builds
+// it. Errors are *sim.FieldError with fields under path ("surface.data[3][1]").
+func DecodeSurface(raw []byte, path string) (sim.SurfaceConfig, sim.Surface, error) {
+	r, err := syntaxCheck(raw, "a surface object")
+	if err != nil {
+		return sim.SurfaceConfig{}, nil, err
+	}
+	c, s, err := decodeSurface(r, "surface")
+	if fe, ok := asFieldError(err); ok {
+		f := strings.TrimPrefix(strings.TrimPrefix(fe.Field, "surface"), ".")
+		if path != "" && f != "" {
+			f = path + "." + f
+		} else if f == "" {
+			f = path
+		}
+		return c, nil, &sim.FieldError{Field: f, Msg: fe.Msg, Err: fe.Err, Column: fe.Column}
+	}
+	return c, s, err
+}
+
+// ParseData reads rows in the link's spelling (x_y~x_y~…). Errors are
+// *sim.FieldError on "surface.data" or "surface.data[i][j]".
+func ParseData(s string) ([][2]float64, error) { return parseData(s) }
+
+// EncodeData writes rows in the link's spelling (x_y~x_y~…).
+func EncodeData(rows [][2]float64) string { return encodeData(rows) }
+
+// MaxDataWork bounds the work of one scenario on a data surface: runs ×
+// steps × the cost of a step (sim.StepCost, in steps on a built-in surface
+// of about 100 ns each), so about a second of one core. A scenario of
+// built-in surfaces at the default limits is 80,000.
+const MaxDataWork = 10_000_000
+
+// checkDataWork checks a scenario on a data surface against MaxDataWork;
+// the error is on "steps" and says what to lower.
+func checkDataWork(s Scenario, surf sim.Surface) error {
+	if _, ok := surf.(sim.DataSurface); !ok {
+		return nil
+	}
+	total := 0
+	for _, rc := range s.Runs {
+		total += s.Steps * sim.StepCost(surf, rc.BatchSize)
+	}
+	if total <= MaxDataWork {
+		return nil
+	}
+	return fieldErrorf("steps", "too much work for one scenario: %d runs × %d steps on %s with %d rows cost %d steps of a built-in surface, and the limit is %d; lower steps, the number of runs, the rows or the batch size",
+		len(s.Runs), s.Steps, surf.Info().Name, surf.(sim.DataSurface).Rows(), total, MaxDataWork)
+}

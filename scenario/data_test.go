@@ -113,3 +113,20 @@ func TestDecodeDataErrors(t *testing.T) {
 		t.Errorf("2001 rows: %v", err)
 	}
 }
+
+func TestDataWorkLimit(t *testing.T) {
+	rows := make([][2]float64, sim.MaxDataRows)
+	for i := range rows {
+		rows[i] = [2]float64{float64(i % 10), float64(i % 2)}
+	}
+	src := func(steps int) string {
+		return fmt.Sprintf(`{"surface":{"name":"logreg","data":%s},"steps":%d,"runs":[{"optimizer":{"name":"sgd","lr":0.1}},{"optimizer":{"name":"sgd","lr":0.2}}]}`, rowsJSON(rows), steps)
+	}
+	if _, err := Decode([]byte(src(1000)), DefaultLimits); err != nil {
+		t.Errorf("2 runs × 1000 steps on 2000 rows: %v", err)
+	}
+	_, err := Decode([]byte(src(5000)), DefaultLimits)
+	if fe, ok := asFieldError(err); !ok || fe.Field != "steps" || !strings.Contains(fe.Msg, "too much work") {
+		t.Errorf("2 runs × 5000 steps on 2000 rows: %v", err)
+	}
+}

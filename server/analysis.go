@@ -40,8 +40,8 @@ const (
 
 // Keys of each request.
 var (
-	finderKeys    = []string{"surface", "start", "optimizer", "start_lr", "end_lr", "num_iter", "smooth", "diverge", "noise", "seed"}
-	sweepKeys     = []string{"surface", "start", "steps", "optimizers", "lr_min", "lr_max", "num", "seeds", "noise"}
+	finderKeys    = []string{"surface", "start", "optimizer", "start_lr", "end_lr", "num_iter", "smooth", "diverge", "noise", "seed", "batch_size"}
+	sweepKeys     = []string{"surface", "start", "steps", "optimizers", "lr_min", "lr_max", "num", "seeds", "noise", "batch_size"}
 	flatShareKeys = []string{"surface", "start", "optimizer", "lrs", "noises", "seeds", "steps"}
 )
 
@@ -263,6 +263,14 @@ func decodeFinder(body []byte, cfg Config) (finderRequest, error) {
 		return req, err
 	}
 	c.Seed = uint64(seed)
+	if c.BatchSize, err = decodeBatchSize(f, req.surface); err != nil { // data.go
+		return req, err
+	}
+	if err := checkBudget(cfg.SweepBudget, sim.StepCost(req.surface, c.BatchSize), []budgetTerm{
+		{"num_iter", c.NumIter, sim.DefaultFinderConfig(start, c.Optimizer).NumIter, "steps"},
+	}, "lower num_iter, or use fewer rows"); err != nil {
+		return req, err
+	}
 	req.cfg = c
 	req.lambda = req.surface.Hessian(start).MaxEigen()
 	return req, nil
@@ -360,11 +368,14 @@ func decodeSweep(f *scenario.Object, cfg Config) (sweepRequest, error) {
 	if c.Noise, err = f.Number("noise", 0, nonNegative, "≥ 0 (the gradient noise σ)"); err != nil {
 		return req, err
 	}
+	if c.BatchSize, err = decodeBatchSize(f, s); err != nil { // data.go
+		return req, err
+	}
 	ran := seeds
-	if c.Noise == 0 {
+	if c.Noise == 0 && !sim.MiniBatched(s, c.BatchSize) {
 		ran = 1 // every seed is the same run; sim.Sweep runs one
 	}
-	err = checkBudget(cfg.SweepBudget, stepCost(s), []budgetTerm{
+	err = checkBudget(cfg.SweepBudget, max(stepCost(s), sim.StepCost(s, c.BatchSize)), []budgetTerm{
 		{"optimizers", len(c.Optimizers), len(defaultSweepOptimizers()), "optimizers"},
 		{"num", c.Num, sim.DefaultSweepNum, "LRs"},
 		{"seeds", ran, 1, "seeds"},
@@ -602,7 +613,7 @@ type budgetTerm struct {
 func stepCost(s sim.Surface) int {
 	info := s.Info()
 	if info.Name != "custom" {
-		return 1
+		return sim.StepCost(s, 0) // 1, or more for a data surface's rows (sim.DataSurface.Cost)
 	}
 	return 10 + len(info.Formula)/30
 }
@@ -626,7 +637,7 @@ func checkBudget(budget, cost int, terms []budgetTerm, advice string) error {
 	}
 	each := ""
 	if cost > 1 {
-		each = fmt.Sprintf(", each costing %d steps on a built-in surface (the custom formula is interpreted)", cost)
+		each = fmt.Sprintf(", each costing %d steps on a built-in surface (a custom formula is interpreted; a data surface sums over its rows)", cost)
 	}
 	return &sim.FieldError{Field: blame, Msg: fmt.Sprintf(
 		"too much work for one request: %s = %d optimizer steps%s, and the server's sweep budget is %d; %s",

@@ -61,6 +61,7 @@ type session struct {
 	steps      int // steps per run of the running scenario
 	runs       []*liveRun
 	testLoss   bool
+	batchLoss  bool      // a data surface: frames carry batch_loss (the last column)
 	rate       float64   // steps per second per run; 0 = as fast as allowed
 	paused     bool      // the rate does not advance the runs
 	pending    int       // steps asked for by step messages, still to take
@@ -98,20 +99,27 @@ const (
 
 // stride is the number of values per pending point.
 func (s *session) stride() int {
+	n := 6
 	if s.testLoss {
-		return 7
+		n++
 	}
-	return 6
+	if s.batchLoss {
+		n++
+	}
+	return n
 }
 
 // push appends point l to the pending columns.
-func (lr *liveRun) push(l *sim.Location, testLoss bool, capHint int) {
+func (lr *liveRun) push(l *sim.Location, testLoss, batchLoss bool, capHint int) {
 	if lr.cols == nil {
 		lr.cols = make([]float64, 0, capHint)
 	}
 	lr.cols = append(lr.cols, l.P.X, l.P.Y, l.Loss, l.GradNorm, l.LR, l.Sharpness)
 	if testLoss {
 		lr.cols = append(lr.cols, l.TestLoss)
+	}
+	if batchLoss {
+		lr.cols = append(lr.cols, l.BatchLoss)
 	}
 	lr.grad, lr.vel = l.Grad, l.Velocity
 }
@@ -490,12 +498,13 @@ func (s *session) start(ctx context.Context, m clientMessage) error {
 		return s.writeError(ctx, err)
 	}
 	s.steps, s.testLoss = sc.Steps, sc.TestShift != nil
+	s.batchLoss = sim.IsDataSurface(sc.Surface.Name)
 	s.rate, s.paused, s.pending, s.budget, s.last = m.Rate, m.Paused, 0, 0, time.Now()
 	s.runs = make([]*liveRun, len(runs))
 	for i, r := range runs {
 		s.runs[i] = &liveRun{run: r}
 		cur := r.Current()
-		s.runs[i].push(&cur, s.testLoss, s.colsHint())
+		s.runs[i].push(&cur, s.testLoss, s.batchLoss, s.colsHint())
 	}
 	bp := getMsgBuf()
 	b := append((*bp)[:0], `{"type":"started","scenario":`...)
@@ -553,8 +562,16 @@ func (s *session) set(ctx context.Context, m clientMessage) error {
 		}
 		sched = &c
 	}
+	if m.BatchSize != nil { // checked against the rows before anything changes
+		if err := lr.run.CheckBatchSize(*m.BatchSize); err != nil {
+			return s.writeError(ctx, sim.Prefix(prefix, err))
+		}
+	}
 	if err := lr.run.Set(opt, optY, sched, m.Noise); err != nil {
 		return s.writeError(ctx, sim.Prefix(prefix, err))
+	}
+	if m.BatchSize != nil {
+		lr.run.SetBatchSize(*m.BatchSize) // checked above
 	}
 	bp := getMsgBuf()
 	b := append((*bp)[:0], `{"type":"set_ok","run":`...)
@@ -639,7 +656,7 @@ func (s *session) advance(n int) {
 			steps++
 			if r.Status() != sim.StatusDiverged || r.LastShown() {
 				cur := r.Current()
-				lr.push(&cur, s.testLoss, hint)
+				lr.push(&cur, s.testLoss, s.batchLoss, hint)
 			}
 		}
 	}
@@ -729,6 +746,9 @@ func (s *session) appendFrame(b []byte) []byte {
 		b = appendColumn(b, "sharpness", cols, stride, colSharpness)
 		if s.testLoss {
 			b = appendColumn(b, "test_loss", cols, stride, colTestLoss)
+		}
+		if s.batchLoss {
+			b = appendColumn(b, "batch_loss", cols, stride, stride-1)
 		}
 		b = appendPair(b, "grad", lr.grad.X, lr.grad.Y)
 		b = appendPair(b, "velocity", lr.vel.X, lr.vel.Y)

@@ -71,6 +71,9 @@ func appendTrajectory(b []byte, tr *sim.Trajectory) []byte {
 	if tr.TestLoss != nil {
 		b = appendFloats(b, "test_loss", tr.TestLoss)
 	}
+	if tr.BatchLoss != nil {
+		b = appendFloats(b, "batch_loss", tr.BatchLoss)
+	}
 	b = append(b, `,"status":`...)
 	b = appendString(b, tr.Status.String())
 	b = append(b, `,"diverged_at":`...)

@@ -81,6 +81,11 @@ func parseGridQuery(name string, q url.Values) (*gridQuery, error) {
 			}
 			cfg.Formula = v
 			continue
+		case "dataset", "data": // data surfaces (data.go)
+			if err := gridDataKey(key, v, &cfg); err != nil {
+				return nil, err
+			}
+			continue
 		case "n":
 			n, err := strconv.Atoi(v)
 			if err != nil || n < gridMinN || n > gridMaxN {
@@ -165,6 +170,7 @@ func (g *gridQuery) etag(build string) string {
 	}
 	b = append(b, 0)
 	b = strconv.AppendInt(b, int64(g.n), 10)
+	b = appendDataHash(b, g.surf) // data.go
 	sum := sha256.Sum256(b)
 	return `"g` + hex.EncodeToString(sum[:12]) + `"`
 }
@@ -180,7 +186,11 @@ func (g *gridQuery) etag(build string) string {
 func handleGrid(logger *slog.Logger, cfg Config) http.Handler {
 	cache := newGridCache(32 << 20)
 	return handle(logger, func(w http.ResponseWriter, r *http.Request) error {
-		g, err := parseGridQuery(chi.URLParam(r, "name"), r.URL.Query())
+		q, err := gridQueryOf(r) // the URL's, or a POST's JSON body (data.go)
+		if err != nil {
+			return err
+		}
+		g, err := parseGridQuery(chi.URLParam(r, "name"), q)
 		if err != nil {
 			return err
 		}

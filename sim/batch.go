@@ -149,18 +149,27 @@ func checkBatchSize(b, n int) error {
 	return nil
 }
 
-// SetBatchSize changes the batch size from the next step on (1 … N; 0
-// means N). A new size starts a new epoch. On a surface without data it is
-// an error on "batch_size".
-func (r *Run) SetBatchSize(b int) error {
+// CheckBatchSize reports the error SetBatchSize(b) would return, changing
+// nothing.
+func (r *Run) CheckBatchSize(b int) error {
 	if r.batch == nil {
 		return fieldErrorf("batch_size", "only the data surfaces %s and %s take a batch size; this run's surface is %s", SurfaceLinReg, SurfaceLogReg, r.surf.Info().Name)
 	}
 	if b == 0 {
-		b = r.data.Rows()
+		return nil
 	}
-	if err := checkBatchSize(b, r.data.Rows()); err != nil {
+	return checkBatchSize(b, r.data.Rows())
+}
+
+// SetBatchSize changes the batch size from the next step on (1 … N; 0
+// means N). A new size starts a new epoch. On a surface without data it is
+// an error on "batch_size".
+func (r *Run) SetBatchSize(b int) error {
+	if err := r.CheckBatchSize(b); err != nil {
 		return err
+	}
+	if b == 0 {
+		b = r.data.Rows()
 	}
 	if b != r.batch.b {
 		r.batch.setSize(b)
@@ -178,4 +187,41 @@ func (r *Run) stepGrad() (Point, float64) {
 	}
 	loss, g := r.data.BatchLossGrad(r.cur.P, r.batch.next())
 	return g, loss
+}
+
+// withBatch returns rc with batch size b.
+func withBatch(rc RunConfig, b int) RunConfig {
+	rc.BatchSize = b
+	return rc
+}
+
+// MiniBatched reports whether batch size b on s draws mini-batches (so
+// that seeds matter even without noise).
+func MiniBatched(s Surface, b int) bool {
+	d, ok := s.(DataSurface)
+	return ok && b > 0 && b < d.Rows()
+}
+
+// finderBatches returns the gradient the LR finder steps with: the whole
+// data's, or that of the next mini-batch of c.BatchSize rows drawn as a
+// run with c.Seed draws them.
+func finderBatches(s Surface, c FinderConfig) (func(Point) Point, error) {
+	d, ok := s.(DataSurface)
+	if !ok {
+		if c.BatchSize != 0 {
+			return nil, fieldErrorf("batch_size", "only the data surfaces %s and %s take a batch size; this surface is %s", SurfaceLinReg, SurfaceLogReg, s.Info().Name)
+		}
+		return s.Grad, nil
+	}
+	if err := checkBatchSize(c.BatchSize, d.Rows()); err != nil {
+		return nil, err
+	}
+	if !MiniBatched(s, c.BatchSize) {
+		return s.Grad, nil
+	}
+	bt := newBatcher(d.Rows(), c.BatchSize, c.Seed)
+	return func(p Point) Point {
+		_, g := d.BatchLossGrad(p, bt.next())
+		return g
+	}, nil
 }
