@@ -64,6 +64,8 @@ func (e Expectation) String() string {
 		return fmt.Sprintf("run %d ends farther from the equilibrium than run %d", e.Run, e.Other)
 	case ExpectFinderWorks:
 		return fmt.Sprintf("the LR finder's valley LR for run %d converges better than run %d's LR", e.Run, e.Run)
+	case ExpectNoisierThan, ExpectFloorNear, ExpectLimitRatio:
+		return describeData(e) // expect_data.go
 	}
 	return fmt.Sprintf("%s(run %d)", e.Kind, e.Run)
 }
@@ -210,6 +212,8 @@ func (o Outcome) check(e Expectation) error {
 		}
 	case ExpectFinderWorks:
 		return o.checkFinder(e.Run, t)
+	case ExpectNoisierThan, ExpectFloorNear, ExpectLimitRatio:
+		return o.checkData(e) // expect_data.go
 	default:
 		return fmt.Errorf("unknown kind %q", e.Kind)
 	}

@@ -34,8 +34,9 @@ type presetDef struct {
 // order of the lessons. Each call returns fresh values the caller may
 // change.
 func Presets() []Preset {
-	out := make([]Preset, len(presetDefs))
-	for i, d := range presetDefs {
+	defs := append(presetDefs[:len(presetDefs):len(presetDefs)], dataPresetDefs...) // presets_data.go
+	out := make([]Preset, len(defs))
+	for i, d := range defs {
 		s, err := Decode([]byte(d.scenario), DefaultLimits)
 		if err != nil {
 			panic("scenario: preset " + d.id + ": " + err.Error())

@@ -26,6 +26,12 @@ var presetLabelsJA = map[string]string{
 	"both 0.7":                 "どちらも 0.7",
 	"both 0.3":                 "どちらも 0.3",
 	"SGD + momentum 0.9":       "SGD + モーメンタム 0.9",
+	// presets_data.go
+	"B = 2, LR 0.1":        "B = 2、学習率 0.1",
+	"B = 4, LR 0.2":        "B = 4、学習率 0.2",
+	"B = 4, LR 0.1":        "B = 4、学習率 0.1",
+	"B = 100 (full batch)": "B = 100(全データ)",
+	"B = 1":                "B = 1(1 行ずつ)",
 }
 
 // Localized returns the preset's scenario with its run labels in lang
