@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"math"
@@ -176,4 +177,45 @@ func gridQueryOf(r *http.Request) (url.Values, error) {
 		return gridPostQuery(chi.URLParam(r, "name"), r)
 	}
 	return r.URL.Query(), nil
+}
+
+// handleSurfaceInfo serves POST /api/v1/surfaces/{name}: the description
+// (view, start, minima, data rows…) of the surface the JSON body sets up,
+// {"data": [[x, y], …]} or {"dataset": NAME} for a data surface (the
+// surface's parameters, "formula" for others), as GET /api/v1/surfaces
+// lists the catalogued ones. The page asks for it when rows are pasted:
+// the view and start depend on the data. Failures: 400 naming the field
+// ("data[17][1]"), 404 for an unknown surface.
+func handleSurfaceInfo(logger *slog.Logger) http.Handler {
+	return handle(logger, func(w http.ResponseWriter, r *http.Request) error {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return err
+		}
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal(body, &obj); err != nil || obj == nil {
+			return &sim.FieldError{Msg: "the body must be a JSON object such as {\"data\": [[0, 1], [1, 3]]}"}
+		}
+		if _, ok := obj["name"]; ok {
+			return &sim.FieldError{Field: "name", Msg: "the surface is named by the path, /api/v1/surfaces/{name}"}
+		}
+		obj["name"] = json.RawMessage(strconv.Quote(chi.URLParam(r, "name")))
+		raw, _ := json.Marshal(obj)
+		_, s, err := scenario.DecodeSurface(raw, "")
+		if err != nil {
+			if errors.Is(err, sim.ErrUnknownSurface) {
+				fe, _ := err.(*sim.FieldError)
+				return &Error{Status: http.StatusNotFound, Field: "name", Msg: fe.Msg}
+			}
+			return err
+		}
+		out, err := json.Marshal(s.Info())
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		w.Write(out)
+		return nil
+	})
 }

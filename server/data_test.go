@@ -269,3 +269,34 @@ func TestAnalysesBatchSize(t *testing.T) {
 		t.Errorf("logreg sweep on 2000 rows: %d %s", code, body)
 	}
 }
+
+func TestSurfaceInfoPost(t *testing.T) {
+	ts, _ := newTestServer(t, Config{})
+	resp, body := do(t, ts, "POST", "/api/v1/surfaces/linreg", `{"data":[[0,1],[1,3],[2,5]]}`, nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("%s %s", resp.Status, body)
+	}
+	var in sim.SurfaceInfo
+	if err := json.Unmarshal(body, &in); err != nil {
+		t.Fatal(err)
+	}
+	if len(in.Minima) != 1 || in.Minima[0].X != 2 || in.Minima[0].Y != 1 || in.Data == nil || in.Data.Rows != 3 || in.Start != (sim.Point{}) {
+		t.Errorf("info %+v", in)
+	}
+	for _, c := range []struct {
+		path, body string
+		status     int
+		field      string
+	}{
+		{"/api/v1/surfaces/linreg", `{"data":[[0,1],[1,"x"]]}`, 400, "data[1][1]"},
+		{"/api/v1/surfaces/nope", `{}`, 404, "name"},
+		{"/api/v1/surfaces/linreg", `{"name":"logreg"}`, 400, "name"},
+	} {
+		resp, body := do(t, ts, "POST", c.path, c.body, nil)
+		var e apiError
+		json.Unmarshal(body, &e)
+		if resp.StatusCode != c.status || e.Field != c.field {
+			t.Errorf("%s %s: %s %s", c.path, c.body, resp.Status, body)
+		}
+	}
+}

@@ -66,6 +66,8 @@ func addRoutes(r chi.Router, s *Server) {
 			r.With(compute).Post("/surfaces/{name}/grid", grid)
 			// The built-in data sets with their rows (data.go).
 			r.Get("/datasets", handleDatasets(logger).ServeHTTP)
+			// The description of a surface set up by a JSON body: pasted data (data.go).
+			r.With(compute).Post("/surfaces/{name}", handleSurfaceInfo(logger).ServeHTTP)
 			r.With(compute).Get("/formula", handleFormula(logger).ServeHTTP) // checks a custom formula (formula.go)
 			r.With(compute).Post("/simulate", handleSimulate(logger, cfg, m).ServeHTTP)
 			// Analyses (analysis.go), bounded by Config.SweepBudget.

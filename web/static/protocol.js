@@ -29,6 +29,7 @@ export function setMessage(run, changes) {
     if (changes[k] && Object.keys(changes[k]).length) m[k] = { ...changes[k] };
   }
   if (changes.noise !== undefined) m.noise = changes.noise;
+  if (changes.batch_size !== undefined) m.batch_size = changes.batch_size; // data surfaces
   return m;
 }
 
@@ -40,7 +41,7 @@ function clampRate(rate) {
 }
 
 /** SERIES are the per-point arrays a frame may carry for a run. */
-export const SERIES = ['x', 'y', 'loss', 'grad_norm', 'lr', 'sharpness', 'test_loss'];
+export const SERIES = ['x', 'y', 'loss', 'grad_norm', 'lr', 'sharpness', 'test_loss', 'batch_loss'];
 
 /**
  * newRunData returns the empty record of one run's points: one array per

@@ -489,7 +489,7 @@ export function encodeQuery(st, catalog = null) {
     add(name, formatNumber(v));
   }
   if (st.surface === 'custom' && st.formula) add('formula', st.formula);
-  if (st.data) add('data', encodeData(st.data));
+  if (st.data && st.data.length <= DATA_LIMITS.linkRows) add('data', encodeData(st.data)); // longer: the page offers the scenario JSON (data.js)
   else if (st.dataset && !(info && info.data && info.data.dataset === st.dataset)) add('dataset', st.dataset);
   const runInfo = surfaceInfoFor(st, info);
   if (st.view && !(info && sameView(st.view, info.view))) {
