@@ -67,6 +67,10 @@ func TestDataPasteCSV(t *testing.T) {
 	if same := eval[bool](tb, `(() => { const d = __lab.runs[0]; return d.batch_loss.length === d.n && d.batch_loss.slice(1).every((v, i) => v === d.loss[i]); })()`); same {
 		t.Error("B = 8: the batch losses are the full losses")
 	}
+	tb.frames(2)
+	if n := eval[int](tb, `(() => { const c = document.querySelector('#data-panel .data-losses'); const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; })()`); n < 500 {
+		t.Errorf("the mini-batch loss chart has %d painted pixels", n)
+	}
 	if q := eval[string](tb, `__lab.query()`); !strings.Contains(q, "batch_size=8") || !strings.Contains(q, "data=-2_") {
 		t.Errorf("link %s", q)
 	}

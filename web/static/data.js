@@ -110,6 +110,11 @@ export function mountData(root, hooks) {
   const batch = el('input', { type: 'number', id: `${id}-b`, min: 1, step: 1, inputmode: 'numeric', class: 'data-batch' });
   const batchLabel = el('label', { for: `${id}-b` });
   const batchNote = el('span', { class: 'note' });
+  const lossToggle = el('input', { type: 'checkbox', id: `${id}-bl`, checked: true });
+  const lossLabel = el('label', { for: `${id}-bl` });
+  const lossCanvas = el('canvas', { class: 'data-losses', role: 'img' });
+  const lossCaption = el('p', { class: 'note data-caption' });
+  const lossFigure = el('figure', { class: 'data-figure' }, lossCanvas, lossCaption);
   const download = el('button', { type: 'button', class: 'data-download' });
   const file = el('input', { type: 'file', accept: '.json,application/json', id: `${id}-file`, class: 'sr-only' });
   const open = el('label', { for: `${id}-file`, class: 'button data-open', tabindex: 0 });
@@ -117,6 +122,7 @@ export function mountData(root, hooks) {
     el('div', { class: 'data-row' }, setLabel, select),
     el('div', { class: 'data-row' }, batchLabel, batch, batchNote),
     el('figure', { class: 'data-figure' }, canvas, caption),
+    el('div', { class: 'data-row' }, lossToggle, lossLabel), lossFigure,
     areaLabel, area, el('div', { class: 'data-row' }, apply), err, note,
     el('div', { class: 'data-row' }, download, open, file));
   root.setAttribute('aria-labelledby', heading.id);
@@ -155,6 +161,7 @@ export function mountData(root, hooks) {
     a.remove();
     setTimeout(() => URL.revokeObjectURL(a.href), 1000);
   });
+  lossToggle.addEventListener('change', () => { if (last) render(last); });
   open.addEventListener('keydown', (ev) => { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); file.click(); } });
   file.addEventListener('change', async () => {
     const f = file.files && file.files[0];
@@ -192,6 +199,7 @@ export function mountData(root, hooks) {
     apply.textContent = t('data.apply');
     batchLabel.textContent = t('data.batch');
     download.textContent = t('data.download');
+    lossLabel.textContent = t('data.batchLoss');
     open.textContent = t('data.open');
     area.placeholder = state.surface === 'logreg' ? 'x,label\n-1.2,0\n0.8,1' : 'x,y\n0,1.1\n1,2.9';
     const own = !!state.data;
@@ -213,6 +221,55 @@ export function mountData(root, hooks) {
       area.dataset.for = (state.dataset || 'default') + state.surface;
     }
     draw(view);
+    lossFigure.hidden = !lossToggle.checked;
+    if (lossToggle.checked) drawLosses(view);
+  }
+
+  // drawLosses plots the selected run's loss on the whole data (line) and
+  // the loss of each step's mini-batch (dots), log scale.
+  function drawLosses(view) {
+    const d = view.run;
+    const css = lossCanvas.getBoundingClientRect();
+    const w = Math.max(120, Math.round(css.width || 280)), h = Math.round(w * 0.4);
+    const dpr = window.devicePixelRatio || 1;
+    if (lossCanvas.width !== Math.round(w * dpr) || lossCanvas.height !== Math.round(h * dpr)) {
+      lossCanvas.width = Math.round(w * dpr); lossCanvas.height = Math.round(h * dpr);
+      lossCanvas.style.height = `${h}px`;
+    }
+    const ctx = lossCanvas.getContext('2d');
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, w, h);
+    lossCaption.textContent = t('data.batchLossNote');
+    if (!d || !d.n || !d.batch_loss || !d.batch_loss.length) return;
+    const n = d.n;
+    let lo = Infinity, hi = -Infinity;
+    for (let i = 0; i < n; i++) {
+      for (const v of [d.loss[i], d.batch_loss[i]]) if (v > 0 && Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    }
+    if (!(hi > lo)) { hi = lo * 10 || 1; lo = hi / 100; }
+    const L = 6, R = 6, T = 6, B = 6;
+    const steps = Math.max(1, view.steps || n - 1);
+    const px = (i) => L + (i / steps) * (w - L - R);
+    const py = (v) => h - B - ((Math.log(v) - Math.log(lo)) / (Math.log(hi) - Math.log(lo))) * (h - T - B);
+    const style = getComputedStyle(root);
+    ctx.strokeStyle = style.getPropertyValue('--muted') || '#888'; ctx.globalAlpha = 0.5;
+    ctx.strokeRect(L - 0.5, T - 0.5, w - L - R + 1, h - T - B + 1);
+    ctx.globalAlpha = 0.55;
+    ctx.fillStyle = style.getPropertyValue('--ink') || '#222';
+    for (let i = 1; i < n; i++) {
+      const v = d.batch_loss[i];
+      if (v > 0) ctx.fillRect(px(i) - 1, py(v) - 1, 2, 2);
+    }
+    ctx.globalAlpha = 1;
+    ctx.strokeStyle = view.color || '#e69f00'; ctx.lineWidth = 2;
+    ctx.beginPath();
+    for (let i = 0; i < n; i++) {
+      const v = d.loss[i];
+      if (!(v > 0)) continue;
+      if (i === 0) ctx.moveTo(px(i), py(v)); else ctx.lineTo(px(i), py(v));
+    }
+    ctx.stroke();
+    lossCanvas.setAttribute('aria-label', t('data.batchLossNote'));
   }
 
   function draw(view) {

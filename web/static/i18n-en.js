@@ -475,4 +475,6 @@ export default {
   'surf.logreg': 'Logistic regression on data: ŷ = sigmoid(w·x + b)',
   'surfdesc.linreg': 'The mean squared error (nn.MSELoss) of the line ŷ = w·x + b over the data: w is the map’s horizontal axis, b the vertical. Its Hessian is the same everywhere, 2/N·[[Σx², Σx], [Σx, N]], so the stability limit 2/λmax is one number for the whole map.',
   'surfdesc.logreg': 'The binary cross-entropy (nn.BCEWithLogitsLoss) of the classifier sigmoid(w·x + b) over rows labelled 0 or 1: w is the map’s horizontal axis, b the vertical. When the classes can be separated there is no finite minimum: the loss keeps falling as |w| grows.',
+  'data.batchLoss': 'Loss of each mini-batch',
+  'data.batchLossNote': 'line: the loss on the whole data (the map’s); dots: the loss of the mini-batch each step used (log scale)',
 };

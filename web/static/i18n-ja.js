@@ -475,4 +475,6 @@ export default {
   'surf.logreg': 'データへのロジスティック回帰:ŷ = sigmoid(w·x + b)',
   'surfdesc.linreg': 'データ全体に対する直線 ŷ = w·x + b の平均二乗誤差(nn.MSELoss)です。マップの横軸が w、縦軸が b です。ヘッセ行列はどこでも同じ 2/N·[[Σx², Σx], [Σx, N]] なので、安定限界 2/λmax はマップ全体でひとつの値です。',
   'surfdesc.logreg': '0 か 1 のラベルが付いた行に対する、分類器 sigmoid(w·x + b) の二値交差エントロピー(nn.BCEWithLogitsLoss)です。マップの横軸が w、縦軸が b です。2 つのクラスを分けられるときは有限の最小点がなく、|w| が大きくなるほど損失は下がり続けます。',
+  'data.batchLoss': 'ミニバッチごとの損失',
+  'data.batchLossNote': '線:データ全体での損失(マップと同じ)、点:各ステップが使ったミニバッチの損失(対数目盛)',
 };

@@ -1456,7 +1456,7 @@ function renderDataPanel() {
   const p = d && d.n > 0 ? [d.x[d.n - 1], d.y[d.n - 1]] : run ? runStart(run, info) : [NaN, NaN];
   dataPanel.ui.render({
     state: st, info, rows, w: p[0], b: p[1], n: d ? Math.max(0, d.n - 1) : 0,
-    batch: run ? run.batch_size : null, color: runColor(app.selected, app.dark),
+    batch: run ? run.batch_size : null, color: runColor(app.selected, app.dark), run: d, steps: st.steps,
   });
 }
 
