@@ -784,7 +784,9 @@ function plotRect() {
 
 function currentTransform() {
   const rect = plotRect();
-  return viewTransform(fitAspect(baseView(), rect.width, rect.height), rect);
+  // w and b of a data surface are not in the same units: its view fills the map
+  const info = surfaceInfo();
+  return viewTransform(info && info.data ? baseView() : fitAspect(baseView(), rect.width, rect.height), rect);
 }
 
 let gridTimer = 0, gridAbort = null, formulaChecked = '';
