@@ -8,6 +8,83 @@
 import { el } from './controls.js';
 import { DATA_LIMITS } from './state.js';
 
+// STRINGS are the panel's texts (here, not in i18n-*.js, so that they load
+// only with the panel); "{name}" marks a value.
+const STRINGS = {
+  en: {
+    'data.title': 'Your data',
+    'data.set': 'Data set',
+    'data.own': 'Your own (pasted below)',
+    'data.set.line': 'A clean line (21 points)',
+    'data.set.noisy_line': 'A noisy line (100 points)',
+    'data.set.hundreds': 'x in the hundreds, raw (50 points)',
+    'data.set.hundreds_std': 'x in the hundreds, standardised (50 points)',
+    'data.set.separable': 'Two separable classes (40 points)',
+    'data.set.overlapping': 'Two overlapping classes (100 points)',
+    'data.paste': 'Paste CSV: two columns x, y (a header line is optional)',
+    'data.apply': 'Use these rows',
+    'data.batch': 'Batch size B',
+    'data.batchOf': 'of {n} rows (B = {n}: full batch)',
+    'data.curveLin': 'the selected run at step {step}: ŷ = {w}·x + {b}',
+    'data.curveLog': 'the selected run at step {step}: ŷ = sigmoid({w}·x + {b})',
+    'data.scatterLabel': 'Scatter plot of {n} rows with the selected run’s current model',
+    'data.tooLong': '{n} rows are more than a share link carries ({max}): download the scenario JSON below and open that file again to restore it.',
+    'data.err.at': 'line {line}, column {column}: {what}',
+    'data.err.columns': 'a row needs exactly two numbers, x and y; this line has {n}',
+    'data.err.number': '‘{text}’ is not a number',
+    'data.err.range': '‘{text}’ is outside −1e6 … 1e6',
+    'data.err.label': 'a label must be 0 or 1, not ‘{text}’',
+    'data.err.rows': 'at most {n} rows',
+    'data.err.empty': 'no rows: paste two columns of numbers',
+    'data.err.batch': 'the batch size must be a whole number from 1 to {n}',
+    'data.download': 'Download scenario JSON',
+    'data.open': 'Open scenario JSON…',
+    'data.openFailed': 'That file is not a scenario: {msg}',
+    'data.batchLoss': 'Loss of each mini-batch',
+    'data.batchLossNote': 'line: the loss on the whole data (the map’s); dots: the loss of the mini-batch each step used (log scale)',
+  },
+  ja: {
+    'data.title': '自分のデータ',
+    'data.set': 'データセット',
+    'data.own': '自分のデータ(下に貼り付け)',
+    'data.set.line': 'きれいな直線(21 点)',
+    'data.set.noisy_line': 'ノイズのある直線(100 点)',
+    'data.set.hundreds': 'x が数百(生のまま、50 点)',
+    'data.set.hundreds_std': 'x が数百(標準化済み、50 点)',
+    'data.set.separable': '分離できる 2 クラス(40 点)',
+    'data.set.overlapping': '重なり合う 2 クラス(100 点)',
+    'data.paste': 'CSV を貼り付け:x と y の 2 列(見出し行はあってもなくても可)',
+    'data.apply': 'この行を使う',
+    'data.batch': 'バッチサイズ B',
+    'data.batchOf': '/ {n} 行(B = {n} で全データ)',
+    'data.curveLin': '選択中の実行のステップ {step}:ŷ = {w}·x + {b}',
+    'data.curveLog': '選択中の実行のステップ {step}:ŷ = sigmoid({w}·x + {b})',
+    'data.scatterLabel': '{n} 行の散布図と、選択中の実行の現在のモデル',
+    'data.tooLong': '{n} 行は共有リンクに入る上限({max} 行)を超えています。下のボタンでシナリオの JSON を保存し、そのファイルを開き直せば元に戻せます。',
+    'data.err.at': '{line} 行目 {column} 文字目:{what}',
+    'data.err.columns': '1 行に x と y の 2 つの数が必要ですが、この行には {n} 個あります',
+    'data.err.number': '‘{text}’ は数ではありません',
+    'data.err.range': '‘{text}’ は −1e6 … 1e6 の範囲外です',
+    'data.err.label': 'ラベルは 0 か 1 です(‘{text}’ は使えません)',
+    'data.err.rows': '最大 {n} 行までです',
+    'data.err.empty': '行がありません。数の 2 列を貼り付けてください',
+    'data.err.batch': 'バッチサイズは 1 から {n} までの整数です',
+    'data.download': 'シナリオの JSON を保存',
+    'data.open': 'シナリオの JSON を開く…',
+    'data.openFailed': 'シナリオのファイルではありません:{msg}',
+    'data.batchLoss': 'ミニバッチごとの損失',
+    'data.batchLossNote': '線:データ全体での損失(マップと同じ)、点:各ステップが使ったミニバッチの損失(対数目盛)',
+  },
+};
+
+/** text returns the panel's string key in lang (English when missing) with {name} filled from vars. */
+export function text(lang, key, vars = {}) {
+  const table = STRINGS[lang] || STRINGS.en;
+  const s = key in table ? table[key] : STRINGS.en[key];
+  if (s === undefined) return key;
+  return s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
+}
+
 /**
  * parseCSV reads two columns of numbers (x, y), separated by commas, tabs,
  * semicolons or spaces, one row a line; the first line may be a header.
@@ -88,15 +165,15 @@ let uid = 0;
 
 /**
  * mountData builds the data panel in root. hooks: onDataset(name),
- * onData(rows) (pasted, already checked), onBatch(B or null), t (the
- * page's lookup), datasets() (a promise of GET /api/v1/datasets). It
+ * onData(rows) (pasted, already checked), onBatch(B or null), lang() (the
+ * page's language), datasets() (a promise of GET /api/v1/datasets). It
  * returns {render(view)} with view = {state, info, rows, w, b, color, n,
  * batch, dark}: rows of the data in use (null while loading), (w, b) the
  * selected run's current point.
  */
 export function mountData(root, hooks) {
   const id = `data-${++uid}`;
-  const t = hooks.t;
+  const t = (key, vars) => text(hooks.lang(), key, vars);
   const heading = el('h2', { id: `${id}-h` });
   const select = el('select', { id: `${id}-set` });
   const setLabel = el('label', { for: `${id}-set` });

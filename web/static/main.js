@@ -1423,7 +1423,7 @@ function renderDataPanel() {
     dataPanel.root.className = 'panel data-panel';
     $('run-panel').before(dataPanel.root);
     dataPanel.ui = dataPanel.mod.mountData(dataPanel.root, {
-      t: app.t,
+      lang: () => app.lang,
       datasets: datasetsList,
       onDataset: (name) => { app.state.dataset = name; app.state.data = null; dataChanged(); },
       onData: (rows) => { app.state.data = rows; app.state.dataset = ''; dataChanged(); },

@@ -28,3 +28,14 @@ test('the model curve: a line, or a sigmoid', () => {
   const b = bounds([[0, 0], [1, 1]], 'logreg');
   assert.ok(b.ymin < 0 && b.ymax > 1 && b.xmin < 0 && b.xmax > 1);
 });
+
+test('the panel speaks English and Japanese, key for key', async () => {
+  const { text } = await import('../data.js');
+  const keys = ['data.title', 'data.err.at', 'data.err.number', 'data.tooLong', 'data.batchLoss', 'data.set.hundreds'];
+  for (const k of keys) {
+    assert.notEqual(text('en', k), k, k);
+    assert.notEqual(text('ja', k), text('en', k), k);
+  }
+  assert.equal(text('en', 'data.err.at', { line: 3, column: 2, what: 'x' }), 'line 3, column 2: x');
+  assert.equal(text('fr', 'data.title'), text('en', 'data.title'));
+});
