@@ -241,11 +241,17 @@ func EncodeData(rows [][2]float64) string { return encodeData(rows) }
 // built-in surfaces at the default limits is 80,000.
 const MaxDataWork = 10_000_000
 
-// checkDataWork checks a scenario on a data surface against MaxDataWork;
-// the error is on "steps" and says what to lower.
-func checkDataWork(s Scenario, surf sim.Surface) error {
-	if _, ok := surf.(sim.DataSurface); !ok {
+// CheckWork checks that running s is within MaxDataWork (only a data
+// surface can exceed it); the error is a *sim.FieldError on "steps" that
+// says what to lower. Decode and ParseQuery do not apply it (a scenario
+// is valid whatever its size); the server does before it runs one.
+func CheckWork(s Scenario) error {
+	if !sim.IsDataSurface(s.Surface.Name) {
 		return nil
+	}
+	surf, err := sim.NewSurface(s.Surface)
+	if err != nil {
+		return sim.Prefix("surface", err)
 	}
 	total := 0
 	for _, rc := range s.Runs {

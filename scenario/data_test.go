@@ -122,11 +122,22 @@ func TestDataWorkLimit(t *testing.T) {
 	src := func(steps int) string {
 		return fmt.Sprintf(`{"surface":{"name":"logreg","data":%s},"steps":%d,"runs":[{"optimizer":{"name":"sgd","lr":0.1}},{"optimizer":{"name":"sgd","lr":0.2}}]}`, rowsJSON(rows), steps)
 	}
-	if _, err := Decode([]byte(src(1000)), DefaultLimits); err != nil {
+	small, err := Decode([]byte(src(1000)), DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckWork(small); err != nil {
 		t.Errorf("2 runs × 1000 steps on 2000 rows: %v", err)
 	}
-	_, err := Decode([]byte(src(5000)), DefaultLimits)
+	big, err := Decode([]byte(src(5000)), DefaultLimits)
+	if err != nil {
+		t.Fatal(err) // valid, only too large to run
+	}
+	err = CheckWork(big)
 	if fe, ok := asFieldError(err); !ok || fe.Field != "steps" || !strings.Contains(fe.Msg, "too much work") {
 		t.Errorf("2 runs × 5000 steps on 2000 rows: %v", err)
+	}
+	if err := CheckWork(mustDecode(t, `{"surface":{"name":"quadratic"},"steps":10000,"runs":[{"optimizer":{"lr":0.1}}]}`)); err != nil {
+		t.Errorf("a built-in surface: %v", err)
 	}
 }

@@ -107,9 +107,6 @@ func Decode(data []byte, lim Limits) (Scenario, error) {
 		}
 		s.Runs = append(s.Runs, rc)
 	}
-	if err := checkDataWork(s, surf); err != nil { // scenario/data.go
-		return Scenario{}, err
-	}
 	return s, nil
 }
 

@@ -300,3 +300,20 @@ func TestSurfaceInfoPost(t *testing.T) {
 		}
 	}
 }
+
+func TestDataWorkRefused(t *testing.T) {
+	ts, _ := newTestServer(t, Config{})
+	rows, _ := json.Marshal(randomRows(2000, true))
+	sc := fmt.Sprintf(`{"surface":{"name":"logreg","data":%s},"steps":3000,"runs":[{"optimizer":{"name":"sgd","lr":0.1}},{"optimizer":{"name":"sgd","lr":0.2}}]}`, rows)
+	resp, body := do(t, ts, "POST", "/api/v1/simulate", sc, nil)
+	var e apiError
+	json.Unmarshal(body, &e)
+	if resp.StatusCode != 400 || e.Field != "steps" || !strings.Contains(e.Error, "too much work") {
+		t.Errorf("simulate: %s %s", resp.Status, body)
+	}
+	c := mustDial(t, ts)
+	c.send(`{"type":"start","paused":true,"scenario":` + sc + `}`)
+	if m := c.expect("error"); m.Field != "steps" {
+		t.Errorf("ws start: %+v", m)
+	}
+}

@@ -486,6 +486,9 @@ func (s *session) handle(ctx context.Context, in inbound) error {
 // scenario and sends the first frame (every run's start point) at once.
 func (s *session) start(ctx context.Context, m clientMessage) error {
 	sc, err := scenario.Decode(m.Scenario, s.cfg.limits())
+	if err == nil {
+		err = scenario.CheckWork(sc) // a data surface's rows (data.go)
+	}
 	if err != nil {
 		return s.writeError(ctx, err)
 	}

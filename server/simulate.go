@@ -25,6 +25,9 @@ func handleSimulate(logger *slog.Logger, cfg Config, m *metrics) http.Handler {
 			return err
 		}
 		sc, err := scenario.Decode(body, limits)
+		if err == nil {
+			err = scenario.CheckWork(sc) // a data surface's rows (data.go)
+		}
 		if err != nil {
 			return err
 		}
