@@ -10,7 +10,7 @@ import (
 // Top-level and run keys of the scenario JSON.
 var (
 	scenarioKeys = []string{"surface", "steps", "view", "test_shift", "runs"}
-	runKeys      = []string{"label", "start", "optimizer", "optimizer_y", "updates", "scheduler", "noise", "seed"}
+	runKeys      = []string{"label", "start", "optimizer", "optimizer_y", "updates", "scheduler", "noise", "seed", "batch_size"}
 	viewKeys     = []string{"xmin", "xmax", "ymin", "ymax"}
 )
 
@@ -158,6 +158,9 @@ func decodeSurface(raw json.RawMessage, path string) (sim.SurfaceConfig, sim.Sur
 	if c.Name == "custom" {
 		keys = append(keys, "formula")
 	}
+	if sim.IsDataSurface(c.Name) {
+		keys = append(keys, dataKeys...) // scenario/data.go
+	}
 	if err := o.only(c.Name, keys...); err != nil {
 		return c, nil, err
 	}
@@ -176,6 +179,11 @@ func decodeSurface(raw json.RawMessage, path string) (sim.SurfaceConfig, sim.Sur
 			return c, nil, fieldError(join(path, "formula"), "required for the custom surface: an expression in x and y, such as \"x^2 + 10*y^2\"")
 		}
 		if c.Formula, err = readString(v, join(path, "formula"), 500); err != nil {
+			return c, nil, err
+		}
+	}
+	if sim.IsDataSurface(c.Name) {
+		if err := decodeData(o, &c, path); err != nil {
 			return c, nil, err
 		}
 	}
@@ -332,6 +340,9 @@ func decodeRun(raw json.RawMessage, path string, info sim.SurfaceInfo, game bool
 		if rc.Seed, err = readSeed(v, join(path, "seed")); err != nil {
 			return rc, err
 		}
+	}
+	if rc.BatchSize, err = decodeBatchSize(o, info, path); err != nil {
+		return rc, err
 	}
 	return rc, nil
 }

@@ -34,6 +34,9 @@ func (s Scenario) MarshalJSON() ([]byte, error) {
 		w.key("formula")
 		w.str(s.Surface.Formula)
 	}
+	if sim.IsDataSurface(s.Surface.Name) {
+		w.data(s.Surface) // scenario/data.go
+	}
 	w.close('}')
 	w.key("steps")
 	w.int(s.Steps)
@@ -75,6 +78,10 @@ func (s Scenario) MarshalJSON() ([]byte, error) {
 		w.num(rc.Noise)
 		w.key("seed")
 		w.buf.WriteString(strconv.FormatUint(rc.Seed, 10))
+		if rc.BatchSize > 0 {
+			w.key("batch_size")
+			w.int(rc.BatchSize)
+		}
 		w.close('}')
 	}
 	w.close(']')

@@ -74,6 +74,8 @@ func (e Expectation) String() string {
 		return fmt.Sprintf("run %d converges (final ‖∇f‖ ≤ 1e-6)", e.Run)
 	case ExpectFinderWorks:
 		return fmt.Sprintf("the LR finder's first suggestion for run %d converges better than run %d's LR", e.Run, e.Run)
+	case ExpectNoisierThan, ExpectFloorNear, ExpectLimitRatio:
+		return describeData(e) // expect_data.go
 	}
 	if s, ok := e.researchString(); ok {
 		return s
@@ -239,6 +241,8 @@ func (o Outcome) check(e Expectation) error {
 		}
 	case ExpectFinderWorks:
 		return o.checkFinder(e.Run, t)
+	case ExpectNoisierThan, ExpectFloorNear, ExpectLimitRatio:
+		return o.checkData(e) // expect_data.go
 	default:
 		if err, ok := o.checkResearch(e, t); ok {
 			return err

@@ -40,7 +40,7 @@ type presetDef struct {
 // order of the lessons (by Lesson, then as defined), numbered 1 … N in that
 // order. Each call returns fresh values the caller may change.
 func Presets() []Preset {
-	defs := append(presetDefs[:len(presetDefs):len(presetDefs)], researchPresetDefs...) // presets_research.go
+	defs := slices.Concat(presetDefs, researchPresetDefs, dataPresetDefs) // presets_research.go, presets_data.go
 	out := make([]Preset, len(defs))
 	for i, d := range defs {
 		s, err := Decode([]byte(d.scenario), DefaultLimits)

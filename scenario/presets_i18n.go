@@ -35,6 +35,12 @@ var presetLabelsJA = map[string]string{
 	"WSD":                 "WSD(ウォームアップ・安定・減衰)",
 	"constant 1/L":        "一定 1/L",
 	"silver steps":        "シルバー刻み幅",
+	// presets_data.go
+	"B = 2, LR 0.1":        "B = 2、学習率 0.1",
+	"B = 4, LR 0.2":        "B = 4、学習率 0.2",
+	"B = 4, LR 0.1":        "B = 4、学習率 0.1",
+	"B = 100 (full batch)": "B = 100(全データ)",
+	"B = 1":                "B = 1(1 行ずつ)",
 }
 
 // Localized returns the preset's scenario with its run labels in lang

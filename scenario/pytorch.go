@@ -325,6 +325,10 @@ func PyTorchSnippet(s Scenario, run int) string {
 	if link := s.Encode(); len(link) < 400 {
 		w("# Lab link query: ?%s\n", pyComment(link))
 	}
+	if sim.IsDataSurface(s.Surface.Name) {
+		pyTorchData(s, run, w) // scenario/pytorch_data.go
+		return b.String()
+	}
 	w("import math\n\nimport torch\n\ntorch.set_default_dtype(torch.float64)\n\n\n")
 
 	formula, ok := surfaceFormula(s.Surface)

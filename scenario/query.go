@@ -68,7 +68,7 @@ func DefaultRun(info sim.SurfaceInfo) string {
 
 // queryTopKeys are the top-level keys other than the surface's parameters,
 // in the order Encode writes them (the parameters come after "surface").
-var queryTopKeys = []string{"surface", "formula", "view", "steps", "rate", "shift", "run", "lang", "embed"}
+var queryTopKeys = []string{"surface", "formula", "dataset", "data", "view", "steps", "rate", "shift", "run", "lang", "embed"}
 
 // runExtraKeys are the keys of a run= value that are not optimizer or
 // scheduler keys; gameKeys only on game surfaces.
@@ -419,8 +419,8 @@ func queryPath(key string) string {
 	switch key {
 	case "surface":
 		return "surface.name"
-	case "formula":
-		return "surface.formula"
+	case "formula", "dataset", "data":
+		return "surface." + key
 	case "shift":
 		return "test_shift"
 	case "run":
@@ -459,6 +459,7 @@ func parseSurface(q url.Values, name string, first func(string) (string, bool), 
 			cfg.Formula = v
 		}
 	}
+	parseDataQuery(first, &cfg, report) // scenario/data.go
 	for range len(info.Params) + 1 {
 		surf, err := sim.NewSurface(cfg)
 		if err == nil {
@@ -559,6 +560,9 @@ func parseRun(raw, path string, surf sim.Surface, steps int) (rc sim.RunConfig, 
 	}
 	sKeys := schedulerKeys[sched]
 	allowed := slices.Concat(oKeys, sKeys, runExtraKeys)
+	if info.Data != nil {
+		allowed = append(allowed, "batch_size") // scenario/data.go
+	}
 	if game {
 		allowed = append(allowed, gameKeys...)
 		for _, k := range optimizerKeys[yName] {
@@ -626,6 +630,11 @@ func parseRun(raw, path string, surf sim.Surface, steps int) (rc sim.RunConfig, 
 			if n, err = parseInt(val, at, 0, maxSeed); err == nil {
 				set = func(b *runBuild) { b.rc.Seed = uint64(n) }
 			}
+		case k == "batch_size":
+			var n int
+			if n, err = parseInt(val, at, 1, info.Data.Rows); err == nil {
+				set = func(b *runBuild) { b.rc.BatchSize = n }
+			}
 		case k == "label":
 			v := unescapeLabel(val)
 			if n := len([]rune(v)); n > maxLabel {
@@ -658,6 +667,9 @@ func parseRun(raw, path string, surf sim.Surface, steps int) (rc sim.RunConfig, 
 		b.rc.Optimizer = sim.DefaultOptimizer(name, defaultLR(name))
 		b.rc.Scheduler = sim.DefaultScheduler(sched, steps)
 		b.rc.Start = info.Start
+		if info.Data != nil {
+			b.rc.BatchSize = info.Data.Rows
+		}
 		for _, s := range sets {
 			if !strings.HasPrefix(s.field, "optimizer_y") {
 				s.apply(b)

@@ -27,6 +27,7 @@ func (s Scenario) Query(x Extras) url.Values {
 	if s.Surface.Name == sim.SurfaceCustom {
 		q.Set("formula", s.Surface.Formula)
 	}
+	queryData(q, s.Surface) // scenario/data.go
 	if b := s.View; b != nil {
 		q.Set("view", strings.Join([]string{formatShort(b.XMin), formatShort(b.XMax), formatShort(b.YMin), formatShort(b.YMax)}, ","))
 	}
@@ -44,7 +45,7 @@ func (s Scenario) Query(x Extras) url.Values {
 		start = info.Start
 	}
 	for _, rc := range s.Runs {
-		q.Add("run", encodeRun(rc, s.Steps, start))
+		q.Add("run", encodeRun(rc, s.Steps, start)+encodeBatch(rc, surfaceRows(s.Surface)))
 	}
 	if x.Lang != "" && x.Lang != DefaultExtras.Lang {
 		q.Set("lang", x.Lang)

@@ -84,6 +84,18 @@ var shareInputs = []struct {
 	{name: "empty settings between commas", query: "surface=quadratic&run=sgd,,,,lr=0.1,"},
 	{name: "a label with two commas in a row", query: "surface=quadratic&run=sgd,lr=0.1,label=a,,b"},
 	{name: "warmup longer than the run (sim's check)", query: "surface=quadratic&steps=50&run=sgd,lr=0.1,sched=warmup_cosine,warmup_steps=60", goOnly: true},
+
+	// Data surfaces (scenario/data.go): dataset=NAME or data=x_y~x_y~…, a run's batch_size.
+	{name: "linreg on a built-in data set, mini-batches of 8", query: "surface=linreg&dataset=hundreds&run=sgd,lr=5e-5,batch_size=8"},
+	{name: "linreg on rows carried by the link", query: "surface=linreg&data=0_1~1_3~2_5.5~3_7&run=sgd,lr=0.05,batch_size=2"},
+	{name: "logreg on its default data set; batch_size at N left out", query: "surface=logreg&run=sgd,lr=0.5,batch_size=100"},
+	{name: "a bad number in the data names its row and column", query: "surface=linreg&data=0_1~1_x~2_5&run=sgd,lr=0.1"},
+	{name: "a data row without its y", query: "surface=linreg&data=0_1~1~2_5&run=sgd,lr=0.1"},
+	{name: "a logreg label that is not 0 or 1", query: "surface=logreg&data=0_1~1_0.5&run=sgd,lr=0.1"},
+	{name: "batch_size larger than the data", query: "surface=linreg&data=0_1~1_3&run=sgd,lr=0.1,batch_size=5"},
+	{name: "batch_size on a surface without data", query: "surface=quadratic&run=sgd,lr=0.1,batch_size=4"},
+	{name: "unknown data set", query: "surface=linreg&dataset=nope&run=sgd,lr=0.1", goOnly: true},
+	{name: "dataset on a surface without data", query: "surface=quadratic&dataset=line&run=sgd,lr=0.1"},
 }
 
 // shareCase is one row of testdata/share_cases.json.

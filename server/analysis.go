@@ -39,8 +39,8 @@ const (
 
 // Keys of each request.
 var (
-	finderKeys    = []string{"surface", "start", "optimizer", "start_lr", "end_lr", "num_iter", "smooth", "diverge", "noise", "seed", "steps"}
-	sweepKeys     = []string{"surface", "start", "steps", "optimizers", "lr_min", "lr_max", "num", "seeds", "noise"}
+	finderKeys    = []string{"surface", "start", "optimizer", "start_lr", "end_lr", "num_iter", "smooth", "diverge", "noise", "seed", "steps", "batch_size"}
+	sweepKeys     = []string{"surface", "start", "steps", "optimizers", "lr_min", "lr_max", "num", "seeds", "noise", "batch_size"}
 	flatShareKeys = []string{"surface", "start", "optimizer", "lrs", "noises", "seeds", "steps"}
 )
 
@@ -299,9 +299,12 @@ func decodeFinder(body []byte, cfg Config) (finderRequest, error) {
 	if req.steps, err = f.Int("steps", min(scenario.DefaultSteps, cfg.MaxSteps), 1, cfg.MaxSteps); err != nil {
 		return req, err
 	}
-	if req.work, err = checkWork(int64(cfg.SweepBudget), stepCost(req.surface), "surface.formula", []budgetTerm{
+	if c.BatchSize, err = decodeBatchSize(f, req.surface); err != nil { // data.go
+		return req, err
+	}
+	if req.work, err = checkWork(int64(cfg.SweepBudget), stepCostBatch(req.surface, c.BatchSize), "surface.formula", []budgetTerm{
 		{"num_iter", c.NumIter, 100, "steps"},
-	}, "lower num_iter"); err != nil {
+	}, "lower num_iter, or use fewer rows"); err != nil {
 		return req, err
 	}
 	req.cfg = c
@@ -415,11 +418,14 @@ func decodeSweep(f *scenario.Object, cfg Config) (sweepRequest, error) {
 	if c.Noise, err = f.Number("noise", 0, nonNegative, "≥ 0 (the gradient noise σ)"); err != nil {
 		return req, err
 	}
+	if c.BatchSize, err = decodeBatchSize(f, s); err != nil { // data.go
+		return req, err
+	}
 	ran := seeds
-	if c.Noise == 0 {
+	if c.Noise == 0 && !sim.MiniBatched(s, c.BatchSize) {
 		ran = 1 // every seed is the same run; sim.Sweep runs one
 	}
-	req.work, err = checkWork(int64(cfg.SweepBudget), stepCost(s), "surface.formula", []budgetTerm{
+	req.work, err = checkWork(int64(cfg.SweepBudget), stepCostBatch(s, c.BatchSize), "surface.formula", []budgetTerm{
 		{"optimizers", len(c.Optimizers), len(defaultSweepOptimizers()), "optimizers"},
 		{"num", c.Num, sim.DefaultSweepNum, "LRs"},
 		{"seeds", ran, 1, "seeds"},

@@ -34,15 +34,19 @@ func formulaCost(s sim.Surface) int { return sim.FormulaCost(s) }
 // built-in surface; on a custom formula, 1 plus a tenth of the formula's
 // cost (one unit of expr's cost is about a tenth of a built-in step:
 // go test ./sim/expr -run XXX -bench Cost), rounded up.
-func stepCost(s sim.Surface) int {
-	return 1 + (formulaCost(s)+9)/10
+func stepCost(s sim.Surface) int { return stepCostBatch(s, 0) }
+
+// stepCostBatch is stepCost with mini-batches of batch rows (0: the whole
+// data): on a data surface a step costs sim.StepCost (it sums over rows).
+func stepCostBatch(s sim.Surface, batch int) int {
+	return sim.StepCost(s, batch) + (formulaCost(s)+9)/10
 }
 
 // gridWork is the cost of an nx×ny grid of s with its contours: a value
 // alone (no derivatives) costs about a tenth of a step on a built-in
 // surface and an eightieth of the formula's cost on a custom one.
 func gridWork(s sim.Surface, nx, ny int) int64 {
-	return (int64(nx)*int64(ny)*int64(8+formulaCost(s)) + 79) / 80
+	return (int64(nx)*int64(ny)*int64(8+formulaCost(s))*int64(sim.StepCost(s, 0)) + 79) / 80
 }
 
 // checkWork checks that the product of the terms times cost (work units

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math/big"
 	"net/http"
@@ -153,7 +152,7 @@ func handleCreateRoom(logger *slog.Logger, cfg Config, rs *rooms) http.Handler {
 			w.Header().Set("Retry-After", "60")
 			return errorf(http.StatusTooManyRequests, "", "too many room requests from your address; try again in a minute")
 		}
-		body, err := io.ReadAll(r.Body)
+		body, err := readBody(r)
 		if err != nil {
 			return err
 		}

@@ -68,7 +68,15 @@ func addRoutes(r chi.Router, s *Server) {
 		r.Route("/api/v1", func(r chi.Router) {
 			r.Use(middleware.Compress(1, "application/json", "text/plain"))
 			r.Get("/surfaces", handleSurfaces(logger).ServeHTTP)
-			r.With(compute).Get("/surfaces/{name}/grid", handleGrid(logger, cfg, m, work).ServeHTTP)
+			// The grid by query, or (POST) by a JSON body for data too long
+			// for a URL (data.go); one handler, one cache.
+			grid := handleGrid(logger, cfg, m, work).ServeHTTP
+			r.With(compute).Get("/surfaces/{name}/grid", grid)
+			r.With(compute).Post("/surfaces/{name}/grid", grid)
+			// The built-in data sets with their rows (data.go).
+			r.Get("/datasets", handleDatasets(logger).ServeHTTP)
+			// The description of a surface set up by a JSON body: pasted data (data.go).
+			r.With(compute).Post("/surfaces/{name}", handleSurfaceInfo(logger).ServeHTTP)
 			r.With(compute).Get("/formula", handleFormula(logger).ServeHTTP) // checks a custom formula (formula.go)
 			r.With(compute).Post("/simulate", handleSimulate(logger, cfg, m, work).ServeHTTP)
 			// Analyses (analysis.go), bounded by Config.SweepBudget.

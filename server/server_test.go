@@ -73,6 +73,7 @@ type simRun struct {
 	LR         []float64 `json:"lr"`
 	Sharpness  []float64 `json:"sharpness"`
 	TestLoss   []float64 `json:"test_loss"`
+	BatchLoss  []float64 `json:"batch_loss"`
 	Status     string    `json:"status"`
 	DivergedAt *int      `json:"diverged_at"`
 }

@@ -63,6 +63,7 @@ type session struct {
 	steps      int // steps per run of the running scenario
 	runs       []*liveRun
 	testLoss   bool
+	batchLoss  bool      // a data surface: frames carry batch_loss (the last column)
 	rate       float64   // steps per second per run; 0 = as fast as allowed
 	paused     bool      // the rate does not advance the runs
 	pending    int       // steps asked for by step messages, still to take
@@ -118,20 +119,27 @@ const (
 
 // stride is the number of values per pending point.
 func (s *session) stride() int {
+	n := colTestLoss
 	if s.testLoss {
-		return colTestLoss + 1
+		n++
 	}
-	return colTestLoss
+	if s.batchLoss {
+		n++
+	}
+	return n
 }
 
 // push appends point l to the pending columns.
-func (lr *liveRun) push(l *sim.Location, testLoss bool, capHint int) {
+func (lr *liveRun) push(l *sim.Location, testLoss, batchLoss bool, capHint int) {
 	if lr.cols == nil {
 		lr.cols = make([]float64, 0, capHint)
 	}
 	lr.cols = append(lr.cols, l.P.X, l.P.Y, l.Loss, l.GradNorm, l.LR, l.Sharpness, l.Gauge.Sharpness, l.Gauge.Limit)
 	if testLoss {
 		lr.cols = append(lr.cols, l.TestLoss)
+	}
+	if batchLoss {
+		lr.cols = append(lr.cols, l.BatchLoss)
 	}
 	lr.grad, lr.vel = l.Grad, l.Velocity
 }
@@ -561,6 +569,9 @@ func (s *session) apply(ctx context.Context, m clientMessage) error {
 // scenario and sends the first frame (every run's start point) at once.
 func (s *session) start(ctx context.Context, m clientMessage) error {
 	sc, err := scenario.Decode(m.Scenario, s.cfg.limits())
+	if err == nil {
+		err = scenario.CheckWork(sc) // a data surface's rows (data.go)
+	}
 	if err != nil {
 		return s.writeError(ctx, err)
 	}
@@ -573,12 +584,13 @@ func (s *session) start(ctx context.Context, m clientMessage) error {
 		return s.writeError(ctx, err)
 	}
 	s.steps, s.testLoss, s.stepCost = sc.Steps, sc.TestShift != nil, stepCost(surf)
+	s.batchLoss = sim.IsDataSurface(sc.Surface.Name)
 	s.rate, s.paused, s.pending, s.budget, s.last = m.Rate, m.Paused, 0, 0, time.Now()
 	s.runs = make([]*liveRun, len(runs))
 	for i, r := range runs {
 		s.runs[i] = &liveRun{run: r}
 		cur := r.Current()
-		s.runs[i].push(&cur, s.testLoss, s.colsHint())
+		s.runs[i].push(&cur, s.testLoss, s.batchLoss, s.colsHint())
 	}
 	bp := getMsgBuf()
 	b := append((*bp)[:0], `{"type":"started","scenario":`...)
@@ -653,8 +665,16 @@ func setRun(r *sim.Run, m clientMessage, prefix string) error {
 		}
 		sched = &c
 	}
+	if m.BatchSize != nil { // checked against the rows before anything changes
+		if err := r.CheckBatchSize(*m.BatchSize); err != nil {
+			return sim.Prefix(prefix, err)
+		}
+	}
 	if err := r.Set(opt, optY, sched, m.Noise); err != nil {
 		return sim.Prefix(prefix, err)
+	}
+	if m.BatchSize != nil {
+		r.SetBatchSize(*m.BatchSize) // checked above
 	}
 	return nil
 }
@@ -765,7 +785,7 @@ func (s *session) advance(n int) {
 			steps++
 			if r.Status() != sim.StatusDiverged || r.LastShown() {
 				cur := r.Current()
-				lr.push(&cur, s.testLoss, hint)
+				lr.push(&cur, s.testLoss, s.batchLoss, hint)
 				lr.formula = cur.Gauge.Formula // here, not in push: storing it through &cur would move cur to the heap
 			}
 		}
@@ -884,6 +904,9 @@ func (s *session) appendFrame(b []byte) []byte {
 		}
 		if s.testLoss {
 			b = appendColumn(b, "test_loss", cols, stride, colTestLoss)
+		}
+		if s.batchLoss {
+			b = appendColumn(b, "batch_loss", cols, stride, stride-1)
 		}
 		b = appendPair(b, "grad", lr.grad.X, lr.grad.Y)
 		b = appendPair(b, "velocity", lr.vel.X, lr.vel.Y)

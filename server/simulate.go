@@ -34,6 +34,9 @@ func handleSimulate(logger *slog.Logger, cfg Config, m *metrics, work *workLimit
 			return err
 		}
 		sc, err := scenario.Decode(body, limits)
+		if err == nil {
+			err = scenario.CheckWork(sc) // a data surface's rows (data.go)
+		}
 		if err != nil {
 			return err
 		}
@@ -102,6 +105,9 @@ func appendTrajectory(b []byte, tr *sim.Trajectory) []byte {
 	b = appendFloats(b, "stability_limit", tr.StabilityLimit)
 	if tr.TestLoss != nil {
 		b = appendFloats(b, "test_loss", tr.TestLoss)
+	}
+	if tr.BatchLoss != nil {
+		b = appendFloats(b, "batch_loss", tr.BatchLoss)
 	}
 	b = append(b, `,"status":`...)
 	b = appendString(b, tr.Status.String())

@@ -84,6 +84,11 @@ func parseGridQuery(name string, q url.Values) (*gridQuery, error) {
 			}
 			cfg.Formula = v
 			continue
+		case "dataset", "data": // data surfaces (data.go)
+			if err := gridDataKey(key, v, &cfg); err != nil {
+				return nil, err
+			}
+			continue
 		case "n":
 			n, err := scenario.ParseInt(v, key, gridMinN, gridMaxN)
 			if err != nil {
@@ -115,6 +120,7 @@ func parseGridQuery(name string, q url.Values) (*gridQuery, error) {
 		return nil, err
 	}
 	g.surf = surf
+	g.n = sim.GridSize(surf, g.n) // logreg: fewer points for many rows (sim/data.go)
 	view := surf.Info().View
 	def := [4]float64{view.XMin, view.XMax, view.YMin, view.YMax}
 	var b [4]float64
@@ -167,6 +173,7 @@ func (g *gridQuery) etag(build string) string {
 	}
 	b = append(b, 0)
 	b = strconv.AppendInt(b, int64(g.n), 10)
+	b = appendDataHash(b, g.surf) // data.go
 	sum := sha256.Sum256(b)
 	return `"g` + hex.EncodeToString(sum[:12]) + `"`
 }
@@ -188,7 +195,7 @@ func handleGrid(logger *slog.Logger, cfg Config, m *metrics, work *workLimiter) 
 	cache := newGridCache(32 << 20)
 	var flight singleflight.Group
 	return handle(logger, func(w http.ResponseWriter, r *http.Request) error {
-		q, err := strictQuery(r)
+		q, err := gridQueryOf(r) // the URL's, or a POST's JSON body (data.go)
 		if err != nil {
 			return err
 		}

@@ -40,6 +40,7 @@ type frameRun struct {
 	LR        []float64 `json:"lr"`
 	Sharpness []float64 `json:"sharpness"`
 	TestLoss  []float64 `json:"test_loss"`
+	BatchLoss []float64 `json:"batch_loss"`
 	Grad      []float64 `json:"grad"`
 	Velocity  []float64 `json:"velocity"`
 }
@@ -184,6 +185,7 @@ func (s *stream) add(t *testing.T, f frameRun) {
 	s.LR = append(s.LR, f.LR...)
 	s.Sharpness = append(s.Sharpness, f.Sharpness...)
 	s.TestLoss = append(s.TestLoss, f.TestLoss...)
+	s.BatchLoss = append(s.BatchLoss, f.BatchLoss...)
 }
 
 // collect reads frames and done messages until every one of n runs is

@@ -34,7 +34,7 @@ var msgKeys = map[string][]string{
 	msgResume: {},
 	msgStep:   {"n"},
 	msgRate:   {"rate"},
-	msgSet:    {"run", "optimizer", "optimizer_y", "scheduler", "noise"},
+	msgSet:    {"run", "optimizer", "optimizer_y", "scheduler", "noise", "batch_size"},
 	msgStop:   {},
 
 	msgSweep:       sweepMsgKeys,
@@ -62,6 +62,7 @@ type clientMessage struct {
 	// set: the JSON objects merged into the run's settings (nil when absent).
 	Optimizer, OptimizerY, Scheduler json.RawMessage
 	Noise                            *float64 // set: new σ, or nil
+	BatchSize                        *int     // set: new mini-batch size on a data surface, or nil
 	Body                             []byte   // sweep: the whole message, decoded by the owner (sweepws.go)
 }
 
@@ -170,6 +171,13 @@ func decodeClientMessage(data []byte, maxSteps int) (clientMessage, error) {
 				return m, &sim.FieldError{Field: "noise", Msg: fmt.Sprintf("must be a finite number ≥ 0, got %v", v)}
 			}
 			m.Noise = &v
+		}
+		if raw, ok := obj["batch_size"]; ok {
+			n, err := readInt(raw, "batch_size", 1, sim.MaxDataRows)
+			if err != nil {
+				return m, err
+			}
+			m.BatchSize = &n
 		}
 	}
 	return m, nil

@@ -66,3 +66,35 @@ func TestFormulaCost(t *testing.T) {
 		t.Errorf("costs: formula %d, wrapped %d, quadratic %d", got, FormulaCost(c), FormulaCost(q))
 	}
 }
+
+// A data surface wrapped by Cancellable is still a data surface: its runs
+// draw mini-batches and its step cost counts its rows.
+func TestCancellableKeepsDataSurface(t *testing.T) {
+	s, err := NewSurface(SurfaceConfig{Name: SurfaceLinReg, Dataset: "noisy_line"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, stop := Cancellable(context.Background(), s)
+	defer stop()
+	if got, want := StepCost(w, 8), StepCost(s, 8); got != want || got == 1 {
+		t.Fatalf("StepCost through the wrapper = %d, want %d (> 1)", got, want)
+	}
+	if !MiniBatched(w, 8) {
+		t.Fatal("MiniBatched through the wrapper is false")
+	}
+	c := RunConfig{Start: Point{0, 0}, Optimizer: DefaultOptimizer("sgd", 0.01), BatchSize: 8, Seed: 3}
+	a, err := NewRun(s, c, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := NewRun(w, c, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ta, tb := Simulate(a), Simulate(b)
+	for i := range ta.X {
+		if ta.X[i] != tb.X[i] || ta.Y[i] != tb.Y[i] {
+			t.Fatalf("point %d: (%g, %g) through the wrapper, (%g, %g) without", i, tb.X[i], tb.Y[i], ta.X[i], ta.Y[i])
+		}
+	}
+}

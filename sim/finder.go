@@ -45,6 +45,9 @@ type FinderConfig struct {
 	Diverge float64
 	Noise   float64 // σ ≥ 0 of the gradient noise, as in RunConfig
 	Seed    uint64  // seed of the noise, as in RunConfig
+	// BatchSize is the mini-batch size on a data surface, as in RunConfig
+	// (0: the whole data set); the loss recorded is the whole data's.
+	BatchSize int
 }
 
 // DefaultFinderConfig returns fastai's settings for a test from start with
@@ -196,6 +199,10 @@ func LRFinder(s Surface, c FinderConfig) (FinderResult, error) {
 		rng = rand.New(rand.NewPCG(c.Seed, 0x9e3779b97f4a7c15))
 	}
 
+	batchGrad, err := finderBatches(s, c) // sim/batch.go
+	if err != nil {
+		return FinderResult{}, err
+	}
 	n := c.NumIter
 	res := FinderResult{
 		LR: make([]float64, 0, n), Loss: make([]float64, 0, n), Smoothed: make([]float64, 0, n),
@@ -229,7 +236,7 @@ func LRFinder(s Surface, c FinderConfig) (FinderResult, error) {
 		res.Loss = append(res.Loss, f)
 		res.Smoothed = append(res.Smoothed, sm)
 		recorded = len(res.LR)
-		g := s.Grad(p)
+		g := batchGrad(p)
 		if rng != nil {
 			g.X += c.Noise * rng.NormFloat64()
 			g.Y += c.Noise * rng.NormFloat64()

@@ -57,6 +57,9 @@ type RunConfig struct {
 	// Updates is UpdatesSimultaneous (the default when empty) or
 	// UpdatesAlternating; used on game surfaces only.
 	Updates string
+	// BatchSize is the mini-batch size B on a data surface, 1 … N; 0 means
+	// N (full batch). See sim/batch.go.
+	BatchSize int
 }
 
 // Location is one point of a trajectory with everything measured there.
@@ -73,6 +76,10 @@ type Location struct {
 	// Gauge is the optimizer's stability gauge at P for its next step
 	// (stability.go); its NaNs (no limit) are not a divergence.
 	Gauge Stability
+	// BatchLoss is, on a data surface, the mini-batch loss that the step
+	// producing P computed its gradient from (at the point before P, as
+	// loss.item() reports it in a PyTorch loop); at the start, Loss.
+	BatchLoss float64
 }
 
 // Run advances one trajectory step by step. It is not safe for concurrent
@@ -91,7 +98,9 @@ type Run struct {
 	divAt     int
 	lastShown bool // diverged and cur is the (finite) diverging point
 	testShift *Point
-	low       Location // the last point with the lowest loss so far (Overshoot)
+	low       Location    // the last point with the lowest loss so far (Overshoot)
+	data      DataSurface // data surfaces only (sim/batch.go)
+	batch     *batcher
 }
 
 // NewRun checks c and returns a run at its start point, which is Current().
@@ -145,6 +154,9 @@ func NewRun(s Surface, c RunConfig, steps int) (*Run, error) {
 		return nil, fieldErrorf("start", "f is not finite or too large at (%g, %g)", c.Start.X, c.Start.Y)
 	}
 	r.low = r.cur
+	if err := r.initBatch(c); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 
@@ -177,7 +189,7 @@ func (r *Run) ScheduledLR(t int) float64 { return r.sched.LR(t) }
 
 func (l *Location) finite() bool {
 	return l.P.Finite() && isFinite(l.Loss) && isFinite(l.GradNorm) && isFinite(l.Sharpness) &&
-		l.Grad.Finite() && l.Velocity.Finite() && isFinite(l.TestLoss)
+		l.Grad.Finite() && l.Velocity.Finite() && isFinite(l.TestLoss) && isFinite(l.BatchLoss)
 }
 
 func (r *Run) measure(step int, p Point, lr float64) Location {
@@ -220,7 +232,7 @@ func (r *Run) Step() bool {
 			r.optY.SetMomentum(m)
 		}
 	}
-	g := r.cur.Grad
+	g, batchLoss := r.stepGrad()
 	if r.cfg.Noise > 0 {
 		g.X += r.cfg.Noise * r.rng.NormFloat64()
 		g.Y += r.cfg.Noise * r.rng.NormFloat64()
@@ -232,6 +244,9 @@ func (r *Run) Step() bool {
 		p = r.opt.Step(r.cur.P, g, lr)
 	}
 	next := r.measure(t+1, p, lr)
+	if r.batch != nil {
+		next.BatchLoss = batchLoss
+	}
 	if Leaves(next.P, next.Loss) || !next.finite() {
 		r.status = StatusDiverged
 		r.divAt = t + 1
@@ -336,6 +351,7 @@ type Trajectory struct {
 	GradNorm  []float64
 	Sharpness []float64
 	TestLoss  []float64 // nil without a test shift
+	BatchLoss []float64 // data surfaces only: Location.BatchLoss of each point
 	LR        []float64 // LR[t] is the LR used by step t; one entry per step taken
 	// EdgeSharpness and StabilityLimit are each point's Gauge.Sharpness and
 	// Gauge.Limit (NaN where there is none).
@@ -368,6 +384,9 @@ func Simulate(r *Run) Trajectory {
 	if r.testShift != nil {
 		tr.TestLoss = make([]float64, 0, n)
 	}
+	if r.batch != nil {
+		tr.BatchLoss = make([]float64, 0, n)
+	}
 	add := func(l Location) {
 		tr.X = append(tr.X, l.P.X)
 		tr.Y = append(tr.Y, l.P.Y)
@@ -378,6 +397,9 @@ func Simulate(r *Run) Trajectory {
 		tr.StabilityLimit = append(tr.StabilityLimit, l.Gauge.Limit)
 		if tr.TestLoss != nil {
 			tr.TestLoss = append(tr.TestLoss, l.TestLoss)
+		}
+		if tr.BatchLoss != nil {
+			tr.BatchLoss = append(tr.BatchLoss, l.BatchLoss)
 		}
 	}
 	add(r.cur)

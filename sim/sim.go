@@ -107,6 +107,10 @@ type SurfaceConfig struct {
 	Name    string             // a name from Catalog, or "custom"
 	Params  map[string]float64 // by ParamInfo.Name; missing ones take their default
 	Formula string             // the expression in x and y, for "custom" only
+	// Data holds the (x, y) rows of a data surface (linreg, logreg); nil
+	// means the built-in set Dataset (or the surface's default set).
+	Data    [][2]float64
+	Dataset string // a built-in data set's name (Datasets), for data surfaces only
 }
 
 // Surface kinds, as in SurfaceInfo.Kind.
@@ -126,6 +130,7 @@ type SurfaceInfo struct {
 	View        Box         `json:"view"`
 	Start       Point       `json:"start"`
 	Minima      []Minimum   `json:"minima"`
+	Data        *DataInfo   `json:"data,omitempty"` // data surfaces only
 }
 
 // ParamInfo describes one parameter of a surface.

@@ -22,6 +22,12 @@ func NewSurface(c SurfaceConfig) (Surface, error) {
 	if c.Name == SurfaceCustom {
 		return newCustomSurface(c) // sim/custom.go
 	}
+	if IsDataSurface(c.Name) {
+		return newDataSurface(c) // sim/data.go
+	}
+	if c.Data != nil || c.Dataset != "" {
+		return nil, fieldErrorf("data", "only the data surfaces %s and %s take data or a dataset", SurfaceLinReg, SurfaceLogReg)
+	}
 	def := findSurface(c.Name)
 	if def == nil {
 		return nil, &FieldError{
@@ -47,7 +53,7 @@ func Catalog() []SurfaceInfo {
 	for i := range builtins {
 		out[i] = builtins[i].build(builtins[i].defaults()).Info()
 	}
-	return out
+	return append(out, dataCatalog()...)
 }
 
 // surfaceNames returns the names NewSurface accepts, custom last.
@@ -56,6 +62,7 @@ func surfaceNames() []string {
 	for _, d := range builtins {
 		names = append(names, d.name)
 	}
+	names = append(names, SurfaceLinReg, SurfaceLogReg)
 	return append(names, SurfaceCustom)
 }
 

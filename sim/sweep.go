@@ -40,6 +40,9 @@ type SweepConfig struct {
 	// seed gives the same run, so only the first is run.
 	Seeds []uint64
 	Noise float64 // σ ≥ 0 of the gradient noise, as in RunConfig
+	// BatchSize is the mini-batch size on a data surface, as in RunConfig
+	// (0: the whole data set). With mini-batches every seed is run.
+	BatchSize int
 }
 
 // SweepPoint is the outcome of one optimizer at one LR, over the seeds.
@@ -237,7 +240,7 @@ func Sweep(ctx context.Context, c SweepConfig, progress func(done, total int)) (
 	if len(seeds) == 0 {
 		seeds = []uint64{1}
 	}
-	if c.Noise == 0 {
+	if c.Noise == 0 && !MiniBatched(c.Surface, c.BatchSize) {
 		seeds = seeds[:1]
 	}
 	// Check every setting once, at the lowest LR, before starting.
@@ -247,7 +250,7 @@ func Sweep(ctx context.Context, c SweepConfig, progress func(done, total int)) (
 			return SweepResult{}, Prefix(fmt.Sprintf("optimizers[%d]", i), err)
 		}
 	}
-	if _, err := NewRun(c.Surface, sweepRun(c.Start, c.Optimizers[0], c.Scheduler, lrs[0], c.Noise, seeds[0]), c.Steps); err != nil {
+	if _, err := NewRun(c.Surface, withBatch(sweepRun(c.Start, c.Optimizers[0], c.Scheduler, lrs[0], c.Noise, seeds[0]), c.BatchSize), c.Steps); err != nil {
 		return SweepResult{}, err
 	}
 
@@ -257,7 +260,7 @@ func Sweep(ctx context.Context, c SweepConfig, progress func(done, total int)) (
 	count := 0
 	err = parallelRuns(ctx, total, func(ctx context.Context, k int) (runOutcome, error) {
 		oi, li, si := k/(nl*ns), k/ns%nl, k%ns
-		r, err := NewRun(c.Surface, sweepRun(c.Start, c.Optimizers[oi], c.Scheduler, lrs[li], c.Noise, seeds[si]), c.Steps)
+		r, err := NewRun(c.Surface, withBatch(sweepRun(c.Start, c.Optimizers[oi], c.Scheduler, lrs[li], c.Noise, seeds[si]), c.BatchSize), c.Steps)
 		if err != nil {
 			return runOutcome{}, Prefix(fmt.Sprintf("optimizers[%d]", oi), err)
 		}

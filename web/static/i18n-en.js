@@ -507,4 +507,8 @@ export default {
   'map.pauseFirst': 'Pause first to move the start (a tap while playing would restart every run)',
   'restore.done': 'Reloaded: the runs were run again to step {n}.',
   'chart.lrYDotted': 'dotted: player y',
+  'surf.linreg': 'Linear regression on data: w·x + b',
+  'surf.logreg': 'Logistic regression on data: sigmoid(w·x + b)',
+  'surfdesc.linreg': 'The mean squared error (nn.MSELoss) of the line ŷ = w·x + b over the data: w is the map’s horizontal axis, b the vertical. Its Hessian is the same everywhere, 2/N·[[Σx², Σx], [Σx, N]], so the stability limit 2/λmax is one number for the whole map.',
+  'surfdesc.logreg': 'The binary cross-entropy (nn.BCEWithLogitsLoss) of the classifier sigmoid(w·x + b) over rows labelled 0 or 1: w is the map’s horizontal axis, b the vertical. When the classes can be separated there is no finite minimum: the loss keeps falling as |w| grows.',
 };

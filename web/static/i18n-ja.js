@@ -507,4 +507,8 @@ export default {
   'map.pauseFirst': '開始点を動かすには先に一時停止してください(再生中にタップするとすべての実行がやり直しになります)',
   'restore.done': '再読み込みしました: ステップ {n} まで実行し直しました。',
   'chart.lrYDotted': '点線: プレイヤー y',
+  'surf.linreg': 'データへの線形回帰:w·x + b',
+  'surf.logreg': 'データへのロジスティック回帰:sigmoid(w·x + b)',
+  'surfdesc.linreg': 'データ全体に対する直線 ŷ = w·x + b の平均二乗誤差(nn.MSELoss)です。マップの横軸が w、縦軸が b です。ヘッセ行列はどこでも同じ 2/N·[[Σx², Σx], [Σx, N]] なので、安定限界 2/λmax はマップ全体でひとつの値です。',
+  'surfdesc.logreg': '0 か 1 のラベルが付いた行に対する、分類器 sigmoid(w·x + b) の二値交差エントロピー(nn.BCEWithLogitsLoss)です。マップの横軸が w、縦軸が b です。2 つのクラスを分けられるときは有限の最小点がなく、|w| が大きくなるほど損失は下がり続けます。',
 };

@@ -10,7 +10,7 @@
 import {
   decodeQuery, encodeQuery, catalogIndex, toScenario, fromScenario, newRun, cloneRun,
   optimizerLR, runStart, roundView, LIMITS, setLimits, defaultRun as stateDefaultRun,
-  presetOf, presetLabels, relabelLR,
+  presetOf, presetLabels, relabelLR, dataInfo,
 } from './state.js';
 import { viewTransform, fitAspect, zoomAt, pan, sameBox } from './scale.js';
 import { runColor } from './colormap.js';
@@ -298,7 +298,7 @@ async function loadPresets() {
   } catch { /* the page works without presets */ }
 }
 
-const surfaceInfo = () => (app.catalog && app.state ? app.catalog[app.state.surface] : null);
+const surfaceInfo = () => withData(app.catalog && app.state ? app.catalog[app.state.surface] : null);
 
 // ---------------------------------------------------------------- theme and texts
 
@@ -543,6 +543,7 @@ function renderPanels() {
     colors: (i) => runColor(i, app.dark), max: LIMITS.runs, info: surfaceInfo(), playing: app.playing,
   });
   renderAnalysisPanels();
+  renderDataPanel();
 }
 
 // λmax at the selected run's current point; on the quadratic bowl it is known before running.
@@ -599,7 +600,8 @@ function changeGlobal(key, value) {
       st.params = {};
       st.view = null;
       st.formula = value === 'custom' ? st.formula || 'x^2 + 10*y^2 + 2*sin(3*x)' : ''; // a custom surface starts from an example
-      for (const r of st.runs) { r.x = null; r.y = null; }
+      for (const r of st.runs) { r.x = null; r.y = null; r.batch_size = null; }
+      st.dataset = ''; st.data = null; // data surfaces (data.js)
       app.grid = null;
       fetchGrid();
       app.need.bg = true;
@@ -647,6 +649,12 @@ function changeRun(path, value) {
       run.noise = value;
       liveSet(i, { noise: value });
       return changed(false);
+    case 'batch_size': { // data surfaces (data.js): null is the whole data set
+      run.batch_size = value;
+      const d = dataInfo(app.state, surfaceInfo());
+      liveSet(i, { batch_size: value || (d ? d.rows : 0) });
+      return changed(false);
+    }
     case 'label':
       run.label = value;
       app.need.chartsFull = true;
@@ -936,7 +944,9 @@ function plotRect() {
 
 function currentTransform() {
   const rect = plotRect();
-  return viewTransform(fitAspect(baseView(), rect.width, rect.height), rect);
+  // w and b of a data surface are not in the same units: its view fills the map
+  const info = surfaceInfo();
+  return viewTransform(info && info.data ? baseView() : fitAspect(baseView(), rect.width, rect.height), rect);
 }
 
 let gridTimer = 0, gridAbort = null, formulaChecked = '';
@@ -955,11 +965,15 @@ async function loadGrid() {
   const info = surfaceInfo();
   for (const p of (info && info.params) || []) if (app.state.params[p.name] !== undefined) q.set(p.name, String(app.state.params[p.name]));
   if (app.state.surface === 'custom') q.set('formula', app.state.formula);
+  if (info && info.data && app.state.dataset && !app.state.data) q.set('dataset', app.state.dataset);
   q.set('xmin', String(v.xmin)); q.set('xmax', String(v.xmax));
   q.set('ymin', String(v.ymin)); q.set('ymax', String(v.ymax));
   q.set('n', String(map.width < 500 ? 160 : 256));
+  // pasted rows go in a POST body: too long for a URL (docs/API.md)
+  const post = info && info.data && app.state.data
+    ? JSON.stringify({ data: app.state.data, ...Object.fromEntries([...q].map(([k, val]) => [k, Number(val)])) }) : null;
   const url = `/api/v1/surfaces/${encodeURIComponent(app.state.surface)}/grid?${q}`;
-  if (url === app.gridKey) return;
+  if (url + (post || '') === app.gridKey) return;
   if (gridAbort) gridAbort.abort();
   gridAbort = new AbortController();
   try {
@@ -981,7 +995,9 @@ async function loadGrid() {
       }
       formulaChecked = app.state.formula;
     }
-    const res = await fetch(url, { signal: gridAbort.signal });
+    const res = await fetch(post ? url.slice(0, url.indexOf('?')) : url, post
+      ? { method: 'POST', body: post, headers: { 'Content-Type': 'application/json' }, signal: gridAbort.signal }
+      : { signal: gridAbort.signal });
     if (res.status === 429 || res.status === 503) {
       // busy: keep showing the grid there is (scaled) and ask again shortly
       const wait = Number(res.headers.get('Retry-After')) || 1;
@@ -1000,7 +1016,7 @@ async function loadGrid() {
     app.grid = grid;
     app.gridImage = null; // painted by paintBackground
     app.gridFresh = 1;
-    app.gridKey = url;
+    app.gridKey = url + (post || '');
     app.need.bg = true;
     schedule();
   } catch (e) {
@@ -1516,6 +1532,147 @@ function renderSharePanels() {
   if (sharePanels.heading) sharePanels.heading.textContent = app.t('share.section');
   if (sharePanels.embedLink) sharePanels.embedLink.href = lazy.shareLink(location.origin, encodeQuery({ ...app.state, embed: false }, app.catalog));
   for (const p of sharePanels.list) p.render();
+}
+
+// ---------------------------------------------------------------- Data surfaces (linreg, logreg)
+// The data panel (data.js, data.css) loads only when a data surface is
+// shown. Pasted rows are described by the server (POST
+// /api/v1/surfaces/{name}: the view and start depend on the data), and
+// their grid is asked for by POST (loadGrid).
+
+const dataPanel = { mod: null, loading: null, ui: null, root: null, datasets: null, pasted: null, pastedKey: '', asking: '' };
+
+function datasetsList() {
+  if (!dataPanel.datasets) {
+    dataPanel.datasets = fetch('/api/v1/datasets').then((r) => (r.ok ? r.json() : { datasets: [] })).catch(() => ({ datasets: [] }));
+    dataPanel.datasets.then((d) => { dataPanel.list = d.datasets || []; app.need.panels = true; schedule(); });
+  }
+  return dataPanel.datasets;
+}
+
+/**
+ * withData returns the catalog entry with the view, start, minima and
+ * description of the data in use: the server's description of it once
+ * fetched (describePasted), else the data set's view and start.
+ */
+function withData(info) {
+  if (!info || !info.data || !app.state) return info;
+  const st = app.state;
+  const p = dataPanel.pasted;
+  if (p && dataPanel.pastedKey === pastedKey()) {
+    return { ...info, view: p.view, start: p.start, minima: p.minima || [], description: p.description, data: { ...info.data, rows: p.data ? p.data.rows : info.data.rows } };
+  }
+  if (st.data) return { ...info, start: [0, 0] };
+  const d = dataInfo(st, info);
+  return d ? { ...info, view: d.view, start: d.start, minima: st.dataset && st.dataset !== info.data.dataset ? [] : info.minima } : info;
+}
+
+// pastedKey names the data in use: the rows, or a data set other than the default.
+const pastedKey = () => `${app.state.surface}:${app.state.data ? JSON.stringify(app.state.data) : app.state.dataset || ''}`;
+const needsDescription = () => app.state.data || app.state.dataset;
+
+async function describePasted() {
+  const key = pastedKey();
+  if (dataPanel.asking === key) return;
+  dataPanel.asking = key;
+  try {
+    const res = await fetch(`/api/v1/surfaces/${encodeURIComponent(app.state.surface)}`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(app.state.data ? { data: app.state.data } : { dataset: app.state.dataset }),
+    });
+    const body = await res.json();
+    if (!res.ok) {
+      app.errors = [{ field: `surface.${body.field || 'data'}`, message: body.error || 'error', server: true }];
+      showErrors();
+      return;
+    }
+    if (pastedKey() !== key) return;
+    dataPanel.pasted = body;
+    dataPanel.pastedKey = key;
+    fetchGrid(); // the view may have changed
+    app.need.bg = true;
+    app.need.trails = true;
+    changed(false);
+  } catch { /* the map keeps its view */ } finally {
+    dataPanel.asking = '';
+  }
+}
+
+function dataChanged() {
+  for (const r of app.state.runs) { r.x = null; r.y = null; }
+  app.state.view = null;
+  app.grid = null;
+  app.gridKey = '';
+  if (needsDescription()) describePasted();
+  fetchGrid();
+  app.need.bg = true;
+  changed(true);
+}
+
+function renderDataPanel() {
+  const info = surfaceInfo();
+  if (!info || !info.data) {
+    if (dataPanel.root) dataPanel.root.hidden = true;
+    return;
+  }
+  if (needsDescription() && dataPanel.pastedKey !== pastedKey()) describePasted();
+  if (!dataPanel.mod) {
+    if (!dataPanel.loading) {
+      const css = new Promise((resolve) => {
+        const link = document.createElement('link');
+        link.rel = 'stylesheet';
+        link.href = new URL('./data.css', import.meta.url).href;
+        link.addEventListener('load', resolve);
+        link.addEventListener('error', resolve);
+        document.head.append(link);
+      });
+      dataPanel.loading = Promise.all([import('./data.js'), css]).then(([m]) => { dataPanel.mod = m; app.need.panels = true; schedule(); });
+    }
+    return;
+  }
+  if (!dataPanel.root) {
+    dataPanel.root = document.createElement('section');
+    dataPanel.root.id = 'data-panel';
+    dataPanel.root.className = 'panel data-panel';
+    $('run-panel').before(dataPanel.root);
+    dataPanel.ui = dataPanel.mod.mountData(dataPanel.root, {
+      lang: () => app.lang,
+      datasets: datasetsList,
+      onDataset: (name) => { app.state.dataset = name; app.state.data = null; dataChanged(); },
+      onData: (rows) => { app.state.data = rows; app.state.dataset = ''; dataChanged(); },
+      onBatch: (b) => changeRun('batch_size', b),
+      scenario: () => toScenario(app.state, app.catalog),
+      openScenario: (sc) => {
+        const st = fromScenario(sc);
+        st.lang = app.state.lang;
+        st.rate = app.state.rate;
+        app.state = st;
+        app.selected = 0;
+        app.grid = null;
+        app.gridKey = '';
+        if (st.data || st.dataset) describePasted();
+        fetchGrid();
+        app.need.bg = true;
+        app.need.chartsFull = true;
+        changed(true);
+      },
+    });
+  }
+  dataPanel.root.hidden = false;
+  datasetsList();
+  const st = app.state;
+  let rows = st.data;
+  if (!rows && dataPanel.list) {
+    const ds = dataPanel.list.find((d) => d.name === (st.dataset || info.data.dataset));
+    rows = ds ? ds.data : null;
+  }
+  const run = st.runs[app.selected];
+  const d = app.data[app.selected];
+  const p = d && d.n > 0 ? [d.x[d.n - 1], d.y[d.n - 1]] : run ? runStart(run, info) : [NaN, NaN];
+  dataPanel.ui.render({
+    state: st, info, rows, w: p[0], b: p[1], n: d ? Math.max(0, d.n - 1) : 0,
+    batch: run ? run.batch_size : null, color: runColor(app.selected, app.dark), run: d, steps: st.steps,
+  });
 }
 
 // ---------------------------------------------------------------- test hook

@@ -29,6 +29,7 @@ export function setMessage(run, changes) {
     if (changes[k] && Object.keys(changes[k]).length) m[k] = { ...changes[k] };
   }
   if (changes.noise !== undefined) m.noise = changes.noise;
+  if (changes.batch_size !== undefined) m.batch_size = changes.batch_size; // data surfaces
   return m;
 }
 
@@ -44,7 +45,7 @@ function clampRate(rate) {
  * edge_sharpness and stability_limit are the server's stability gauge at
  * each point (null, stored as NaN, where there is none, e.g. on games).
  */
-export const SERIES = ['x', 'y', 'loss', 'grad_norm', 'lr', 'sharpness', 'test_loss', 'edge_sharpness', 'stability_limit'];
+export const SERIES = ['x', 'y', 'loss', 'grad_norm', 'lr', 'sharpness', 'test_loss', 'edge_sharpness', 'stability_limit', 'batch_loss'];
 
 /**
  * newRunData returns the empty record of one run's points: one array per

@@ -51,6 +51,7 @@ export function newRun(opt = 'sgd', lr) {
   const run = {
     optimizer: { name: opt }, scheduler: { name: 'constant' },
     x: null, y: null, noise: 0, seed: 0, label: '', opt_y: null, optimizer_y: {}, updates: null,
+    batch_size: null, // data surfaces: the mini-batch size; null is the whole data set
   };
   if (lr !== undefined) run.optimizer.lr = lr;
   return run;
@@ -60,6 +61,7 @@ export function newRun(opt = 'sgd', lr) {
 export function newState() {
   return {
     surface: DEFAULTS.surface, params: {}, formula: '', view: null,
+    dataset: '', data: null, // data surfaces (linreg, logreg): a built-in set's name, or rows [[x, y], …]
     steps: DEFAULTS.steps, rate: DEFAULTS.rate, shift: null, lang: DEFAULTS.lang, embed: false,
     runs: [],
   };
@@ -157,9 +159,61 @@ export function catalogIndex(list) {
 }
 
 const MAX_QUERY_PARAMS = 10000;
-const TOP_KEYS = new Set(['surface', 'formula', 'view', 'steps', 'rate', 'shift', 'lang', 'embed', 'run']);
-const TOP_FIELD = { surface: 'surface.name', formula: 'surface.formula', shift: 'test_shift' };
-const RUN_KEYS = new Set(['sched', 'x', 'y', 'noise', 'seed', 'label', 'opt_y', 'updates']);
+const TOP_KEYS = new Set(['surface', 'formula', 'dataset', 'data', 'view', 'steps', 'rate', 'shift', 'lang', 'embed', 'run']);
+const TOP_FIELD = { surface: 'surface.name', formula: 'surface.formula', dataset: 'surface.dataset', data: 'surface.data', shift: 'test_shift' };
+const RUN_KEYS = new Set(['sched', 'x', 'y', 'noise', 'seed', 'label', 'opt_y', 'updates', 'batch_size']);
+
+/** DATA_LIMITS: rows a data surface takes, and rows the page puts in a link (scenario/data.go). */
+export const DATA_LIMITS = Object.freeze({ rows: 2000, linkRows: 200, maxValue: 1e6 });
+
+/** encodeData writes rows [[x, y], …] as a link's data= value: x_y~x_y~… */
+export function encodeData(rows) {
+  return rows.map((r) => `${formatNumber(r[0])}_${formatNumber(r[1])}`).join('~');
+}
+
+/**
+ * decodeData reads a link's data= value for the named surface; it returns
+ * {rows} or {error: {field, message}} naming the row and column as the
+ * server does (surface.data[17][1]).
+ */
+export function decodeData(s, surface) {
+  const parts = s.split('~');
+  if (parts.length > DATA_LIMITS.rows) return { error: { field: 'surface.data', message: `must hold 1 to ${DATA_LIMITS.rows} rows, got ${parts.length}` } };
+  const rows = [];
+  for (let i = 0; i < parts.length; i++) {
+    const cut = parts[i].indexOf('_');
+    if (cut < 0) return { error: { field: `surface.data[${i}]`, message: `must be a row x_y (two numbers joined by _), got "${parts[i]}"` } };
+    const row = [parts[i].slice(0, cut), parts[i].slice(cut + 1)].map(parseNumber);
+    for (let j = 0; j < 2; j++) {
+      if (!Number.isFinite(row[j]) || Math.abs(row[j]) > DATA_LIMITS.maxValue) {
+        return { error: { field: `surface.data[${i}][${j}]`, message: `must be a finite number from -1e6 to 1e6` } };
+      }
+    }
+    if (surface === 'logreg' && row[1] !== 0 && row[1] !== 1) {
+      return { error: { field: `surface.data[${i}][1]`, message: `must be the label 0 or 1 for logreg, got ${row[1]}` } };
+    }
+    rows.push(row);
+  }
+  return { rows };
+}
+
+/** dataInfo returns {rows, view, start} of a data surface's data in the state (null elsewhere). */
+export function dataInfo(st, info) {
+  if (!info || !info.data) return null;
+  if (st.data) return { rows: st.data.length, view: null, start: [0, 0] };
+  const name = st.dataset || info.data.dataset;
+  const ds = (info.data.datasets || []).find((d) => d.name === name);
+  if (!ds) return { rows: info.data.rows, view: info.view, start: info.start };
+  return { rows: ds.rows, view: ds.view, start: Array.isArray(ds.start) ? ds.start : [ds.start.x ?? ds.start.X, ds.start.y ?? ds.start.Y] };
+}
+
+// surfaceInfoFor returns the catalog entry with the view and start of the
+// state's data set, so that start points are checked against it.
+function surfaceInfoFor(st, info) {
+  const d = dataInfo(st, info);
+  if (!d) return info;
+  return { ...info, view: d.view || null, start: d.start, rows: d.rows };
+}
 
 /** startBox returns the box a start point must lie in: the view enlarged 10× about its centre. */
 export function startBox(v) {
@@ -228,6 +282,24 @@ export function decodeQuery(query, catalog = null) {
     else st.formula = formula;
   }
 
+  const data = q.get('data'), dataset = q.get('dataset');
+  const isData = info ? !!info.data : ['linreg', 'logreg'].includes(st.surface);
+  for (const [k, v] of [['data', data], ['dataset', dataset]]) {
+    if (v !== null && !isData) err(`surface.${k}`, `only the data surfaces linreg and logreg take ${k}`);
+  }
+  if (isData && data !== null) {
+    const d = decodeData(data, st.surface);
+    if (d.error) err(d.error.field, d.error.message);
+    else st.data = d.rows;
+  }
+  if (isData && dataset !== null) {
+    const known = !info || (info.data.datasets || []).some((d) => d.name === dataset);
+    if (st.data) err('surface.dataset', 'give data or dataset, not both; data is used');
+    else if (!known) err('surface.dataset', `unknown data set "${dataset}" for ${st.surface}`);
+    else st.dataset = dataset;
+  }
+  const runInfo = surfaceInfoFor(st, info);
+
   const view = q.get('view');
   if (view !== null) {
     const p = view.split(',').map(parseNumber);
@@ -277,7 +349,7 @@ export function decodeQuery(query, catalog = null) {
   const runs = q.getAll('run');
   if (runs.length > LIMITS.runs) err('runs', `at most ${LIMITS.runs} runs; the rest were left out`);
   runs.slice(0, LIMITS.runs).forEach((raw, i) => {
-    const run = decodeRun(raw, `runs[${i}]`, st, info, err);
+    const run = decodeRun(raw, `runs[${i}]`, st, runInfo, err);
     if (run) st.runs.push(run);
   });
   if (st.runs.length === 0) st.runs.push(defaultRun(info, st.params));
@@ -346,7 +418,7 @@ function decodeRun(raw, at, st, info, err) {
       case 'x': case 'y': {
         const v = parseNumber(rawv);
         const i = k === 'x' ? 0 : 1;
-        const box = info ? startBox(info.view) : null;
+        const box = info && info.view ? startBox(info.view) : null;
         const lo = box ? (i === 0 ? box.xmin : box.ymin) : -Infinity, hi = box ? (i === 0 ? box.xmax : box.ymax) : Infinity;
         if (!Number.isFinite(v)) err(field, `${k} must be a finite number, got "${rawv}"`);
         else if (v < lo || v > hi) err(field, `${k} = ${v} is too far outside the map; allowed: ${lo} … ${hi}`);
@@ -370,6 +442,14 @@ function decodeRun(raw, at, st, info, err) {
         try { v = decodeURIComponent(rawv); } catch { /* keep as given */ }
         if (v.length > LIMITS.labelChars) err(field, `must be at most ${LIMITS.labelChars} characters`);
         else run.label = v;
+        break;
+      }
+      case 'batch_size': {
+        const v = parseNumber(rawv);
+        const n = info && info.data ? info.rows || info.data.rows : null;
+        if (info && !info.data) err(field, 'only the data surfaces linreg and logreg take a batch size');
+        else if (!Number.isInteger(v) || v < 1 || (n && v > n)) err(field, `must be a whole number from 1 to ${n || 'N'} (the rows of the data), got "${rawv}"`);
+        else if (v !== n) run.batch_size = v;
         break;
       }
       case 'updates':
@@ -415,6 +495,7 @@ export function encodeRun(run, steps, start = null, game = true) {
   if (run.noise) out.push(`noise=${formatNumber(run.noise)}`);
   if (run.seed) out.push(`seed=${run.seed}`);
   if (run.label) out.push(`label=${run.label.replace(/%/g, '%25').replace(/,/g, '%2C').replace(/=/g, '%3D')}`);
+  if (run.batch_size) out.push(`batch_size=${run.batch_size}`);
   if (!game) return out.join(','); // player y and the update order exist on games only
   const yname = run.opt_y || run.optimizer.name;
   if (yname !== run.optimizer.name) out.push(`opt_y=${yname}`);
@@ -448,13 +529,16 @@ export function encodeQuery(st, catalog = null) {
     add(name, formatNumber(v));
   }
   if (st.surface === 'custom' && st.formula) add('formula', st.formula);
+  if (st.data && st.data.length <= DATA_LIMITS.linkRows) add('data', encodeData(st.data)); // longer: the page offers the scenario JSON (data.js)
+  else if (st.dataset && !(info && info.data && info.data.dataset === st.dataset)) add('dataset', st.dataset);
+  const runInfo = surfaceInfoFor(st, info);
   if (st.view && !(info && sameView(st.view, info.view))) {
     add('view', [st.view.xmin, st.view.xmax, st.view.ymin, st.view.ymax].map((v) => formatNumber(roundTo(v, st.view))).join(','));
   }
   if (st.steps !== DEFAULTS.steps) add('steps', st.steps);
   if (st.rate !== DEFAULTS.rate) add('rate', st.rate);
   if (st.shift) add('shift', st.shift.map(formatNumber).join(','));
-  for (const r of st.runs) add('run', encodeRun(r, st.steps, info ? info.start : null, !info || info.kind === 'game'));
+  for (const r of st.runs) add('run', encodeRun(r, st.steps, runInfo ? runInfo.start : null, !info || info.kind === 'game'));
   if (st.lang !== DEFAULTS.lang) add('lang', st.lang);
   if (st.embed) add('embed', 1);
   return parts.join('&');
@@ -497,12 +581,15 @@ export function toScenario(st, catalog = null) {
   const info = catalog ? catalog[st.surface] : null;
   const surface = { name: st.surface, ...st.params };
   if (st.surface === 'custom') surface.formula = st.formula;
+  if (st.data) surface.data = st.data.map((r) => [r[0], r[1]]);
+  else if (st.dataset) surface.dataset = st.dataset;
   const sc = { surface, steps: st.steps, runs: [] };
   if (st.view) sc.view = { ...st.view };
   if (st.shift) sc.test_shift = [...st.shift];
+  const runInfo = surfaceInfoFor(st, info);
   st.runs.forEach((r) => {
     const run = {
-      start: runStart(r, info),
+      start: runStart(r, runInfo),
       optimizer: { ...r.optimizer, lr: optimizerLR(r) }, // the server requires lr
       scheduler: { ...r.scheduler },
       noise: r.noise,
@@ -510,6 +597,7 @@ export function toScenario(st, catalog = null) {
     };
     if (run.scheduler.step_size_down === null) delete run.scheduler.step_size_down;
     if (r.label) run.label = r.label;
+    if (r.batch_size) run.batch_size = r.batch_size;
     if (info && info.kind === 'game') {
       const ykeys = Object.keys(r.optimizer_y || {});
       if (r.opt_y || ykeys.length) {
@@ -536,6 +624,8 @@ export function fromScenario(sc) {
   for (const [k, v] of Object.entries(surf)) {
     if (k === 'name') continue;
     if (k === 'formula') st.formula = String(v);
+    else if (k === 'dataset') st.dataset = String(v);
+    else if (k === 'data' && Array.isArray(v)) st.data = v.map((r) => [r[0], r[1]]);
     else if (typeof v === 'number') st.params[k] = v;
   }
   if (Number.isInteger(sc.steps)) st.steps = sc.steps;
@@ -552,6 +642,7 @@ export function fromScenario(sc) {
     if (typeof r.noise === 'number') run.noise = r.noise;
     if (Number.isInteger(r.seed)) run.seed = r.seed;
     if (r.label) run.label = String(r.label);
+    if (Number.isInteger(r.batch_size)) run.batch_size = r.batch_size;
     if (r.optimizer_y && OPTIMIZERS[r.optimizer_y.name]) {
       run.opt_y = r.optimizer_y.name !== run.optimizer.name ? r.optimizer_y.name : null;
       for (const spec of OPTIMIZERS[r.optimizer_y.name]) if (r.optimizer_y[spec.key] !== undefined) run.optimizer_y[spec.key] = r.optimizer_y[spec.key];

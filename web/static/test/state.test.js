@@ -148,6 +148,10 @@ test('shared share-link cases', { skip: !table && 'scenario/testdata/share_cases
         assert.equal(r.noise, want.noise);
         assert.equal(r.seed, want.seed);
         assert.equal(r.label || '', want.label || '');
+        if (r.batch_size || want.batch_size !== undefined) {
+          const rows = c.scenario.surface.data ? c.scenario.surface.data.length : null;
+          assert.equal(r.batch_size ?? rows ?? want.batch_size, want.batch_size, `runs[${i}].batch_size`);
+        }
       });
     });
   }
@@ -216,4 +220,14 @@ test('a link with more than 10,000 parameters is an error, not an empty link', (
   assert.deepEqual(errors.map((e) => e.field), ['query']);
   assert.match(errors[0].message, /10001 parameters; at most 10000/);
   assert.equal(state.runs.length, 1);
+});
+
+test('data rows in a link: x_y~x_y, errors name the row and column', async () => {
+  const { encodeData, decodeData } = await import('../state.js');
+  const rows = [[0, 1], [-1.5, 2e-7], [123.25, -4]];
+  assert.equal(encodeData(rows), '0_1~-1.5_2e-7~123.25_-4');
+  assert.deepEqual(decodeData(encodeData(rows), 'linreg').rows, rows);
+  assert.equal(decodeData('0_1~1_x', 'linreg').error.field, 'surface.data[1][1]');
+  assert.equal(decodeData('0_1~1_0.5', 'logreg').error.field, 'surface.data[1][1]');
+  assert.equal(decodeData('2e7_1', 'linreg').error.field, 'surface.data[0][0]');
 });
