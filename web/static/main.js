@@ -63,9 +63,12 @@ async function boot() {
   const q = new URLSearchParams(location.search);
   app.lang = pageLanguage();
   app.t = translator(app.lang);
+  // a class's page (/r/CODE) joins its room over the socket (classroom.js)
+  if (location.pathname.startsWith('/r/')) await loadClassroom();
   // The socket opens first (early.js opened it even before main.js loaded),
   // while the page is built and the grid loads.
-  app.socket = connect({ onMessage, onState: socketState }, undefined, early);
+  const handlers = { onMessage, onState: socketState };
+  app.socket = connect(room.mod ? room.mod.wrap(handlers) : handlers, undefined, early);
   readTheme();
   staticTexts();
 
@@ -108,6 +111,7 @@ async function boot() {
   showLesson();
   installKeys();
   app.booted = true;
+  if (room.mod) room.mod.booted();
   schedule();
   writeURL();
   laterTriggers();
@@ -129,6 +133,7 @@ function socketState(s) {
   app.conn = s;
   connText();
   if (s !== 'open') return;
+  if (room.mod && room.mod.opened()) return; // a room's socket joins first (classroom.js)
   if (app.started) restartSession(app.playing);
   else if (app.wantStart) {
     // play or step pressed while the socket was still opening
@@ -205,6 +210,7 @@ const idle = (fn) => (window.requestIdleCallback ? requestIdleCallback(fn, { tim
  */
 function laterTriggers() {
   setTimeout(() => idle(loadLater), 700);
+  setTimeout(() => idle(loadClassroom), 700);
   $('card').addEventListener('toggle', () => loadLater(), { once: true });
   if (window.IntersectionObserver) {
     let first = true; // the first report is the page as it opens: the timers cover it
@@ -481,6 +487,7 @@ function changed(restart) {
 const anyData = () => app.data.some((d) => d && d.n > 0);
 
 function action(name) {
+  if (locked()) return undefined;
   switch (name) {
     case 'play': return togglePlay();
     case 'step': return stepOnce();
@@ -494,6 +501,7 @@ function action(name) {
 }
 
 function changeGlobal(key, value) {
+  if (locked()) return undefined;
   const st = app.state;
   switch (key) {
     case 'rate':
@@ -532,6 +540,7 @@ function changeGlobal(key, value) {
 }
 
 function changeRun(path, value) {
+  if (locked()) return undefined;
   const i = app.selected;
   const run = app.state.runs[i];
   if (!run) return;
@@ -595,14 +604,14 @@ function liveSet(i, parts) {
 }
 
 function addRun(run) {
-  if (app.state.runs.length >= LIMITS.runs) return;
+  if (locked() || app.state.runs.length >= LIMITS.runs) return;
   app.state.runs.push(run);
   app.selected = app.state.runs.length - 1;
   changed(true);
 }
 
 function removeRun(i) {
-  if (app.state.runs.length <= 1) return;
+  if (locked() || app.state.runs.length <= 1) return;
   app.state.runs.splice(i, 1);
   if (app.selected >= app.state.runs.length) app.selected = app.state.runs.length - 1;
   else if (app.selected > i) app.selected--;
@@ -616,7 +625,7 @@ function removeRun(i) {
  */
 function compareLRs() {
   const base = app.state.runs[app.selected];
-  if (!base) return;
+  if (!base || locked()) return;
   const lr = optimizerLR(base);
   const [lo, hi] = [0.1, 10].map((f) => {
     const r = cloneRun(base);
@@ -1046,6 +1055,7 @@ function installMap() {
 }
 
 function setStart(p, all) {
+  if (locked()) return;
   const { tr } = p;
   if (p.px < tr.rect.left || p.px > tr.rect.left + tr.rect.width || p.py < tr.rect.top || p.py > tr.rect.top + tr.rect.height) return;
   const round = (v) => Number(v.toPrecision(4));
@@ -1305,6 +1315,86 @@ function renderSharePanels() {
   for (const p of sharePanels.list) p.render();
 }
 
+// ---------------------------------------------------------------- Classroom (classroom.js)
+// On the lab, "Start a class" and "Join a class" (loaded later); on /r/CODE
+// the room, loaded before the socket is taken over: the teacher's page
+// drives the room with the usual messages, a student's follows it with the
+// controls locked (locked()) and may leave for a solo copy (exchange).
+
+const room = { mod: null, promise: null };
+const locked = () => !!(room.mod && room.mod.locked());
+
+function loadClassroom() {
+  if (!room.promise) {
+    const href = new URL('./classroom.css', import.meta.url).href;
+    const link = document.createElement('link');
+    link.rel = 'stylesheet';
+    link.href = href;
+    document.head.append(link);
+    room.promise = import('./classroom.js').then((m) => { room.mod = m.mountClassroom(classroomHooks()); })
+      .catch((e) => { app.errors = [{ field: '', message: String(e && e.message ? e.message : e) }]; showErrors(); });
+  }
+  return room.promise;
+}
+
+function classroomHooks() {
+  return {
+    view: () => ({
+      state: app.state, data: app.data, t: app.t, lang: app.lang, info: surfaceInfo(), presets: app.presets,
+      lesson: app.lessonShown || null, started: app.started, playing: app.playing, conn: app.conn,
+    }),
+    send,
+    scenario: () => toScenario(app.state, app.catalog),
+    query: () => encodeQuery({ ...app.state, embed: false }, app.catalog),
+    runName: (i) => (app.state.runs[i] ? runName(app.t, app.state.runs[i], i) : `#${i + 1}`),
+    start: (paused) => startSession(paused),
+    connect: () => connect({ onMessage, onState: socketState }),
+    closeSocket: () => { if (app.socket) app.socket.close(); },
+    // the room's scenario, as `started` gives it: the page follows it
+    adopt: (sc) => {
+      const prev = app.state;
+      const st = fromScenario(sc);
+      Object.assign(st, { lang: app.lang, rate: prev.rate, embed: prev.embed });
+      app.state = st;
+      if (app.selected >= st.runs.length) app.selected = 0;
+      roomRedraw(prev);
+      clearData();
+    },
+    // the room's clock ({paused, rate, running}, from `state`); a room whose runs were stopped is cleared
+    clock: (c) => {
+      app.playing = c.running && !c.paused;
+      if (Number.isFinite(c.rate)) app.state.rate = c.rate;
+      if (!c.running && locked()) clearData();
+      app.need.panels = true;
+      schedule();
+    },
+    // swaps the page's session (a student's solo copy and the class's)
+    exchange: (next) => {
+      const prev = { state: app.state, data: app.data, started: app.started, playing: app.playing, selected: app.selected, socket: app.socket };
+      const old = app.state;
+      Object.assign(app, { state: next.state, data: next.data, started: next.started, playing: next.playing, socket: next.socket, wantStart: null });
+      app.selected = Math.min(next.selected || 0, Math.max(0, app.state.runs.length - 1));
+      app.pendingTrail.clear();
+      app.pendingSets.clear();
+      roomRedraw(old);
+      charts.forEach((c) => c.setData(app.data, app.state.steps));
+      app.conn = app.socket && app.socket.isOpen() ? 'open' : 'connecting';
+      connText();
+      return prev;
+    },
+  };
+}
+
+function roomRedraw(prev) {
+  if (!prev || prev.surface !== app.state.surface) app.grid = null;
+  fetchGrid();
+  app.lessonShown = undefined;
+  showLesson();
+  app.need.bg = app.need.trails = app.need.chartsFull = app.need.panels = true;
+  writeURL();
+  schedule();
+}
+
 // ---------------------------------------------------------------- test hook
 
 window.__lab = {
@@ -1314,6 +1404,7 @@ window.__lab = {
   get selected() { return app.selected; },
   get playing() { return app.playing; },
   query: () => encodeQuery(app.state, app.catalog),
+  get room() { return room.mod; },
 };
 
 boot();
