@@ -82,7 +82,7 @@ export function mountClassroom(hooks) {
 
 function mountLobby(hooks) {
   const { t, lang } = hooks.view();
-  const tools = document.querySelector('.top-tools') || document.querySelector('header.top');
+  const tools = document.querySelector('.top-tools');
   const start = el('button', { type: 'button', id: 'class-start', class: 'class-start', text: t('room.start'), title: t('room.startTip') });
   const codeInput = el('input', {
     id: 'class-code', type: 'text', autocomplete: 'off', autocapitalize: 'characters', spellcheck: 'false',
@@ -92,7 +92,7 @@ function mountLobby(hooks) {
   const msg = el('span', { id: 'class-msg', class: 'class-msg', role: 'status' });
   const form = el('form', { class: 'class-join', id: 'class-join-form' }, codeInput, join);
   const box = el('div', { class: 'class-tools', id: 'class-tools' }, start, form, msg);
-  tools.prepend(box);
+  if (tools) tools.prepend(box); else document.querySelector('header.top').append(box);
 
   start.addEventListener('click', async () => {
     start.disabled = true;
@@ -505,7 +505,7 @@ function mountRoom(hooks, code) {
     status.dataset.kind = kind;
     root.classList.toggle('gone', kind === 'stop');
     document.body.classList.toggle('room-gone', kind === 'stop');
-    soloBtn.hidden = kind === 'stop' && !room.ended;
+    soloBtn.hidden = kind === 'stop';
     if (kind === 'stop') { renderGone(); return; }
     if (room.role === 'teacher') renderAsk();
     renderQuestion();
@@ -518,8 +518,8 @@ function mountRoom(hooks, code) {
     if (qbox.querySelector('.room-rejoin')) return;
     const input = el('input', { id: 'room-code-again', type: 'text', autocomplete: 'off', autocapitalize: 'characters', maxlength: '24', 'aria-label': t('room.codeLabel'), placeholder: t('room.codePlaceholder') });
     const go = el('button', { type: 'submit', class: 'primary', text: t('room.join') });
-    const q = hooks.query();
-    const lab = el('a', { class: 'room-to-lab', href: room.ended ? `/?${q}${q ? '&' : ''}lang=${lang}` : `/?lang=${lang}`, text: room.ended ? t('room.keepGoing') : t('room.toLab') });
+    const q = room.ended ? hooks.query() : ''; // (an unknown room is said before the page has a state)
+    const lab = el('a', { class: 'room-to-lab', href: `/?${q}${q ? '&' : ''}lang=${lang}`, text: room.ended ? t('room.keepGoing') : t('room.toLab') });
     const form = el('form', { class: 'room-rejoin' }, el('label', { for: 'room-code-again', text: t('room.codeLabel') }), input, go, lab);
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
@@ -528,7 +528,7 @@ function mountRoom(hooks, code) {
     });
     qbox.replaceChildren(form);
     lockControls(false);
-    document.body.classList.remove('room-follow');
+    document.body.classList.remove('room-follow', 'room-solo');
   }
 
   if (room.role === 'student') { document.body.classList.add('room-follow'); lockControls(true); }
