@@ -70,6 +70,35 @@ type Config struct {
 	// BuildID distinguishes deployments in ETags; empty means the VCS
 	// revision of the binary when known.
 	BuildID string
+
+	// Classrooms (docs/API.md, "Classrooms").
+	//
+	// RedisURL is the back end of the rooms, redis://[:password@]host:port/db;
+	// empty keeps them in this process's memory.
+	RedisURL string
+	// PublicURL is the scheme and host of join links and QR codes
+	// ("https://lab.example.org"); empty takes them from the request.
+	PublicURL string
+	// MaxRooms bounds the live rooms (default 100).
+	MaxRooms int
+	// RoomMaxMembers bounds the students of one room (default 3000).
+	RoomMaxMembers int
+	// RoomMaxQuestions bounds the questions one room may ask (default 50).
+	RoomMaxQuestions int
+	// RoomLookupsPerMinute bounds room creations, room pages, QR codes and
+	// joins per client IP and minute (default 600).
+	RoomLookupsPerMinute int
+	// RoomExpiry is how long a room lives without its teacher (default 30 min).
+	RoomExpiry time.Duration
+	// RoomBacklog is the number of messages a member may be behind before
+	// it gets the catch-up again instead (default 512).
+	RoomBacklog int
+}
+
+// roomHouseInterval is how often a room's loop does its housekeeping
+// (touching the record, checking expiry): a tenth of the expiry, 1 … 10 s.
+func (c Config) roomHouseInterval() time.Duration {
+	return min(max(c.RoomExpiry/10, 100*time.Millisecond), 10*time.Second)
 }
 
 // DefaultConfig returns the defaults of every limit.
@@ -92,6 +121,13 @@ func DefaultConfig() Config {
 		RequestsPerMinute: 1200,
 		ComputePerMinute:  300,
 		SweepBudget:       1_000_000,
+
+		MaxRooms:             100,
+		RoomMaxMembers:       3000,
+		RoomMaxQuestions:     50,
+		RoomLookupsPerMinute: 600,
+		RoomExpiry:           30 * time.Minute,
+		RoomBacklog:          512,
 	}
 }
 
@@ -116,6 +152,12 @@ func (c Config) withDefaults() Config {
 	setDefault(&c.RequestsPerMinute, d.RequestsPerMinute)
 	setDefault(&c.ComputePerMinute, d.ComputePerMinute)
 	setDefault(&c.SweepBudget, d.SweepBudget)
+	setDefault(&c.MaxRooms, d.MaxRooms)
+	setDefault(&c.RoomMaxMembers, d.RoomMaxMembers)
+	setDefault(&c.RoomMaxQuestions, d.RoomMaxQuestions)
+	setDefault(&c.RoomLookupsPerMinute, d.RoomLookupsPerMinute)
+	setDefault(&c.RoomExpiry, d.RoomExpiry)
+	setDefault(&c.RoomBacklog, d.RoomBacklog)
 	c.FrameRate = min(c.FrameRate, 60)
 	return c
 }

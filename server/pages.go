@@ -254,12 +254,21 @@ type PageData struct {
 	// Meta holds the title, description and link-preview tags of a share
 	// link (share.go); nil on the bare page.
 	Meta *PageMeta
+	// Room is the room of a /r/{code} page (roomhttp.go), written as JSON
+	// into <script type="application/json" id="room-data">; nil elsewhere.
+	Room *RoomPage
 }
 
 // handleIndex serves GET /: the page rendered into a buffer from
 // web/templates/index.html (a half-rendered page never reaches the client).
 // Failures: a template that is missing or fails to render gives 500 JSON.
 func handleIndex(logger *slog.Logger, a *assets) http.Handler {
+	return handleIndexWith(logger, a, nil)
+}
+
+// handleIndexWith serves the page; room, when not nil, gives the page's
+// room and the status to answer with (the room pages, roomhttp.go).
+func handleIndexWith(logger *slog.Logger, a *assets, room func(*http.Request) (*RoomPage, int)) http.Handler {
 	catalog := sim.Catalog()
 	return handle(logger, func(w http.ResponseWriter, r *http.Request) error {
 		if a.tmpl == nil {
@@ -273,6 +282,10 @@ func handleIndex(logger *slog.Logger, a *assets) http.Handler {
 			Embed:    r.URL.Query().Get("embed") == "1",
 		}
 		d.Meta = shareMeta(r, d.Lang)
+		status := http.StatusOK
+		if room != nil {
+			d.Room, status = room(r)
+		}
 		for _, p := range a.upfront {
 			d.Modules = append(d.Modules, a.url(p))
 		}
@@ -292,6 +305,13 @@ func handleIndex(logger *slog.Logger, a *assets) http.Handler {
 		h.Set("Content-Type", "text/html; charset=utf-8")
 		h.Set("Cache-Control", "no-cache")
 		h.Set("Vary", "Accept-Language, Accept-Encoding")
+		if room != nil {
+			h.Set("Cache-Control", "no-store")
+		}
+		if status == http.StatusTooManyRequests {
+			h.Set("Retry-After", "60")
+		}
+		w.WriteHeader(status)
 		w.Write(buf.Bytes())
 		return nil
 	})

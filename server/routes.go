@@ -52,6 +52,10 @@ func addRoutes(r chi.Router, s *Server) {
 		// Pages: small and on every first visit, so compressed hard.
 		r.With(middleware.Compress(9, "text/html")).Get("/", handleIndex(logger, assets).ServeHTTP)
 		r.Get("/p/{id}", handlePresetPage(logger).ServeHTTP)
+		// Classrooms (roomhttp.go): a room's page and the QR code of its
+		// join link; every wrong code gets the same 404.
+		r.With(middleware.Compress(9, "text/html")).Get("/r/{code}", handleRoomPage(logger, cfg, assets, s.rooms).ServeHTTP)
+		r.Get("/r/{code}/qr.svg", handleRoomQR(logger, cfg, s.rooms).ServeHTTP)
 		// The share image of a link (og:image), renders bounded (share.go).
 		r.Get("/og.png", handleOG(logger, cfg).ServeHTTP)
 
@@ -71,6 +75,8 @@ func addRoutes(r chi.Router, s *Server) {
 			r.Get("/scenario", handleScenarioQuery(logger, cfg).ServeHTTP)
 			r.Get("/pytorch", handlePyTorch(logger, cfg).ServeHTTP)
 			r.Post("/scenario", handleScenarioEncode(logger, cfg).ServeHTTP)
+			// Classrooms: a new room and its teacher token (roomhttp.go).
+			r.Post("/rooms", handleCreateRoom(logger, cfg, s.rooms).ServeHTTP)
 		})
 	})
 }

@@ -26,6 +26,7 @@ type Server struct {
 	cfg      Config
 	metrics  *metrics
 	sessions *hub
+	rooms    *rooms // the classrooms (room.go)
 	router   chi.Router
 	draining atomic.Bool
 }
@@ -46,6 +47,12 @@ func NewServer(logger *slog.Logger, cfg Config) *Server {
 		sessions: newHub(cfg, m),
 		router:   chi.NewRouter(),
 	}
+	be, err := newRoomBackend(cfg)
+	if err != nil { // cmd/server checks the URL first (CheckRedisURL)
+		panic("server: " + err.Error())
+	}
+	s.rooms = newRooms(logger, cfg, newRoomMetrics(m.reg), be)
+	s.sessions.rooms = s.rooms
 	addRoutes(s.router, s)
 	return s
 }
@@ -65,7 +72,9 @@ func (s *Server) Drain() { s.draining.Store(true) }
 // is returned. It does not stop the http.Server; the caller does that.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.Drain()
-	return s.sessions.shutdown(ctx)
+	err := s.sessions.shutdown(ctx)
+	s.shutdownRooms(ctx)
+	return err
 }
 
 // buildID returns the VCS revision the binary was built from, or "dev".

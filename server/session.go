@@ -71,6 +71,16 @@ type session struct {
 	lastActive time.Time // the last message or frame tick, for the idle timeout
 	buf        []byte    // sweep messages (sweepws.go); dropped when large
 	sweep      sweeper   // the LR sweep running beside the scenario (sweepws.go)
+
+	// Rooms (roomws.go): the server's rooms, the client's IP (for the
+	// lookup rate limit), and once joined the session's membership and the
+	// channel that says the room has messages for it (nil for a solo
+	// session, so the select never takes it).
+	rooms *rooms
+	ip    string
+	begun bool // a first message was handled: join is no longer allowed
+	room  *member
+	feed  chan struct{}
 }
 
 // liveRun is one run of the session's scenario with the points produced
@@ -162,6 +172,9 @@ func (s *session) serve(parent context.Context) (reason string) {
 	var wg sync.WaitGroup
 	defer func() {
 		cancel()
+		if s.room != nil {
+			s.room.leave()
+		}
 		s.stopSweep()
 		s.conn.CloseNow()
 		wg.Wait()
@@ -204,7 +217,7 @@ func (s *session) serve(parent context.Context) (reason string) {
 				}
 			}
 		case now := <-house.C:
-			if now.Sub(s.lastActive) >= s.cfg.IdleTimeout {
+			if s.room == nil && now.Sub(s.lastActive) >= s.cfg.IdleTimeout { // a room's members wait for their teacher
 				s.conn.Close(websocket.StatusNormalClosure, "idle")
 				return endIdle
 			}
@@ -224,6 +237,8 @@ func (s *session) serve(parent context.Context) (reason string) {
 		case now := <-s.ticker.C:
 			s.lastActive = now
 			err = s.tick(ctx, now)
+		case <-s.feed:
+			err = s.room.drain(ctx)
 		case ev := <-s.sweepEvents():
 			err = onHelper(func() error { return s.sweepEvent(ctx, ev) })
 			s.trimBuf()
@@ -311,6 +326,9 @@ func (s *session) readFailed(err error) string {
 // deadline has already cut the connection (a client that reads nothing
 // cannot receive a close frame); 1008 is attempted anyway.
 func (s *session) writeFailed(err error) string {
+	if errors.Is(err, errRoomEnded) {
+		return endRoom
+	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) {
 		s.conn.Close(websocket.StatusPolicyViolation, "write timeout")
 		return endWriteTimeout
@@ -436,10 +454,20 @@ func (s *session) handle(ctx context.Context, in inbound) error {
 	if in.err != nil {
 		return s.writeError(ctx, in.err)
 	}
+	if s.room != nil || (!s.begun && peekType(in.data) == msgJoin) {
+		s.begun = true
+		return s.roomMessage(ctx, in.data)
+	}
+	s.begun = true
 	m, err := decodeClientMessage(in.data, s.cfg.MaxSteps)
 	if err != nil {
 		return s.writeError(ctx, err)
 	}
+	return s.apply(ctx, m)
+}
+
+// apply carries out one decoded client message.
+func (s *session) apply(ctx context.Context, m clientMessage) error {
 	switch m.Type {
 	case msgStart:
 		return s.start(ctx, m)
@@ -501,6 +529,7 @@ func (s *session) start(ctx context.Context, m clientMessage) error {
 	b := append((*bp)[:0], `{"type":"started","scenario":`...)
 	b = append(b, norm...)
 	b = append(b, '}')
+	s.share(b)
 	if err := s.writeNew(ctx, bp, b); err != nil {
 		return err
 	}
@@ -525,13 +554,29 @@ func (s *session) set(ctx context.Context, m clientMessage) error {
 	if st := lr.run.Status(); st != sim.StatusRunning {
 		return s.writeError(ctx, &sim.FieldError{Field: "run", Msg: fmt.Sprintf("run %d has finished (%s); start again to change it", m.Run, st)})
 	}
-	cur := lr.run.Config()
+	if err := setRun(lr.run, m, prefix); err != nil {
+		return s.writeError(ctx, err)
+	}
+	bp := getMsgBuf()
+	b := append((*bp)[:0], `{"type":"set_ok","run":`...)
+	b = strconv.AppendInt(b, int64(m.Run), 10)
+	b = append(b, `,"step":`...)
+	b = strconv.AppendInt(b, int64(lr.run.Current().Step), 10)
+	b = append(b, '}')
+	s.shareSet(b, m)
+	return s.writeNew(ctx, bp, b)
+}
+
+// setRun merges the settings of set message m into run r (prefix names the
+// run in errors).
+func setRun(r *sim.Run, m clientMessage, prefix string) error {
+	cur := r.Config()
 	var opt, optY *sim.OptimizerConfig
 	var sched *sim.SchedulerConfig
 	if m.Optimizer != nil {
 		o, err := scenario.MergeOptimizer(cur.Optimizer, m.Optimizer)
 		if err != nil {
-			return s.writeError(ctx, sim.Prefix(prefix+".optimizer", err))
+			return sim.Prefix(prefix+".optimizer", err)
 		}
 		opt = &o
 	}
@@ -542,27 +587,21 @@ func (s *session) set(ctx context.Context, m clientMessage) error {
 		}
 		o, err := scenario.MergeOptimizer(base, m.OptimizerY)
 		if err != nil {
-			return s.writeError(ctx, sim.Prefix(prefix+".optimizer_y", err))
+			return sim.Prefix(prefix+".optimizer_y", err)
 		}
 		optY = &o
 	}
 	if m.Scheduler != nil {
-		c, err := scenario.MergeScheduler(cur.Scheduler, m.Scheduler, lr.run.Steps())
+		c, err := scenario.MergeScheduler(cur.Scheduler, m.Scheduler, r.Steps())
 		if err != nil {
-			return s.writeError(ctx, sim.Prefix(prefix+".scheduler", err))
+			return sim.Prefix(prefix+".scheduler", err)
 		}
 		sched = &c
 	}
-	if err := lr.run.Set(opt, optY, sched, m.Noise); err != nil {
-		return s.writeError(ctx, sim.Prefix(prefix, err))
+	if err := r.Set(opt, optY, sched, m.Noise); err != nil {
+		return sim.Prefix(prefix, err)
 	}
-	bp := getMsgBuf()
-	b := append((*bp)[:0], `{"type":"set_ok","run":`...)
-	b = strconv.AppendInt(b, int64(m.Run), 10)
-	b = append(b, `,"step":`...)
-	b = strconv.AppendInt(b, int64(lr.run.Current().Step), 10)
-	b = append(b, '}')
-	return s.writeNew(ctx, bp, b)
+	return nil
 }
 
 // running reports whether any run has steps left.
@@ -676,6 +715,7 @@ func (s *session) flush(ctx context.Context) error {
 	if any {
 		bp := getMsgBuf()
 		b := s.appendFrame((*bp)[:0])
+		s.share(b)
 		if err := s.writeNew(ctx, bp, b); err != nil {
 			return err
 		}
@@ -696,7 +736,9 @@ func (s *session) flush(ctx context.Context) error {
 		lr.done = true
 		lr.cols = nil // a finished run keeps no buffer
 		bp := getMsgBuf()
-		if err := s.writeNew(ctx, bp, appendDone((*bp)[:0], i, lr.run)); err != nil {
+		b := appendDone((*bp)[:0], i, lr.run)
+		s.share(b)
+		if err := s.writeNew(ctx, bp, b); err != nil {
 			return err
 		}
 	}

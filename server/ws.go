@@ -33,6 +33,7 @@ type hub struct {
 	total    int
 	closing  bool
 	wg       sync.WaitGroup // one per reserved slot
+	rooms    *rooms         // the classrooms (room.go)
 }
 
 func newHub(cfg Config, m *metrics) *hub {
@@ -180,6 +181,7 @@ func handleWS(logger *slog.Logger, cfg Config, m *metrics, h *hub, draining *ato
 		}
 		conn.SetReadLimit(cfg.MaxMessageBytes)
 		s := newSession(logger.With("ip", ip), cfg, m, conn)
+		s.rooms, s.ip = h.rooms, ip
 		h.add(s)
 		m.sessionsStarted.Inc()
 		m.sessions.Inc()

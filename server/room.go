@@ -1,0 +1,725 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// rooms is this replica's side of the classrooms: the rooms that have
+// members here (or, with the memory back end, that exist at all), the back
+// end every replica shares, and the lookup rate limit.
+//
+// A room is owned by the replica holding its teacher's socket: the
+// teacher's session runs the simulation exactly as a solo session does and
+// every message it sends that members must see (started, frame, done,
+// set_ok, and the room's own state, question, reveal, ended) is published
+// once: applied to the room's mirror (the state a late joiner catches up
+// from), appended to the room's ring of recent messages, from which each
+// local member's session goroutine writes the same bytes, and queued for
+// the back end's log, from which the other replicas' rooms do the same. A
+// message is encoded once per room, never per member.
+type rooms struct {
+	logger  *slog.Logger
+	cfg     Config
+	m       *roomMetrics
+	be      roomBackend
+	replica string
+	lookups *ipLimiter
+
+	mu         sync.Mutex
+	local      map[string]*room
+	closing    bool
+	pokeCancel context.CancelFunc
+	pokeDone   chan struct{}
+}
+
+func newRooms(logger *slog.Logger, cfg Config, m *roomMetrics, be roomBackend) *rooms {
+	return &rooms{
+		logger: logger, cfg: cfg, m: m, be: be, replica: randomID(9),
+		lookups: newIPLimiter(cfg.RoomLookupsPerMinute),
+		local:   map[string]*room{},
+	}
+}
+
+// randomID returns n random bytes as base64url.
+func randomID(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// get returns the local room of code, creating it (and, with a durable back
+// end, replaying its log) when the back end has the room. errNoRoom when it
+// does not.
+func (rs *rooms) get(ctx context.Context, code string) (*room, error) {
+	rs.mu.Lock()
+	if rs.closing {
+		rs.mu.Unlock()
+		return nil, errShuttingDown
+	}
+	if r := rs.local[code]; r != nil && !r.isGone() {
+		rs.mu.Unlock()
+		return r, nil
+	}
+	rs.mu.Unlock()
+	rec, err := rs.be.record(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if rs.closing {
+		return nil, errShuttingDown
+	}
+	if r := rs.local[code]; r != nil && !r.isGone() {
+		return r, nil
+	}
+	r := newRoom(rs, code, rec)
+	if rs.be.durable() {
+		// Replay the log before anyone joins, so a first member gets the
+		// room's state; then follow it.
+		if err := r.syncLog(ctx); err != nil {
+			rs.m.backendErrors.WithLabelValues("follow").Inc()
+			return nil, err
+		}
+		r.startFollowing()
+	}
+	rs.local[code] = r
+	rs.m.rooms.Set(float64(len(rs.local)))
+	if rs.pokeCancel == nil {
+		pctx, cancel := context.WithCancel(context.Background())
+		rs.pokeCancel, rs.pokeDone = cancel, make(chan struct{})
+		go func(done chan struct{}) {
+			defer close(done)
+			rs.be.pokes(pctx, rs.onPoke)
+		}(rs.pokeDone)
+	}
+	r.start()
+	return r, nil
+}
+
+// drop removes r from the registry (its loop has ended).
+func (rs *rooms) drop(r *room) {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if rs.local[r.code] == r {
+		delete(rs.local, r.code)
+	}
+	rs.m.rooms.Set(float64(len(rs.local)))
+	if len(rs.local) == 0 && rs.pokeCancel != nil {
+		rs.pokeCancel()
+		rs.pokeCancel = nil
+	}
+}
+
+// onPoke passes a poke of the back end to the local room.
+func (rs *rooms) onPoke(code, what string) {
+	rs.mu.Lock()
+	r := rs.local[code]
+	rs.mu.Unlock()
+	if r != nil {
+		r.poked(what)
+	}
+}
+
+// shutdown ends every local room's loop (members' sockets are closed by the
+// session hub) and closes the back end.
+func (rs *rooms) shutdown(ctx context.Context) {
+	rs.mu.Lock()
+	rs.closing = true
+	live := make([]*room, 0, len(rs.local))
+	for _, r := range rs.local {
+		live = append(live, r)
+	}
+	pokeDone := rs.pokeDone
+	if rs.pokeCancel != nil {
+		rs.pokeCancel()
+		rs.pokeCancel = nil
+	}
+	rs.mu.Unlock()
+	for _, r := range live {
+		r.stop(ctx)
+	}
+	if pokeDone != nil {
+		select {
+		case <-pokeDone:
+		case <-ctx.Done():
+		}
+	}
+	rs.be.close()
+}
+
+// teacherUpdateEvery spaces the teacher's presence and tally updates.
+const teacherUpdateEvery = 100 * time.Millisecond
+
+var (
+	errShuttingDown = errors.New("the server is shutting down")
+	errRoomEnded    = errors.New("the room ended")
+)
+
+// ringEntry is one message of a room's ring: the bytes every member gets
+// and when the owner published it (Unix nanoseconds).
+type ringEntry struct {
+	b  []byte
+	at int64
+}
+
+// room is one room on this replica. Its mutex guards everything but the
+// channels.
+type room struct {
+	rs   *rooms
+	code string
+	rec  roomRecord
+
+	mu     sync.Mutex
+	ring   []ringEntry // ring[seq % len]: the messages oldest … head-1
+	head   uint64      // sequence number of the next message
+	oldest uint64      // the oldest message still in the ring
+	mir    mirror
+	cache  struct {
+		pre    [][]byte
+		reveal []byte
+		at     uint64
+		ok     bool
+	}
+	students map[*member]struct{}
+	teacher  *member
+	gone     bool
+
+	// owner side (teacher != nil)
+	epoch      string
+	seq        uint64
+	queue      []logEntry
+	needReset  bool
+	sinceReset int
+	tally      []byte // the last tally sent to the teacher
+	presenceN  int    // the last presence sent to the teacher
+	teacherOff time.Time
+
+	// follower side (durable back end, no local teacher)
+	fEpoch     string
+	fSeq       uint64
+	fSynced    bool
+	fLastID    string
+	degraded   bool
+	followStop context.CancelFunc
+	followDone chan struct{}
+
+	// the loop
+	kick          chan struct{}
+	dirtyVotes    bool
+	dirtyPresence bool
+	localDirty    bool
+	loopStop      context.CancelFunc
+	loopDone      chan struct{}
+}
+
+func newRoom(rs *rooms, code string, rec roomRecord) *room {
+	return &room{
+		rs: rs, code: code, rec: rec,
+		ring:       make([]ringEntry, rs.cfg.RoomBacklog),
+		students:   map[*member]struct{}{},
+		kick:       make(chan struct{}, 1),
+		teacherOff: time.Now(),
+	}
+}
+
+func (r *room) isGone() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.gone
+}
+
+// wake wakes the room's loop.
+func (r *room) wake() {
+	select {
+	case r.kick <- struct{}{}:
+	default:
+	}
+}
+
+// appendRingLocked adds a message to the ring and wakes every student.
+func (r *room) appendRingLocked(b []byte, at int64) {
+	r.ring[r.head%uint64(len(r.ring))] = ringEntry{b: b, at: at}
+	r.head++
+	if r.head-r.oldest > uint64(len(r.ring)) {
+		r.oldest = r.head - uint64(len(r.ring))
+	}
+	for mb := range r.students {
+		mb.signal()
+	}
+}
+
+// resyncLocked makes every local student take the catch-up again (after
+// the mirror was rebuilt from a reset).
+func (r *room) resyncLocked() {
+	r.head++
+	r.oldest = r.head
+	r.cache.ok = false
+	for mb := range r.students {
+		mb.signal()
+	}
+}
+
+// publish is how the owner (the teacher's session, through its member mb)
+// sends a message to every member: the mirror, the ring, the back end's
+// log. A message from a teacher that is no longer the room's (replaced) is
+// dropped. b is copied.
+func (r *room) publish(mb *member, b []byte) {
+	c := append([]byte(nil), b...)
+	now := time.Now().UnixNano()
+	r.mu.Lock()
+	if r.teacher != mb || r.gone {
+		r.mu.Unlock()
+		return
+	}
+	r.mir.apply(c)
+	r.cache.ok = false
+	r.appendRingLocked(c, now)
+	if r.rs.be.durable() {
+		r.seq++
+		r.sinceReset++
+		switch {
+		case r.needReset:
+		case len(r.queue) >= 4096 || r.sinceReset >= 1024:
+			r.queue, r.needReset = nil, true // a reset replaces what is queued
+		default:
+			r.queue = append(r.queue, logEntry{Epoch: r.epoch, Seq: r.seq, Kind: entryMsg, At: now, Data: c})
+		}
+	}
+	r.mu.Unlock()
+	r.wake()
+}
+
+// publishLocal sends a message to this replica's members only (the back
+// end's state as this replica sees it).
+func (r *room) publishLocal(b []byte) {
+	r.mu.Lock()
+	r.appendRingLocked(b, time.Now().UnixNano())
+	r.mu.Unlock()
+}
+
+// catchUpLocked returns the catch-up messages (cached per ring position).
+func (r *room) catchUpLocked() ([][]byte, []byte) {
+	if !r.cache.ok || r.cache.at != r.head {
+		r.cache.pre, r.cache.reveal = r.mir.catchUp()
+		r.cache.at, r.cache.ok = r.head, true
+	}
+	return r.cache.pre, r.cache.reveal
+}
+
+// applyEntry applies one entry of the back end's log (a follower).
+func (r *room) applyEntry(e logEntry) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.fLastID = e.ID
+	if r.teacher != nil || r.gone {
+		return
+	}
+	switch {
+	case e.Kind == entryReset:
+		if r.fSynced && e.Epoch == r.fEpoch && e.Seq == r.fSeq {
+			return // nothing was missed
+		}
+		r.mir.loadReset(e.Data)
+		r.fEpoch, r.fSeq, r.fSynced = e.Epoch, e.Seq, true
+		r.resyncLocked()
+	case !r.fSynced || e.Epoch != r.fEpoch:
+		r.fSynced = false // wait for the owner's next reset
+	case e.Seq <= r.fSeq:
+		// already applied
+	case e.Seq != r.fSeq+1:
+		r.fSynced = false
+		r.rs.m.gaps.Inc()
+	default:
+		r.fSeq = e.Seq
+		r.mir.apply(e.Data)
+		r.cache.ok = false
+		r.appendRingLocked(e.Data, e.At)
+	}
+}
+
+// syncLog reads the back end's log to its end.
+func (r *room) syncLog(ctx context.Context) error {
+	for {
+		r.mu.Lock()
+		after := r.fLastID
+		r.mu.Unlock()
+		id, err := r.rs.be.follow(ctx, r.code, after, 0, r.applyEntry)
+		if err != nil {
+			return err
+		}
+		if id == after {
+			return nil
+		}
+	}
+}
+
+// startFollowing starts the goroutine that follows the back end's log.
+func (r *room) startFollowing() {
+	ctx, cancel := context.WithCancel(context.Background())
+	r.followStop, r.followDone = cancel, make(chan struct{})
+	go r.follow(ctx, r.followDone)
+}
+
+// stopFollowing stops the follower and waits for it.
+func (r *room) stopFollowing() {
+	r.mu.Lock()
+	stop, done := r.followStop, r.followDone
+	r.followStop, r.followDone = nil, nil
+	r.mu.Unlock()
+	if stop != nil {
+		stop()
+		<-done
+	}
+}
+
+// follow reads the log as it grows until ctx ends. When the back end fails
+// the local members are told (room_status degraded) and it retries; when it
+// answers again they are told it is back, and the owner's next reset heals
+// what was missed.
+func (r *room) follow(ctx context.Context, done chan struct{}) {
+	defer close(done)
+	backoff := 200 * time.Millisecond
+	for ctx.Err() == nil {
+		r.mu.Lock()
+		after := r.fLastID
+		r.mu.Unlock()
+		_, err := r.rs.be.follow(ctx, r.code, after, 2*time.Second, r.applyEntry)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			r.rs.m.backendErrors.WithLabelValues("follow").Inc()
+			r.setDegraded(err)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(backoff):
+			}
+			backoff = min(2*backoff, 2*time.Second)
+			continue
+		}
+		backoff = 200 * time.Millisecond
+		r.setDegraded(nil)
+		r.mu.Lock()
+		ended := r.mir.ended != ""
+		r.mu.Unlock()
+		if ended {
+			return
+		}
+	}
+}
+
+// setDegraded tells local members when the back end goes away or comes back.
+func (r *room) setDegraded(err error) {
+	r.mu.Lock()
+	was := r.degraded
+	r.degraded = err != nil
+	r.mu.Unlock()
+	switch {
+	case err != nil && !was:
+		r.rs.logger.Warn("room back end unreachable", "room", r.code, "err", err)
+		b := append([]byte(`{"type":"room_status","status":"degraded","error":`), appendString(nil, "the class server cannot reach the shared room store; the teacher's room goes on, and this page catches up when it is back")...)
+		r.publishLocal(append(b, '}'))
+	case err == nil && was:
+		r.rs.logger.Info("room back end reachable again", "room", r.code)
+		r.publishLocal([]byte(`{"type":"room_status","status":"ok"}`))
+	}
+}
+
+// poked marks what a poke says changed and wakes the loop.
+func (r *room) poked(what string) {
+	r.mu.Lock()
+	switch {
+	case what == pokeVotes:
+		r.dirtyVotes = true
+	case what == pokePresence:
+		r.dirtyPresence = true
+	case len(what) > 2 && what[:2] == pokeTakeover+":":
+		if t := r.teacher; t != nil && what[2:] != r.epoch {
+			// another replica's teacher took the room over
+			r.mu.Unlock()
+			t.end("replaced")
+			return
+		}
+	}
+	r.mu.Unlock()
+	r.wake()
+}
+
+// start starts the room's loop.
+func (r *room) start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	r.loopStop, r.loopDone = cancel, make(chan struct{})
+	go r.loop(ctx)
+}
+
+// stop ends the loop (and the follower) and waits for them.
+func (r *room) stop(ctx context.Context) {
+	r.stopFollowing()
+	r.loopStop()
+	select {
+	case <-r.loopDone:
+	case <-ctx.Done():
+	}
+}
+
+// loop does the room's housekeeping on one goroutine: it writes the owner's
+// queued messages to the back end (a reset after a failure), tells the back
+// end how many students are here, gives the teacher the presence and the
+// tally, keeps the record alive while the teacher is connected, ends the
+// room when the record expired, and drops the local room when nobody here
+// needs it.
+func (r *room) loop(ctx context.Context) {
+	defer close(r.loopDone)
+	defer r.rs.drop(r)
+	cfg := r.rs.cfg
+	be := r.rs.be
+	house := time.NewTicker(cfg.roomHouseInterval())
+	defer house.Stop()
+	// soon wakes the loop for updates held back to coalesce them.
+	soon := time.NewTimer(time.Hour)
+	defer soon.Stop()
+	var lastTouch, lastPresence, lastCheck, lastUpdate time.Time
+	presencePushed := -1
+	retry := time.Time{}
+	for {
+		housekeeping := false
+		select {
+		case <-ctx.Done():
+			r.flushLog(context.Background(), true)
+			return
+		case <-r.kick:
+		case <-soon.C:
+		case <-house.C:
+			housekeeping = true
+		}
+		now := time.Now()
+		r.mu.Lock()
+		owner := r.teacher != nil
+		nStudents := len(r.students)
+		local := r.localDirty
+		r.localDirty = false
+		dirtyP, dirtyV := r.dirtyPresence, r.dirtyVotes
+		if (dirtyP || dirtyV) && now.Sub(lastUpdate) < teacherUpdateEvery {
+			// at most 10 presence and tally updates a second
+			soon.Reset(teacherUpdateEvery - now.Sub(lastUpdate))
+			dirtyP, dirtyV = false, false
+		} else {
+			r.dirtyPresence, r.dirtyVotes = false, false
+		}
+		ended := r.mir.ended != ""
+		empty := nStudents == 0 && !owner
+		r.mu.Unlock()
+
+		if owner && now.After(retry) {
+			if err := r.flushLog(ctx, false); err != nil {
+				retry = now.Add(time.Second)
+			}
+		}
+		if owner && now.Sub(lastTouch) >= cfg.roomHouseInterval() {
+			if err := be.touch(ctx, r.code, r.rec, cfg.RoomExpiry); err != nil {
+				r.rs.m.backendErrors.WithLabelValues("touch").Inc()
+			} else {
+				lastTouch = now
+				// after Redis lost its data, the presence goes again too
+				presencePushed = -1
+			}
+		}
+		if local || nStudents != presencePushed || (nStudents > 0 && now.Sub(lastPresence) >= presenceStale/3) {
+			lastPresence = now
+			if err := be.setPresence(ctx, r.code, r.rs.replica, nStudents); err != nil {
+				r.rs.m.backendErrors.WithLabelValues("presence").Inc()
+			} else {
+				presencePushed = nStudents
+				if err := be.poke(ctx, r.code, pokePresence); err != nil {
+					r.rs.m.backendErrors.WithLabelValues("poke").Inc()
+				}
+			}
+		}
+		if owner && (dirtyP || dirtyV) {
+			lastUpdate = now
+			r.teacherUpdates(ctx, dirtyV)
+		}
+		if ended {
+			r.finish()
+			return
+		}
+		if !owner && (housekeeping || now.Sub(lastCheck) >= cfg.roomHouseInterval()) {
+			lastCheck = now
+			if _, err := be.record(ctx, r.code); errors.Is(err, errNoRoom) {
+				r.expire()
+				return
+			}
+		}
+		if empty && be.durable() {
+			r.mu.Lock()
+			if len(r.students) == 0 && r.teacher == nil {
+				r.gone = true
+			}
+			gone := r.gone
+			r.mu.Unlock()
+			if gone {
+				r.stopFollowing()
+				be.setPresence(context.Background(), r.code, r.rs.replica, 0)
+				return
+			}
+		}
+	}
+}
+
+// flushLog writes the owner's queued messages (or a reset) to the back end.
+func (r *room) flushLog(ctx context.Context, final bool) error {
+	if !r.rs.be.durable() {
+		return nil
+	}
+	r.mu.Lock()
+	if r.epoch == "" {
+		r.mu.Unlock()
+		return nil
+	}
+	entries := r.queue
+	r.queue = nil
+	if r.needReset {
+		entries = []logEntry{{Epoch: r.epoch, Seq: r.seq, Kind: entryReset, At: time.Now().UnixNano(), Data: r.mir.resetData()}}
+		r.needReset, r.sinceReset = false, 0
+	}
+	r.mu.Unlock()
+	if len(entries) == 0 {
+		return nil
+	}
+	if final {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, time.Second)
+		defer cancel()
+	}
+	if err := r.rs.be.appendLog(ctx, r.code, entries); err != nil {
+		r.rs.m.backendErrors.WithLabelValues("append").Inc()
+		r.mu.Lock()
+		r.queue, r.needReset = nil, true
+		r.mu.Unlock()
+		return err
+	}
+	return nil
+}
+
+// teacherUpdates sends the teacher the presence and the tally when they
+// changed.
+func (r *room) teacherUpdates(ctx context.Context, votes bool) {
+	be := r.rs.be
+	n, err := be.presence(ctx, r.code)
+	if err != nil {
+		r.rs.m.backendErrors.WithLabelValues("presence").Inc()
+	}
+	r.mu.Lock()
+	t := r.teacher
+	if err == nil && t != nil && n != r.presenceN {
+		r.presenceN = n
+		t.private = append(t.private, strconv.AppendInt([]byte(`{"type":"presence","members":`), int64(n), 10))
+		t.private[len(t.private)-1] = append(t.private[len(t.private)-1], '}')
+		t.signal()
+	}
+	q := r.mir.question
+	r.mu.Unlock()
+	if t == nil || q == nil || !votes {
+		return
+	}
+	b, err := r.tallyMsg(ctx, q)
+	if err != nil {
+		r.rs.m.backendErrors.WithLabelValues("votes").Inc()
+		return
+	}
+	r.mu.Lock()
+	if r.teacher == t && string(b) != string(r.tally) {
+		r.tally = b
+		t.private = append(t.private, b)
+		t.signal()
+	}
+	r.mu.Unlock()
+}
+
+// counts returns the votes of q per choice and the number of voters.
+func (r *room) counts(ctx context.Context, q *question) ([]int, int, error) {
+	votes, err := r.rs.be.votes(ctx, r.code, q.ID)
+	if err != nil {
+		return nil, 0, err
+	}
+	counts := make([]int, len(q.Choices))
+	n := 0
+	for _, c := range votes {
+		if c >= 0 && c < len(counts) {
+			counts[c]++
+			n++
+		}
+	}
+	return counts, n, nil
+}
+
+// tallyMsg builds the tally message of q.
+func (r *room) tallyMsg(ctx context.Context, q *question) ([]byte, error) {
+	counts, n, err := r.counts(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	b := append([]byte(`{"type":"tally","question":`), appendString(nil, q.ID)...)
+	b = appendCounts(b, counts, n)
+	return append(b, '}'), nil
+}
+
+// appendCounts appends ,"counts":[…],"voters":n.
+func appendCounts(b []byte, counts []int, n int) []byte {
+	b = append(b, `,"counts":[`...)
+	for i, c := range counts {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, int64(c), 10)
+	}
+	b = append(b, `],"voters":`...)
+	return strconv.AppendInt(b, int64(n), 10)
+}
+
+// finish closes the local room after it ended (the members' sessions write
+// the ended message and close themselves).
+func (r *room) finish() {
+	r.stopFollowingAsync()
+	r.mu.Lock()
+	r.gone = true
+	r.mu.Unlock()
+}
+
+// stopFollowingAsync stops the follower without waiting (the loop may be
+// called from it).
+func (r *room) stopFollowingAsync() {
+	r.mu.Lock()
+	if r.followStop != nil {
+		r.followStop()
+	}
+	r.mu.Unlock()
+}
+
+// expire ends the room for the local members: its record is gone (it
+// expired, or another replica's teacher ended it and this replica missed
+// the message).
+func (r *room) expire() {
+	r.mu.Lock()
+	if r.mir.ended == "" {
+		r.mir.ended = "expired"
+		b := []byte(`{"type":"ended","reason":"expired"}`)
+		r.appendRingLocked(b, time.Now().UnixNano())
+	}
+	t := r.teacher
+	r.mu.Unlock()
+	if t != nil {
+		t.end("expired")
+	}
+	r.finish()
+	r.rs.m.expired.Inc()
+}

@@ -1,0 +1,801 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"lrlab/scenario"
+	"lrlab/sim"
+)
+
+// Room message types of /ws (docs/API.md, "Classrooms").
+const (
+	msgJoin   = "join"
+	msgAsk    = "ask"
+	msgReveal = "reveal"
+	msgEnd    = "end"
+	msgVote   = "vote"
+	msgLeave  = "leave"
+
+	roleTeacher = "teacher"
+	roleStudent = "student"
+)
+
+// member is one websocket session in a room. Its session goroutine writes
+// everything it receives: for a student, the room's ring from its cursor
+// (or the catch-up when it is new or fell out of the ring); for the
+// teacher, whose own session produces the room's messages, only what is
+// meant for it alone (presence, tally). The fields but feed are guarded by
+// the room's mutex.
+type member struct {
+	r      *room
+	s      *session
+	role   string
+	id     string
+	next   uint64
+	synced bool
+	feed   chan struct{}
+
+	private   [][]byte // teacher: presence and tally to write
+	endReason string   // set when this member must end: "replaced", "expired"
+}
+
+func (mb *member) signal() {
+	select {
+	case mb.feed <- struct{}{}:
+	default:
+	}
+}
+
+// end makes the member's session write ended with reason and close.
+func (mb *member) end(reason string) {
+	mb.r.mu.Lock()
+	mb.endReason = reason
+	mb.r.mu.Unlock()
+	mb.signal()
+}
+
+// drain writes what is waiting for the member. It returns errRoomEnded
+// after it wrote the room's end and closed the socket.
+func (mb *member) drain(ctx context.Context) error {
+	r, s := mb.r, mb.s
+	for {
+		var msgs [][]byte
+		var ats []int64
+		var pre [][]byte
+		var reveal []byte
+		var q *question
+		catchUp := false
+		r.mu.Lock()
+		if mb.role == roleTeacher {
+			msgs, mb.private = mb.private, nil
+		} else if !mb.synced || mb.next < r.oldest {
+			pre, reveal = r.catchUpLocked()
+			if r.mir.question != nil {
+				q = r.mir.question
+			}
+			mb.next, mb.synced, catchUp = r.head, true, true
+			r.rs.m.catchUps.Inc()
+		} else {
+			for mb.next < r.head && len(msgs) < 64 {
+				e := r.ring[mb.next%uint64(len(r.ring))]
+				msgs, ats = append(msgs, e.b), append(ats, e.at)
+				mb.next++
+			}
+		}
+		endReason := mb.endReason
+		ended := mb.role == roleStudent && r.mir.ended != "" && mb.next == r.head
+		r.mu.Unlock()
+
+		for _, b := range pre {
+			if err := s.write(ctx, b); err != nil {
+				return err
+			}
+		}
+		if catchUp && q != nil {
+			if c, ok, err := r.rs.be.myVote(ctx, r.code, q.ID, mb.id); err == nil && ok {
+				if err := s.write(ctx, votedMsg(q.ID, c)); err != nil {
+					return err
+				}
+			}
+		}
+		if reveal != nil {
+			if err := s.write(ctx, reveal); err != nil {
+				return err
+			}
+		}
+		for i, b := range msgs {
+			if err := s.write(ctx, b); err != nil {
+				return err
+			}
+			if ats != nil {
+				r.rs.m.lag.Observe(float64(time.Now().UnixNano()-ats[i]) / 1e9)
+			}
+		}
+		if endReason != "" {
+			s.write(ctx, []byte(`{"type":"ended","reason":`+strconv.Quote(endReason)+`}`))
+			s.conn.Close(websocket.StatusNormalClosure, "room ended")
+			return errRoomEnded
+		}
+		if ended {
+			s.conn.Close(websocket.StatusNormalClosure, "room ended")
+			return errRoomEnded
+		}
+		if len(msgs) == 0 && !catchUp {
+			return nil
+		}
+	}
+}
+
+func votedMsg(qid string, choice int) []byte {
+	b := append([]byte(`{"type":"voted","question":`), appendString(nil, qid)...)
+	b = append(b, `,"choice":`...)
+	b = strconv.AppendInt(b, int64(choice), 10)
+	return append(b, '}')
+}
+
+// leave takes the member out of its room when its session ends.
+func (mb *member) leave() {
+	r := mb.r
+	if mb.role == roleTeacher {
+		r.publish(mb, []byte(`{"type":"teacher","present":false}`))
+		r.mu.Lock()
+		if r.teacher == mb {
+			r.teacher = nil
+			r.teacherOff = time.Now()
+			if r.rs.be.durable() && !r.gone {
+				r.fEpoch, r.fSeq, r.fSynced, r.fLastID = r.epoch, r.seq, true, ""
+				r.mu.Unlock()
+				r.startFollowingIfNone()
+				r.wake()
+				return
+			}
+		}
+		r.mu.Unlock()
+		r.wake()
+		return
+	}
+	r.mu.Lock()
+	delete(r.students, mb)
+	r.localDirty = true
+	r.rs.m.members.WithLabelValues(roleStudent).Dec()
+	r.mu.Unlock()
+	r.wake()
+}
+
+// startFollowingIfNone starts the follower unless one runs.
+func (r *room) startFollowingIfNone() {
+	r.mu.Lock()
+	running := r.followStop != nil
+	r.mu.Unlock()
+	if !running {
+		r.startFollowing()
+	}
+}
+
+var memberPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{8,64}$`)
+
+// normCode returns a room code as the server writes it: upper case, without
+// '-' or spaces; "" when it cannot be a code.
+func normCode(s string) string {
+	if len(s) > 32 {
+		return ""
+	}
+	s = strings.ToUpper(strings.NewReplacer("-", "", " ", "").Replace(s))
+	if len(s) != codeLen {
+		return ""
+	}
+	for i := 0; i < len(s); i++ {
+		if strings.IndexByte(codeAlphabet, s[i]) < 0 {
+			return ""
+		}
+	}
+	return s
+}
+
+// errNoSuchRoom is the one answer to every wrong code.
+var errNoSuchRoom = &sim.FieldError{Field: "room", Msg: "no such room: check the code"}
+
+// peekType returns the "type" of a JSON message ("" when there is none).
+func peekType(data []byte) string {
+	var h struct {
+		Type string `json:"type"`
+	}
+	json.Unmarshal(data, &h)
+	return h.Type
+}
+
+// readStrict decodes a room message's object, allowing only keys.
+func readStrict(data []byte, typ string, keys ...string) (map[string]json.RawMessage, error) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(data, &obj); err != nil || obj == nil {
+		return nil, &sim.FieldError{Msg: "a message must be a JSON object such as {\"type\":\"vote\",\"question\":\"q1\",\"choice\":0}"}
+	}
+	for k := range obj {
+		if k != "type" && !contains(keys, k) {
+			return nil, &sim.FieldError{Field: k, Msg: fmt.Sprintf("unknown key %q in a %s message; allowed: %s", k, typ, strings.Join(keys, ", "))}
+		}
+	}
+	return obj, nil
+}
+
+func contains(xs []string, s string) bool {
+	for _, x := range xs {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func readString(obj map[string]json.RawMessage, key string) (string, bool, error) {
+	raw, ok := obj[key]
+	if !ok {
+		return "", false, nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", true, &sim.FieldError{Field: key, Msg: "must be a string"}
+	}
+	return s, true, nil
+}
+
+// roomMessage handles a message of a room member, or the join that makes
+// the session one. Only a failed write (or the room's end) is returned.
+func (s *session) roomMessage(ctx context.Context, data []byte) error {
+	mb := s.room
+	if mb == nil {
+		return s.join(ctx, data)
+	}
+	typ := peekType(data)
+	if typ == msgJoin {
+		return s.writeError(ctx, &sim.FieldError{Field: "type", Msg: "this socket is in a room already; open a new one to join another"})
+	}
+	if mb.role == roleStudent {
+		switch typ {
+		case msgVote:
+			return s.vote(ctx, data)
+		case msgLeave:
+			s.conn.Close(websocket.StatusNormalClosure, "left the room")
+			return errRoomEnded
+		}
+		return s.writeError(ctx, &sim.FieldError{Field: "type", Msg: "a student may only send vote or leave; the teacher controls the room"})
+	}
+	switch typ {
+	case msgAsk:
+		return s.ask(ctx, data)
+	case msgReveal:
+		return s.reveal(ctx, data)
+	case msgEnd:
+		return s.endRoom(ctx, data)
+	case msgVote:
+		return s.writeError(ctx, &sim.FieldError{Field: "type", Msg: "the teacher does not vote"})
+	case msgLeave:
+		s.conn.Close(websocket.StatusNormalClosure, "left the room")
+		return errRoomEnded
+	}
+	m, err := decodeClientMessage(data, s.cfg.MaxSteps)
+	if err != nil {
+		return s.writeError(ctx, err)
+	}
+	if err := s.apply(ctx, m); err != nil {
+		return err
+	}
+	switch m.Type {
+	case msgStart, msgPause, msgResume, msgRate, msgStep, msgStop:
+		return s.publishState(ctx)
+	}
+	return nil
+}
+
+// publishState sends the room's clock to every member and the teacher.
+func (s *session) publishState(ctx context.Context) error {
+	b := appendStateMsg(nil, s.paused, s.runs != nil, s.rate)
+	s.room.r.publish(s.room, b)
+	return s.write(ctx, b)
+}
+
+// share publishes a message the teacher's session wrote to the members.
+func (s *session) share(b []byte) {
+	if s.room != nil && s.room.role == roleTeacher {
+		s.room.r.publish(s.room, b)
+	}
+}
+
+// shareSet publishes the members' set_ok: the teacher's, with the keys the
+// teacher sent as "set" (so a replica taking the room over can replay it,
+// and a student's page can show the change).
+func (s *session) shareSet(b []byte, m clientMessage) {
+	if s.room == nil || s.room.role != roleTeacher {
+		return
+	}
+	c := append([]byte(nil), b[:len(b)-1]...)
+	c = append(c, `,"set":{`...)
+	first := true
+	add := func(k string, v []byte) {
+		if !first {
+			c = append(c, ',')
+		}
+		first = false
+		c = append(c, '"')
+		c = append(c, k...)
+		c = append(c, `":`...)
+		c = append(c, v...)
+	}
+	if m.Optimizer != nil {
+		add("optimizer", compactJSON(m.Optimizer))
+	}
+	if m.OptimizerY != nil {
+		add("optimizer_y", compactJSON(m.OptimizerY))
+	}
+	if m.Scheduler != nil {
+		add("scheduler", compactJSON(m.Scheduler))
+	}
+	if m.Noise != nil {
+		add("noise", appendFloat(nil, *m.Noise))
+	}
+	c = append(c, "}}"...)
+	s.room.r.publish(s.room, c)
+}
+
+func compactJSON(raw []byte) []byte {
+	var b bytes.Buffer
+	if json.Compact(&b, raw) != nil {
+		return []byte("{}")
+	}
+	return b.Bytes()
+}
+
+// join makes the session a member of a room (docs/API.md, "Websocket:
+// joining"). A refused join is answered with an error and the socket is
+// closed with 1008.
+func (s *session) join(ctx context.Context, data []byte) error {
+	rs := s.rooms
+	refuse := func(err error) error {
+		if werr := s.writeError(ctx, err); werr != nil {
+			return werr
+		}
+		s.conn.Close(websocket.StatusPolicyViolation, "join refused")
+		return errRoomEnded
+	}
+	if rs == nil {
+		return refuse(&sim.FieldError{Field: "type", Msg: "rooms are not available on this server"})
+	}
+	obj, err := readStrict(data, msgJoin, "room", "role", "token", "member")
+	if err != nil {
+		return refuse(err)
+	}
+	if !rs.lookups.allow(s.ip) {
+		rs.m.rejected.Inc()
+		return refuse(&sim.FieldError{Field: "room", Msg: "too many room lookups from your address; wait a minute"})
+	}
+	rawCode, _, err := readString(obj, "room")
+	if err != nil {
+		return refuse(err)
+	}
+	role, ok, err := readString(obj, "role")
+	if err != nil || !ok || (role != roleTeacher && role != roleStudent) {
+		return refuse(&sim.FieldError{Field: "role", Msg: "required: \"student\" or \"teacher\""})
+	}
+	token, hasToken, err := readString(obj, "token")
+	if err != nil {
+		return refuse(err)
+	}
+	if role == roleStudent && hasToken {
+		return refuse(&sim.FieldError{Field: "token", Msg: "a student joins without a token"})
+	}
+	id, hasID, err := readString(obj, "member")
+	if err != nil {
+		return refuse(err)
+	}
+	if hasID && !memberPattern.MatchString(id) {
+		return refuse(&sim.FieldError{Field: "member", Msg: "must be 8 … 64 characters of A-Z a-z 0-9 _ -"})
+	}
+	if !hasID {
+		id = "m-" + randomID(9)
+	}
+	code := normCode(rawCode)
+	if code == "" {
+		return refuse(errNoSuchRoom)
+	}
+	r, err := rs.get(ctx, code)
+	switch {
+	case errors.Is(err, errNoRoom):
+		return refuse(errNoSuchRoom)
+	case err != nil:
+		rs.m.backendErrors.WithLabelValues("join").Inc()
+		return refuse(&sim.FieldError{Field: "room", Msg: "rooms cannot be reached right now; try again in a moment"})
+	}
+	mb := &member{r: r, s: s, role: role, id: id, feed: make(chan struct{}, 1)}
+	if role == roleTeacher {
+		sum := sha256.Sum256([]byte(token))
+		if !hasToken || subtle.ConstantTimeCompare(sum[:], r.rec.TokenHash) != 1 {
+			return refuse(&sim.FieldError{Field: "token", Msg: "wrong or missing teacher token"})
+		}
+		return s.takeOver(ctx, mb)
+	}
+	r.mu.Lock()
+	if r.gone || r.mir.ended != "" {
+		r.mu.Unlock()
+		return refuse(errNoSuchRoom)
+	}
+	if len(r.students) >= rs.cfg.RoomMaxMembers {
+		r.mu.Unlock()
+		return refuse(&sim.FieldError{Field: "room", Msg: fmt.Sprintf("the room is full (%d students)", rs.cfg.RoomMaxMembers)})
+	}
+	r.students[mb] = struct{}{}
+	r.localDirty = true
+	local := len(r.students)
+	teacher := r.teacher != nil || r.mir.teacherOn
+	r.mu.Unlock()
+	rs.m.members.WithLabelValues(roleStudent).Inc()
+	s.room, s.feed = mb, mb.feed
+	r.wake()
+	n, err := rs.be.presence(ctx, code)
+	if err != nil || n < local {
+		n = local
+	}
+	if err := s.write(ctx, joinedMsg(code, role, id, n, teacher)); err != nil {
+		return err
+	}
+	return mb.drain(ctx)
+}
+
+func joinedMsg(code, role, id string, members int, teacher bool) []byte {
+	b := append([]byte(`{"type":"joined","room":`), appendString(nil, code)...)
+	b = append(b, `,"role":`...)
+	b = appendString(b, role)
+	b = append(b, `,"member":`...)
+	b = appendString(b, id)
+	b = append(b, `,"members":`...)
+	b = strconv.AppendInt(b, int64(members), 10)
+	b = append(b, `,"teacher":`...)
+	b = strconv.AppendBool(b, teacher)
+	return append(b, '}')
+}
+
+// takeOver makes the session the room's teacher and this replica its
+// owner: the simulation is rebuilt from the room's trajectory (replaying
+// the scenario and the teacher's set messages, which gives the same points:
+// the runs are deterministic) and resumes paused where the room was.
+func (s *session) takeOver(ctx context.Context, mb *member) error {
+	r := mb.r
+	be := r.rs.be
+	if be.durable() {
+		r.stopFollowing()
+		if err := r.syncLog(ctx); err != nil {
+			r.startFollowingIfNone()
+			r.rs.m.backendErrors.WithLabelValues("join").Inc()
+			return s.writeError(ctx, &sim.FieldError{Field: "room", Msg: "rooms cannot be reached right now; try again in a moment"})
+		}
+	}
+	r.mu.Lock()
+	if r.gone || r.mir.ended != "" {
+		r.mu.Unlock()
+		s.writeError(ctx, errNoSuchRoom)
+		s.conn.Close(websocket.StatusPolicyViolation, "join refused")
+		return errRoomEnded
+	}
+	old := r.teacher
+	r.teacher = mb
+	r.epoch = randomID(6)
+	r.seq, r.queue, r.needReset, r.sinceReset = 0, nil, true, 0
+	r.tally, r.presenceN = nil, -1
+	r.localDirty, r.dirtyVotes = true, true
+	resumeErr := s.resume(&r.mir)
+	pre, reveal := r.catchUpLocked()
+	epoch := r.epoch
+	n := len(r.students)
+	r.mu.Unlock()
+	if old != nil {
+		old.end("replaced")
+	} else {
+		r.rs.m.members.WithLabelValues(roleTeacher).Inc()
+	}
+	if resumeErr != nil {
+		r.rs.logger.Error("room take-over: the replay differs from the room's trajectory", "room", r.code, "err", resumeErr)
+	}
+	s.room, s.feed = mb, mb.feed
+	r.wake()
+	if err := be.poke(ctx, r.code, pokeTakeover+":"+epoch); err != nil {
+		r.rs.m.backendErrors.WithLabelValues("poke").Inc()
+	}
+	if err := s.write(ctx, joinedMsg(r.code, roleTeacher, mb.id, n, true)); err != nil {
+		return err
+	}
+	for _, b := range pre {
+		if err := s.write(ctx, b); err != nil {
+			return err
+		}
+	}
+	if reveal != nil {
+		if err := s.write(ctx, reveal); err != nil {
+			return err
+		}
+	}
+	r.publish(mb, []byte(`{"type":"teacher","present":true}`))
+	if s.runs != nil {
+		if err := s.publishState(ctx); err != nil {
+			return err
+		}
+	}
+	s.updateTicker()
+	return nil
+}
+
+// resume rebuilds the session's runs from the mirror: the scenario, then
+// each run stepped to the room's point count with the teacher's set
+// messages applied at the steps they took effect. The room resumes paused.
+func (s *session) resume(mir *mirror) error {
+	s.runs, s.pending, s.budget = nil, 0, 0
+	s.rate, s.paused = mir.rate, true
+	if mir.scenario == nil {
+		return nil
+	}
+	sc, err := scenario.Decode(mir.scenario, s.cfg.limits())
+	if err != nil {
+		return err
+	}
+	_, runs, err := sc.Build()
+	if err != nil {
+		return err
+	}
+	type setRec struct {
+		Run  int `json:"run"`
+		Step int `json:"step"`
+		Set  struct {
+			Optimizer  json.RawMessage `json:"optimizer"`
+			OptimizerY json.RawMessage `json:"optimizer_y"`
+			Scheduler  json.RawMessage `json:"scheduler"`
+			Noise      *float64        `json:"noise"`
+		} `json:"set"`
+	}
+	var sets []setRec
+	for _, raw := range mir.sets {
+		var sr setRec
+		if json.Unmarshal(raw, &sr) == nil {
+			sets = append(sets, sr)
+		}
+	}
+	s.steps, s.testLoss = sc.Steps, sc.TestShift != nil
+	var mismatch error
+	for i, run := range runs {
+		lr := &liveRun{run: run, sent: 1}
+		s.runs = append(s.runs, lr)
+		if i >= len(mir.runs) {
+			continue
+		}
+		mr := &mir.runs[i]
+		next := 0
+		apply := func() {
+			for ; next < len(sets); next++ {
+				sr := sets[next]
+				if sr.Run != i {
+					continue
+				}
+				if sr.Step != run.Current().Step {
+					return
+				}
+				m := clientMessage{Type: msgSet, Run: i, Optimizer: sr.Set.Optimizer, OptimizerY: sr.Set.OptimizerY, Scheduler: sr.Set.Scheduler, Noise: sr.Set.Noise}
+				if err := setRun(run, m, "runs["+strconv.Itoa(i)+"]"); err != nil && mismatch == nil {
+					mismatch = err
+				}
+			}
+		}
+		for lr.sent < len(mr.x) && run.Status() == sim.StatusRunning {
+			apply()
+			run.Step()
+			if run.Status() != sim.StatusDiverged || run.LastShown() {
+				lr.sent++
+			}
+		}
+		apply()
+		lr.done = mr.done != nil
+		if cur := run.Current(); mismatch == nil && len(mr.x) > 0 && run.Status() != sim.StatusDiverged &&
+			(lr.sent != len(mr.x) || cur.P.X != mr.x[len(mr.x)-1] || cur.P.Y != mr.y[len(mr.y)-1]) {
+			mismatch = fmt.Errorf("run %d: replayed %d points ending at (%v, %v), the room has %d", i, lr.sent, cur.P.X, cur.P.Y, len(mr.x))
+		}
+	}
+	s.last = time.Now()
+	return mismatch
+}
+
+// vote records a student's vote.
+func (s *session) vote(ctx context.Context, data []byte) error {
+	mb := s.room
+	r := mb.r
+	obj, err := readStrict(data, msgVote, "question", "choice")
+	if err != nil {
+		return s.writeError(ctx, err)
+	}
+	qid, _, err := readString(obj, "question")
+	if err != nil {
+		return s.writeError(ctx, err)
+	}
+	r.mu.Lock()
+	q := r.mir.question
+	open := q != nil && !q.revealed && q.ID == qid
+	nChoices := 0
+	if q != nil {
+		nChoices = len(q.Choices)
+	}
+	r.mu.Unlock()
+	if !open {
+		return s.writeError(ctx, &sim.FieldError{Field: "question", Msg: "no open question with this id: votes go to the question being asked, until its reveal"})
+	}
+	raw, ok := obj["choice"]
+	if !ok {
+		return s.writeError(ctx, &sim.FieldError{Field: "choice", Msg: fmt.Sprintf("required: the index of a choice, 0 … %d", nChoices-1)})
+	}
+	choice, err := readInt(raw, "choice", 0, nChoices-1)
+	if err != nil {
+		return s.writeError(ctx, err)
+	}
+	be := r.rs.be
+	switch err := be.vote(ctx, r.code, qid, mb.id, choice, r.rs.cfg.RoomMaxMembers+1000); {
+	case errors.Is(err, errTooManyVoters):
+		return s.writeError(ctx, &sim.FieldError{Field: "question", Msg: "this question has all the votes it can take"})
+	case err != nil:
+		r.rs.m.backendErrors.WithLabelValues("vote").Inc()
+		return s.writeError(ctx, &sim.FieldError{Field: "question", Msg: "your vote could not be recorded right now; try again in a moment"})
+	}
+	r.rs.m.votes.Inc()
+	if err := be.poke(ctx, r.code, pokeVotes); err != nil {
+		r.rs.m.backendErrors.WithLabelValues("poke").Inc()
+	}
+	return s.write(ctx, votedMsg(qid, choice))
+}
+
+// roomSurface builds the scenario and surface the room runs (nil when none).
+func (r *room) scenarioLocked() (*scenario.Scenario, sim.Surface) {
+	if r.mir.scenario == nil {
+		return nil, nil
+	}
+	sc, err := scenario.Decode(r.mir.scenario, r.rs.cfg.limits())
+	if err != nil {
+		return nil, nil
+	}
+	surf, err := sim.NewSurface(sc.Surface)
+	if err != nil {
+		return nil, nil
+	}
+	return &sc, surf
+}
+
+// ask opens a question.
+func (s *session) ask(ctx context.Context, data []byte) error {
+	mb := s.room
+	r := mb.r
+	obj, err := readStrict(data, msgAsk, "question")
+	if err != nil {
+		return s.writeError(ctx, err)
+	}
+	raw, ok := obj["question"]
+	if !ok || !isObject(raw) {
+		return s.writeError(ctx, &sim.FieldError{Field: "question", Msg: "required: an object such as {\"id\":\"q1\",\"kind\":\"outcome\",\"run\":0}"})
+	}
+	r.mu.Lock()
+	sc, surf := r.scenarioLocked()
+	asked := append([]string(nil), r.mir.asked...)
+	r.mu.Unlock()
+	q, err := newQuestion(raw, sc, surf)
+	if err != nil {
+		return s.writeError(ctx, err)
+	}
+	if contains(asked, q.ID) {
+		return s.writeError(ctx, &sim.FieldError{Field: "question.id", Msg: fmt.Sprintf("question %q was asked already in this room; give a new id", q.ID)})
+	}
+	if len(asked) >= r.rs.cfg.RoomMaxQuestions {
+		return s.writeError(ctx, &sim.FieldError{Field: "question", Msg: fmt.Sprintf("this room has asked its %d questions", r.rs.cfg.RoomMaxQuestions)})
+	}
+	qj, _ := json.Marshal(q)
+	b := append([]byte(`{"type":"question","question":`), qj...)
+	b = append(b, '}')
+	r.publish(mb, b)
+	r.mu.Lock()
+	r.dirtyVotes = true
+	r.mu.Unlock()
+	r.wake()
+	r.rs.m.questions.Inc()
+	return s.write(ctx, b)
+}
+
+// reveal closes the open question and gives everyone its answer.
+func (s *session) reveal(ctx context.Context, data []byte) error {
+	mb := s.room
+	r := mb.r
+	obj, err := readStrict(data, msgReveal, "question", "answer")
+	if err != nil {
+		return s.writeError(ctx, err)
+	}
+	qid, _, err := readString(obj, "question")
+	if err != nil {
+		return s.writeError(ctx, err)
+	}
+	r.mu.Lock()
+	q := r.mir.question
+	if q == nil || q.ID != qid {
+		r.mu.Unlock()
+		return s.writeError(ctx, &sim.FieldError{Field: "question", Msg: "not the question being asked; reveal the latest question"})
+	}
+	if q.revealed {
+		r.mu.Unlock()
+		return s.writeError(ctx, &sim.FieldError{Field: "question", Msg: "revealed already"})
+	}
+	qc := *q
+	var answer int
+	var detail map[string]any
+	var aerr error
+	if q.Kind != kindTyped {
+		if _, ok := obj["answer"]; ok {
+			r.mu.Unlock()
+			return s.writeError(ctx, &sim.FieldError{Field: "answer", Msg: "the simulation decides a " + q.Kind + " question; send reveal without answer"})
+		}
+		_, surf := r.scenarioLocked()
+		if surf == nil {
+			aerr = &sim.FieldError{Field: "question", Msg: "not decided yet: no scenario is running"}
+		} else {
+			answer, detail, aerr = r.mir.answer(q, surf)
+		}
+	}
+	r.mu.Unlock()
+	if aerr != nil {
+		return s.writeError(ctx, aerr)
+	}
+	if qc.Kind == kindTyped {
+		raw, ok := obj["answer"]
+		if !ok {
+			return s.writeError(ctx, &sim.FieldError{Field: "answer", Msg: fmt.Sprintf("required for a typed question: the index of the right choice, 0 … %d", len(qc.Choices)-1)})
+		}
+		if answer, err = readInt(raw, "answer", 0, len(qc.Choices)-1); err != nil {
+			return s.writeError(ctx, err)
+		}
+	}
+	counts, n, err := r.counts(ctx, &qc)
+	if err != nil {
+		r.rs.m.backendErrors.WithLabelValues("votes").Inc()
+		return s.writeError(ctx, &sim.FieldError{Field: "question", Msg: "the votes cannot be read right now; try again in a moment"})
+	}
+	b := append([]byte(`{"type":"reveal","question":`), appendString(nil, qc.ID)...)
+	b = append(b, `,"answer":`...)
+	b = strconv.AppendInt(b, int64(answer), 10)
+	b = appendCounts(b, counts, n)
+	if detail != nil {
+		dj, _ := json.Marshal(detail)
+		b = append(b, `,"detail":`...)
+		b = append(b, dj...)
+	}
+	b = append(b, '}')
+	r.publish(mb, b)
+	return s.write(ctx, b)
+}
+
+// endRoom ends the room for everyone.
+func (s *session) endRoom(ctx context.Context, data []byte) error {
+	if _, err := readStrict(data, msgEnd); err != nil {
+		return s.writeError(ctx, err)
+	}
+	r := s.room.r
+	b := []byte(`{"type":"ended","reason":"teacher"}`)
+	r.publish(s.room, b)
+	r.flushLog(ctx, true)
+	if err := r.rs.be.remove(ctx, r.code); err != nil {
+		r.rs.m.backendErrors.WithLabelValues("remove").Inc()
+	}
+	r.rs.m.ended.Inc()
+	r.wake()
+	s.write(ctx, b)
+	s.conn.Close(websocket.StatusNormalClosure, "room ended")
+	return errRoomEnded
+}
