@@ -207,7 +207,7 @@ func (m *mirror) appendRunFrame(b []byte, i int) []byte {
 	}
 	b = appendPair(b, "grad", r.grad[0], r.grad[1])
 	b = appendPair(b, "velocity", r.vel[0], r.vel[1])
-	return append(b, "]}"...)
+	return append(b, "}]}"...)
 }
 
 // resetData is the whole mirror as messages separated by '\n' (a log reset
