@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -63,8 +64,8 @@ func TestClassroom(t *testing.T) {
 		t.Fatalf("GET /r/%s/qr.svg: %s %s", code, res.Status, short(string(svg)))
 	}
 
-	s1 := newTab(t, desktop)
-	s2 := newTab(t, phone390)
+	s1 := newStudentTab(t, desktop)
+	s2 := newStudentTab(t, phone390)
 	s1.open("/r/" + code)
 	// the second student types the code on the start page, as spoken: lower case, with a space
 	s2.open("/")
@@ -173,9 +174,11 @@ func TestClassroom(t *testing.T) {
 		}
 	}
 	teacher.click("#reset")
-	teacher.waitFor("reset", `__lab.runs.every((d) => d.n === 0)`, 5*time.Second, "")
-	s2.waitFor("the student's page is cleared too", `__lab.runs.every((d) => !d || d.n === 0)`, 5*time.Second, `__lab.runs.map((d) => d.n)`)
+	// a class's reset keeps the scenario on every screen, paused at its start
+	teacher.waitFor("reset", `__lab.started && !__lab.playing && __lab.runs.every((d) => d.n === 1)`, 5*time.Second, `__lab.runs.map((d) => d.n)`)
+	s2.waitFor("the student's page is reset too", `__lab.runs.length === 2 && __lab.runs.every((d) => d.n === 1)`, 5*time.Second, `__lab.runs.map((d) => d.n)`)
 	ask("最初に")
+	teacher.waitFor("the second question", `__lab.room.room.question && __lab.room.room.question.kind === 'first_to_minimum'`, 10*time.Second, `__lab.room.room`)
 	s2.waitFor("the second question", `document.querySelectorAll('.room-vote').length === 3`, 10*time.Second, `document.getElementById('room-question').innerText`)
 	s2.click(`.room-vote[data-choice="0"]`)
 	s1.waitFor("the second question", `document.querySelectorAll('.room-vote').length === 3`, 10*time.Second, "")
@@ -255,4 +258,31 @@ func TestClassroomUnknownCode(t *testing.T) {
 		t.Error("no field to type another code")
 	}
 	t.Logf("screenshot %s", tb.screenshot("class-unknown-390-en.png"))
+}
+
+// newStudentTab is newTab in a browser context of its own (its own
+// localStorage, like another device): in the teacher's context the page
+// would hold the teacher's token.
+func newStudentTab(t *testing.T, vp viewport) *tab {
+	t.Helper()
+	requireBrowser(t)
+	ctx, cancel := chromedp.NewContext(suite.browser, chromedp.WithNewBrowserContext())
+	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	tb := &tab{t: t, ctx: ctx, width: vp.w, height: vp.h}
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancel()
+	})
+	if err := chromedp.Listen(ctx, tb.record); err != nil {
+		t.Fatalf("listening to the tab: %v", err)
+	}
+	t.Cleanup(tb.checkConsole)
+	emu := []chromedp.EmulateViewportOption{}
+	if vp.mobile {
+		emu = append(emu, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait)
+	}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(vp.w, vp.h, emu...)); err != nil {
+		t.Fatalf("viewport %v: %v", vp, err)
+	}
+	return tb
 }

@@ -51,6 +51,12 @@ function memberId(code) {
 
 /** teacherToken returns the token of room code this browser holds (a #teacher=… fragment is moved into storage). */
 function teacherToken(code) {
+  // #student: the teacher's own browser opening the join link (to see what
+  // the class sees) joins as a student instead of taking the room over
+  // (kept for the tab: the page's address loses its fragment)
+  const asStudent = `lrlab.room.${code}.student`;
+  if (location.hash === '#student') tabStorage.setItem(asStudent, '1');
+  if (tabStorage.getItem(asStudent)) return null;
   const frag = /^#teacher=([\w-]{16,200})$/.exec(location.hash);
   if (frag) {
     storage.setItem(tokenKey(code), frag[1]);
@@ -67,10 +73,12 @@ function teacherToken(code) {
  * exchange(session) swaps the page's {state, data, started, playing, socket}
  * and returns the one it replaced; connect() opens a plain (solo) socket;
  * scenario() and query() give the page's scenario and share query;
- * runName(i); closeSocket(). It returns {wrap(handlers), opened(), booted(),
- * locked()}: wrap gives the room socket's handlers, opened is called when
- * the page's socket opens (true: the room took it), locked says whether the
- * page may change the simulation.
+ * runName(i); closeSocket(); clock(state) follows the room's clock. It
+ * returns {wrap(handlers), opened(), booted(), locked(), teaching()}: wrap
+ * gives the room socket's handlers, opened is called when the page's socket
+ * opens (true: the room took it), locked says that the page may not change
+ * the simulation (a student following), teaching that it leads a class (a
+ * reset keeps the scenario on the students' screens, paused).
  */
 export function mountClassroom(hooks) {
   const code = roomFromPath(location.pathname);
@@ -127,7 +135,7 @@ function mountLobby(hooks) {
     } catch { /* the page will say */ }
     location.href = `/r/${c}?lang=${lang}`;
   });
-  return { wrap: (h) => h, opened: () => false, booted() {}, locked: () => false };
+  return { wrap: (h) => h, opened: () => false, booted() {}, locked: () => false, teaching: () => false };
 }
 
 // ---------------------------------------------------------------- a room
@@ -156,7 +164,8 @@ function mountRoom(hooks, code) {
   const joinURL = typeof data.join_url === 'string' && /^https?:\/\//.test(data.join_url) ? data.join_url : `${location.origin}/r/${code}`;
   const shownURL = joinURL.replace(/^https?:\/\//, '');
   const codeEl = el('strong', { id: 'room-code', class: 'room-code', text: spacedCode(code) });
-  const link = el('a', { id: 'room-link', class: 'room-link', href: joinURL, text: shownURL, target: '_blank', rel: 'noopener noreferrer' });
+  // opened from the teacher's page, the link shows the students' view (#student)
+  const link = el('a', { id: 'room-link', class: 'room-link', href: `${joinURL}#student`, text: shownURL, target: '_blank', rel: 'noopener noreferrer' });
   const qrSrc = typeof data.qr_url === 'string' && data.qr_url.startsWith('/') ? data.qr_url : `/r/${code}/qr.svg`;
   const qr = el('img', { id: 'room-qr', class: 'room-qr', width: '180', height: '180', alt: '' });
   const members = el('strong', { id: 'room-members', class: 'room-members', text: '0' });
@@ -549,6 +558,7 @@ function mountRoom(hooks, code) {
       render();
     },
     locked: () => room.role === 'student' && !solo && !room.ended && !room.unknown,
+    teaching: () => room.role === 'teacher' && room.joined && !room.ended,
     render,
     // for the browser tests
     get room() { return room; },

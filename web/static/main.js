@@ -698,6 +698,7 @@ function resetSession() {
   app.started = false;
   app.playing = false;
   clearData();
+  if (teaching()) startSession(true); // a class keeps the scenario on its screens, paused
   schedule();
 }
 
@@ -707,7 +708,7 @@ function restartSession(play) {
   app.wantStart = null;
   app.started = false;
   app.playing = false;
-  if (play) startSession(false); else clearData();
+  if (play || teaching()) startSession(!play); else clearData();
 }
 
 const allDone = () => app.data.length > 0 && app.data.every((d) => d && ['diverged', 'completed', 'converged'].includes(d.status));
@@ -1323,6 +1324,7 @@ function renderSharePanels() {
 
 const room = { mod: null, promise: null };
 const locked = () => !!(room.mod && room.mod.locked());
+const teaching = () => !!(room.mod && room.mod.teaching());
 
 function loadClassroom() {
   if (!room.promise) {
@@ -1405,6 +1407,7 @@ window.__lab = {
   get playing() { return app.playing; },
   query: () => encodeQuery(app.state, app.catalog),
   get room() { return room.mod; },
+  get started() { return app.started; },
 };
 
 boot();
