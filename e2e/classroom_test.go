@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -34,7 +36,8 @@ func TestClassroom(t *testing.T) {
 	teacher := newTab(t, wide)
 	teacher.open("/p/too-large")
 	teacher.waitFor("Start a class", `document.getElementById('class-start')`, 10*time.Second, "")
-	shot := func(tb *tab, name string) { t.Logf("screenshot %s", tb.screenshot(name)) }
+	// what the projector and the phone show (the viewport), not the whole page
+	shot := func(tb *tab, name string) { t.Logf("screenshot %s", viewShot(tb, name)) }
 	teacher.click("#class-start")
 	teacher.waitFor("the room's page", `location.pathname.startsWith('/r/') && document.getElementById('room-code')`, 10*time.Second, `location.href`)
 	waitReady(teacher)
@@ -177,6 +180,8 @@ func TestClassroom(t *testing.T) {
 	// a class's reset keeps the scenario on every screen, paused at its start
 	teacher.waitFor("reset", `__lab.started && !__lab.playing && __lab.runs.every((d) => d.n === 1)`, 5*time.Second, `__lab.runs.map((d) => d.n)`)
 	s2.waitFor("the student's page is reset too", `__lab.runs.length === 2 && __lab.runs.every((d) => d.n === 1)`, 5*time.Second, `__lab.runs.map((d) => d.n)`)
+	// everyone has joined: the join box folds to one line, the map gets the room
+	teacher.click("#room-fold")
 	ask("最初に")
 	teacher.waitFor("the second question", `__lab.room.room.question && __lab.room.room.question.kind === 'first_to_minimum'`, 10*time.Second, `__lab.room.room`)
 	s2.waitFor("the second question", `document.querySelectorAll('.room-vote').length === 3`, 10*time.Second, `document.getElementById('room-question').innerText`)
@@ -222,13 +227,27 @@ func waitReady(tb *tab) {
 		15*time.Second, `({ready: document.body.dataset.ready, errors: (document.getElementById('errors')||{}).innerText})`)
 }
 
+// viewShot writes a PNG of what the tab's viewport shows to the artefact directory.
+func viewShot(tb *tab, name string) string {
+	tb.t.Helper()
+	buf, err := chromedp.Run(tb.ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		tb.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	p := filepath.Join(artifacts(tb.t), name)
+	if err := os.WriteFile(p, buf, 0o644); err != nil {
+		tb.t.Fatal(err)
+	}
+	return p
+}
+
 // zoomShot takes a screenshot of tb as a 1920×1080 projector shows the page
 // zoomed to 150 %: 1280×720 CSS px at a device scale of 1.5.
 func zoomShot(t *testing.T, tb *tab, name string) {
 	t.Helper()
 	tb.do("zoom 150 %", chromedp.EmulateViewport(1280, 720, chromedp.EmulateScale(1.5)))
 	tb.frames(3)
-	t.Logf("screenshot %s", tb.screenshot(name))
+	t.Logf("screenshot %s", viewShot(tb, name))
 	tb.do("zoom 100 %", chromedp.EmulateViewport(tb.width, tb.height))
 	tb.frames(2)
 }

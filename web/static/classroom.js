@@ -171,6 +171,7 @@ function mountRoom(hooks, code) {
   const members = el('strong', { id: 'room-members', class: 'room-members', text: '0' });
   const membersLabel = el('span', { class: 'room-members-label' });
   const end = el('button', { type: 'button', id: 'room-end', class: 'room-end' });
+  const fold = el('button', { type: 'button', id: 'room-fold', class: 'room-fold small', 'aria-pressed': 'false' });
   const joinLabel = el('span', { class: 'room-label' });
   const codeLabel = el('span', { class: 'room-label' });
   const status = el('p', { id: 'room-status', class: 'room-status', role: 'status' });
@@ -186,8 +187,14 @@ function mountRoom(hooks, code) {
       el('div', { class: 'room-bar' },
         el('div', { class: 'room-where' }, joinLabel, link, codeLabel, codeEl),
         qr,
-        el('div', { class: 'room-side' }, el('p', { class: 'room-count' }, members, ' ', membersLabel), end, status)),
+        el('div', { class: 'room-side' }, el('p', { class: 'room-count' }, members, ' ', membersLabel), el('div', { class: 'room-buttons' }, end, fold), status)),
       qbox);
+    // once the class has joined, the join box folds to one line and leaves the map more room
+    fold.addEventListener('click', () => {
+      root.classList.toggle('folded');
+      fold.setAttribute('aria-pressed', root.classList.contains('folded') ? 'true' : 'false');
+      render();
+    });
     // two presses, the second within 4 s: a class is not ended by a slip
     let armed = 0;
     end.addEventListener('click', () => {
@@ -371,9 +378,8 @@ function mountRoom(hooks, code) {
     if (!suggestions.length) sel.value = 'own';
     upd();
     const box = el('div', { class: 'room-ask' },
-      el('h2', { text: room.question && !room.reveal ? t('room.askNext') : t('room.askTitle') }),
-      el('div', { class: 'room-ask-row' }, sel, btn), own, preview,
-      el('p', { class: 'note', text: t('room.askHint') }));
+      el('div', { class: 'room-ask-row' }, el('label', { for: 'room-suggest', class: 'room-ask-title', text: room.question && !room.reveal ? t('room.askNext') : t('room.askTitle') }), sel, btn),
+      own, preview, room.question ? null : el('p', { class: 'note', text: t('room.askHint') }));
     const old = qbox.querySelector('.room-ask');
     if (old) old.replaceWith(box); else qbox.append(box);
   }
@@ -491,6 +497,8 @@ function mountRoom(hooks, code) {
     members.textContent = String(room.members);
     membersLabel.textContent = t(room.members === 1 ? 'room.student' : 'room.students');
     if (!end.classList.contains('armed')) end.textContent = t('room.end');
+    fold.textContent = root.classList.contains('folded') ? t('room.unfold') : t('room.fold');
+    fold.title = t('room.foldTip');
     soloBtn.textContent = solo ? `← ${t('room.back')}` : t('room.try');
     soloBtn.title = solo ? t('room.backTip') : t('room.tryTip');
     soloBtn.classList.toggle('primary', !!solo);
@@ -509,7 +517,7 @@ function mountRoom(hooks, code) {
     else if (!room.joined) s = t('room.joining');
     else if (room.role === 'student' && !room.teacher) { s = t('room.teacherAway'); kind = 'warn'; }
     else if (room.role === 'student' && clock && !clock.running) s = t('room.waiting');
-    else if (room.role === 'student' && clock && clock.paused) s = t('room.paused');
+    else if (room.role === 'student' && clock && clock.paused) s = view().data.some((d) => d && d.n > 1) ? t('room.paused') : t('room.ready');
     status.textContent = s;
     status.dataset.kind = kind;
     root.classList.toggle('gone', kind === 'stop');
