@@ -305,3 +305,76 @@ func newStudentTab(t *testing.T, vp viewport) *tab {
 	}
 	return tb
 }
+
+// dropSocket closes the tab's first websocket (the one early.js opened and
+// socket.js took over) as a lost network would: socket.js reconnects.
+func dropSocket(tb *tab) {
+	tb.t.Helper()
+	eval[bool](tb, `import(document.querySelector('script[src*="early.js"]').src).then((m) => { m.early.ws.close(4000, 'test: network lost'); return true; })`)
+}
+
+// TestClassroomReconnect: the teacher's socket drops in the middle of a run
+// (as when its server goes away) and the page rejoins with its token and
+// resumes the room; a student's drops too and catches up. At the end both
+// pages hold the same points, and they are the points of
+// /api/v1/simulate for the same scenario.
+func TestClassroomReconnect(t *testing.T) {
+	teacher := newTab(t, desktop)
+	teacher.open("/?surface=quadratic&steps=120&rate=30&run=sgd,lr=0.05&run=sgd,lr=0.15")
+	teacher.waitFor("Start a class", `document.getElementById('class-start')`, 10*time.Second, "")
+	teacher.click("#class-start")
+	teacher.waitFor("the room's page", `location.pathname.startsWith('/r/') && document.getElementById('room-code')`, 10*time.Second, `location.href`)
+	waitReady(teacher)
+	teacher.waitFor("the room has the scenario", `__lab.started && __lab.state.runs.length === 2`, 10*time.Second, "")
+	code := eval[string](teacher, `__lab.room.room.code`)
+	s := newStudentTab(t, phone390)
+	s.open("/r/" + code)
+	s.waitFor("the class's scenario", `__lab.state.runs.length === 2 && __lab.room.room.joined`, 10*time.Second, "")
+
+	teacher.play()
+	teacher.waitFor("a few steps", `__lab.runs[0].n > 20`, 10*time.Second, `__lab.runs.map((d) => d.n)`)
+	dropSocket(teacher)
+	teacher.waitFor("the teacher's page rejoins", `document.getElementById('conn').dataset.state === 'open' && __lab.room.room.joined && __lab.runs[0].n > 30`, 15*time.Second,
+		`({conn: document.getElementById('conn').dataset.state, room: __lab.room.room, n: __lab.runs.map((d) => d.n)})`)
+	s.waitFor("the student sees more steps", `__lab.runs[0].n > 40`, 10*time.Second, `__lab.runs.map((d) => d.n)`)
+	dropSocket(s)
+	teacher.waitAllDone(30 * time.Second)
+	s.waitAllDone(15 * time.Second)
+	trail := `JSON.stringify(__lab.runs.map((d) => [d.n, d.status, d.x, d.y]))`
+	got, want := eval[string](s, trail), eval[string](teacher, trail)
+	if got != want {
+		t.Errorf("after the drops the student's trails differ from the teacher's:\n got %s\nwant %s", short(got), short(want))
+	}
+	// the same points as a fresh simulation of the scenario
+	var sim struct {
+		Runs []struct {
+			X []float64 `json:"x"`
+			Y []float64 `json:"y"`
+		} `json:"runs"`
+	}
+	body := map[string]any{
+		"surface": map[string]any{"name": "quadratic"}, "steps": 120,
+		"runs": []any{
+			map[string]any{"optimizer": map[string]any{"name": "sgd", "lr": 0.05}},
+			map[string]any{"optimizer": map[string]any{"name": "sgd", "lr": 0.15}},
+		},
+	}
+	postJSON(t, "/api/v1/simulate", body, &sim)
+	var pages [][]any
+	if err := json.Unmarshal([]byte(want), &pages); err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range sim.Runs {
+		xs := pages[i][2].([]any)
+		if len(xs) != len(r.X) {
+			t.Errorf("run %d: the page has %d points, /api/v1/simulate %d", i, len(xs), len(r.X))
+			continue
+		}
+		for k := range r.X {
+			if xs[k] == nil || xs[k].(float64) != r.X[k] {
+				t.Errorf("run %d point %d: page x %v, simulate %v", i, k, xs[k], r.X[k])
+				break
+			}
+		}
+	}
+}

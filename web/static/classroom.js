@@ -150,6 +150,7 @@ function mountRoom(hooks, code) {
   let isBooted = false, joinWanted = false;
   let solo = null; // {kept: the class's session while the student tries alone}
   let catchup = false; // joined, no `started` yet: the next one is the room's, the teacher's page adopts it too
+  let resumeWanted = false; // the teacher's socket dropped while the class played
   let askSeq = 0;
   let suggestions = [];
 
@@ -221,6 +222,11 @@ function mountRoom(hooks, code) {
   function wrap(h) {
     return {
       onState(s) {
+        if (s !== 'open' && room.joined) {
+          // the socket is lost: a teacher whose class was playing resumes it once back
+          resumeWanted = room.role === 'teacher' && view().playing;
+          room.joined = false;
+        }
         if (!solo) { h.onState(s); return; }
         solo.conn = s;
         if (s === 'open') solo.kept.socket.send(joinMessage(code, null, member));
@@ -244,6 +250,7 @@ function mountRoom(hooks, code) {
     switch (m.type) {
       case 'joined':
         catchup = true;
+        if (resumeWanted) setTimeout(() => { resumeWanted = false; }, 3000);
         break;
       case 'state':
         if (solo) { keep(solo.kept, m); break; }
@@ -255,6 +262,9 @@ function mountRoom(hooks, code) {
         } else {
           catchup = false;
           hooks.clock(room.clock);
+          // (the server pauses a room its teacher takes over: the catch-up's
+          // state may still say playing, the pause comes right after it)
+          if (resumeWanted && m.running && m.paused) { resumeWanted = false; hooks.send({ type: 'resume' }); }
         }
         break;
       case 'ended': {
