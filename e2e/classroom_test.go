@@ -337,6 +337,15 @@ func TestClassroomReconnect(t *testing.T) {
 	teacher.waitFor("the teacher's page rejoins", `document.getElementById('conn').dataset.state === 'open' && __lab.room.room.joined && __lab.runs[0].n > 30`, 15*time.Second,
 		`({conn: document.getElementById('conn').dataset.state, room: __lab.room.room, n: __lab.runs.map((d) => d.n)})`)
 	s.waitFor("the student sees more steps", `__lab.runs[0].n > 40`, 10*time.Second, `__lab.runs.map((d) => d.n)`)
+	// a live LR change of run 1 (LR 0.15 → 0.1): the student's page follows it
+	eval[bool](teacher, `(() => { document.querySelector('#legend [data-run="1"] .select').click(); return true; })()`)
+	teacher.waitFor("run 1 selected", `__lab.selected === 1`, 5*time.Second, "")
+	eval[bool](teacher, `(() => { const s = document.getElementById('lr-slider'); s.value = String(Math.log10(0.1)); s.dispatchEvent(new Event('input', {bubbles: true})); s.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`)
+	s.waitFor("the student's run panel shows the new LR", `__lab.state.runs[1].optimizer.lr === 0.1 && __lab.runs[1].setFrom.length === 1`, 10*time.Second,
+		`({lr: __lab.state.runs[1].optimizer.lr, sets: __lab.runs[1].setFrom})`)
+	if a, b := eval[int](s, `__lab.runs[1].setFrom[0]`), eval[int](teacher, `__lab.runs[1].setFrom[0]`); a != b {
+		t.Errorf("the change applies from step %d on the student's page, %d on the teacher's", a, b)
+	}
 	dropSocket(s)
 	teacher.waitAllDone(30 * time.Second)
 	s.waitAllDone(15 * time.Second)
@@ -364,17 +373,52 @@ func TestClassroomReconnect(t *testing.T) {
 	if err := json.Unmarshal([]byte(want), &pages); err != nil {
 		t.Fatal(err)
 	}
+	// run 1 changed its LR at the step set_ok named: the same points until then
+	// (the student's page had it too before its drop; a catch-up carries no set_ok)
+	setAt := eval[int](teacher, `__lab.runs[1].setFrom[0]`)
+	if setAt < 20 {
+		t.Fatalf("set_ok step %d; want the step the change was made at, past 20", setAt)
+	}
 	for i, r := range sim.Runs {
 		xs := pages[i][2].([]any)
 		if len(xs) != len(r.X) {
 			t.Errorf("run %d: the page has %d points, /api/v1/simulate %d", i, len(xs), len(r.X))
 			continue
 		}
-		for k := range r.X {
+		upto := len(r.X)
+		if i == 1 {
+			upto = setAt + 1 // the point the changed step starts from is still the old run's
+		}
+		for k := range r.X[:upto] {
 			if xs[k] == nil || xs[k].(float64) != r.X[k] {
 				t.Errorf("run %d point %d: page x %v, simulate %v", i, k, xs[k], r.X[k])
 				break
 			}
 		}
+		if i == 1 && xs[setAt+1].(float64) == r.X[setAt+1] {
+			t.Errorf("run 1's step after the change equals the old run's: the live LR change did nothing")
+		}
 	}
+
+	// a question the teacher types, answered by the teacher
+	eval[bool](teacher, `(() => { const s = document.getElementById('room-suggest'); s.value = 'own'; s.dispatchEvent(new Event('change')); return true; })()`)
+	teacher.do("type a question", chromedp.SendKeys("#room-own-text", "Which LR would you pick?"), chromedp.SendKeys("#room-own-choices", "0.05\n0.1\n0.5"))
+	teacher.click("#room-ask")
+	s.waitFor("the typed question", `document.querySelectorAll('.room-vote').length === 3 && document.querySelector('.room-q-text').textContent === 'Which LR would you pick?'`, 10*time.Second,
+		`document.getElementById('room-question').innerText`)
+	s.click(`.room-vote[data-choice="1"]`)
+	teacher.waitFor("the tally", `(() => { const r = [...document.querySelectorAll('.room-row-count')].map((e) => e.textContent); return r.length === 3 && r[1].startsWith('1 '); })()`, 10*time.Second,
+		`document.getElementById('room-question').innerText`)
+	teacher.click(`.room-mark[data-choice="1"]`)
+	s.waitFor("the teacher's answer", `document.querySelector('.room-q[data-revealed="1"] .room-row.answer[data-choice="1"]')`, 10*time.Second, `document.getElementById('room-question').innerText`)
+	if got := eval[string](s, `document.querySelector('.room-q-note').textContent`); !strings.Contains(got, "You predicted it") {
+		t.Errorf("the student who voted the answer reads %q", got)
+	}
+
+	// the end: the student's page goes on alone, its controls back
+	teacher.click("#room-end")
+	teacher.click("#room-end")
+	s.waitFor("the class has ended", `__lab.room.room.ended === 'teacher' && !document.getElementById('transport').inert`, 10*time.Second, `__lab.room.room`)
+	s.click("#play")
+	s.waitFor("a solo run of its own", `__lab.started && __lab.runs[0].n > 0 && __lab.runs[0].n < 120`, 10*time.Second, `__lab.runs.map((d) => d.n)`)
 }

@@ -235,6 +235,7 @@ function mountRoom(hooks, code) {
       onMessage(m) {
         if (reduceRoom(room, m)) { roomMessage(m); render(); return; }
         if (solo) { keep(solo.kept, m); return; }
+        if (m.type === 'frame' && room.role === 'student') followLR(m);
         if (m.type === 'started') {
           if (room.role === 'student' || catchup) hooks.adopt(m.scenario);
           catchup = false;
@@ -244,6 +245,20 @@ function mountRoom(hooks, code) {
         h.onMessage(m);
       },
     };
+  }
+
+  /**
+   * followLR keeps a student's run panel on the teacher's live LR: a frame
+   * carries the LR of each step, which is the optimizer's own under the
+   * constant scheduler (under another the panel keeps the scenario's base LR).
+   */
+  function followLR(m) {
+    const st = view().state;
+    for (const fr of m.runs || []) {
+      const run = st && st.runs[fr.run];
+      const lr = Array.isArray(fr.lr) ? fr.lr[fr.lr.length - 1] : undefined;
+      if (run && run.scheduler.name === 'constant' && Number.isFinite(lr) && lr > 0) run.optimizer.lr = lr;
+    }
   }
 
   function roomMessage(m) {
