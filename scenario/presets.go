@@ -9,6 +9,9 @@ type Preset struct {
 	Scenario Scenario
 	Lesson   int           // the row of LESSON.md it illustrates, 1 … 10
 	Expect   []Expectation // what the text promises; Check verifies it
+	// Questions are ready classroom questions (presets_questions.go),
+	// answered by the simulation.
+	Questions []Question
 }
 
 // Check simulates the preset and reports whether every expectation holds.
@@ -48,6 +51,7 @@ func Presets() []Preset {
 			Lesson:   d.lesson,
 			Expect:   append([]Expectation(nil), d.expect...),
 		}
+		out[i].Questions = questionsOf(d.id)
 	}
 	return out
 }

@@ -26,6 +26,9 @@ type presetJSON struct {
 	URL       string            `json:"url"`  // the plain share link: "/?surface=…"
 	Link      string            `json:"link"` // the short link: "/p/{id}"
 	Scenario  scenario.Scenario `json:"scenario"`
+	// Questions are the preset's ready classroom questions, to send as an
+	// ask message's question (docs/API.md, "Presets' questions").
+	Questions []scenario.Question `json:"questions"`
 }
 
 // handlePresets serves GET /api/v1/presets: every preset as
@@ -42,7 +45,8 @@ func handlePresets(logger *slog.Logger) http.Handler {
 				ID: p.ID, Title: p.Title[lang], Summary: p.Summary[lang],
 				Titles: p.Title, Summaries: p.Summary, Lesson: p.Lesson,
 				URL: "/?" + p.Scenario.Encode(), Link: "/p/" + url.PathEscape(p.ID),
-				Scenario: p.Scenario,
+				Scenario:  p.Scenario,
+				Questions: p.Questions,
 			}
 		}
 		body, err := json.Marshal(out)

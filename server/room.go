@@ -155,6 +155,9 @@ func (rs *rooms) shutdown(ctx context.Context) {
 	rs.be.close()
 }
 
+// maxRingBytes bounds the bytes a room's ring holds.
+const maxRingBytes = 8 << 20
+
 // teacherUpdateEvery spaces the teacher's presence and tally updates.
 const teacherUpdateEvery = 100 * time.Millisecond
 
@@ -181,6 +184,7 @@ type room struct {
 	ring   []ringEntry // ring[seq % len]: the messages oldest … head-1
 	head   uint64      // sequence number of the next message
 	oldest uint64      // the oldest message still in the ring
+	bytes  int         // of the messages oldest … head-1
 	mir    mirror
 	cache  struct {
 		pre    [][]byte
@@ -246,10 +250,21 @@ func (r *room) wake() {
 
 // appendRingLocked adds a message to the ring and wakes every student.
 func (r *room) appendRingLocked(b []byte, at int64) {
-	r.ring[r.head%uint64(len(r.ring))] = ringEntry{b: b, at: at}
+	n := uint64(len(r.ring))
+	if r.head-r.oldest == n { // full: the oldest goes
+		r.bytes -= len(r.ring[r.oldest%n].b)
+		r.oldest++
+	}
+	r.ring[r.head%n] = ringEntry{b: b, at: at}
 	r.head++
-	if r.head-r.oldest > uint64(len(r.ring)) {
-		r.oldest = r.head - uint64(len(r.ring))
+	r.bytes += len(b)
+	// A few giant frames (rate 0, 8 runs) may not hold much memory either:
+	// members behind them get the catch-up instead.
+	for r.bytes > maxRingBytes && r.head-r.oldest > 1 {
+		e := &r.ring[r.oldest%n]
+		r.bytes -= len(e.b)
+		*e = ringEntry{}
+		r.oldest++
 	}
 	for mb := range r.students {
 		mb.signal()
@@ -261,6 +276,8 @@ func (r *room) appendRingLocked(b []byte, at int64) {
 func (r *room) resyncLocked() {
 	r.head++
 	r.oldest = r.head
+	clear(r.ring)
+	r.bytes = 0
 	r.cache.ok = false
 	for mb := range r.students {
 		mb.signal()
@@ -480,6 +497,8 @@ func (r *room) stop(ctx context.Context) {
 func (r *room) loop(ctx context.Context) {
 	defer close(r.loopDone)
 	defer r.rs.drop(r)
+	// whatever ends the loop, what the owner published last goes out
+	defer r.flushLog(context.Background(), true)
 	cfg := r.rs.cfg
 	be := r.rs.be
 	house := time.NewTicker(cfg.roomHouseInterval())
@@ -490,11 +509,12 @@ func (r *room) loop(ctx context.Context) {
 	var lastTouch, lastPresence, lastCheck, lastUpdate time.Time
 	presencePushed := -1
 	retry := time.Time{}
+	failed := false // the last write to the back end failed
+	missing := 0    // housekeeping checks in a row that found no record
 	for {
 		housekeeping := false
 		select {
 		case <-ctx.Done():
-			r.flushLog(context.Background(), true)
 			return
 		case <-r.kick:
 		case <-soon.C:
@@ -519,9 +539,14 @@ func (r *room) loop(ctx context.Context) {
 		empty := nStudents == 0 && !owner
 		r.mu.Unlock()
 
-		if owner && now.After(retry) {
+		if now.After(retry) {
 			if err := r.flushLog(ctx, false); err != nil {
 				retry = now.Add(time.Second)
+				failed = true
+			} else if failed {
+				// the back end is back, perhaps without our keys (Redis
+				// restarted): the record goes again at once
+				failed, lastTouch = false, time.Time{}
 			}
 		}
 		if owner && now.Sub(lastTouch) >= cfg.roomHouseInterval() {
@@ -554,9 +579,16 @@ func (r *room) loop(ctx context.Context) {
 		}
 		if !owner && (housekeeping || now.Sub(lastCheck) >= cfg.roomHouseInterval()) {
 			lastCheck = now
+			// Two checks in a row, an interval apart, so an owner that is
+			// restoring the record after a Redis restart is not taken for an
+			// expired room.
 			if _, err := be.record(ctx, r.code); errors.Is(err, errNoRoom) {
-				r.expire()
-				return
+				if missing++; missing >= 2 || !be.durable() {
+					r.expire()
+					return
+				}
+			} else if err == nil {
+				missing = 0
 			}
 		}
 		if empty && be.durable() {

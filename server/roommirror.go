@@ -169,6 +169,7 @@ func (m *mirror) catchUp() (pre [][]byte, reveal []byte) {
 		}
 	}
 	pre = append(pre, m.stateMsg())
+	pre = append(pre, []byte(`{"type":"teacher","present":`+strconv.FormatBool(m.teacherOn)+`}`))
 	if m.qMsg != nil {
 		pre = append(pre, m.qMsg)
 	}
@@ -242,7 +243,6 @@ func (m *mirror) resetData() []byte {
 		b.WriteByte('\n')
 		b.Write(reveal)
 	}
-	b.WriteString("\n" + `{"type":"teacher","present":` + strconv.FormatBool(m.teacherOn) + "}")
 	return b.Bytes()
 }
 

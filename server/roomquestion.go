@@ -34,7 +34,9 @@ type question struct {
 	Choices   []string `json:"choices"`
 	Run       *int     `json:"run,omitempty"`
 	Threshold *float64 `json:"threshold,omitempty"`
-	revealed  bool
+	// Minima are the points of the basin question's choices (but "none").
+	Minima   [][2]float64 `json:"minima,omitempty"`
+	revealed bool
 }
 
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,32}$`)
@@ -128,6 +130,11 @@ func newQuestion(raw json.RawMessage, sc *scenario.Scenario, surf sim.Surface) (
 			q.Choices = outcomeChoices
 		} else {
 			q.Choices = append(minimaLabels(surf), choiceNone)
+			for _, m := range surf.Info().Minima {
+				if m.Label != "saddle" {
+					q.Minima = append(q.Minima, [2]float64{m.X, m.Y})
+				}
+			}
 		}
 	case kindFirst:
 		if err := noTyped(); err != nil {
@@ -213,8 +220,8 @@ func (m *mirror) answer(q *question, surf sim.Surface) (int, map[string]any, err
 		detail := map[string]any{"run": r, "x": p.X, "y": p.Y, "status": mr.status}
 		if mr.status != sim.StatusDiverged.String() {
 			if min, ok := sim.Basin(surf, p); ok {
-				for i, c := range q.Choices {
-					if c == min.Label {
+				for i, at := range q.Minima {
+					if at == [2]float64{min.X, min.Y} {
 						detail["label"] = min.Label
 						return i, detail, nil
 					}

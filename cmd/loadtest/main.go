@@ -66,6 +66,12 @@ type config struct {
 	cycles      int
 	concurrency int
 	cpuProfile  string
+
+	// classroom mode (room.go)
+	room             bool
+	rooms            int
+	studentURLs      string
+	studentDebugURLs string
 }
 
 func run(ctx context.Context, args []string, stdout io.Writer) error {
@@ -81,6 +87,10 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.IntVar(&c.cycles, "cycles", 0, "instead of streaming: connect, start, read one frame, disconnect, this many times, and compare goroutines and heap before and after")
 	fs.IntVar(&c.concurrency, "cycle-concurrency", 50, "cycles in flight at once (with -cycles)")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write the load tool's own CPU profile to this file")
+	fs.BoolVar(&c.room, "room", false, "classroom mode: per room 1 teacher (on -url) and -sessions students; reports the students' lag behind the teacher")
+	fs.IntVar(&c.rooms, "rooms", 1, "rooms (with -room)")
+	fs.StringVar(&c.studentURLs, "student-urls", "", "comma-separated base URLs the students connect to, round-robin (with -room; default -url): another replica on the same Redis")
+	fs.StringVar(&c.studentDebugURLs, "student-debug-urls", "", "the -debug-addr URLs of -student-urls, one each, for GCs before the memory samples")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -102,6 +112,12 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	if c.cycles > 0 {
 		return runCycles(ctx, c, stdout)
+	}
+	if c.room {
+		if c.rooms < 1 {
+			return errors.New("need -rooms ≥ 1")
+		}
+		return runRooms(ctx, c, stdout)
 	}
 	return runLoad(ctx, c, stdout)
 }

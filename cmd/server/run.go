@@ -67,6 +67,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.IntVar(&cfg.RequestsPerMinute, "requests-per-minute", cfg.RequestsPerMinute, "HTTP requests per minute per client IP (429 above)")
 	fs.IntVar(&cfg.ComputePerMinute, "compute-per-minute", cfg.ComputePerMinute, "simulate and grid requests per minute per client IP (429 above)")
 	fs.IntVar(&cfg.SweepBudget, "sweep-budget", cfg.SweepBudget, "optimizer steps one sweep or flat-share request may take (400 above)")
+	fs.StringVar(&cfg.RedisURL, "redis-url", "", "Redis of the classrooms, redis://[:password@]host:port/db; empty keeps rooms in memory (one replica)")
+	fs.StringVar(&cfg.PublicURL, "public-url", "", "scheme://host of join links and QR codes; empty takes them from the request")
+	fs.IntVar(&cfg.MaxRooms, "max-rooms", cfg.MaxRooms, "live classrooms (503 on creating one above)")
+	fs.IntVar(&cfg.RoomMaxMembers, "room-max-members", cfg.RoomMaxMembers, "students per room")
+	fs.IntVar(&cfg.RoomMaxQuestions, "room-max-questions", cfg.RoomMaxQuestions, "questions one room may ask")
+	fs.IntVar(&cfg.RoomLookupsPerMinute, "room-lookups-per-minute", cfg.RoomLookupsPerMinute, "room creations, pages, QR codes and joins per client IP and minute")
+	fs.DurationVar(&cfg.RoomExpiry, "room-expiry", cfg.RoomExpiry, "a room without its teacher ends after this long")
+	fs.IntVar(&cfg.RoomBacklog, "room-backlog", cfg.RoomBacklog, "messages a room member may be behind before it gets the catch-up again")
 	fs.StringVar(&o.allowedOrigins, "allowed-origins", "", "comma-separated origin host patterns allowed to open /ws besides the server's own")
 	fs.StringVar(&o.trustedProxies, "trusted-proxies", "", "comma-separated addresses or CIDR prefixes of reverse proxies whose X-Forwarded-For is believed")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 9*time.Second, "how long a graceful stop may take")
@@ -89,6 +97,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	cfg.AllowedOrigins = splitList(o.allowedOrigins)
 	cfg.TrustedProxies = prefixes(splitList(o.trustedProxies))
 	if err := checkConfig(cfg); err != nil {
+		return err
+	}
+	if err := server.CheckRedisURL(cfg.RedisURL); err != nil {
 		return err
 	}
 	logger, err := newLogger(stdout, o.logFormat)

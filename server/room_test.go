@@ -1,0 +1,402 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// roomMsg is any server message of a room, decoded loosely.
+type roomMsg struct {
+	serverMsg
+	Raw      string
+	Room     string          `json:"room"`
+	Role     string          `json:"role"`
+	Member   string          `json:"member"`
+	Members  int             `json:"members"`
+	Paused   bool            `json:"paused"`
+	Running  bool            `json:"running"`
+	Question json.RawMessage `json:"question"`
+	Answer   int             `json:"answer"`
+	Counts   []int           `json:"counts"`
+	Voters   int             `json:"voters"`
+	Choice   int             `json:"choice"`
+	Reason   string          `json:"reason"`
+	Present  bool            `json:"present"`
+	Detail   map[string]any  `json:"detail"`
+}
+
+// roomClient is a test client of a room: every message goes to msgs.
+type roomClient struct {
+	t      *testing.T
+	name   string
+	c      *websocket.Conn
+	msgs   chan roomMsg
+	closed chan error
+	// streams: every run's points as received (a started resets them)
+	streams []stream
+	last    map[string]roomMsg
+}
+
+func dialRoom(t *testing.T, ts *httptest.Server, name string) *roomClient {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(ts.URL, "http")+"/ws", &websocket.DialOptions{HTTPClient: ts.Client()})
+	if err != nil {
+		t.Fatalf("%s: dial: %v", name, err)
+	}
+	c.SetReadLimit(-1)
+	rc := &roomClient{t: t, name: name, c: c, msgs: make(chan roomMsg, 4096), closed: make(chan error, 1), last: map[string]roomMsg{}}
+	go func() {
+		for {
+			_, b, err := c.Read(context.Background())
+			if err != nil {
+				close(rc.msgs)
+				rc.closed <- err
+				return
+			}
+			var m roomMsg
+			if err := json.Unmarshal(b, &m); err != nil {
+				m.Type = "bad json: " + err.Error()
+			}
+			if err := json.Unmarshal(b, &m.serverMsg); err != nil {
+				m.Type = "bad json: " + err.Error()
+			}
+			m.Raw = string(b)
+			rc.msgs <- m
+		}
+	}()
+	t.Cleanup(func() { c.CloseNow() })
+	return rc
+}
+
+func (c *roomClient) send(msg string) {
+	c.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.c.Write(ctx, websocket.MessageText, []byte(msg)); err != nil {
+		c.t.Fatalf("%s: send %s: %v", c.name, msg, err)
+	}
+}
+
+// next returns the next message (keeping the streams up to date), failing
+// after 10 s.
+func (c *roomClient) next() roomMsg {
+	c.t.Helper()
+	select {
+	case m, ok := <-c.msgs:
+		if !ok {
+			c.t.Fatalf("%s: connection closed: %v", c.name, <-c.closed)
+		}
+		c.track(m)
+		return m
+	case <-time.After(10 * time.Second):
+		c.t.Fatalf("%s: no message within 10 s", c.name)
+	}
+	return roomMsg{}
+}
+
+func (c *roomClient) track(m roomMsg) {
+	c.last[m.Type] = m
+	switch m.Type {
+	case "started":
+		var sc struct {
+			Runs []json.RawMessage `json:"runs"`
+		}
+		json.Unmarshal(m.Scenario, &sc)
+		c.streams = make([]stream, len(sc.Runs))
+	case "frame":
+		for _, f := range m.Runs {
+			if f.Run >= len(c.streams) {
+				c.t.Fatalf("%s: frame of run %d before started", c.name, f.Run)
+			}
+			c.streams[f.Run].add(c.t, f)
+		}
+	case "done":
+		m := m
+		c.streams[m.Run].done = &m.serverMsg
+	}
+}
+
+// until reads messages until one of type typ for which ok holds (nil: any).
+func (c *roomClient) until(typ string, ok func(roomMsg) bool) roomMsg {
+	c.t.Helper()
+	for {
+		m := c.next()
+		if m.Type == typ && (ok == nil || ok(m)) {
+			return m
+		}
+		if m.Type == "error" && typ != "error" {
+			c.t.Fatalf("%s: unexpected error %s while waiting for %s", c.name, m.Raw, typ)
+		}
+	}
+}
+
+// untilDone reads until every run of the latest started is done.
+func (c *roomClient) untilDone() {
+	c.t.Helper()
+	for {
+		all := len(c.streams) > 0
+		for _, s := range c.streams {
+			if s.done == nil {
+				all = false
+			}
+		}
+		if all {
+			return
+		}
+		c.next()
+	}
+}
+
+// closeCode waits for the close and returns its code.
+func (c *roomClient) closeCode() websocket.StatusCode {
+	c.t.Helper()
+	timeout := time.After(15 * time.Second)
+	for {
+		select {
+		case m, ok := <-c.msgs:
+			if !ok {
+				return websocket.CloseStatus(<-c.closed)
+			}
+			c.track(m)
+		case <-timeout:
+			c.t.Fatalf("%s: not closed", c.name)
+		}
+	}
+}
+
+type createdRoom struct {
+	Room         string `json:"room"`
+	TeacherToken string `json:"teacher_token"`
+	JoinURL      string `json:"join_url"`
+	JoinURLAbs   string `json:"join_url_abs"`
+	QRURL        string `json:"qr_url"`
+}
+
+func createRoom(t *testing.T, ts *httptest.Server) createdRoom {
+	t.Helper()
+	resp, body := do(t, ts, "POST", "/api/v1/rooms", "", nil)
+	if resp.StatusCode != 201 {
+		t.Fatalf("create room: %s %s", resp.Status, body)
+	}
+	var cr createdRoom
+	if err := json.Unmarshal(body, &cr); err != nil {
+		t.Fatal(err)
+	}
+	return cr
+}
+
+func joinTeacher(t *testing.T, ts *httptest.Server, cr createdRoom) *roomClient {
+	t.Helper()
+	c := dialRoom(t, ts, "teacher")
+	c.send(fmt.Sprintf(`{"type":"join","room":%q,"role":"teacher","token":%q}`, cr.Room, cr.TeacherToken))
+	c.until("joined", nil)
+	return c
+}
+
+func joinStudent(t *testing.T, ts *httptest.Server, code, member string) *roomClient {
+	t.Helper()
+	c := dialRoom(t, ts, member)
+	c.send(fmt.Sprintf(`{"type":"join","room":%q,"role":"student","member":%q}`, code, member))
+	j := c.until("joined", nil)
+	if j.Member != member || j.Role != "student" {
+		t.Fatalf("%s: joined %s", member, j.Raw)
+	}
+	c.until("state", nil)
+	return c
+}
+
+// sameStreams reports how a's streams differ from b's ("" when equal).
+func sameStreams(a, b []stream) string {
+	if len(a) != len(b) {
+		return fmt.Sprintf("%d runs vs %d", len(a), len(b))
+	}
+	for i := range a {
+		for _, col := range []struct {
+			name string
+			x, y []float64
+		}{{"x", a[i].X, b[i].X}, {"y", a[i].Y, b[i].Y}, {"loss", a[i].Loss, b[i].Loss}, {"grad_norm", a[i].GradNorm, b[i].GradNorm},
+			{"lr", a[i].LR, b[i].LR}, {"sharpness", a[i].Sharpness, b[i].Sharpness}, {"test_loss", a[i].TestLoss, b[i].TestLoss}} {
+			if !slices.Equal(col.x, col.y) {
+				return fmt.Sprintf("run %d %s: %d vs %d values, differ", i, col.name, len(col.x), len(col.y))
+			}
+		}
+		if (a[i].done == nil) != (b[i].done == nil) || a[i].done != nil && (a[i].done.Status != b[i].done.Status) {
+			return fmt.Sprintf("run %d done differs", i)
+		}
+	}
+	return ""
+}
+
+// classScenario: run 0 converges (then gets a larger LR at step 40), run 1
+// oscillates (0.19 on λmax 10: every step reverses along y).
+const classScenario = `{"surface":{"name":"quadratic","a":1,"b":10},"steps":150,"runs":[
+	{"label":"small","start":[-2.5,1.5],"optimizer":{"name":"sgd","lr":0.05}},
+	{"label":"large","start":[-2.5,1.5],"optimizer":{"name":"sgd","lr":0.19}}]}`
+
+// runClass plays a whole class: a teacher on servers[0], one student on
+// each server; checks points, the refused student control, votes, tally,
+// the computed reveal, a late joiner, and the end.
+func runClass(t *testing.T, servers []*httptest.Server) {
+	cr := createRoom(t, servers[0])
+	if len(cr.Room) != 8 || cr.JoinURL != "/r/"+cr.Room || len(cr.TeacherToken) < 22 {
+		t.Fatalf("created %+v", cr)
+	}
+	teacher := joinTeacher(t, servers[0], cr)
+	teacher.until("state", nil)
+	var students []*roomClient
+	for i, ts := range servers {
+		students = append(students, joinStudent(t, ts, cr.Room, fmt.Sprintf("student-%d-aaaa", i)))
+	}
+	teacher.until("presence", func(m roomMsg) bool { return m.Members == len(servers) })
+
+	teacher.send(`{"type":"start","scenario":` + classScenario + `,"rate":600,"paused":true}`)
+	teacher.until("state", func(m roomMsg) bool { return m.Running && m.Paused })
+	for _, s := range students {
+		s.until("state", func(m roomMsg) bool { return m.Running && m.Paused })
+	}
+
+	// A student's control messages are refused and change nothing.
+	s0 := students[0]
+	for _, msg := range []string{`{"type":"set","run":0,"optimizer":{"lr":5}}`, `{"type":"resume"}`, `{"type":"start","scenario":` + classScenario + `}`, `{"type":"ask","question":{"id":"x","text":"?","choices":["a","b"]}}`} {
+		s0.send(msg)
+		if e := s0.until("error", nil); e.Field != "type" {
+			t.Fatalf("student %s: %s", msg, e.Raw)
+		}
+	}
+
+	// Predict: a question the simulation answers.
+	teacher.send(`{"type":"ask","question":{"id":"q1","kind":"outcome","run":1}}`)
+	q := teacher.until("question", nil)
+	if !strings.Contains(string(q.Question), `"choices":["converge","oscillate","diverge"]`) {
+		t.Fatalf("question %s", q.Raw)
+	}
+	teacher.until("tally", func(m roomMsg) bool { return m.Voters == 0 })
+	for _, s := range students {
+		m := s.until("question", nil)
+		if strings.Contains(m.Raw, "answer") || strings.Contains(m.Raw, "counts") {
+			t.Fatalf("a student's question holds the answer or the tally: %s", m.Raw)
+		}
+	}
+	for i, s := range students {
+		s.send(fmt.Sprintf(`{"type":"vote","question":"q1","choice":%d}`, i%3))
+		s.until("voted", nil)
+	}
+	students[0].send(`{"type":"vote","question":"q1","choice":1}`) // changed: still one vote
+	students[0].until("voted", func(m roomMsg) bool { return m.Choice == 1 })
+	students[0].send(`{"type":"vote","question":"q1","choice":3}`)
+	if e := students[0].until("error", nil); e.Field != "choice" {
+		t.Fatalf("vote 3: %s", e.Raw)
+	}
+	want := make([]int, 3)
+	for i := range students {
+		want[i%3]++
+	}
+	want[0]--
+	want[1]++
+	tally := teacher.until("tally", func(m roomMsg) bool { return slices.Equal(m.Counts, want) })
+	if tally.Voters != len(students) {
+		t.Fatalf("tally %s, want %d voters", tally.Raw, len(students))
+	}
+	teacher.send(`{"type":"reveal","question":"q1"}`)
+	if e := teacher.until("error", nil); e.Field != "question" || !strings.Contains(e.Error, "not decided yet") {
+		t.Fatalf("early reveal: %s", e.Raw)
+	}
+
+	// 40 steps, a set, then the rest.
+	teacher.send(`{"type":"step","n":40}`)
+	for len(teacher.streams) == 0 || len(teacher.streams[0].X) < 41 {
+		teacher.next()
+	}
+	teacher.send(`{"type":"set","run":0,"optimizer":{"lr":0.1}}`)
+	if ok := teacher.until("set_ok", nil); ok.Step != 40 {
+		t.Fatalf("set_ok %s", ok.Raw)
+	}
+	teacher.send(`{"type":"resume"}`)
+	teacher.untilDone()
+	for _, s := range students {
+		s.untilDone()
+		if d := sameStreams(s.streams, teacher.streams); d != "" {
+			t.Errorf("%s's points differ from the teacher's: %s", s.name, d)
+		}
+		if ok := s.last["set_ok"]; !strings.Contains(ok.Raw, `"set":{"optimizer":{"lr":0.1}}`) || ok.Step != 40 {
+			t.Errorf("%s: set_ok %s", s.name, ok.Raw)
+		}
+	}
+	// The teacher's points: simulate until the set, a fresh run from the
+	// switch point after it.
+	sim := simulate(t, servers[0], classScenario)
+	got := teacher.streams
+	if !slices.Equal(got[1].X, sim[1].X) || !slices.Equal(got[1].Loss, sim[1].Loss) {
+		t.Errorf("run 1 differs from simulate")
+	}
+	if !slices.Equal(got[0].X[:41], sim[0].X[:41]) || slices.Equal(got[0].X, sim[0].X) {
+		t.Errorf("run 0 before the set differs from simulate (or the set changed nothing)")
+	}
+	fresh := simulate(t, servers[0], fmt.Sprintf(`{"surface":{"name":"quadratic","a":1,"b":10},"steps":110,"runs":[
+		{"start":[%v,%v],"optimizer":{"name":"sgd","lr":0.1}}]}`, got[0].X[40], got[0].Y[40]))
+	if !slices.Equal(got[0].X[40:], fresh[0].X) || !slices.Equal(got[0].Y[40:], fresh[0].Y) {
+		t.Errorf("run 0 after the set differs from a fresh run from the switch point")
+	}
+
+	// A late joiner catches up to the same points, with its vote.
+	late := joinStudent(t, servers[len(servers)-1], cr.Room, "student-0-aaaa")
+	late.until("question", nil)
+	if v := late.until("voted", nil); v.Choice != 1 {
+		t.Errorf("late joiner's vote %s", v.Raw)
+	}
+	if d := sameStreams(late.streams, teacher.streams); d != "" {
+		t.Errorf("late joiner's catch-up differs: %s", d)
+	}
+
+	// Reveal: the simulation's answer.
+	teacher.send(`{"type":"reveal","question":"q1"}`)
+	rv := teacher.until("reveal", nil)
+	if rv.Answer != 1 || !slices.Equal(rv.Counts, want) {
+		t.Errorf("reveal %s: want oscillate (1) with counts %v", rv.Raw, want)
+	}
+	for _, s := range append(students, late) {
+		if m := s.until("reveal", nil); m.Raw != rv.Raw {
+			t.Errorf("%s: reveal %s, teacher's %s", s.name, m.Raw, rv.Raw)
+		}
+	}
+	students[1%len(students)].send(`{"type":"vote","question":"q1","choice":0}`)
+	if e := students[1%len(students)].until("error", nil); e.Field != "question" {
+		t.Errorf("vote after the reveal: %s", e.Raw)
+	}
+
+	teacher.send(`{"type":"end"}`)
+	teacher.until("ended", nil)
+	for _, s := range append(students, late) {
+		if m := s.until("ended", nil); m.Reason != "teacher" {
+			t.Errorf("%s: %s", s.name, m.Raw)
+		}
+		if code := s.closeCode(); code != websocket.StatusNormalClosure {
+			t.Errorf("%s closed with %v", s.name, code)
+		}
+	}
+	if resp, _ := do(t, servers[0], "GET", "/r/"+cr.Room, "", nil); resp.StatusCode != 404 {
+		t.Errorf("ended room's page: %s", resp.Status)
+	}
+}
+
+func shutdownServer(t *testing.T, s *Server) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	s.Shutdown(ctx)
+}
+
+func TestRoomClassMemory(t *testing.T) {
+	ts, srv := newTestServer(t, Config{})
+	t.Cleanup(func() { shutdownServer(t, srv) })
+	runClass(t, []*httptest.Server{ts, ts})
+}
