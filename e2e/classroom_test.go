@@ -217,6 +217,7 @@ func TestClassroom(t *testing.T) {
 	if got := eval[string](s2, `document.getElementById('room-status').textContent`); got != "授業は終わりました。" {
 		t.Errorf("an ended class reads %q on the student's page", got)
 	}
+	shot(s2, "class-student-390-ja-ended.png")
 }
 
 // waitReady waits until a page the tab went to by itself is ready, as open does.

@@ -548,6 +548,7 @@ function mountRoom(hooks, code) {
     root.classList.toggle('gone', kind === 'stop');
     document.body.classList.toggle('room-gone', kind === 'stop');
     soloBtn.hidden = kind === 'stop';
+    following.hidden = kind === 'stop';
     if (kind === 'stop') { renderGone(); return; }
     if (room.role === 'teacher') renderAsk();
     renderQuestion();

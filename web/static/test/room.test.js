@@ -179,7 +179,7 @@ test('questions that fit a scenario', () => {
   const preset = { questions: [{ id: 'too-large-outcome-1', kind: 'outcome', run: 1 }, { kind: 'outcome', run: 7 }, { kind: 'guess' }] };
   qs = suggestQuestions(twoRuns, bowl, ja, names, preset);
   assert.deepEqual(qs.map((q) => [q.kind, q.run]), [['outcome', 1], ['outcome', 0], ['first_to_minimum', null]]);
-  assert.equal(qs[0].text, 'LR 0.21は収束する? 振動する? 発散する?');
+  assert.equal(qs[0].text, 'LR 0.21 は収束する? 振動する? 発散する?');
   assert.deepEqual(choiceKeys({ kind: 'first_to_minimum' }, 3, []), ['0', '1', '2', 'none']);
 });
 
