@@ -127,6 +127,7 @@ func TestClassroom(t *testing.T) {
 	s1.waitFor("solo", `__lab.room.solo && !document.getElementById('transport').inert`, 5*time.Second, "")
 	s1.click("#step")
 	s1.waitFor("the solo copy steps", `__lab.runs[0] && __lab.runs[0].n >= 2`, 10*time.Second, `__lab.runs.map((d) => d.n)`)
+	shot(s1, "class-student-1280-en-solo.png")
 	if n := eval[int](teacher, `__lab.runs[0].n`); n > 1 {
 		t.Fatalf("the student's solo step moved the room: the teacher has %d points", n)
 	}

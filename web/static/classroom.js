@@ -310,7 +310,7 @@ function mountRoom(hooks, code) {
     solo = { conn: 'open', kept: null };
     solo.kept = hooks.exchange({ state, data: [], started: false, playing: false, socket: hooks.connect() });
     document.body.classList.remove('room-follow');
-    document.body.classList.add('room-solo');
+    document.body.classList.add('room-own-copy');
     lockControls(false);
     render();
   }
@@ -321,7 +321,7 @@ function mountRoom(hooks, code) {
     const mine = hooks.exchange(s.kept);
     if (mine.socket) mine.socket.close();
     document.body.classList.add('room-follow');
-    document.body.classList.remove('room-solo');
+    document.body.classList.remove('room-own-copy');
     lockControls(true);
     render();
   }
@@ -571,7 +571,7 @@ function mountRoom(hooks, code) {
     });
     qbox.replaceChildren(form);
     lockControls(false);
-    document.body.classList.remove('room-follow', 'room-solo');
+    document.body.classList.remove('room-follow', 'room-own-copy');
   }
 
   if (room.role === 'student') { document.body.classList.add('room-follow'); lockControls(true); }
