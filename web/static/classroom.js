@@ -361,9 +361,11 @@ function mountRoom(hooks, code) {
 
   // ---------------------------------------------------------------- questions
 
+  let suggestedFor = null;
   function refreshSuggestions() {
     if (room.role !== 'teacher') return;
     const v = view();
+    suggestedFor = v.lesson;
     suggestions = suggestQuestions(hooks.scenario(), v.info, v.t, hooks.runName, v.lesson);
     askKey = '';
   }
@@ -550,6 +552,8 @@ function mountRoom(hooks, code) {
     soloBtn.hidden = kind === 'stop';
     following.hidden = kind === 'stop';
     if (kind === 'stop') { renderGone(); return; }
+    // the presets (and a lesson's ready questions) load after the page
+    if (room.role === 'teacher' && isBooted && view().lesson !== suggestedFor) refreshSuggestions();
     if (room.role === 'teacher') renderAsk();
     renderQuestion();
     void lang;
