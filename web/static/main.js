@@ -154,6 +154,7 @@ const later = { promise: null, done: false };
  */
 function loadLater() {
   if (later.promise) return later.promise;
+  loadClassroom(); // "Start a class" and "Join a class", with the panels (the page is ready once both are in)
   const styles = ['analysis.css', 'share.css'].map((name) => new Promise((resolve) => {
     const href = new URL(`./${name}`, import.meta.url).href;
     if ([...document.styleSheets].some((s) => s.href === href)) { resolve(); return; }
@@ -210,7 +211,6 @@ const idle = (fn) => (window.requestIdleCallback ? requestIdleCallback(fn, { tim
  */
 function laterTriggers() {
   setTimeout(() => idle(loadLater), 700);
-  setTimeout(() => idle(loadClassroom), 700);
   $('card').addEventListener('toggle', () => loadLater(), { once: true });
   if (window.IntersectionObserver) {
     let first = true; // the first report is the page as it opens: the timers cover it
@@ -1158,7 +1158,7 @@ function draw() {
   }
   if (app.booted && !app.readyMarked) { app.readyMarked = true; performance.mark('lab:ready'); }
   // body[data-ready]: the grid is drawn and the later panels are mounted
-  if (app.bgHasGrid && later.done && document.body.dataset.ready !== '1') document.body.dataset.ready = '1';
+  if (app.bgHasGrid && later.done && room.settled && document.body.dataset.ready !== '1') document.body.dataset.ready = '1';
 }
 
 // ---------------------------------------------------------------- Analysis panels (finder, sweep, gauge, flat share, formula)
@@ -1322,19 +1322,24 @@ function renderSharePanels() {
 // drives the room with the usual messages, a student's follows it with the
 // controls locked (locked()) and may leave for a solo copy (exchange).
 
-const room = { mod: null, promise: null };
+const room = { mod: null, promise: null, settled: false };
 const locked = () => !!(room.mod && room.mod.locked());
 const teaching = () => !!(room.mod && room.mod.teaching());
 
 function loadClassroom() {
   if (!room.promise) {
-    const href = new URL('./classroom.css', import.meta.url).href;
-    const link = document.createElement('link');
-    link.rel = 'stylesheet';
-    link.href = href;
-    document.head.append(link);
-    room.promise = import('./classroom.js').then((m) => { room.mod = m.mountClassroom(classroomHooks()); })
-      .catch((e) => { app.errors = [{ field: '', message: String(e && e.message ? e.message : e) }]; showErrors(); });
+    const css = new Promise((resolve) => {
+      const link = document.createElement('link');
+      link.rel = 'stylesheet';
+      link.href = new URL('./classroom.css', import.meta.url).href;
+      link.addEventListener('load', resolve);
+      link.addEventListener('error', resolve);
+      document.head.append(link);
+    });
+    // mounted once its stylesheet is in, so that the header does not move twice
+    room.promise = Promise.all([import('./classroom.js'), css]).then(([m]) => { room.mod = m.mountClassroom(classroomHooks()); })
+      .catch((e) => { app.errors = [{ field: '', message: String(e && e.message ? e.message : e) }]; showErrors(); })
+      .finally(() => { room.settled = true; schedule(); });
   }
   return room.promise;
 }
