@@ -130,10 +130,10 @@ function inlineCatalog() {
 }
 
 function socketState(s) {
+  if (s === 'open' && room.mod && room.mod.opened()) { app.conn = s; connText(); return; } // a room's socket joins first (classroom.js)
   app.conn = s;
   connText();
   if (s !== 'open') return;
-  if (room.mod && room.mod.opened()) return; // a room's socket joins first (classroom.js)
   if (app.started) restartSession(app.playing);
   else if (app.wantStart) {
     // play or step pressed while the socket was still opening
@@ -604,14 +604,16 @@ function liveSet(i, parts) {
 }
 
 function addRun(run) {
-  if (locked() || app.state.runs.length >= LIMITS.runs) return;
+  if (locked()) return;
+  if (app.state.runs.length >= LIMITS.runs) return;
   app.state.runs.push(run);
   app.selected = app.state.runs.length - 1;
   changed(true);
 }
 
 function removeRun(i) {
-  if (locked() || app.state.runs.length <= 1) return;
+  if (locked()) return;
+  if (app.state.runs.length <= 1) return;
   app.state.runs.splice(i, 1);
   if (app.selected >= app.state.runs.length) app.selected = app.state.runs.length - 1;
   else if (app.selected > i) app.selected--;
