@@ -584,7 +584,8 @@ function mountRoom(hooks, code) {
   return {
     wrap,
     opened() {
-      if (solo) return false;
+      // a solo socket (the own copy, or the page once the class has ended) opens as usual
+      if (solo || room.ended || room.unknown || room.refused) return false;
       sendJoin();
       render();
       return true;
