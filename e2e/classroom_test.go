@@ -219,6 +219,9 @@ func TestClassroom(t *testing.T) {
 		t.Errorf("an ended class reads %q on the student's page", got)
 	}
 	shot(s2, "class-student-390-ja-ended.png")
+	if p := eval[string](s2, `location.pathname`); p != "/" {
+		t.Errorf("an ended class's page is at %s; want / (a reload opens the lab)", p)
+	}
 }
 
 // waitReady waits until a page the tab went to by itself is ready, as open does.

@@ -284,7 +284,9 @@ function mountRoom(hooks, code) {
         break;
       case 'ended': {
         if (m.reason !== 'replaced' && room.role === 'teacher') storage.removeItem(tokenKey(code));
-        // the page goes on alone: what it shows stays, Play starts a solo session
+        // the page goes on alone: what it shows stays, Play starts a solo
+        // session, and a reload opens the lab with this scenario
+        history.replaceState(null, '', `/${location.search}`);
         const v = view();
         if (solo) { const s = solo; solo = null; s.kept.socket.close(); break; }
         const old = hooks.exchange({ state: v.state, data: v.data, started: false, playing: false, socket: hooks.connect() });
