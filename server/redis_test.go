@@ -208,3 +208,40 @@ func TestRoomTeacherMovesToAnotherReplica(t *testing.T) {
 	}
 	student.until("reveal", nil)
 }
+
+// TestRoomTeacherTakesOverFromLiveReplica: a second teacher socket on the
+// other replica takes the room while the first still streams; the first is
+// replaced, and every student ends with the points of simulate.
+func TestRoomTeacherTakesOverFromLiveReplica(t *testing.T) {
+	rd := startRedis(t)
+	tss, _ := newRedisServers(t, rd, 2, Config{})
+	cr := createRoom(t, tss[0])
+	first := joinTeacher(t, tss[0], cr)
+	near := joinStudent(t, tss[0], cr.Room, "near-student")
+	far := joinStudent(t, tss[1], cr.Room, "far-student")
+	first.send(`{"type":"start","scenario":` + slowScenario + `,"rate":150}`)
+	for far.points() < 60 {
+		far.next()
+	}
+	second := joinTeacher(t, tss[1], cr)
+	if m := first.until("ended", nil); m.Reason != "replaced" {
+		t.Fatalf("first teacher: %s", m.Raw)
+	}
+	second.until("state", func(m roomMsg) bool { return m.Running && m.Paused })
+	time.Sleep(300 * time.Millisecond) // the first replica's last writes, if any, come now
+	second.send(`{"type":"resume"}`)
+	second.untilDone()
+	near.untilDone()
+	far.untilDone()
+	sim := simulate(t, tss[1], slowScenario)
+	for i := range sim {
+		if !slices.Equal(second.streams[i].X, sim[i].X) {
+			t.Errorf("run %d: the new teacher's points differ from simulate", i)
+		}
+	}
+	for _, s := range []*roomClient{near, far} {
+		if d := sameStreams(s.streams, second.streams); d != "" {
+			t.Errorf("%s: %s", s.name, d)
+		}
+	}
+}

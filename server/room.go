@@ -47,6 +47,12 @@ func newRooms(logger *slog.Logger, cfg Config, m *roomMetrics, be roomBackend) *
 	}
 }
 
+// newEpoch names a new owner of a room; later owners' epochs sort after
+// earlier ones (the clock in hex, fixed width, then random).
+func newEpoch() string {
+	return strconv.FormatInt(time.Now().UnixNano(), 16) + "-" + randomID(3)
+}
+
 // randomID returns n random bytes as base64url.
 func randomID(n int) string {
 	b := make([]byte, n)
@@ -340,8 +346,10 @@ func (r *room) applyEntry(e logEntry) {
 		return
 	}
 	switch {
+	case e.Epoch < r.fEpoch:
+		// a replaced owner's last words: the room has a newer owner
 	case e.Kind == entryReset:
-		if r.fSynced && e.Epoch == r.fEpoch && e.Seq == r.fSeq {
+		if r.fSynced && e.Epoch == r.fEpoch && e.Seq <= r.fSeq {
 			return // nothing was missed
 		}
 		r.mir.loadReset(e.Data)
@@ -460,8 +468,10 @@ func (r *room) poked(what string) {
 	case what == pokePresence:
 		r.dirtyPresence = true
 	case len(what) > 2 && what[:2] == pokeTakeover+":":
-		if t := r.teacher; t != nil && what[2:] != r.epoch {
-			// another replica's teacher took the room over
+		if t := r.teacher; t != nil && what[2:] > r.epoch {
+			// another replica's teacher took the room over: stop writing
+			// to the log at once (the new owner's reset has the room)
+			r.epoch, r.queue, r.needReset = "", nil, false
 			r.mu.Unlock()
 			t.end("replaced")
 			return
@@ -506,7 +516,7 @@ func (r *room) loop(ctx context.Context) {
 	// soon wakes the loop for updates held back to coalesce them.
 	soon := time.NewTimer(time.Hour)
 	defer soon.Stop()
-	var lastTouch, lastPresence, lastCheck, lastUpdate time.Time
+	var lastTouch, lastPresence, lastCheck, lastUpdate, emptySince time.Time
 	presencePushed := -1
 	retry := time.Time{}
 	failed := false // the last write to the back end failed
@@ -591,7 +601,14 @@ func (r *room) loop(ctx context.Context) {
 				missing = 0
 			}
 		}
-		if empty && be.durable() {
+		if !empty {
+			emptySince = time.Time{}
+		} else if emptySince.IsZero() {
+			emptySince = now
+		}
+		// A room nobody here needs goes after an interval empty (not at
+		// once: its first member may be on the way in).
+		if empty && be.durable() && now.Sub(emptySince) >= cfg.roomHouseInterval() {
 			r.mu.Lock()
 			if len(r.students) == 0 && r.teacher == nil {
 				r.gone = true

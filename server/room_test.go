@@ -47,6 +47,13 @@ type roomClient struct {
 
 func dialRoom(t *testing.T, ts *httptest.Server, name string) *roomClient {
 	t.Helper()
+	return dialRoomHeld(t, ts, name, nil)
+}
+
+// dialRoomHeld is dialRoom whose client reads nothing until hold is closed
+// (nil: at once).
+func dialRoomHeld(t *testing.T, ts *httptest.Server, name string, hold <-chan struct{}) *roomClient {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(ts.URL, "http")+"/ws", &websocket.DialOptions{HTTPClient: ts.Client()})
@@ -56,6 +63,9 @@ func dialRoom(t *testing.T, ts *httptest.Server, name string) *roomClient {
 	c.SetReadLimit(-1)
 	rc := &roomClient{t: t, name: name, c: c, msgs: make(chan roomMsg, 4096), closed: make(chan error, 1), last: map[string]roomMsg{}}
 	go func() {
+		if hold != nil {
+			<-hold
+		}
 		for {
 			_, b, err := c.Read(context.Background())
 			if err != nil {
@@ -399,4 +409,46 @@ func TestRoomClassMemory(t *testing.T) {
 	ts, srv := newTestServer(t, Config{})
 	t.Cleanup(func() { shutdownServer(t, srv) })
 	runClass(t, []*httptest.Server{ts, ts})
+}
+
+// TestRoomSlowStudentCatchesUp: a student whose socket takes nothing for a
+// while falls out of the room's ring; it is not dropped, it gets the
+// catch-up again and ends with every point.
+func TestRoomSlowStudentCatchesUp(t *testing.T) {
+	ts, srv := newTestServer(t, Config{RoomBacklog: 4})
+	t.Cleanup(func() { shutdownServer(t, srv) })
+	cr := createRoom(t, ts)
+	teacher := joinTeacher(t, ts, cr)
+	hold := make(chan struct{})
+	slow := dialRoomHeld(t, ts, "slow", hold)
+	slow.send(fmt.Sprintf(`{"type":"join","room":%q,"role":"student","member":"slow-student"}`, cr.Room))
+	time.Sleep(200 * time.Millisecond)
+	big := `{"surface":{"name":"rosenbrock"},"steps":10000,"runs":[` + strings.Repeat(`{"start":[-1.2,1],"optimizer":{"name":"sgd","lr":0.0001}},`, 7) + `{"start":[-1.2,1],"optimizer":{"name":"sgd","lr":0.0002}}]}`
+	teacher.send(`{"type":"start","scenario":` + big + `,"rate":0}`)
+	teacher.untilDone()
+	close(hold)
+	slow.untilDone()
+	starts := 0
+	for {
+		select {
+		case m := <-slow.msgs:
+			slow.track(m)
+			continue
+		case <-time.After(300 * time.Millisecond):
+		}
+		break
+	}
+	if d := sameStreams(slow.streams, teacher.streams); d != "" {
+		t.Errorf("slow student: %s", d)
+	}
+	resp, body := do(t, ts, "GET", "/metrics", "", nil)
+	_ = resp
+	for _, line := range strings.Split(string(body), "\n") {
+		if strings.HasPrefix(line, "lrlab_room_catchups_total ") {
+			fmt.Sscan(strings.TrimPrefix(line, "lrlab_room_catchups_total "), &starts)
+		}
+	}
+	if starts < 2 {
+		t.Errorf("%d catch-ups: the slow student never fell out of the ring (the test did not test)", starts)
+	}
 }

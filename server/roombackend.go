@@ -103,7 +103,7 @@ var (
 type memBackend struct {
 	mu    sync.Mutex
 	rooms map[string]*memRoom
-	fns   []func(code, what string)
+	fns   map[*func(code, what string)]struct{}
 }
 
 type memRoom struct {
@@ -113,7 +113,9 @@ type memRoom struct {
 	presence map[string]int
 }
 
-func newMemBackend() *memBackend { return &memBackend{rooms: map[string]*memRoom{}} }
+func newMemBackend() *memBackend {
+	return &memBackend{rooms: map[string]*memRoom{}, fns: map[*func(code, what string)]struct{}{}}
+}
 
 // live returns the room of code unless it expired (deleting it then).
 func (b *memBackend) live(code string) *memRoom {
@@ -253,19 +255,25 @@ func (b *memBackend) presence(_ context.Context, code string) (int, error) {
 
 func (b *memBackend) poke(_ context.Context, code, what string) error {
 	b.mu.Lock()
-	fns := b.fns
+	fns := make([]*func(code, what string), 0, len(b.fns))
+	for fn := range b.fns {
+		fns = append(fns, fn)
+	}
 	b.mu.Unlock()
 	for _, fn := range fns {
-		fn(code, what)
+		(*fn)(code, what)
 	}
 	return nil
 }
 
 func (b *memBackend) pokes(ctx context.Context, fn func(code, what string)) {
 	b.mu.Lock()
-	b.fns = append(b.fns, fn)
+	b.fns[&fn] = struct{}{}
 	b.mu.Unlock()
 	<-ctx.Done()
+	b.mu.Lock()
+	delete(b.fns, &fn)
+	b.mu.Unlock()
 }
 
 func (b *memBackend) close() error { return nil }

@@ -149,6 +149,7 @@ func votedMsg(qid string, choice int) []byte {
 func (mb *member) leave() {
 	r := mb.r
 	if mb.role == roleTeacher {
+		r.rs.m.members.WithLabelValues(roleTeacher).Dec()
 		r.publish(mb, []byte(`{"type":"teacher","present":false}`))
 		r.mu.Lock()
 		if r.teacher == mb {
@@ -410,6 +411,9 @@ func (s *session) join(ctx context.Context, data []byte) error {
 		return refuse(errNoSuchRoom)
 	}
 	r, err := rs.get(ctx, code)
+	if err == nil && r.isGone() { // it was being dropped as we came: once more
+		r, err = rs.get(ctx, code)
+	}
 	switch {
 	case errors.Is(err, errNoRoom):
 		return refuse(errNoSuchRoom)
@@ -489,7 +493,7 @@ func (s *session) takeOver(ctx context.Context, mb *member) error {
 	}
 	old := r.teacher
 	r.teacher = mb
-	r.epoch = randomID(6)
+	r.epoch = newEpoch()
 	r.seq, r.queue, r.needReset, r.sinceReset = 0, nil, true, 0
 	r.tally, r.presenceN = nil, -1
 	r.localDirty, r.dirtyVotes = true, true
@@ -500,9 +504,8 @@ func (s *session) takeOver(ctx context.Context, mb *member) error {
 	r.mu.Unlock()
 	if old != nil {
 		old.end("replaced")
-	} else {
-		r.rs.m.members.WithLabelValues(roleTeacher).Inc()
 	}
+	r.rs.m.members.WithLabelValues(roleTeacher).Inc()
 	if resumeErr != nil {
 		r.rs.logger.Error("room take-over: the replay differs from the room's trajectory", "room", r.code, "err", resumeErr)
 	}

@@ -134,7 +134,7 @@ func TestRunServesAndStopsGracefully(t *testing.T) {
 }
 
 func TestRunBadFlags(t *testing.T) {
-	for _, args := range [][]string{{"-frame-rate", "61"}, {"-nope"}, {"-trusted-proxies", "10.0.0.0/33"}, {"-log-format", "xml"}} {
+	for _, args := range [][]string{{"-frame-rate", "61"}, {"-nope"}, {"-trusted-proxies", "10.0.0.0/33"}, {"-log-format", "xml"}, {"-redis-url", "ftp://nowhere"}} {
 		var stderr syncBuffer
 		err := run(context.Background(), append([]string{"server", "-addr", "127.0.0.1:0"}, args...), func(string) string { return "" }, &syncBuffer{}, &stderr)
 		if err == nil || stderr.String() == "" {
@@ -144,6 +144,25 @@ func TestRunBadFlags(t *testing.T) {
 	err := run(context.Background(), []string{"server"}, func(k string) string { return map[string]string{"ADDR": "127.0.0.1:0", "MAX_RUNS": "x"}[k] }, &syncBuffer{}, &syncBuffer{})
 	if err == nil || !strings.Contains(err.Error(), "MAX_RUNS") {
 		t.Errorf("bad env: %v", err)
+	}
+}
+
+// TestRunRoomsInMemory: with no Redis, go run ./cmd/server serves rooms.
+func TestRunRoomsInMemory(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	url, done, _ := start(t, ctx, map[string]string{"ADDR": "127.0.0.1:0"})
+	resp, err := http.Post(url+"/api/v1/rooms", "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Errorf("POST /api/v1/rooms: %s", resp.Status)
+	}
+	http.DefaultClient.CloseIdleConnections()
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }
 
