@@ -519,7 +519,7 @@ function mountRoom(hooks, code) {
   // ---------------------------------------------------------------- texts
 
   function render() {
-    const { t, conn, lang } = view();
+    const { t, conn } = view();
     joinLabel.textContent = t('room.joinAt');
     codeLabel.textContent = t('room.codeIs');
     qr.alt = t('room.qrAlt', { link: shownURL });
@@ -558,7 +558,6 @@ function mountRoom(hooks, code) {
     if (room.role === 'teacher' && isBooted && view().lesson !== suggestedFor) refreshSuggestions();
     if (room.role === 'teacher') renderAsk();
     renderQuestion();
-    void lang;
   }
 
   /** renderGone offers a way on when the room is not there (a wrong code, an ended class). */
