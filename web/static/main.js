@@ -65,9 +65,12 @@ async function boot() {
   const q = new URLSearchParams(location.search);
   app.lang = pageLanguage();
   app.t = translator(app.lang);
+  // a class's page (/r/CODE) joins its room over the socket (classroom.js)
+  if (location.pathname.startsWith('/r/')) await loadClassroom();
   // The socket opens first (early.js opened it even before main.js loaded),
   // while the page is built and the grid loads.
-  app.socket = connect({ onMessage, onState: socketState }, undefined, early);
+  const handlers = { onMessage, onState: socketState };
+  app.socket = connect(room.mod ? room.mod.wrap(handlers) : handlers, undefined, early);
   readTheme();
   staticTexts();
 
@@ -111,6 +114,7 @@ async function boot() {
   showLesson();
   installKeys();
   app.booted = true;
+  if (room.mod) room.mod.booted();
   schedule();
   writeURL();
   laterTriggers();
@@ -164,6 +168,7 @@ function inlineCatalog() {
 }
 
 function socketState(s) {
+  if (s === 'open' && room.mod && room.mod.opened()) { app.conn = s; connText(); return; } // a room's socket joins first (classroom.js)
   app.conn = s;
   connText();
   if (s !== 'open') {
@@ -214,6 +219,7 @@ const later = { promise: null, done: false };
  */
 function loadLater() {
   if (later.promise) return later.promise;
+  loadClassroom(); // "Start a class" and "Join a class", with the panels (the page is ready once both are in)
   const styles = ['analysis.css', 'share.css'].map((name) => new Promise((resolve) => {
     const href = new URL(`./${name}`, import.meta.url).href;
     if ([...document.styleSheets].some((s) => s.href === href)) { resolve(); return; }
@@ -571,6 +577,7 @@ function changed(restart) {
 const anyData = () => app.data.some((d) => d && d.n > 0);
 
 function action(name) {
+  if (locked()) return undefined;
   switch (name) {
     case 'play': return togglePlay();
     case 'step': return stepOnce();
@@ -584,6 +591,7 @@ function action(name) {
 }
 
 function changeGlobal(key, value) {
+  if (locked()) return undefined;
   const st = app.state;
   switch (key) {
     case 'rate':
@@ -623,6 +631,7 @@ function changeGlobal(key, value) {
 }
 
 function changeRun(path, value) {
+  if (locked()) return undefined;
   const i = app.selected;
   const run = app.state.runs[i];
   if (!run) return;
@@ -700,6 +709,7 @@ function liveSet(i, parts) {
 }
 
 function addRun(run) {
+  if (locked()) return;
   if (app.state.runs.length >= LIMITS.runs) return;
   legend.say('');
   app.state.runs.push(run);
@@ -722,6 +732,7 @@ function addedRun() {
 }
 
 function removeRun(i) {
+  if (locked()) return;
   if (app.state.runs.length <= 1) return;
   legend.say('');
   app.state.runs.splice(i, 1);
@@ -737,7 +748,7 @@ function removeRun(i) {
  */
 function compareLRs() {
   const base = app.state.runs[app.selected];
-  if (!base) return;
+  if (!base || locked()) return;
   const lr = optimizerLR(base);
   const [lo, hi] = [0.1, 10].map((f) => {
     const r = cloneRun(base);
@@ -831,6 +842,7 @@ function resetSession() {
   app.started = false;
   app.playing = false;
   clearData();
+  if (teaching()) startSession(true); // a class keeps the scenario on its screens, paused
   schedule();
 }
 
@@ -840,7 +852,7 @@ function restartSession(play) {
   app.wantStart = null;
   app.started = false;
   app.playing = false;
-  if (play) startSession(false); else clearData();
+  if (play || teaching()) startSession(!play); else clearData();
 }
 
 const allDone = () => app.data.length > 0 && app.data.every((d) => d && ['diverged', 'completed', 'converged'].includes(d.status));
@@ -1274,6 +1286,7 @@ function installMap() {
 }
 
 function setStart(p, all) {
+  if (locked()) return;
   const { tr } = p;
   if (p.px < tr.rect.left || p.px > tr.rect.left + tr.rect.width || p.py < tr.rect.top || p.py > tr.rect.top + tr.rect.height) return;
   const round = (v) => Number(v.toPrecision(4));
@@ -1375,7 +1388,7 @@ function draw() {
   }
   if (app.booted && !app.readyMarked) { app.readyMarked = true; performance.mark('lab:ready'); }
   // body[data-ready]: the grid is drawn and the later panels are mounted
-  if (app.bgHasGrid && later.done && document.body.dataset.ready !== '1') document.body.dataset.ready = '1';
+  if (app.bgHasGrid && later.done && room.settled && document.body.dataset.ready !== '1') document.body.dataset.ready = '1';
 }
 
 // ---------------------------------------------------------------- Analysis panels (finder, sweep, gauge, flat share, formula)
@@ -1675,6 +1688,92 @@ function renderDataPanel() {
   });
 }
 
+// ---------------------------------------------------------------- Classroom (classroom.js)
+// On the lab, "Start a class" and "Join a class" (loaded later); on /r/CODE
+// the room, loaded before the socket is taken over: the teacher's page
+// drives the room with the usual messages, a student's follows it with the
+// controls locked (locked()) and may leave for a solo copy (exchange).
+
+const room = { mod: null, promise: null, settled: false };
+const locked = () => !!(room.mod && room.mod.locked());
+const teaching = () => !!(room.mod && room.mod.teaching());
+
+function loadClassroom() {
+  if (!room.promise) {
+    const css = new Promise((resolve) => {
+      const link = document.createElement('link');
+      link.rel = 'stylesheet';
+      link.href = new URL('./classroom.css', import.meta.url).href;
+      link.addEventListener('load', resolve);
+      link.addEventListener('error', resolve);
+      document.head.append(link);
+    });
+    // mounted once its stylesheet is in, so that the header does not move twice
+    room.promise = Promise.all([import('./classroom.js'), css]).then(([m]) => { room.mod = m.mountClassroom(classroomHooks()); })
+      .catch((e) => { app.errors = [{ field: '', message: String(e && e.message ? e.message : e) }]; showErrors(); })
+      .finally(() => { room.settled = true; schedule(); });
+  }
+  return room.promise;
+}
+
+function classroomHooks() {
+  return {
+    view: () => ({
+      state: app.state, data: app.data, t: app.t, lang: app.lang, info: surfaceInfo(), presets: app.presets,
+      lesson: app.lessonShown || null, started: app.started, playing: app.playing, conn: app.conn,
+    }),
+    send,
+    scenario: () => toScenario(app.state, app.catalog),
+    query: () => encodeQuery({ ...app.state, embed: false }, app.catalog),
+    runName: (i) => (app.state.runs[i] ? runName(app.t, app.state.runs[i], i) : `#${i + 1}`),
+    start: (paused) => startSession(paused),
+    connect: () => connect({ onMessage, onState: socketState }),
+    closeSocket: () => { if (app.socket) app.socket.close(); },
+    // the room's scenario, as `started` gives it: the page follows it
+    adopt: (sc) => {
+      const prev = app.state;
+      const st = fromScenario(sc);
+      Object.assign(st, { lang: app.lang, rate: prev.rate, embed: prev.embed });
+      app.state = st;
+      if (app.selected >= st.runs.length) app.selected = 0;
+      roomRedraw(prev);
+      clearData();
+    },
+    // the room's clock ({paused, rate, running}, from `state`); a room whose runs were stopped is cleared
+    clock: (c) => {
+      app.playing = c.running && !c.paused;
+      if (Number.isFinite(c.rate)) app.state.rate = c.rate;
+      if (!c.running && locked()) clearData();
+      app.need.panels = true;
+      schedule();
+    },
+    // swaps the page's session (a student's solo copy and the class's)
+    exchange: (next) => {
+      const prev = { state: app.state, data: app.data, started: app.started, playing: app.playing, selected: app.selected, socket: app.socket };
+      const old = app.state;
+      Object.assign(app, { state: next.state, data: next.data, started: next.started, playing: next.playing, socket: next.socket, wantStart: null });
+      app.selected = Math.min(next.selected || 0, Math.max(0, app.state.runs.length - 1));
+      app.pendingTrail.clear();
+      app.pendingSets.clear();
+      roomRedraw(old);
+      charts.forEach((c) => c.setData(app.data, app.state.steps));
+      app.conn = app.socket && app.socket.isOpen() ? 'open' : 'connecting';
+      connText();
+      return prev;
+    },
+  };
+}
+
+function roomRedraw(prev) {
+  if (!prev || prev.surface !== app.state.surface) app.grid = null;
+  fetchGrid();
+  app.lessonShown = undefined;
+  showLesson();
+  app.need.bg = app.need.trails = app.need.chartsFull = app.need.panels = true;
+  writeURL();
+  schedule();
+}
+
 // ---------------------------------------------------------------- test hook
 
 window.__lab = {
@@ -1685,6 +1784,8 @@ window.__lab = {
   get playing() { return app.playing; },
   chartY: (chart, v) => charts[chart].yAt(v),
   query: () => encodeQuery(app.state, app.catalog),
+  get room() { return room.mod; },
+  get started() { return app.started; },
 };
 
 boot();
