@@ -68,6 +68,9 @@ func runMain(m *testing.M) int {
 		}
 	}
 
+	if testing.Short() {
+		return m.Run() // every browser test skips (requireBrowser)
+	}
 	path, err := findChromium()
 	if err != nil {
 		suite.missing = err.Error()
@@ -143,11 +146,13 @@ func findChromium() (string, error) {
 	return "", errors.New("no Chromium found (not $CHROMIUM, nor chromium on $PATH, nor /usr/bin/chromium)")
 }
 
-// requireBrowser skips the test when there is no Chromium (fails under CI=true)
-// and fails it when the browser did not start.
+// requireBrowser skips the test under -short or when there is no Chromium
+// (fails under CI=true) and fails it when the browser did not start.
 func requireBrowser(t *testing.T) {
 	t.Helper()
 	switch {
+	case testing.Short():
+		t.Skip("-short: the browser tests are left out (the README's fast test command); run without -short for them")
 	case suite.missing != "" && os.Getenv("CI") == "true":
 		t.Fatalf("CI=true and %s: install Chromium in the CI image (`apt-get install chromium`) or set $CHROMIUM", suite.missing)
 	case suite.missing != "":

@@ -302,7 +302,7 @@ func decodeFinder(body []byte, cfg Config) (finderRequest, error) {
 	if c.BatchSize, err = decodeBatchSize(f, req.surface); err != nil { // data.go
 		return req, err
 	}
-	if req.work, err = checkWork(int64(cfg.SweepBudget), stepCostBatch(req.surface, c.BatchSize), "surface.formula", []budgetTerm{
+	if req.work, err = checkWork(int64(cfg.SweepBudget), stepCostBatch(req.surface, c.BatchSize), costField(req.surface), []budgetTerm{
 		{"num_iter", c.NumIter, 100, "steps"},
 	}, "lower num_iter, or use fewer rows"); err != nil {
 		return req, err
@@ -425,7 +425,7 @@ func decodeSweep(f *scenario.Object, cfg Config) (sweepRequest, error) {
 	if c.Noise == 0 && !sim.MiniBatched(s, c.BatchSize) {
 		ran = 1 // every seed is the same run; sim.Sweep runs one
 	}
-	req.work, err = checkWork(int64(cfg.SweepBudget), stepCostBatch(s, c.BatchSize), "surface.formula", []budgetTerm{
+	req.work, err = checkWork(int64(cfg.SweepBudget), stepCostBatch(s, c.BatchSize), costField(s), []budgetTerm{
 		{"optimizers", len(c.Optimizers), len(defaultSweepOptimizers()), "optimizers"},
 		{"num", c.Num, sim.DefaultSweepNum, "LRs"},
 		{"seeds", ran, 1, "seeds"},
@@ -545,7 +545,7 @@ func decodeFlatShare(body []byte, cfg Config) (flatShareRequest, error) {
 	if runs == len(req.noises) {
 		seedTerm.field = "noises" // no noise at all: the seeds do not count
 	}
-	req.work, err = checkWork(int64(cfg.SweepBudget), stepCost(req.surface), "surface.formula", []budgetTerm{
+	req.work, err = checkWork(int64(cfg.SweepBudget), stepCost(req.surface), costField(req.surface), []budgetTerm{
 		{"lrs", len(req.lrs), len(defaultFlatLRs), "LRs"},
 		seedTerm,
 		{"steps", req.steps, defaultFlatSteps, "steps"},

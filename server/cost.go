@@ -30,6 +30,19 @@ import (
 // (sim.FormulaCost), 0 for a built-in surface.
 func formulaCost(s sim.Surface) int { return sim.FormulaCost(s) }
 
+// costField is the field to blame when a surface's own cost makes a
+// request too dear: its formula, or a data surface's rows; "" when a step
+// costs one unit.
+func costField(s sim.Surface) string {
+	switch {
+	case formulaCost(s) > 0:
+		return "surface.formula"
+	case sim.StepCost(s, 0) > 1 || sim.IsDataSurface(s.Info().Name):
+		return "surface.data"
+	}
+	return ""
+}
+
 // stepCost is the cost of one optimizer step on s in work units: 1 on a
 // built-in surface; on a custom formula, 1 plus a tenth of the formula's
 // cost (one unit of expr's cost is about a tenth of a built-in step:
@@ -70,10 +83,14 @@ func checkWork(budget int64, cost int, formulaField string, terms []budgetTerm, 
 	}
 	each := ""
 	if cost > 1 {
-		each = fmt.Sprintf(", each costing %d steps on a built-in surface (the custom formula is interpreted)", cost)
-		if float64(cost) > worst && formulaField != "" { // the formula raises the work more than any setting
+		why, lower := "the custom formula is interpreted", "simplify the formula (powers with a non-integer or variable exponent cost the most)"
+		if formulaField == "surface.data" {
+			why, lower = "a data surface sums over its rows", "use fewer rows or a smaller batch_size"
+		}
+		each = fmt.Sprintf(", each costing %d steps on a built-in surface (%s)", cost, why)
+		if float64(cost) > worst && formulaField != "" { // the surface raises the work more than any setting
 			blame = formulaField
-			advice += ", or simplify the formula (powers with a non-integer or variable exponent cost the most)"
+			advice += ", or " + lower
 		}
 	}
 	return 0, &sim.FieldError{Field: blame, Msg: fmt.Sprintf(
@@ -85,7 +102,7 @@ func checkWork(budget int64, cost int, formulaField string, terms []budgetTerm, 
 // surf (runs × steps × stepCost, plus extra units per point for what is done
 // with each, such as drawing it) against budget.
 func scenarioWork(budget int64, sc scenario.Scenario, surf sim.Surface, extra int) (int64, error) {
-	return checkWork(budget, stepCost(surf)+extra, "surface.formula", []budgetTerm{
+	return checkWork(budget, stepCost(surf)+extra, costField(surf), []budgetTerm{
 		{"runs", len(sc.Runs), 1, "runs"},
 		{"steps", sc.Steps, scenario.DefaultSteps, "steps"},
 	}, "lower steps or the number of runs")
