@@ -27,6 +27,7 @@ import { mountControls } from './controls.js';
 import { mountLegend, runName } from './legend.js';
 import { connect } from './socket.js';
 import { early } from './early.js';
+import { mountTimeline, atStep } from './timeline.js';
 
 const $ = (id) => document.getElementById(id);
 const MARGIN = { left: 46, right: 8, top: 8, bottom: 26 };
@@ -55,6 +56,7 @@ const app = {
   need: { bg: true, trails: true, charts: true, panels: true },
   pendingTrail: new Map(), // run → first new point index
   pendingSets: new Map(), // run → set message parts
+  cursor: null, // the timeline's step (timeline.js), null: the newest point
   drawStats: { lastFrameMs: 0, maxFrameMs: 0, frames: 0, lastPanelsMs: 0, maxPanelsMs: 0 },
 };
 
@@ -102,6 +104,7 @@ async function boot() {
   app.errors.push(...errors);
   document.body.classList.toggle('embed', !!state.embed);
 
+  linkReplayStyle();
   mountAll();
   installMap();
   loadGrid();
@@ -112,6 +115,14 @@ async function boot() {
   schedule();
   writeURL();
   laterTriggers();
+}
+
+/** linkReplayStyle links replay.css (timeline, presentation mode, 3D view). */
+function linkReplayStyle() {
+  const link = document.createElement('link');
+  link.rel = 'stylesheet';
+  link.href = new URL('./replay.css', import.meta.url).href;
+  document.head.append(link);
 }
 
 function inlineCatalog() {
@@ -395,7 +406,7 @@ function showErrors() {
 
 // ---------------------------------------------------------------- components
 
-let controls, legend, charts;
+let controls, legend, charts, timeline;
 
 function mountAll() {
   controls = mountControls({ transport: $('transport'), surface: $('surface-panel'), run: $('run-panel') }, {
@@ -425,6 +436,11 @@ function mountAll() {
     createChart($('chart-grad').parentElement, $('chart-grad'), chartOpts(['grad_norm'])),
   ];
   charts.forEach((c) => c.setData(app.data, app.state.steps));
+  timeline = mountTimeline(document.querySelector('.map-wrap'), {
+    data: () => app.data, steps: () => app.state.steps, cursor: () => app.cursor,
+    setCursor, rate: () => app.state.rate, t: () => app.t,
+    onScrub: () => { if (app.playing) pauseAll(); },
+  });
   const ro = new ResizeObserver(() => { app.need.bg = true; app.need.trails = true; app.need.chartsFull = true; schedule(); });
   ro.observe($('map'));
   for (const id of ['chart-loss', 'chart-lr', 'chart-grad']) ro.observe($(id));
@@ -452,8 +468,9 @@ function renderPanels() {
     lambda: lambdaFor(d), t: app.t, lang: app.lang, theme: app.theme,
     color: runColor(app.selected, app.dark), start: run ? runStart(run, surfaceInfo()) : [0, 0],
   });
+  timeline.render();
   legend.render({
-    state: app.state, data: app.data, selected: app.selected, t: app.t, lang: app.lang,
+    state: app.state, data: app.cursor === null ? app.data : app.data.map((d) => atStep(d, app.cursor)), selected: app.selected, t: app.t, lang: app.lang,
     colors: (i) => runColor(i, app.dark), max: LIMITS.runs, info: surfaceInfo(),
   });
   renderAnalysisPanels();
@@ -654,6 +671,8 @@ function send(msg) {
 
 function clearData() {
   app.data = app.state.runs.map(() => newRunData());
+  if (timeline) timeline.stop();
+  if (app.cursor !== null) setCursor(null);
   app.pendingTrail.clear();
   app.pendingSets.clear();
   charts.forEach((c) => c.setData(app.data, app.state.steps));
@@ -674,7 +693,43 @@ function startSession(paused) {
   return ok;
 }
 
+/** setCursor moves the timeline to step k (null: follow the newest point). */
+function setCursor(k) {
+  app.cursor = k;
+  charts.forEach((c) => c.setCursor(k));
+  app.need.panels = true;
+  schedule();
+}
+
+/** pauseAll pauses the live session or the timeline's replay. */
+function pauseAll() {
+  if (timeline.replaying()) timeline.stop();
+  else if (app.started && app.playing) send(pauseMessage());
+  app.playing = false;
+  app.need.panels = true;
+  schedule();
+}
+
+/**
+ * replayFromCursor plays from the timeline's step: the record is replayed
+ * up to its newest point, then the live session goes on (when it has
+ * steps left).
+ */
+function replayFromCursor() {
+  if (app.playing) { pauseAll(); return; }
+  app.playing = true;
+  timeline.play(() => {
+    if (app.started && !allDone()) send(resumeMessage());
+    else app.playing = false;
+    app.need.panels = true;
+    schedule();
+  });
+  app.need.panels = true;
+  schedule();
+}
+
 function togglePlay() {
+  if (app.cursor !== null) { replayFromCursor(); return; }
   if (!app.started && app.wantStart && !app.wantStart.paused) { app.wantStart = null; app.playing = false; app.need.panels = true; schedule(); return; }
   if (!app.started || allDone()) { startSession(false); return; }
   if (app.playing) { send(pauseMessage()); app.playing = false; } else { send(resumeMessage()); app.playing = true; }
@@ -683,6 +738,7 @@ function togglePlay() {
 }
 
 function stepOnce() {
+  if (app.cursor !== null) { if (app.playing) pauseAll(); timeline.forward(); return; }
   if (!app.started || allDone()) {
     if (startSession(true)) send(stepMessage(1));
     else if (app.wantStart) app.wantStart.step = true;
@@ -966,10 +1022,10 @@ function compose() {
   }
   app.state.runs.forEach((run, i) => {
     if (i === app.selected) return;
-    drawRunMarkers(ctx, app.data[i], runStart(run, info), map.tr, runColor(i, app.dark), { arrows: app.arrows });
+    drawRunMarkers(ctx, atStep(app.data[i], app.cursor), runStart(run, info), map.tr, runColor(i, app.dark), { arrows: app.arrows });
   });
   const sel = app.state.runs[app.selected];
-  if (sel) drawRunMarkers(ctx, app.data[app.selected], runStart(sel, info), map.tr, runColor(app.selected, app.dark), { selected: true, arrows: app.arrows });
+  if (sel) drawRunMarkers(ctx, atStep(app.data[app.selected], app.cursor), runStart(sel, info), map.tr, runColor(app.selected, app.dark), { selected: true, arrows: app.arrows });
   drawAnalysisOverlay(ctx);
   ctx.restore();
 }
@@ -1074,6 +1130,7 @@ function installKeys() {
     if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
     const tgt = ev.target;
     if (tgt && (tgt.closest('input, select, textarea, [contenteditable]') || (tgt.tagName === 'BUTTON' && (ev.key === ' ' || ev.key === 'Enter')))) return;
+    if (ev.key === 'ArrowLeft') { ev.preventDefault(); if (app.playing) pauseAll(); timeline.back(); return; }
     if (ev.key === ' ') { ev.preventDefault(); action('play'); } else if (ev.key === 'ArrowRight') { ev.preventDefault(); action('step'); } else if (ev.key === 'r' || ev.key === 'R') { ev.preventDefault(); action('reset'); }
   });
 }
@@ -1326,6 +1383,9 @@ window.__lab = {
   get drawStats() { return app.drawStats; },
   get selected() { return app.selected; },
   get playing() { return app.playing; },
+  get cursor() { return app.cursor; },
+  // canvas pixel (device pixels) of the data point (x, y) on the map
+  toPixel: (x, y) => (map.tr ? [map.tr.x(x) * map.dpr, map.tr.y(y) * map.dpr] : null),
   query: () => encodeQuery(app.state, app.catalog),
 };
 

@@ -1,0 +1,139 @@
+package e2e
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// legendNumber reads the number shown in run i's legend field ("step",
+// "loss", "lr").
+func legendNumber(tb *tab, i int, field string) float64 {
+	tb.t.Helper()
+	s := eval[string](tb, fmt.Sprintf(`document.querySelector('[data-run="%d"] [data-field=%q]').textContent`, i, field))
+	s = strings.ReplaceAll(strings.Fields(s + " ")[0], ",", "")
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		tb.t.Fatalf("legend %s of run %d is %q, not a number", field, i, s)
+	}
+	return v
+}
+
+// scrub sets the timeline to step k as a user's drag would (an input event).
+func scrub(tb *tab, k int) {
+	tb.t.Helper()
+	eval[bool](tb, fmt.Sprintf(`(() => { const t = document.getElementById('timeline'); t.value = '%d'; t.dispatchEvent(new Event('input', {bubbles: true})); return true; })()`, k))
+	tb.frames(2)
+}
+
+// changedNear counts the map's pixels within r device pixels of (px, py)
+// that changed since the snapshot key.
+func changedNear(tb *tab, key string, px, py, r float64) int {
+	tb.t.Helper()
+	return eval[int](tb, fmt.Sprintf(`(() => {
+		const c = document.getElementById('map'), s = window.__e2eSnaps[%q];
+		const now = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+		let n = 0;
+		for (let y = Math.max(0, Math.floor(%f - %f)); y <= Math.min(c.height - 1, %f + %f); y++)
+			for (let x = Math.max(0, Math.floor(%f - %f)); x <= Math.min(c.width - 1, %f + %f); x++) {
+				const i = (y * c.width + x) * 4;
+				if (Math.abs(now[i] - s.data[i]) + Math.abs(now[i+1] - s.data[i+1]) + Math.abs(now[i+2] - s.data[i+2]) > 60) n++;
+			}
+		return n;
+	})()`, key, py, r, py, r, px, r, px, r))
+}
+
+// TestTimelineScrubFinishedRun: scrubbing a finished run to step 50 shows
+// step 50's step, loss and LR in the legend and moves the run's marker to
+// the step-50 point (the map changes there and at the old marker); the
+// chart's step line shows; "Latest" puts everything back.
+func TestTimelineScrubFinishedRun(t *testing.T) {
+	tb := newTab(t, desktop)
+	tb.open("/?surface=quadratic&steps=120&rate=0&run=sgd,lr=0.02")
+	tb.play()
+	tb.waitAllDone(10 * time.Second)
+	tb.frames(3)
+	d := labRun(tb, 0)
+	if d.N != 121 {
+		t.Fatalf("the run has %d points, want 121", d.N)
+	}
+	if got := legendNumber(tb, 0, "step"); got != 120 {
+		t.Fatalf("legend step before scrubbing = %v, want 120", got)
+	}
+	tb.canvasSnap("map", "end")
+	scrub(tb, 50)
+	if c := eval[float64](tb, `__lab.cursor`); c != 50 {
+		t.Fatalf("cursor = %v after scrubbing to 50", c)
+	}
+	if got := legendNumber(tb, 0, "step"); got != 50 {
+		t.Errorf("legend step = %v, want 50", got)
+	}
+	if got, want := legendNumber(tb, 0, "loss"), d.Loss[50]; math.Abs(got-want) > 0.01*math.Abs(want) {
+		t.Errorf("legend loss = %v, want step 50's %v (and not the last, %v)", got, want, d.Loss[120])
+	}
+	p50 := eval[[]float64](tb, fmt.Sprintf(`__lab.toPixel(%v, %v)`, d.X[50], d.Y[50]))
+	pEnd := eval[[]float64](tb, fmt.Sprintf(`__lab.toPixel(%v, %v)`, d.X[120], d.Y[120]))
+	if math.Hypot(p50[0]-pEnd[0], p50[1]-pEnd[1]) < 30 {
+		t.Fatalf("step 50 and the end are %v px apart: the test cannot tell them apart", math.Hypot(p50[0]-pEnd[0], p50[1]-pEnd[1]))
+	}
+	if n := changedNear(tb, "end", p50[0], p50[1], 8); n < 20 {
+		t.Errorf("only %d pixels changed at the step-50 point: the marker is not there", n)
+	}
+	if n := changedNear(tb, "end", pEnd[0], pEnd[1], 8); n < 20 {
+		t.Errorf("only %d pixels changed at the last point: the marker did not leave it", n)
+	}
+	if eval[bool](tb, `document.querySelector('#chart-loss').parentElement.querySelector('.chart-step').hidden`) {
+		t.Error("the loss chart shows no step line at the scrubbed step")
+	}
+	tb.screenshot("timeline-scrub-en.png")
+	tb.click("#timeline-live")
+	tb.frames(2)
+	if got := legendNumber(tb, 0, "step"); got != 120 {
+		t.Errorf("legend step after Latest = %v, want 120", got)
+	}
+}
+
+// TestTimelineArrowKeysWhenPaused: ← on a paused running run steps the
+// timeline back one step at a time; → goes forward again; play from a
+// scrubbed step replays to the newest point, then the run goes on live.
+func TestTimelineArrowKeysWhenPaused(t *testing.T) {
+	tb := newTab(t, desktop)
+	tb.open("/?surface=quadratic&steps=400&rate=40&run=sgd,lr=0.02")
+	tb.play()
+	tb.waitFor("30 points", `__lab.runs[0].n > 30`, 10*time.Second, `__lab.runs[0].n`)
+	tb.click("#play") // pause
+	tb.waitFor("paused", `!__lab.playing`, 2*time.Second, "")
+	time.Sleep(200 * time.Millisecond) // a frame in flight
+	tb.frames(2)
+	n := eval[int](tb, `__lab.runs[0].n`)
+	eval[bool](tb, `(document.activeElement && document.activeElement.blur(), true)`)
+	tb.do("←", chromedp.KeyEvent(kb.ArrowLeft))
+	tb.frames(2)
+	if got := legendNumber(tb, 0, "step"); got != float64(n-2) {
+		t.Errorf("after ← the legend says step %v, want %d (the run is at step %d)", got, n-2, n-1)
+	}
+	tb.do("←", chromedp.KeyEvent(kb.ArrowLeft))
+	tb.frames(2)
+	if got := legendNumber(tb, 0, "step"); got != float64(n-3) {
+		t.Errorf("after ← ← the legend says step %v, want %d", got, n-3)
+	}
+	tb.do("→", chromedp.KeyEvent(kb.ArrowRight))
+	tb.frames(2)
+	if got := legendNumber(tb, 0, "step"); got != float64(n-2) {
+		t.Errorf("after ← ← → the legend says step %v, want %d", got, n-2)
+	}
+	if got := eval[int](tb, `__lab.runs[0].n`); got != n {
+		t.Errorf("the arrows changed the run: %d points, had %d", got, n)
+	}
+	// play from the scrubbed step: the record is replayed, then the run goes on
+	scrub(tb, 5)
+	tb.click("#play")
+	tb.waitFor("the replay reaches the newest point and the run goes on", fmt.Sprintf(`__lab.cursor === null && __lab.runs[0].n > %d`, n+5), 15*time.Second,
+		`({cursor: __lab.cursor, n: __lab.runs[0].n, playing: __lab.playing})`)
+}
