@@ -137,3 +137,68 @@ func TestTimelineArrowKeysWhenPaused(t *testing.T) {
 	tb.waitFor("the replay reaches the newest point and the run goes on", fmt.Sprintf(`__lab.cursor === null && __lab.runs[0].n > %d`, n+5), 15*time.Second,
 		`({cursor: __lab.cursor, n: __lab.runs[0].n, playing: __lab.playing})`)
 }
+
+// inViewport reports, for each selector, whether its element is shown and
+// wholly inside the window.
+func inViewport(tb *tab, sels ...string) map[string]bool {
+	tb.t.Helper()
+	js := `((sels) => Object.fromEntries(sels.map((s) => {
+		const e = document.querySelector(s);
+		if (!e) return [s, false];
+		const r = e.getBoundingClientRect();
+		return [s, r.width > 0 && r.height > 0 && r.left >= 0 && r.top >= 0 && r.right <= innerWidth + 0.5 && r.bottom <= innerHeight + 0.5];
+	})))(` + jsonList(sels) + `)`
+	return eval[map[string]bool](tb, js)
+}
+
+func jsonList(s []string) string {
+	q := make([]string, len(s))
+	for i, v := range s {
+		q[i] = strconv.Quote(v)
+	}
+	return "[" + strings.Join(q, ",") + "]"
+}
+
+// TestPresentFitsOneScreen: ?present=1 on a lesson shows the map, the loss
+// chart, the LR slider and the lesson text inside the window at 1280×800
+// and 1920×1080, with the header and the analysis hidden; the button
+// leaves presentation mode and the link follows.
+func TestPresentFitsOneScreen(t *testing.T) {
+	for _, vp := range []viewport{desktop, wide} {
+		t.Run(vp.String(), func(t *testing.T) {
+			tb := newTab(t, vp)
+			tb.open("/p/too-large?present=1")
+			tb.waitFor("the lesson banner", `!document.getElementById('lesson').hidden`, 5*time.Second, "")
+			tb.frames(2)
+			for sel, ok := range inViewport(tb, "#map", "#chart-loss", "#lr-slider", "#lesson", "#play", "#timeline") {
+				if !ok {
+					t.Errorf("%s is not wholly in the %v window in presentation mode", sel, vp)
+				}
+			}
+			if eval[bool](tb, `getComputedStyle(document.querySelector('header.top')).display !== 'none' || getComputedStyle(document.getElementById('analysis')).display !== 'none'`) {
+				t.Error("the header or the analysis is shown in presentation mode")
+			}
+			tb.screenshot("present-" + vp.String() + "-en.png")
+			tb.click("#present")
+			tb.waitFor("presentation mode left, and the link without present=1", `!document.body.classList.contains('present') && !/present=/.test(location.search)`, 3*time.Second,
+				`({cls: document.body.className, search: location.search})`)
+		})
+	}
+}
+
+// TestHideFlags: hide= leaves out exactly the controls it names, and the
+// link keeps them.
+func TestHideFlags(t *testing.T) {
+	tb := newTab(t, desktop)
+	tb.open("/?surface=quadratic&run=sgd,lr=0.1&hide=legend,grad_chart,analysis")
+	shown := eval[map[string]bool](tb, `Object.fromEntries(['#legend', '#chart-grad', '#analysis', '#chart-loss', '#run-panel', '#map'].map((s) => [s, document.querySelector(s).getBoundingClientRect().height > 0]))`)
+	want := map[string]bool{"#legend": false, "#chart-grad": false, "#analysis": false, "#chart-loss": true, "#run-panel": true, "#map": true}
+	for k, v := range want {
+		if shown[k] != v {
+			t.Errorf("%s shown = %v, want %v", k, shown[k], v)
+		}
+	}
+	if q := eval[string](tb, `__lab.query()`); !strings.Contains(q, "hide=legend,analysis,grad_chart") && !strings.Contains(q, "hide=legend,grad_chart,analysis") {
+		t.Errorf("the link lost the hide flags: %s", q)
+	}
+}

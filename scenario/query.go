@@ -16,6 +16,45 @@ type Extras struct {
 	Lang  string // page language, "en" or "ja"; "" means the default, en
 	Embed bool   // embed=1: the bare view for an iframe
 	Rate  int    // steps per second per run, 0 … 10000; 0 is as fast as possible
+	// Present is present=1: the page opens in presentation mode (large
+	// type, only the map, the loss chart, the LR slider and the lesson).
+	Present bool
+	// Hide is hide=: the page controls left out, as a comma-separated list
+	// of HideKeys in that order, each once ("" hides nothing).
+	Hide string
+}
+
+// HideKeys are the names hide= accepts, each a part of the page (the
+// browser's state.js keeps the same list): the header, the lesson banner,
+// the transport row, the timeline, the legend, the run panel, the surface
+// panel, all charts, the LR chart, the gradient chart, the analysis
+// panels, the share panel and the reference card.
+var HideKeys = []string{"header", "lesson", "transport", "timeline", "legend", "run", "surface", "charts", "lr_chart", "grad_chart", "analysis", "share", "card"}
+
+// parseHide reads hide=: the names of HideKeys, in any order and repeated;
+// it returns them in HideKeys' order, once each, and an error naming each
+// unknown one (the known ones are kept).
+func parseHide(v string) (string, []error) {
+	var errs []error
+	seen := map[string]bool{}
+	for _, name := range strings.Split(v, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			continue
+		}
+		if !slices.Contains(HideKeys, name) {
+			errs = append(errs, fieldErrorf("hide", "unknown control %s; allowed: %s", quote(name), strings.Join(HideKeys, ", ")))
+			continue
+		}
+		seen[name] = true
+	}
+	var out []string
+	for _, k := range HideKeys {
+		if seen[k] {
+			out = append(out, k)
+		}
+	}
+	return strings.Join(out, ","), errs
 }
 
 // DefaultRate is the rate of a link that does not give one.
@@ -46,7 +85,7 @@ func defaultLR(optimizer string) float64 {
 
 // queryTopKeys are the top-level keys other than the surface's parameters,
 // in the order Encode writes them (the parameters come after "surface").
-var queryTopKeys = []string{"surface", "formula", "view", "steps", "rate", "shift", "run", "lang", "embed"}
+var queryTopKeys = []string{"surface", "formula", "view", "steps", "rate", "shift", "run", "lang", "embed", "present", "hide"}
 
 // runExtraKeys are the keys of a run= value that are not optimizer or
 // scheduler keys; gameKeys only on game surfaces.
@@ -322,6 +361,14 @@ func ParseQuery(q url.Values, lim Limits) (Scenario, Extras, []error) {
 	}
 	if v, ok := first("embed"); ok {
 		x.Embed = v == "" || v == "1" || v == "true"
+	}
+	if v, ok := first("present"); ok {
+		x.Present = v == "" || v == "1" || v == "true"
+	}
+	if v, ok := first("hide"); ok {
+		h, herrs := parseHide(v)
+		x.Hide = h
+		errs = append(errs, herrs...)
 	}
 	if v, ok := first("rate"); ok {
 		if v == "max" {

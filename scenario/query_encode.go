@@ -52,6 +52,12 @@ func (s Scenario) Query(x Extras) url.Values {
 	if x.Embed {
 		q.Set("embed", "1")
 	}
+	if x.Present {
+		q.Set("present", "1")
+	}
+	if x.Hide != "" {
+		q.Set("hide", x.Hide)
+	}
 	return q
 }
 

@@ -72,8 +72,8 @@ func handlePresets(logger *slog.Logger) http.Handler {
 }
 
 // handlePresetPage serves GET /p/{id}: a redirect (302) to the preset's plain
-// share link, with its run labels in the reader's language, keeping ?lang=
-// and ?embed= when given. An unknown id is 404.
+// share link, with its run labels in the reader's language, keeping ?lang=,
+// ?embed=, ?present= and ?hide= when given. An unknown id is 404.
 func handlePresetPage(logger *slog.Logger) http.Handler {
 	return handle(logger, func(w http.ResponseWriter, r *http.Request) error {
 		id := chi.URLParam(r, "id")
@@ -87,6 +87,10 @@ func handlePresetPage(logger *slog.Logger) http.Handler {
 			x.Lang = l
 		}
 		x.Embed = q.Get("embed") == "1"
+		// presentation mode and hide flags go through as given: the page
+		// reads them and names a bad one
+		x.Present = q.Get("present") == "1"
+		x.Hide = q.Get("hide")
 		// The runs' labels follow the reader's language (?lang=, else
 		// Accept-Language), so the redirect varies with it.
 		w.Header().Set("Cache-Control", "public, max-age=3600")

@@ -38,6 +38,15 @@ func TestPresets(t *testing.T) {
 	if loc := r.Header.Get("Location"); r.StatusCode != 302 || !strings.HasPrefix(loc, "/?") || !strings.Contains(loc, "lang=ja") {
 		t.Errorf("/p/%s: %s → %q", p.ID, r.Status, loc)
 	}
+	// ... and presentation mode and the hide flags
+	r, err = client.Get(ts.URL + "/p/" + p.ID + "?present=1&hide=legend,analysis")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Body.Close()
+	if loc := r.Header.Get("Location"); r.StatusCode != 302 || !strings.Contains(loc, "present=1") || !strings.Contains(loc, "hide=legend,analysis") {
+		t.Errorf("/p/%s?present=1&hide=legend,analysis: %s → %q", p.ID, r.Status, loc)
+	}
 	if resp, _ := do(t, ts, "GET", "/p/nope", "", nil); resp.StatusCode != 404 {
 		t.Errorf("/p/nope: %s", resp.Status)
 	}

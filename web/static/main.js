@@ -28,6 +28,7 @@ import { mountLegend, runName } from './legend.js';
 import { connect } from './socket.js';
 import { early } from './early.js';
 import { mountTimeline, atStep } from './timeline.js';
+import { mountPresent, applyPage } from './present.js';
 
 const $ = (id) => document.getElementById(id);
 const MARGIN = { left: 46, right: 8, top: 8, bottom: 26 };
@@ -95,6 +96,8 @@ async function boot() {
     if (p && p.url) search = p.url.replace(/^[^?]*/, '');
     else if (p && p.scenario) search = '?' + encodeQuery(fromScenario(p.scenario), app.catalog);
   }
+  // a lesson's address keeps its own presentation flags (?present=1, hide=)
+  if (preset) for (const k of ['present', 'hide']) if (q.has(k) && !new URLSearchParams(search).has(k)) search += `&${k}=${encodeURIComponent(q.get(k))}`;
   const { state, errors } = decodeQuery(search, app.catalog);
   if (q.get('lang') === null) state.lang = app.lang;
   app.state = state;
@@ -406,7 +409,7 @@ function showErrors() {
 
 // ---------------------------------------------------------------- components
 
-let controls, legend, charts, timeline;
+let controls, legend, charts, timeline, present;
 
 function mountAll() {
   controls = mountControls({ transport: $('transport'), surface: $('surface-panel'), run: $('run-panel') }, {
@@ -441,6 +444,15 @@ function mountAll() {
     setCursor, rate: () => app.state.rate, t: () => app.t,
     onScrub: () => { if (app.playing) pauseAll(); },
   });
+  const tools = document.createElement('div');
+  tools.className = 'replay-tools';
+  tools.id = 'replay-tools';
+  $('transport').append(tools);
+  applyPage(app.state);
+  present = mountPresent(tools, {
+    present: () => !!app.state.present, t: () => app.t,
+    setPresent: (on) => { app.state.present = on; applyPage(app.state); app.need.panels = true; writeURL(); schedule(); },
+  });
   const ro = new ResizeObserver(() => { app.need.bg = true; app.need.trails = true; app.need.chartsFull = true; schedule(); });
   ro.observe($('map'));
   for (const id of ['chart-loss', 'chart-lr', 'chart-grad']) ro.observe($(id));
@@ -469,6 +481,7 @@ function renderPanels() {
     color: runColor(app.selected, app.dark), start: run ? runStart(run, surfaceInfo()) : [0, 0],
   });
   timeline.render();
+  present.render();
   legend.render({
     state: app.state, data: app.cursor === null ? app.data : app.data.map((d) => atStep(d, app.cursor)), selected: app.selected, t: app.t, lang: app.lang,
     colors: (i) => runColor(i, app.dark), max: LIMITS.runs, info: surfaceInfo(),

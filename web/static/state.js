@@ -18,6 +18,12 @@ export const DEFAULTS = Object.freeze({
 /** LIMITS of what the page lets one ask for (the server's defaults). */
 export const LIMITS = Object.freeze({ runs: 8, steps: 10000, rate: 10000, labelChars: 60, formulaChars: 500 });
 
+/**
+ * HIDE_KEYS are the parts of the page hide= can leave out, in the order a
+ * link writes them (scenario.HideKeys on the server: the same list).
+ */
+export const HIDE_KEYS = ['header', 'lesson', 'transport', 'timeline', 'legend', 'run', 'surface', 'charts', 'lr_chart', 'grad_chart', 'analysis', 'share', 'card'];
+
 /** LANGS are the page's languages. */
 export const LANGS = ['en', 'ja'];
 
@@ -36,6 +42,7 @@ export function newState() {
   return {
     surface: DEFAULTS.surface, params: {}, formula: '', view: null,
     steps: DEFAULTS.steps, rate: DEFAULTS.rate, shift: null, lang: DEFAULTS.lang, embed: false,
+    present: false, hide: [],
     runs: [],
   };
 }
@@ -130,7 +137,7 @@ export function catalogIndex(list) {
   return out;
 }
 
-const TOP_KEYS = new Set(['surface', 'formula', 'view', 'steps', 'rate', 'shift', 'lang', 'embed', 'run']);
+const TOP_KEYS = new Set(['surface', 'formula', 'view', 'steps', 'rate', 'shift', 'lang', 'embed', 'run', 'present', 'hide']);
 const TOP_FIELD = { surface: 'surface.name', formula: 'surface.formula', shift: 'test_shift' };
 const RUN_KEYS = new Set(['sched', 'x', 'y', 'noise', 'seed', 'label', 'opt_y', 'updates']);
 
@@ -233,6 +240,20 @@ export function decodeQuery(query, catalog = null) {
 
   const embed = q.get('embed');
   if (embed !== null) st.embed = embed === '' || embed === '1' || embed === 'true';
+
+  const present = q.get('present');
+  if (present !== null) st.present = present === '' || present === '1' || present === 'true';
+  const hide = q.get('hide');
+  if (hide !== null) {
+    const names = new Set();
+    for (const raw of hide.split(',')) {
+      const name = raw.trim();
+      if (!name) continue;
+      if (!HIDE_KEYS.includes(name)) err('hide', `unknown control "${name}"; allowed: ${HIDE_KEYS.join(', ')}`);
+      else names.add(name);
+    }
+    st.hide = HIDE_KEYS.filter((k) => names.has(k));
+  }
 
   const runs = q.getAll('run');
   if (runs.length > LIMITS.runs) err('runs', `at most ${LIMITS.runs} runs; the rest were left out`);
@@ -417,6 +438,8 @@ export function encodeQuery(st, catalog = null) {
   for (const r of st.runs) add('run', encodeRun(r, st.steps, info ? info.start : null, !info || info.kind === 'game'));
   if (st.lang !== DEFAULTS.lang) add('lang', st.lang);
   if (st.embed) add('embed', 1);
+  if (st.present) add('present', 1);
+  if (st.hide && st.hide.length) add('hide', HIDE_KEYS.filter((k) => st.hide.includes(k)).join(','));
   return parts.join('&');
 }
 
@@ -524,7 +547,7 @@ export function fromScenario(sc) {
 
 /** lessonKey is st's query with what does not make a lesson left out: the language, embedding and the runs' labels. */
 function lessonKey(st, catalog) {
-  return encodeQuery({ ...st, lang: 'en', embed: false, runs: st.runs.map((r) => ({ ...r, label: '' })) }, catalog);
+  return encodeQuery({ ...st, lang: 'en', embed: false, present: false, hide: [], runs: st.runs.map((r) => ({ ...r, label: '' })) }, catalog);
 }
 
 /**
