@@ -202,3 +202,71 @@ func TestHideFlags(t *testing.T) {
 		t.Errorf("the link lost the hide flags: %s", q)
 	}
 }
+
+// TestUndoCompareLRs: "Compare LRs" adds two runs; Ctrl+Z puts back the one
+// run (and its link), Shift+Ctrl+Z and the Redo button bring the three back;
+// a removal is undone by the Undo button.
+func TestUndoCompareLRs(t *testing.T) {
+	tb := newTab(t, desktop)
+	tb.open("/?surface=quadratic&run=sgd,lr=0.05")
+	before := eval[string](tb, `__lab.query()`)
+	if eval[bool](tb, `!document.getElementById('undo').disabled`) {
+		t.Error("Undo is enabled before any change")
+	}
+	tb.click("#compare-lrs")
+	tb.frames(2)
+	if n := eval[int](tb, `__lab.state.runs.length`); n != 3 {
+		t.Fatalf("Compare LRs made %d runs, want 3", n)
+	}
+	compared := eval[string](tb, `__lab.query()`)
+	eval[bool](tb, `(document.activeElement && document.activeElement.blur(), true)`)
+	tb.do("Ctrl+Z", chromedp.KeyEvent("z", chromedp.KeyModifiers(2 /* ctrl */)))
+	tb.frames(2)
+	if got := eval[string](tb, `__lab.query()`); got != before {
+		t.Errorf("after Ctrl+Z the scenario is %s, want %s", got, before)
+	}
+	tb.do("Shift+Ctrl+Z", chromedp.KeyEvent("Z", chromedp.KeyModifiers(2|8 /* ctrl, shift */)))
+	tb.frames(2)
+	if got := eval[string](tb, `__lab.query()`); got != compared {
+		t.Errorf("after Shift+Ctrl+Z the scenario is %s, want %s", got, compared)
+	}
+	// a removal, undone by the button; redone by the other
+	tb.click(`[data-run="0"] [data-act="del"]`)
+	tb.frames(2)
+	if n := eval[int](tb, `__lab.state.runs.length`); n != 2 {
+		t.Fatalf("removing a run left %d runs", n)
+	}
+	tb.click("#undo")
+	tb.frames(2)
+	if got := eval[string](tb, `__lab.query()`); got != compared {
+		t.Errorf("Undo after a removal: %s, want %s", got, compared)
+	}
+	tb.click("#undo")
+	tb.frames(2)
+	if got := eval[string](tb, `__lab.query()`); got != before {
+		t.Errorf("a second Undo: %s, want %s", got, before)
+	}
+	tb.click("#redo")
+	tb.frames(2)
+	if got := eval[string](tb, `__lab.query()`); got != compared {
+		t.Errorf("Redo: %s, want %s", got, compared)
+	}
+	// the restored runs run: play draws all three
+	tb.play()
+	tb.waitFor("three runs with points", `__lab.runs.length === 3 && __lab.runs.every((d) => d.n > 5)`, 10*time.Second, `__lab.runs.map((d) => d.n)`)
+}
+
+// TestUndoFormulaEdit: a typed formula is undone by the Undo button: the
+// previous formula is back in the scenario and in the field.
+func TestUndoFormulaEdit(t *testing.T) {
+	const first, second = "x^2 + 10*y^2", "0.5*x^2 + y^2"
+	tb := newTab(t, desktop)
+	tb.open("/?surface=custom&formula=" + strings.ReplaceAll(first, "+", "%2B") + "&run=sgd,lr=0.05")
+	tb.typeFormula(second)
+	tb.waitFor("the typed formula applied", `__lab.state.formula === `+jsString(second), 10*time.Second, `__lab.state.formula`)
+	time.Sleep(700 * time.Millisecond) // one entry for the whole typing, then a pause
+	tb.click("#undo")
+	tb.waitFor("the first formula back", `__lab.state.formula === `+jsString(first), 3*time.Second, `__lab.state.formula`)
+	tb.waitFor("the field shows it", `document.querySelector('#surface-panel input[id^="formula-"]').value === `+jsString(first), 3*time.Second,
+		`document.querySelector('#surface-panel input[id^="formula-"]').value`)
+}

@@ -29,6 +29,7 @@ import { connect } from './socket.js';
 import { early } from './early.js';
 import { mountTimeline, atStep } from './timeline.js';
 import { mountPresent, applyPage } from './present.js';
+import { createHistory } from './history.js';
 
 const $ = (id) => document.getElementById(id);
 const MARGIN = { left: 46, right: 8, top: 8, bottom: 26 };
@@ -115,6 +116,7 @@ async function boot() {
   showLesson();
   installKeys();
   app.booted = true;
+  recordHistory();
   schedule();
   writeURL();
   laterTriggers();
@@ -344,7 +346,7 @@ function showLesson() {
     app.lessonShown = app.lesson;
     if (app.lesson) {
       const runs = presetLabels(app.state, app.lesson, app.lang);
-      if (runs !== app.state.runs) { app.state.runs = runs; changed(false); }
+      if (runs !== app.state.runs) { app.state.runs = runs; app.histReplace = true; changed(false); }
     }
   }
   const p = app.lessonShown;
@@ -453,6 +455,7 @@ function mountAll() {
     present: () => !!app.state.present, t: () => app.t,
     setPresent: (on) => { app.state.present = on; applyPage(app.state); app.need.panels = true; writeURL(); schedule(); },
   });
+  mountHistoryButtons(tools);
   const ro = new ResizeObserver(() => { app.need.bg = true; app.need.trails = true; app.need.chartsFull = true; schedule(); });
   ro.observe($('map'));
   for (const id of ['chart-loss', 'chart-lr', 'chart-grad']) ro.observe($(id));
@@ -482,6 +485,7 @@ function renderPanels() {
   });
   timeline.render();
   present.render();
+  renderHistoryButtons();
   legend.render({
     state: app.state, data: app.cursor === null ? app.data : app.data.map((d) => atStep(d, app.cursor)), selected: app.selected, t: app.t, lang: app.lang,
     colors: (i) => runColor(i, app.dark), max: LIMITS.runs, info: surfaceInfo(),
@@ -505,6 +509,7 @@ function lambdaFor(d) {
 
 /** changed notes a change of the state: panels, URL and (when restart) the session. */
 function changed(restart) {
+  recordHistory();
   app.need.panels = true;
   if (restart) restartSession(app.playing || anyData());
   writeURL();
@@ -528,6 +533,7 @@ function action(name) {
 
 function changeGlobal(key, value) {
   const st = app.state;
+  app.histTag = `global.${key}`;
   switch (key) {
     case 'rate':
       st.rate = value;
@@ -566,6 +572,7 @@ function changeGlobal(key, value) {
 
 function changeRun(path, value) {
   const i = app.selected;
+  app.histTag = `run${i}.${path}`;
   const run = app.state.runs[i];
   if (!run) return;
   const [group, key] = path.split('.');
@@ -674,6 +681,75 @@ function compareLRs() {
     app.selected += 1;
   }
   changed(true);
+}
+
+// ---------------------------------------------------------------- undo / redo (history.js)
+// Every change of the scenario goes through changed(), which records the
+// state (without the page's own settings: language, embedding, presentation
+// and hide flags); undo and redo put a recorded state back and restart the
+// session with it, as any change does.
+
+const hist = createHistory();
+const histButtons = {};
+
+function historyEntry() {
+  const { lang, embed, present: p, hide, ...scenario } = app.state;
+  return { key: JSON.stringify(scenario), value: { scenario: JSON.stringify(scenario), selected: app.selected } };
+}
+
+function recordHistory() {
+  if (!app.booted || app.restoring) return;
+  const e = historyEntry();
+  if (app.histReplace) hist.replace(e.key, e.value);
+  else if (hist.record(e.key, e.value, performance.now(), app.histTag || null)) app.need.panels = true;
+  app.histReplace = false;
+  app.histTag = null;
+}
+
+/** restoreHistory puts back the state v of undo or redo (null: nothing to do). */
+function restoreHistory(v) {
+  if (!v) return;
+  const { lang, embed, present: p, hide } = app.state;
+  const before = app.state;
+  app.state = { ...JSON.parse(v.scenario), lang, embed, present: p, hide };
+  app.selected = Math.min(v.selected, app.state.runs.length - 1);
+  const st = app.state;
+  if (st.surface !== before.surface || st.formula !== before.formula || JSON.stringify(st.params) !== JSON.stringify(before.params)) app.grid = null;
+  if (st.steps !== before.steps) charts.forEach((c) => c.setData(app.data, st.steps));
+  fetchGrid();
+  app.need.bg = true;
+  app.need.trails = true;
+  app.restoring = true;
+  try { changed(true); } finally { app.restoring = false; }
+}
+
+function mountHistoryButtons(tools) {
+  histButtons.undo = document.createElement('button');
+  histButtons.redo = document.createElement('button');
+  Object.assign(histButtons.undo, { type: 'button', id: 'undo', className: 'small' });
+  Object.assign(histButtons.redo, { type: 'button', id: 'redo', className: 'small' });
+  tools.prepend(histButtons.undo, histButtons.redo);
+  histButtons.undo.addEventListener('click', () => restoreHistory(hist.undo()));
+  histButtons.redo.addEventListener('click', () => restoreHistory(hist.redo()));
+  document.addEventListener('keydown', (ev) => {
+    if (!(ev.ctrlKey || ev.metaKey) || ev.altKey) return;
+    const k = ev.key.toLowerCase();
+    if (k !== 'z' && k !== 'y') return;
+    // a text field keeps its own undo
+    if (ev.target && ev.target.closest && ev.target.closest('input:not([type=range]):not([type=checkbox]), textarea, [contenteditable]')) return;
+    ev.preventDefault();
+    restoreHistory(k === 'y' || ev.shiftKey ? hist.redo() : hist.undo());
+  });
+}
+
+function renderHistoryButtons() {
+  const t = app.t;
+  histButtons.undo.textContent = `↶ ${t('history.undo')}`;
+  histButtons.undo.title = t('history.undoTip');
+  histButtons.undo.disabled = !hist.canUndo();
+  histButtons.redo.textContent = `↷ ${t('history.redo')}`;
+  histButtons.redo.title = t('history.redoTip');
+  histButtons.redo.disabled = !hist.canRedo();
 }
 
 // ---------------------------------------------------------------- session
