@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
@@ -269,4 +270,114 @@ func TestUndoFormulaEdit(t *testing.T) {
 	tb.waitFor("the first formula back", `__lab.state.formula === `+jsString(first), 3*time.Second, `__lab.state.formula`)
 	tb.waitFor("the field shows it", `document.querySelector('#surface-panel input[id^="formula-"]').value === `+jsString(first), 3*time.Second,
 		`document.querySelector('#surface-panel input[id^="formula-"]').value`)
+}
+
+// glSnap copies the 3D view's pixels (a WebGL canvas) under key, and
+// glDiff counts the pixels that changed since; glColours counts the
+// distinct colours (in steps of 16) of the view.
+func glSnap(tb *tab, key string) {
+	tb.t.Helper()
+	eval[bool](tb, fmt.Sprintf(`(() => {
+		const c = document.getElementById('view3d'), k = document.createElement('canvas');
+		k.width = c.width; k.height = c.height;
+		const x = k.getContext('2d'); x.drawImage(c, 0, 0);
+		(window.__e2eSnaps ||= {})[%q] = x.getImageData(0, 0, k.width, k.height).data;
+		return true;
+	})()`, key))
+}
+
+func glDiff(tb *tab, a, b string) (changed, colours int) {
+	tb.t.Helper()
+	r := eval[[]int](tb, fmt.Sprintf(`(() => {
+		const p = window.__e2eSnaps[%q], q = window.__e2eSnaps[%q];
+		let n = 0; const set = new Set();
+		for (let i = 0; i < q.length; i += 4) {
+			if (p.length === q.length && Math.abs(p[i] - q[i]) + Math.abs(p[i+1] - q[i+1]) + Math.abs(p[i+2] - q[i+2]) > 30) n++;
+			set.add((q[i] >> 4) << 8 | (q[i+1] >> 4) << 4 | (q[i+2] >> 4));
+		}
+		return [n, set.size];
+	})()`, a, b))
+	return r[0], r[1]
+}
+
+// TestView3D: the 3D view of Rosenbrock with three runs draws a lit
+// surface (many colours), shows the runs' colours on it, changes when
+// dragged (rotation) and when the wheel turns (zoom), follows the
+// timeline, and goes back to the 2D map in one click; no console errors.
+func TestView3D(t *testing.T) {
+	for _, lang := range []string{"en", "ja"} {
+		t.Run(lang, func(t *testing.T) {
+			tb := newTab(t, desktop)
+			tb.open("/?surface=rosenbrock&steps=400&rate=0&run=adam,lr=0.05&run=sgd,lr=0.001,momentum=0.9&run=rmsprop,lr=0.01&lang=" + lang)
+			tb.play()
+			tb.waitAllDone(15 * time.Second)
+			tb.click("#view3d-toggle")
+			tb.frames(3)
+			if eval[bool](tb, `document.querySelector('.view3d-note').classList.contains('fallback')`) {
+				t.Fatalf("the 3D view fell back: %s", eval[string](tb, `document.querySelector('.view3d-note').textContent`))
+			}
+			glSnap(tb, "a")
+			_, colours := glDiff(tb, "a", "a")
+			if colours < 40 {
+				t.Errorf("the 3D view has %d colours: no lit surface drawn", colours)
+			}
+			// the runs' colours (vermillion, blue, orange) are on it
+			has := eval[[]bool](tb, `(() => {
+				const q = window.__e2eSnaps.a, want = [[0xD5, 0x5E, 0x00], [0x00, 0x72, 0xB2], [0xE6, 0x9F, 0x00]];
+				return want.map(([r, g, b]) => { let n = 0; for (let i = 0; i < q.length; i += 4) if (Math.abs(q[i] - r) + Math.abs(q[i+1] - g) + Math.abs(q[i+2] - b) < 40) n++; return n > 20; });
+			})()`)
+			for i, ok := range has {
+				if !ok {
+					t.Errorf("run %d's colour is not in the 3D view", i)
+				}
+			}
+			r := eval[[]float64](tb, `(() => { const b = document.getElementById('view3d').getBoundingClientRect(); return [b.left + b.width / 2, b.top + b.height / 2]; })()`)
+			tb.do("drag the 3D view",
+				chromedp.MouseEvent(input.DispatchMouseEventTypeMousePressed, r[0], r[1], chromedp.ButtonType(input.MouseButtonLeft), chromedp.ClickCount(1)),
+				chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, r[0]+60, r[1]+10, chromedp.ButtonType(input.MouseButtonLeft)),
+				chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, r[0]+120, r[1]+20, chromedp.ButtonType(input.MouseButtonLeft)),
+				chromedp.MouseEvent(input.DispatchMouseEventTypeMouseReleased, r[0]+120, r[1]+20, chromedp.ButtonType(input.MouseButtonLeft), chromedp.ClickCount(1)))
+			tb.frames(2)
+			glSnap(tb, "b")
+			if n, _ := glDiff(tb, "a", "b"); n < 2000 {
+				t.Errorf("dragging changed %d pixels of the 3D view: it did not rotate", n)
+			}
+			eval[bool](tb, `document.getElementById('view3d').dispatchEvent(new WheelEvent('wheel', {deltaY: -300, bubbles: true, cancelable: true})) || true`)
+			tb.frames(2)
+			glSnap(tb, "c")
+			if n, _ := glDiff(tb, "b", "c"); n < 2000 {
+				t.Errorf("the wheel changed %d pixels of the 3D view: it did not zoom", n)
+			}
+			tb.screenshot("view3d-rosenbrock-" + lang + ".png")
+			scrub(tb, 20)
+			glSnap(tb, "d")
+			if n, _ := glDiff(tb, "c", "d"); n < 50 {
+				t.Errorf("scrubbing to step 20 changed %d pixels of the 3D view: it does not follow the timeline", n)
+			}
+			tb.click("#view3d-toggle")
+			tb.frames(1)
+			if !eval[bool](tb, `document.querySelector('.view3d-box').hidden && document.getElementById('map').getBoundingClientRect().height > 100`) {
+				t.Error("the second click did not bring the 2D map back")
+			}
+		})
+	}
+}
+
+// TestView3DFallback: without WebGL the 3D view says so, in words, and the
+// 2D map is one click away.
+func TestView3DFallback(t *testing.T) {
+	tb := newTab(t, desktop)
+	tb.addScriptOnLoad(`(() => { const g = HTMLCanvasElement.prototype.getContext; HTMLCanvasElement.prototype.getContext = function (k, o) { return /webgl/.test(k) ? null : g.call(this, k, o); }; })()`)
+	tb.open("/?surface=rosenbrock&run=adam,lr=0.05")
+	tb.click("#view3d-toggle")
+	tb.frames(2)
+	msg := eval[string](tb, `document.querySelector('.view3d-note.fallback') ? document.querySelector('.view3d-note').textContent : ''`)
+	if !strings.Contains(msg, "WebGL") {
+		t.Errorf("no fallback message without WebGL: %q", msg)
+	}
+	tb.click("#view3d-toggle")
+	tb.frames(1)
+	if !eval[bool](tb, `document.querySelector('.view3d-box').hidden`) {
+		t.Error("the 2D map is not back after the second click")
+	}
 }

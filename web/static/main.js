@@ -30,6 +30,7 @@ import { early } from './early.js';
 import { mountTimeline, atStep } from './timeline.js';
 import { mountPresent, applyPage } from './present.js';
 import { createHistory } from './history.js';
+import { mountView3D } from './view3d.js';
 
 const $ = (id) => document.getElementById(id);
 const MARGIN = { left: 46, right: 8, top: 8, bottom: 26 };
@@ -411,7 +412,7 @@ function showErrors() {
 
 // ---------------------------------------------------------------- components
 
-let controls, legend, charts, timeline, present;
+let controls, legend, charts, timeline, present, view3d;
 
 function mountAll() {
   controls = mountControls({ transport: $('transport'), surface: $('surface-panel'), run: $('run-panel') }, {
@@ -456,6 +457,10 @@ function mountAll() {
     setPresent: (on) => { app.state.present = on; applyPage(app.state); app.need.panels = true; writeURL(); schedule(); },
   });
   mountHistoryButtons(tools);
+  view3d = mountView3D(document.querySelector('.map-wrap'), tools, {
+    grid: () => app.grid, data: () => app.data, cursor: () => app.cursor, colors: (i) => runColor(i, app.dark),
+    selected: () => app.selected, t: () => app.t, onToggle: () => { app.need.panels = true; schedule(); },
+  });
   const ro = new ResizeObserver(() => { app.need.bg = true; app.need.trails = true; app.need.chartsFull = true; schedule(); });
   ro.observe($('map'));
   for (const id of ['chart-loss', 'chart-lr', 'chart-grad']) ro.observe($(id));
@@ -486,6 +491,7 @@ function renderPanels() {
   timeline.render();
   present.render();
   renderHistoryButtons();
+  view3d.render();
   legend.render({
     state: app.state, data: app.cursor === null ? app.data : app.data.map((d) => atStep(d, app.cursor)), selected: app.selected, t: app.t, lang: app.lang,
     colors: (i) => runColor(i, app.dark), max: LIMITS.runs, info: surfaceInfo(),
@@ -1281,6 +1287,7 @@ function draw() {
     app.need.charts = !done;
     if (!done) more = true;
   }
+  if (view3d.shown()) view3d.draw();
   if (more) schedule();
   // drawStats: the canvases' drawing time (map and charts); the panels'
   // DOM updates are counted apart, in panelsMs.
