@@ -105,7 +105,7 @@ func handlePresetPage(logger *slog.Logger) http.Handler {
 // scenario the link opens, as
 //
 //	{"scenario": {normalised}, "query": "canonical query", "rate": 60, "lang": "en", "embed": false,
-//	 "errors": [{"error": "...", "field": "runs[1].optimizer.lr"}]}
+//	 "present": false, "hide": "", "errors": [{"error": "...", "field": "runs[1].optimizer.lr"}]}
 //
 // A link with bad settings still opens (they keep their defaults); errors
 // lists what was wrong. It answers 200 always, 500 only on a bug.
@@ -126,6 +126,10 @@ func handleScenarioQuery(logger *slog.Logger, cfg Config) http.Handler {
 		b = appendString(b, x.Lang)
 		b = append(b, `,"embed":`...)
 		b = strconv.AppendBool(b, x.Embed)
+		b = append(b, `,"present":`...)
+		b = strconv.AppendBool(b, x.Present)
+		b = append(b, `,"hide":`...)
+		b = appendString(b, x.Hide)
 		b = append(b, `,"errors":[`...)
 		for i, e := range errs {
 			if i > 0 {

@@ -65,6 +65,16 @@ func TestPresets(t *testing.T) {
 	if len(got.Errors) != 0 || got.Query != q || string(got.Scenario) != string(p.Scenario) {
 		t.Errorf("query %q read back as %q, %s, errors %v", q, got.Query, got.Scenario, got.Errors)
 	}
+	// presentation mode and the hide flags come back, in their canonical order
+	resp, body = do(t, ts, "GET", "/api/v1/scenario?surface=quadratic&present=1&hide=run,legend,nope", "", nil)
+	var px struct {
+		Present bool
+		Hide    string
+		Errors  []apiError
+	}
+	if err := json.Unmarshal(body, &px); err != nil || resp.StatusCode != 200 || !px.Present || px.Hide != "legend,run" || len(px.Errors) != 1 || px.Errors[0].Field != "hide" {
+		t.Errorf("present/hide: %s %v → %s", resp.Status, err, body)
+	}
 	// POST gives the link of a scenario.
 	resp, body = do(t, ts, "POST", "/api/v1/scenario", string(p.Scenario), nil)
 	var enc struct{ Query, URL string }
