@@ -493,10 +493,17 @@ function renderPanels() {
   renderHistoryButtons();
   view3d.render();
   legend.render({
-    state: app.state, data: app.cursor === null ? app.data : app.data.map((d) => atStep(d, app.cursor)), selected: app.selected, t: app.t, lang: app.lang,
+    state: app.state, data: app.cursor === null ? app.data : app.data.map(legendAt), selected: app.selected, t: app.t, lang: app.lang,
     colors: (i) => runColor(i, app.dark), max: LIMITS.runs, info: surfaceInfo(),
   });
   renderAnalysisPanels();
+}
+
+// legendAt is run record d at the timeline's step, keeping its own status
+// (a run scrubbed back still says how it ended: "diverged at step 133").
+function legendAt(d) {
+  const s = atStep(d, app.cursor);
+  return s === d ? d : { ...s, status: d.status };
 }
 
 // λmax at the selected run's current point; on the quadratic bowl it is known before running.
