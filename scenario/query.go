@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"fmt"
 	"net/url"
 	"regexp"
 	"slices"
@@ -22,7 +23,62 @@ type Extras struct {
 	// Hide is hide=: the page controls left out, as a comma-separated list
 	// of HideKeys in that order, each once ("" hides nothing).
 	Hide string
+	// Branch is branch=: runs that branch off another at a step, as
+	// "RUN:FROM:STEP" items joined by ',' in the order of RUN ("" none).
+	// Run RUN takes run FROM's settings, start and seed for its steps
+	// 0 … STEP−1 and its own settings from step STEP on; the page does so
+	// by changing it with a websocket set at that step.
+	Branch string
 }
+
+// parseBranch reads branch= against the runs and steps of the link: each
+// item RUN:FROM:STEP with 0 ≤ FROM < RUN < runs, 1 ≤ STEP < steps, each RUN
+// once and no FROM itself a branch. It returns the valid items in RUN's
+// order and an error on "branch" for each bad one.
+func parseBranch(v string, runs, steps int) (string, []error) {
+	type item struct{ run, from, at int }
+	var items []item
+	var errs []error
+	for _, raw := range strings.Split(v, ",") {
+		raw = strings.TrimSpace(raw)
+		if raw == "" {
+			continue
+		}
+		var it item
+		if !branchSyntax.MatchString(raw) {
+			errs = append(errs, fieldErrorf("branch", "%s is not RUN:FROM:STEP (such as 1:0:50: run 1 branches off run 0 at step 50)", quote(raw)))
+			continue
+		}
+		fmt.Sscanf(raw, "%d:%d:%d", &it.run, &it.from, &it.at)
+		switch {
+		case it.run >= runs || it.from >= it.run:
+			errs = append(errs, fieldErrorf("branch", "%s: FROM must be an earlier run than RUN, both below %d (the link's runs)", quote(raw), runs))
+			continue
+		case it.at < 1 || it.at >= steps:
+			errs = append(errs, fieldErrorf("branch", "%s: STEP must be from 1 to %d (the steps less one)", quote(raw), steps-1))
+			continue
+		}
+		items = append(items, it)
+	}
+	slices.SortStableFunc(items, func(a, b item) int { return a.run - b.run })
+	var out []string
+	seen := map[int]bool{}
+	for _, it := range items {
+		if seen[it.run] {
+			errs = append(errs, fieldErrorf("branch", "run %d branches twice; the first is used", it.run))
+			continue
+		}
+		if seen[it.from] {
+			errs = append(errs, fieldErrorf("branch", "run %d branches off run %d, itself a branch; left out", it.run, it.from))
+			continue
+		}
+		seen[it.run] = true
+		out = append(out, fmt.Sprintf("%d:%d:%d", it.run, it.from, it.at))
+	}
+	return strings.Join(out, ","), errs
+}
+
+var branchSyntax = regexp.MustCompile(`^[0-9]{1,2}:[0-9]{1,2}:[0-9]{1,5}$`)
 
 // HideKeys are the names hide= accepts, each a part of the page (the
 // browser's state.js keeps the same list): the header, the lesson banner,
@@ -85,7 +141,7 @@ func defaultLR(optimizer string) float64 {
 
 // queryTopKeys are the top-level keys other than the surface's parameters,
 // in the order Encode writes them (the parameters come after "surface").
-var queryTopKeys = []string{"surface", "formula", "view", "steps", "rate", "shift", "run", "lang", "embed", "present", "hide"}
+var queryTopKeys = []string{"surface", "formula", "view", "steps", "rate", "shift", "run", "lang", "embed", "present", "hide", "branch"}
 
 // runExtraKeys are the keys of a run= value that are not optimizer or
 // scheduler keys; gameKeys only on game surfaces.
@@ -409,6 +465,11 @@ func ParseQuery(q url.Values, lim Limits) (Scenario, Extras, []error) {
 			rc, _, _ = parseRun(sim.OptSGD, "runs[0]", surf, s.Steps)
 		}
 		s.Runs = append(s.Runs, rc)
+	}
+	if v, ok := first("branch"); ok {
+		b, berrs := parseBranch(v, len(s.Runs), s.Steps)
+		x.Branch = b
+		errs = append(errs, berrs...)
 	}
 	if s.TestShift != nil {
 		for _, rc := range s.Runs {

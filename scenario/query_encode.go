@@ -58,6 +58,9 @@ func (s Scenario) Query(x Extras) url.Values {
 	if x.Hide != "" {
 		q.Set("hide", x.Hide)
 	}
+	if x.Branch != "" {
+		q.Set("branch", x.Branch)
+	}
 	return q
 }
 

@@ -42,7 +42,7 @@ export function newState() {
   return {
     surface: DEFAULTS.surface, params: {}, formula: '', view: null,
     steps: DEFAULTS.steps, rate: DEFAULTS.rate, shift: null, lang: DEFAULTS.lang, embed: false,
-    present: false, hide: [],
+    present: false, hide: [], branch: [],
     runs: [],
   };
 }
@@ -137,7 +137,7 @@ export function catalogIndex(list) {
   return out;
 }
 
-const TOP_KEYS = new Set(['surface', 'formula', 'view', 'steps', 'rate', 'shift', 'lang', 'embed', 'run', 'present', 'hide']);
+const TOP_KEYS = new Set(['surface', 'formula', 'view', 'steps', 'rate', 'shift', 'lang', 'embed', 'run', 'present', 'hide', 'branch']);
 const TOP_FIELD = { surface: 'surface.name', formula: 'surface.formula', shift: 'test_shift' };
 const RUN_KEYS = new Set(['sched', 'x', 'y', 'noise', 'seed', 'label', 'opt_y', 'updates']);
 
@@ -262,7 +262,38 @@ export function decodeQuery(query, catalog = null) {
     if (run) st.runs.push(run);
   });
   if (st.runs.length === 0) st.runs.push(newRun('sgd'));
+  const branch = q.get('branch');
+  if (branch !== null) st.branch = decodeBranch(branch, st.runs.length, st.steps, err);
   return { state: st, errors };
+}
+
+/**
+ * decodeBranch reads branch= ("1:0:50,…": run 1 branches off run 0 at step
+ * 50, RUN:FROM:STEP) as scenario.ParseQuery does: [{run, from, at}] in
+ * RUN's order, 0 ≤ FROM < RUN < runs, 1 ≤ STEP < steps, each RUN once, no
+ * FROM itself a branch; an error on "branch" for each bad item.
+ */
+function decodeBranch(raw, runs, steps, err) {
+  const items = [];
+  for (const part of raw.split(',')) {
+    const p = part.trim();
+    if (!p) continue;
+    const m = /^(\d{1,2}):(\d{1,2}):(\d{1,5})$/.exec(p);
+    if (!m) { err('branch', `"${p}" is not RUN:FROM:STEP (such as 1:0:50: run 1 branches off run 0 at step 50)`); continue; }
+    const [run, from, at] = m.slice(1).map(Number);
+    if (run >= runs || from >= run) { err('branch', `"${p}": FROM must be an earlier run than RUN, both below ${runs} (the link's runs)`); continue; }
+    if (at < 1 || at >= steps) { err('branch', `"${p}": STEP must be from 1 to ${steps - 1} (the steps less one)`); continue; }
+    items.push({ run, from, at });
+  }
+  items.sort((a, b) => a.run - b.run);
+  const seen = new Set(), out = [];
+  for (const b of items) {
+    if (seen.has(b.run)) { err('branch', `run ${b.run} branches twice; the first is used`); continue; }
+    if (seen.has(b.from)) { err('branch', `run ${b.run} branches off run ${b.from}, itself a branch; left out`); continue; }
+    seen.add(b.run);
+    out.push(b);
+  }
+  return out;
 }
 
 function decodeRun(raw, at, st, info, err) {
@@ -440,6 +471,7 @@ export function encodeQuery(st, catalog = null) {
   if (st.embed) add('embed', 1);
   if (st.present) add('present', 1);
   if (st.hide && st.hide.length) add('hide', HIDE_KEYS.filter((k) => st.hide.includes(k)).join(','));
+  if (st.branch && st.branch.length) add('branch', [...st.branch].sort((a, b) => a.run - b.run).map((b) => `${b.run}:${b.from}:${b.at}`).join(','));
   return parts.join('&');
 }
 
