@@ -381,3 +381,109 @@ func TestView3DFallback(t *testing.T) {
 		t.Error("the 2D map is not back after the second click")
 	}
 }
+
+// simRun is one run of POST /api/v1/simulate's answer.
+type simRun struct {
+	X, Y []float64
+}
+
+// closeSeries reports the first index where a and b differ by more than
+// 1e-12 relative (−1: none), for n values.
+func closeSeries(a, b []float64, n int) int {
+	for i := 0; i < n; i++ {
+		if math.Abs(a[i]-b[i]) > 1e-12*math.Max(1, math.Abs(b[i])) {
+			return i
+		}
+	}
+	return -1
+}
+
+// TestBranchEqualsFreshRun: a link with run 1 branching off run 0 at step
+// 50 (branch=1:0:50) runs run 1 as run 0 up to step 50 and with its own LR
+// after; its steps from 50 on are those of a fresh run started from step
+// 50's state. Plain SGD: the state is the point, so the fresh run is
+// POST /api/v1/simulate from it. SGD with momentum: the state is the point
+// and the momentum buffer, recovered from the trajectory (PyTorch: v ←
+// μv + g, p ← p − lr·v, so v_k = (p_{k−1} − p_k)/lr) and continued here by
+// PyTorch's documented update on f = ½(x² + 10y²).
+func TestBranchEqualsFreshRun(t *testing.T) {
+	tb := newTab(t, desktop)
+	tb.open("/?surface=quadratic&steps=120&rate=0&run=sgd,lr=0.02&run=sgd,lr=0.08&run=sgd,lr=0.01,momentum=0.9&run=sgd,lr=0.004,momentum=0.9&branch=1:0:50,3:2:50")
+	if got := eval[string](tb, `__lab.query()`); !strings.Contains(got, "branch=1:0:50,3:2:50") {
+		t.Fatalf("the link lost the branches: %s", got)
+	}
+	tb.play()
+	tb.waitAllDone(15 * time.Second)
+	r0, r1, r2, r3 := labRun(tb, 0), labRun(tb, 1), labRun(tb, 2), labRun(tb, 3)
+	for _, r := range []runData{r0, r1, r2, r3} {
+		if r.N != 121 {
+			t.Fatalf("a run has %d points, want 121", r.N)
+		}
+	}
+	if i := closeSeries(r1.X, r0.X, 51); i >= 0 || closeSeries(r1.Y, r0.Y, 51) >= 0 {
+		t.Errorf("the branch differs from its parent before step 50 (x at %d)", i)
+	}
+	if closeSeries(r1.X[51:], r0.X[51:], 70) < 0 {
+		t.Error("the branch is its parent after step 50 too: the new LR was not applied")
+	}
+	// the page's lr[k] is the LR of the step that led to point k
+	if r1.LR[50] != 0.02 || r1.LR[51] != 0.08 || eval[int](tb, `__lab.runs[1].setFrom[0]`) != 50 {
+		t.Errorf("the branch's LR of steps 49, 50 = %v, %v; want 0.02, 0.08 (set from step %d)", r1.LR[50], r1.LR[51], eval[int](tb, `__lab.runs[1].setFrom[0]`))
+	}
+	// plain SGD: a fresh run from the point of step 50
+	var out struct{ Runs []simRun }
+	postJSON(t, "/api/v1/simulate", map[string]any{
+		"surface": map[string]any{"name": "quadratic"}, "steps": 70,
+		"runs": []any{map[string]any{"start": []float64{r1.X[50], r1.Y[50]}, "optimizer": map[string]any{"name": "sgd", "lr": 0.08}}},
+	}, &out)
+	if len(out.Runs) != 1 || len(out.Runs[0].X) != 71 {
+		t.Fatalf("simulate: %+v", out)
+	}
+	if i := closeSeries(r1.X[50:], out.Runs[0].X, 71); i >= 0 {
+		t.Errorf("branch x[%d] = %v, the fresh run from step 50's point has %v", 50+i, r1.X[50+i], out.Runs[0].X[i])
+	}
+	if i := closeSeries(r1.Y[50:], out.Runs[0].Y, 71); i >= 0 {
+		t.Errorf("branch y[%d] = %v, the fresh run from step 50's point has %v", 50+i, r1.Y[50+i], out.Runs[0].Y[i])
+	}
+	// momentum: the point and the momentum buffer of step 50, continued at lr 0.004
+	if closeSeries(r3.X, r2.X, 51) >= 0 || closeSeries(r3.Y, r2.Y, 51) >= 0 {
+		t.Error("the momentum branch differs from its parent before step 50")
+	}
+	px, py := r2.X[50], r2.Y[50]
+	vx, vy := (r2.X[49]-px)/0.01, (r2.Y[49]-py)/0.01
+	for k := 50; k < 120; k++ {
+		gx, gy := px, 10*py // ∇½(x² + 10y²)
+		vx, vy = 0.9*vx+gx, 0.9*vy+gy
+		px, py = px-0.004*vx, py-0.004*vy
+		if math.Abs(r3.X[k+1]-px) > 1e-9*math.Max(1, math.Abs(px)) || math.Abs(r3.Y[k+1]-py) > 1e-9*math.Max(1, math.Abs(py)) {
+			t.Fatalf("momentum branch at point %d = (%v, %v), a fresh run from step 50's point and buffer gives (%v, %v)", k+1, r3.X[k+1], r3.Y[k+1], px, py)
+		}
+	}
+}
+
+// TestBranchHereButton: scrub to step 50, "Branch here", change the LR: the
+// new run follows the old to step 50 and the new LR after; the link says
+// branch=1:0:50; the old run is drawn faintly; undo takes the branch away.
+func TestBranchHereButton(t *testing.T) {
+	tb := newTab(t, desktop)
+	tb.open("/?surface=quadratic&steps=120&rate=0&run=sgd,lr=0.02")
+	tb.play()
+	tb.waitAllDone(10 * time.Second)
+	scrub(tb, 50)
+	tb.click("#branch-here")
+	tb.waitFor("the branch in the link", `/branch=1:0:50/.test(__lab.query()) && __lab.selected === 1`, 3*time.Second, `__lab.query()`)
+	eval[bool](tb, `(() => { const e = document.getElementById('lr-input'); e.value = '0.08'; e.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`)
+	tb.waitFor("the branch run done with the new LR", `__lab.runs.length === 2 && __lab.runs[1].n === 121 && __lab.runs[1].lr[60] === 0.08 && ['completed', 'converged'].includes(__lab.runs[1].status)`, 10*time.Second,
+		`({q: __lab.query(), n: __lab.runs.map((d) => d.n), lr: __lab.runs[1] && __lab.runs[1].lr[60]})`)
+	r0, r1 := labRun(tb, 0), labRun(tb, 1)
+	if closeSeries(r1.X, r0.X, 51) >= 0 || r1.LR[49] != 0.02 {
+		t.Error("the branch does not follow the old run up to step 50")
+	}
+	if !strings.Contains(eval[string](tb, `__lab.query()`), "run=sgd,lr=0.02&run=sgd,lr=0.08&branch=1:0:50") {
+		t.Errorf("link %s", eval[string](tb, `__lab.query()`))
+	}
+	tb.screenshot("branch-here-en.png")
+	tb.click("#undo")
+	tb.click("#undo")
+	tb.waitFor("undo took the branch away", `__lab.state.runs.length === 1 && !/branch=/.test(__lab.query())`, 3*time.Second, `__lab.query()`)
+}

@@ -473,4 +473,6 @@ export default {
   'view3d.label': 'The loss surface in 3D, with the trajectories of the runs drawn on it',
   'view3d.noWebGL': 'This browser cannot draw 3D (WebGL is off or missing). The 2D map shows the same surface and runs.',
   'view3d.hint': 'Drag to rotate, wheel to zoom. Height and colour are the loss.',
+  'branch.here': 'Branch here',
+  'branch.hereTip': 'Add a copy of the selected run that follows it up to this step (the timeline’s) and then takes the settings you give it; the old continuation stays, drawn faintly',
 };

@@ -31,6 +31,7 @@ import { mountTimeline, atStep } from './timeline.js';
 import { mountPresent, applyPage } from './present.js';
 import { createHistory } from './history.js';
 import { mountView3D } from './view3d.js';
+import { branchScenario, remapBranches } from './branch.js';
 
 const $ = (id) => document.getElementById(id);
 const MARGIN = { left: 46, right: 8, top: 8, bottom: 26 };
@@ -117,6 +118,7 @@ async function boot() {
   showLesson();
   installKeys();
   app.booted = true;
+  app.branchRuns = app.state.runs.slice();
   recordHistory();
   schedule();
   writeURL();
@@ -457,6 +459,10 @@ function mountAll() {
     setPresent: (on) => { app.state.present = on; applyPage(app.state); app.need.panels = true; writeURL(); schedule(); },
   });
   mountHistoryButtons(tools);
+  histButtons.branch = document.createElement('button');
+  Object.assign(histButtons.branch, { type: 'button', id: 'branch-here', className: 'small' });
+  tools.append(histButtons.branch);
+  histButtons.branch.addEventListener('click', branchHere);
   view3d = mountView3D(document.querySelector('.map-wrap'), tools, {
     grid: () => app.grid, data: () => app.data, cursor: () => app.cursor, colors: (i) => runColor(i, app.dark),
     selected: () => app.selected, t: () => app.t, onToggle: () => { app.need.panels = true; schedule(); },
@@ -522,6 +528,9 @@ function lambdaFor(d) {
 
 /** changed notes a change of the state: panels, URL and (when restart) the session. */
 function changed(restart) {
+  // branches follow their runs when runs are added, removed or reordered
+  if (app.state.branch && app.state.branch.length && app.branchRuns) app.state.branch = remapBranches(app.state.branch, app.branchRuns, app.state.runs);
+  app.branchRuns = app.state.runs.slice();
   recordHistory();
   app.need.panels = true;
   if (restart) restartSession(app.playing || anyData());
@@ -642,6 +651,8 @@ function changeRun(path, value) {
  */
 function liveSet(i, parts) {
   if (!app.started) return;
+  // a branch, or a run another branches off: the whole scenario runs again (branch.js)
+  if ((app.state.branch || []).some((b) => b.run === i || b.from === i)) { restartSession(true); return; }
   const d = app.data[i];
   if (d && (d.status === 'diverged' || d.status === 'completed' || d.status === 'converged')) {
     restartSession(true);
@@ -732,6 +743,7 @@ function restoreHistory(v) {
   fetchGrid();
   app.need.bg = true;
   app.need.trails = true;
+  app.branchRuns = app.state.runs.slice();
   app.restoring = true;
   try { changed(true); } finally { app.restoring = false; }
 }
@@ -763,7 +775,61 @@ function renderHistoryButtons() {
   histButtons.redo.textContent = `↷ ${t('history.redo')}`;
   histButtons.redo.title = t('history.redoTip');
   histButtons.redo.disabled = !hist.canRedo();
+  const d = app.data[app.selected];
+  histButtons.branch.textContent = t('branch.here');
+  histButtons.branch.title = t('branch.hereTip');
+  histButtons.branch.disabled = !d || d.n < 2 || app.state.runs.length >= LIMITS.runs || (app.state.branch || []).some((b) => b.run === app.selected);
 }
+
+// ---------------------------------------------------------------- branch here (branch.js)
+
+/**
+ * advanceBranches carries out the branch plan of the session: it steps the
+ * paused session to the next branch's step, sends that branch's set
+ * messages once its run is there, and resumes the session (when playing)
+ * after the last. A run that ended before its branch step is not changed.
+ */
+function advanceBranches() {
+  const bp = app.branchPlan;
+  while (bp.next < bp.items.length) {
+    const it = bp.items[bp.next];
+    const d = app.data[it.run];
+    const ended = d && ['diverged', 'completed', 'converged'].includes(d.status);
+    if (d && d.n >= it.at + 1) {
+      for (const m of it.msgs) send(m);
+      bp.next++;
+      continue;
+    }
+    if (ended) { bp.next++; continue; }
+    if (bp.asked < it.at) { send(stepMessage(it.at - bp.asked)); bp.asked = it.at; }
+    return;
+  }
+  app.branchPlan = null;
+  if (app.playing) send(resumeMessage());
+}
+
+/**
+ * branchHere adds a branch of the selected run at the timeline's step (or
+ * its newest point): a copy that follows it up to that step and then its
+ * own settings, which the run panel now changes; the old continuation
+ * stays, drawn faintly.
+ */
+function branchHere() {
+  const i = app.selected, run = app.state.runs[i], d = app.data[i];
+  if (!run || !d || app.state.runs.length >= LIMITS.runs || (app.state.branch || []).some((b) => b.run === i)) return;
+  const k = Math.min(app.cursor ?? d.n - 1, d.n - 1);
+  if (k < 1 || k >= app.state.steps) return;
+  const copy = cloneRun(run);
+  copy.label = '';
+  app.state.runs.push(copy);
+  app.state.branch = [...(app.state.branch || []), { run: app.state.runs.length - 1, from: i, at: k }];
+  app.selected = app.state.runs.length - 1;
+  app.branchRuns = app.state.runs.slice(); // the indices above are of these runs
+  changed(true);
+}
+
+/** fadedRun reports whether run i's trail is drawn faintly: another run branches off it. */
+const fadedRun = (i) => (app.state.branch || []).some((b) => b.from === i);
 
 // ---------------------------------------------------------------- session
 
@@ -775,6 +841,7 @@ function clearData() {
   app.data = app.state.runs.map(() => newRunData());
   if (timeline) timeline.stop();
   if (app.cursor !== null) setCursor(null);
+  app.branchPlan = null;
   app.pendingTrail.clear();
   app.pendingSets.clear();
   charts.forEach((c) => c.setData(app.data, app.state.steps));
@@ -784,7 +851,11 @@ function clearData() {
 
 function startSession(paused) {
   clearData();
-  const ok = send(startMessage(toScenario(app.state, app.catalog), app.state.rate, paused));
+  // branches (branch.js): started paused, stepped to each branch's step, set, then resumed
+  const { scenario: sc, plan } = branchScenario(app.state, toScenario(app.state, app.catalog));
+  const ok = send(startMessage(sc, app.state.rate, paused || plan.length > 0));
+  app.branchPlan = ok && plan.length ? { items: plan, next: 0, asked: 0 } : null;
+  if (app.branchPlan) advanceBranches();
   app.started = ok;
   app.playing = ok && !paused;
   // pressed while the socket is still opening: started once it opens (socketState)
@@ -880,6 +951,7 @@ function onMessage(m) {
       break;
     case 'frame': {
       const changes = mergeFrame(app.data, m);
+      if (app.branchPlan) advanceBranches();
       for (const c of changes) {
         deriveLimit(app.data[c.run], c.from, c.to);
         const prev = app.pendingTrail.get(c.run);
@@ -1067,8 +1139,9 @@ function paintTrailsFull() {
   if (app.data[app.selected]) order.push(app.selected);
   for (const i of order) {
     const d = app.data[i];
-    if (d && d.n > 0) drawTrail(ctx, d, 0, d.n, map.tr, runColor(i, app.dark), trailOpts(i));
+    if (d && d.n > 0) { ctx.globalAlpha = fadedRun(i) ? 0.4 : 1; drawTrail(ctx, d, 0, d.n, map.tr, runColor(i, app.dark), trailOpts(i)); }
   }
+  ctx.globalAlpha = 1;
   ctx.restore();
   app.pendingTrail.clear();
 }
@@ -1092,7 +1165,9 @@ function paintTrailsNew(deadline = Infinity) {
       if (!first && performance.now() > deadline) { out = true; break; }
       first = false;
       const to = Math.min(d.n, from + TRAIL_CHUNK);
+      ctx.globalAlpha = fadedRun(i) ? 0.4 : 1;
       drawTrail(ctx, d, from, to, map.tr, runColor(i, app.dark), trailOpts(i));
+      ctx.globalAlpha = 1;
       if (to >= d.n) app.pendingTrail.delete(i); else app.pendingTrail.set(i, to);
     }
   }
