@@ -105,7 +105,7 @@ func handlePresetPage(logger *slog.Logger) http.Handler {
 // scenario the link opens, as
 //
 //	{"scenario": {normalised}, "query": "canonical query", "rate": 60, "lang": "en", "embed": false,
-//	 "present": false, "hide": "", "errors": [{"error": "...", "field": "runs[1].optimizer.lr"}]}
+//	 "present": false, "hide": "", "branch": "", "errors": [{"error": "...", "field": "runs[1].optimizer.lr"}]}
 //
 // A link with bad settings still opens (they keep their defaults); errors
 // lists what was wrong. It answers 200 always, 500 only on a bug.
@@ -130,6 +130,8 @@ func handleScenarioQuery(logger *slog.Logger, cfg Config) http.Handler {
 		b = strconv.AppendBool(b, x.Present)
 		b = append(b, `,"hide":`...)
 		b = appendString(b, x.Hide)
+		b = append(b, `,"branch":`...)
+		b = appendString(b, x.Branch)
 		b = append(b, `,"errors":[`...)
 		for i, e := range errs {
 			if i > 0 {

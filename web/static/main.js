@@ -30,7 +30,6 @@ import { early } from './early.js';
 import { mountTimeline, atStep } from './timeline.js';
 import { mountPresent, applyPage } from './present.js';
 import { createHistory } from './history.js';
-import { mountView3D } from './view3d.js';
 import { branchScenario, remapBranches } from './branch.js';
 
 const $ = (id) => document.getElementById(id);
@@ -463,9 +462,21 @@ function mountAll() {
   Object.assign(histButtons.branch, { type: 'button', id: 'branch-here', className: 'small' });
   tools.append(histButtons.branch);
   histButtons.branch.addEventListener('click', branchHere);
-  view3d = mountView3D(document.querySelector('.map-wrap'), tools, {
-    grid: () => app.grid, data: () => app.data, cursor: () => app.cursor, colors: (i) => runColor(i, app.dark),
-    selected: () => app.selected, t: () => app.t, onToggle: () => { app.need.panels = true; schedule(); },
+  histButtons.view3d = document.createElement('button');
+  Object.assign(histButtons.view3d, { type: 'button', id: 'view3d-toggle', className: 'small' });
+  histButtons.view3d.setAttribute('aria-pressed', 'false');
+  tools.append(histButtons.view3d);
+  // view3d.js loads when the 3D view is first asked for
+  histButtons.view3d.addEventListener('click', async () => {
+    if (!view3d) {
+      const m = await import('./view3d.js');
+      view3d = view3d || m.mountView3D(document.querySelector('.map-wrap'), {
+        grid: () => app.grid, data: () => app.data, cursor: () => app.cursor, colors: (i) => runColor(i, app.dark), t: () => app.t,
+      });
+    }
+    view3d.toggle();
+    app.need.panels = true;
+    schedule();
   });
   const ro = new ResizeObserver(() => { app.need.bg = true; app.need.trails = true; app.need.chartsFull = true; schedule(); });
   ro.observe($('map'));
@@ -497,7 +508,11 @@ function renderPanels() {
   timeline.render();
   present.render();
   renderHistoryButtons();
-  view3d.render();
+  const in3d = !!view3d && view3d.shown();
+  histButtons.view3d.textContent = in3d ? app.t('view3d.hide') : app.t('view3d.show');
+  histButtons.view3d.title = in3d ? app.t('view3d.hideTip') : app.t('view3d.showTip');
+  histButtons.view3d.setAttribute('aria-pressed', in3d ? 'true' : 'false');
+  if (view3d) view3d.render();
   legend.render({
     state: app.state, data: app.cursor === null ? app.data : app.data.map(legendAt), selected: app.selected, t: app.t, lang: app.lang,
     colors: (i) => runColor(i, app.dark), max: LIMITS.runs, info: surfaceInfo(),
@@ -1369,7 +1384,7 @@ function draw() {
     app.need.charts = !done;
     if (!done) more = true;
   }
-  if (view3d.shown()) view3d.draw();
+  if (view3d && view3d.shown()) view3d.draw();
   if (more) schedule();
   // drawStats: the canvases' drawing time (map and charts); the panels'
   // DOM updates are counted apart, in panelsMs.

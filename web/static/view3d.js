@@ -109,15 +109,13 @@ export function surfaceMesh(grid) {
 }
 
 /**
- * mountView3D mounts the 3D canvas over the map in wrap and its toggle
- * button in tools. hooks: grid(), data() → run records, cursor() → step
- * or null, colors(i) → "#rrggbb", selected(), t() → translator,
- * onToggle(shown). It returns {render() (texts), draw() (when shown),
- * shown()}.
+ * mountView3D mounts the 3D canvas over the map in wrap (main.js loads
+ * this module when its 3D button is first pressed, and owns the button).
+ * hooks: grid(), data() → run records, cursor() → step or null, colors(i)
+ * → "#rrggbb", t() → translator. It returns {toggle() → shown, render()
+ * (texts), draw() (when shown), shown()}.
  */
-export function mountView3D(wrap, tools, hooks) {
-  const btn = el('button', { type: 'button', id: 'view3d-toggle', class: 'small', 'aria-pressed': 'false' });
-  tools.append(btn);
+export function mountView3D(wrap, hooks) {
   const canvas = el('canvas', { id: 'view3d', role: 'img', tabindex: '0' });
   const note = el('p', { class: 'view3d-note' });
   const box = el('div', { class: 'view3d-box', hidden: true }, canvas, note);
@@ -126,13 +124,13 @@ export function mountView3D(wrap, tools, hooks) {
   const buf = {};
   const cam = { yaw: -0.6, pitch: 0.62, dist: 3.4 };
 
-  btn.addEventListener('click', () => {
+  function toggle() {
     shown = !shown;
     box.hidden = !shown;
     wrap.classList.toggle('in3d', shown);
     if (shown && !tried) init();
-    hooks.onToggle(shown);
-  });
+    return shown;
+  }
 
   function init() {
     tried = true;
@@ -271,12 +269,8 @@ export function mountView3D(wrap, tools, hooks) {
   }
 
   function render() {
-    const t = hooks.t();
-    btn.textContent = shown ? t('view3d.hide') : t('view3d.show');
-    btn.title = shown ? t('view3d.hideTip') : t('view3d.showTip');
-    btn.setAttribute('aria-pressed', shown ? 'true' : 'false');
-    canvas.setAttribute('aria-label', t('view3d.label'));
+    canvas.setAttribute('aria-label', hooks.t()('view3d.label'));
   }
 
-  return { render, draw, shown: () => shown };
+  return { toggle, render, draw, shown: () => shown };
 }
