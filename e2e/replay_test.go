@@ -55,8 +55,14 @@ func changedNear(tb *tab, key string, px, py, r float64) int {
 // the step-50 point (the map changes there and at the old marker); the
 // chart's step line shows; "Latest" puts everything back.
 func TestTimelineScrubFinishedRun(t *testing.T) {
+	for _, lang := range []string{"en", "ja"} {
+		t.Run(lang, func(t *testing.T) { testTimelineScrub(t, lang) })
+	}
+}
+
+func testTimelineScrub(t *testing.T, lang string) {
 	tb := newTab(t, desktop)
-	tb.open("/?surface=quadratic&steps=120&rate=0&run=sgd,lr=0.02")
+	tb.open("/?surface=quadratic&steps=120&rate=0&run=sgd,lr=0.02&run=sgd,lr=0.05,momentum=0.5&lang=" + lang)
 	tb.play()
 	tb.waitAllDone(10 * time.Second)
 	tb.frames(3)
@@ -92,7 +98,7 @@ func TestTimelineScrubFinishedRun(t *testing.T) {
 	if eval[bool](tb, `document.querySelector('#chart-loss').parentElement.querySelector('.chart-step').hidden`) {
 		t.Error("the loss chart shows no step line at the scrubbed step")
 	}
-	tb.screenshot("timeline-scrub-en.png")
+	tb.screenshot("timeline-scrub-" + lang + ".png")
 	tb.click("#timeline-live")
 	tb.frames(2)
 	if got := legendNumber(tb, 0, "step"); got != 120 {
@@ -161,14 +167,20 @@ func jsonList(s []string) string {
 }
 
 // TestPresentFitsOneScreen: ?present=1 on a lesson shows the map, the loss
-// chart, the LR slider and the lesson text inside the window at 1280×800
-// and 1920×1080, with the header and the analysis hidden; the button
-// leaves presentation mode and the link follows.
+// chart, the LR slider and the lesson text inside the window at 1280×800,
+// 1920×1080 and 1920×1080 zoomed to 150 % (1280×720 CSS pixels), in English
+// and Japanese, with the header and the analysis hidden; the button leaves
+// presentation mode and the link follows.
 func TestPresentFitsOneScreen(t *testing.T) {
-	for _, vp := range []viewport{desktop, wide} {
-		t.Run(vp.String(), func(t *testing.T) {
+	cases := []struct {
+		vp   viewport
+		lang string
+	}{{desktop, "en"}, {wide, "en"}, {wide, "ja"}, {viewport{w: 1280, h: 720}, "ja"}}
+	for _, c := range cases {
+		vp := c.vp
+		t.Run(vp.String()+"-"+c.lang, func(t *testing.T) {
 			tb := newTab(t, vp)
-			tb.open("/p/too-large?present=1")
+			tb.open("/p/summary?present=1&lang=" + c.lang)
 			tb.waitFor("the lesson banner", `!document.getElementById('lesson').hidden`, 5*time.Second, "")
 			tb.frames(2)
 			for sel, ok := range inViewport(tb, "#map", "#chart-loss", "#lr-slider", "#lesson", "#play", "#timeline") {
@@ -179,7 +191,10 @@ func TestPresentFitsOneScreen(t *testing.T) {
 			if eval[bool](tb, `getComputedStyle(document.querySelector('header.top')).display !== 'none' || getComputedStyle(document.getElementById('analysis')).display !== 'none'`) {
 				t.Error("the header or the analysis is shown in presentation mode")
 			}
-			tb.screenshot("present-" + vp.String() + "-en.png")
+			tb.play()
+			tb.waitAllDone(15 * time.Second)
+			tb.frames(2)
+			tb.screenshot("present-" + vp.String() + "-" + c.lang + ".png")
 			tb.click("#present")
 			tb.waitFor("presentation mode left, and the link without present=1", `!document.body.classList.contains('present') && !/present=/.test(location.search)`, 3*time.Second,
 				`({cls: document.body.className, search: location.search})`)
