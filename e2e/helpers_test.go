@@ -108,6 +108,9 @@ func runMain(m *testing.M) int {
 		chromedp.Flag("mute-audio", true),
 		chromedp.Flag("metrics-recording-only", true),
 		chromedp.Flag("password-store", "basic"),
+		// WebGL (the 3D view) without a GPU: Chromium's software renderer
+		chromedp.Flag("use-angle", "swiftshader"),
+		chromedp.Flag("enable-unsafe-swiftshader", true),
 	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	defer cancelAlloc()

@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"fmt"
 	"net/url"
 	"regexp"
 	"slices"
@@ -16,6 +17,100 @@ type Extras struct {
 	Lang  string // page language, "en" or "ja"; "" means the default, en
 	Embed bool   // embed=1: the bare view for an iframe
 	Rate  int    // steps per second per run, 0 … 10000; 0 is as fast as possible
+	// Present is present=1: the page opens in presentation mode (large
+	// type, only the map, the loss chart, the LR slider and the lesson).
+	Present bool
+	// Hide is hide=: the page controls left out, as a comma-separated list
+	// of HideKeys in that order, each once ("" hides nothing).
+	Hide string
+	// Branch is branch=: runs that branch off another at a step, as
+	// "RUN:FROM:STEP" items joined by ',' in the order of RUN ("" none).
+	// Run RUN takes run FROM's settings, start and seed for its steps
+	// 0 … STEP−1 and its own settings from step STEP on; the page does so
+	// by changing it with a websocket set at that step.
+	Branch string
+}
+
+// parseBranch reads branch= against the runs and steps of the link: each
+// item RUN:FROM:STEP with 0 ≤ FROM < RUN < runs, 1 ≤ STEP < steps, each RUN
+// once and no FROM itself a branch. It returns the valid items in RUN's
+// order and an error on "branch" for each bad one.
+func parseBranch(v string, runs, steps int) (string, []error) {
+	type item struct{ run, from, at int }
+	var items []item
+	var errs []error
+	for _, raw := range strings.Split(v, ",") {
+		raw = strings.TrimSpace(raw)
+		if raw == "" {
+			continue
+		}
+		var it item
+		if !branchSyntax.MatchString(raw) {
+			errs = append(errs, fieldErrorf("branch", "%s is not RUN:FROM:STEP (such as 1:0:50: run 1 branches off run 0 at step 50)", quote(raw)))
+			continue
+		}
+		fmt.Sscanf(raw, "%d:%d:%d", &it.run, &it.from, &it.at)
+		switch {
+		case it.run >= runs || it.from >= it.run:
+			errs = append(errs, fieldErrorf("branch", "%s: FROM must be an earlier run than RUN, both below %d (the link's runs)", quote(raw), runs))
+			continue
+		case it.at < 1 || it.at >= steps:
+			errs = append(errs, fieldErrorf("branch", "%s: STEP must be from 1 to %d (the steps less one)", quote(raw), steps-1))
+			continue
+		}
+		items = append(items, it)
+	}
+	slices.SortStableFunc(items, func(a, b item) int { return a.run - b.run })
+	var out []string
+	seen := map[int]bool{}
+	for _, it := range items {
+		if seen[it.run] {
+			errs = append(errs, fieldErrorf("branch", "run %d branches twice; the first is used", it.run))
+			continue
+		}
+		if seen[it.from] {
+			errs = append(errs, fieldErrorf("branch", "run %d branches off run %d, itself a branch; left out", it.run, it.from))
+			continue
+		}
+		seen[it.run] = true
+		out = append(out, fmt.Sprintf("%d:%d:%d", it.run, it.from, it.at))
+	}
+	return strings.Join(out, ","), errs
+}
+
+var branchSyntax = regexp.MustCompile(`^[0-9]{1,2}:[0-9]{1,2}:[0-9]{1,5}$`)
+
+// HideKeys are the names hide= accepts, each a part of the page (the
+// browser's state.js keeps the same list): the header, the lesson banner,
+// the transport row, the timeline, the legend, the run panel, the surface
+// panel, all charts, the LR chart, the gradient chart, the analysis
+// panels, the share panel and the reference card.
+var HideKeys = []string{"header", "lesson", "transport", "timeline", "legend", "run", "surface", "charts", "lr_chart", "grad_chart", "analysis", "share", "card"}
+
+// parseHide reads hide=: the names of HideKeys, in any order and repeated;
+// it returns them in HideKeys' order, once each, and an error naming each
+// unknown one (the known ones are kept).
+func parseHide(v string) (string, []error) {
+	var errs []error
+	seen := map[string]bool{}
+	for _, name := range strings.Split(v, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			continue
+		}
+		if !slices.Contains(HideKeys, name) {
+			errs = append(errs, fieldErrorf("hide", "unknown control %s; allowed: %s", quote(name), strings.Join(HideKeys, ", ")))
+			continue
+		}
+		seen[name] = true
+	}
+	var out []string
+	for _, k := range HideKeys {
+		if seen[k] {
+			out = append(out, k)
+		}
+	}
+	return strings.Join(out, ","), errs
 }
 
 // DefaultRate is the rate of a link that does not give one.
@@ -68,7 +163,7 @@ func DefaultRun(info sim.SurfaceInfo) string {
 
 // queryTopKeys are the top-level keys other than the surface's parameters,
 // in the order Encode writes them (the parameters come after "surface").
-var queryTopKeys = []string{"surface", "formula", "dataset", "data", "view", "steps", "rate", "shift", "run", "lang", "embed"}
+var queryTopKeys = []string{"surface", "formula", "dataset", "data", "view", "steps", "rate", "shift", "run", "lang", "embed", "present", "hide", "branch"}
 
 // runExtraKeys are the keys of a run= value that are not optimizer or
 // scheduler keys; gameKeys only on game surfaces.
@@ -362,6 +457,20 @@ func ParseQuery(q url.Values, lim Limits) (Scenario, Extras, []error) {
 			report(fieldErrorf("embed", "must be 1 (or true, or empty) for the bare view, or 0 (false); got %s", quote(v)))
 		}
 	}
+	if v, ok := first("present"); ok {
+		switch v {
+		case "", "1", "true":
+			x.Present = true
+		case "0", "false":
+		default:
+			report(fieldErrorf("present", "must be 1 (or true, or empty) for presentation mode, or 0 (false); got %s", quote(v)))
+		}
+	}
+	if v, ok := first("hide"); ok {
+		h, herrs := parseHide(v)
+		x.Hide = h
+		errs = append(errs, herrs...)
+	}
 	if v, ok := first("rate"); ok {
 		if v == "max" {
 			x.Rate = 0
@@ -401,6 +510,11 @@ func ParseQuery(q url.Values, lim Limits) (Scenario, Extras, []error) {
 			rc, _, _ = parseRun(DefaultRun(surf.Info()), "runs[0]", surf, s.Steps)
 		}
 		s.Runs = append(s.Runs, rc)
+	}
+	if v, ok := first("branch"); ok {
+		b, berrs := parseBranch(v, len(s.Runs), s.Steps)
+		x.Branch = b
+		errs = append(errs, berrs...)
 	}
 	if s.TestShift != nil {
 		for _, rc := range s.Runs {

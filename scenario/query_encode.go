@@ -53,6 +53,15 @@ func (s Scenario) Query(x Extras) url.Values {
 	if x.Embed {
 		q.Set("embed", "1")
 	}
+	if x.Present {
+		q.Set("present", "1")
+	}
+	if x.Hide != "" {
+		q.Set("hide", x.Hide)
+	}
+	if x.Branch != "" {
+		q.Set("branch", x.Branch)
+	}
 	return q
 }
 

@@ -38,6 +38,10 @@ var shareInputs = []struct {
 	{name: "start, noise, seed and a label with escapes", query: "surface=sharp_flat&run=sgd,lr=0.1,x=-2,y=1,noise=0.5,seed=42,label=noisy%2C%20large%20%253D%20%2525"},
 	{name: "label written with a bare comma", query: "surface=quadratic&run=sgd,lr=0.1,label=big,bad"},
 	{name: "view, shift, steps and extras", query: "surface=quadratic&a=2&theta=0.5&view=-4,4,-3,3&steps=500&rate=120&shift=0.1,-0.2&run=sgd,lr=0.1&lang=ja&embed=1"},
+	{name: "presentation mode with controls hidden (canonical order, once each)", query: "surface=rosenbrock&run=adam,lr=0.05&present=1&hide=legend,analysis,header,legend"},
+	{name: "hide an unknown control: the known ones are kept", query: "surface=quadratic&run=sgd,lr=0.1&hide=legend,buttons&embed=1"},
+	{name: "a run branching off another at step 50", query: "surface=quadratic&steps=120&run=sgd,lr=0.02&run=sgd,lr=0.08&branch=1:0:50"},
+	{name: "bad branches: later parent, step past the end, not RUN:FROM:STEP, twice", query: "surface=quadratic&steps=100&run=sgd,lr=0.02&run=sgd,lr=0.08&run=adam,lr=0.1&branch=2:0:10,0:1:5,1:0:100,x,2:1:20"},
 	{name: "rate max is 0", query: "surface=quadratic&rate=max&run=sgd,lr=0.1"},
 	{name: "game: separate LR for player y, alternating", query: "surface=bilinear&run=sgd,lr=0.1&run=sgd,lr=0.1,lr_y=0.02&run=sgd,lr=0.1,updates=alternating"},
 	{name: "game: another optimizer for player y", query: "surface=bilinear&run=sgd,lr=0.1,opt_y=adam,lr_y=0.01,betas_y=0.5%3B0.9"},
@@ -80,6 +84,7 @@ var shareInputs = []struct {
 	{name: "numbers with a bare dot, a leading zero or a space", query: "surface=quadratic&b=.5&run=sgd,lr=1.,momentum=00.5,x=%201"},
 	{name: "hex float is not a number", query: "surface=quadratic&view=0x1p3,9,-1,1&run=sgd,lr=0.1"},
 	{name: "embed other than 0 or 1", query: "surface=quadratic&embed=2&run=sgd,lr=0.1"},
+	{name: "present other than 0 or 1", query: "surface=quadratic&present=2&run=sgd,lr=0.1"},
 	{name: "embed=0 is the full page", query: "surface=quadratic&embed=0&run=sgd,lr=0.1"},
 	{name: "empty settings between commas", query: "surface=quadratic&run=sgd,,,,lr=0.1,"},
 	{name: "a label with two commas in a row", query: "surface=quadratic&run=sgd,lr=0.1,label=a,,b"},
@@ -110,9 +115,12 @@ type shareCase struct {
 }
 
 type extrasJSON struct {
-	Lang  string `json:"lang"`
-	Embed bool   `json:"embed"`
-	Rate  int    `json:"rate"`
+	Lang    string `json:"lang"`
+	Embed   bool   `json:"embed"`
+	Rate    int    `json:"rate"`
+	Present bool   `json:"present,omitempty"`
+	Hide    string `json:"hide,omitempty"`
+	Branch  string `json:"branch,omitempty"`
 }
 
 type shareFile struct {
@@ -124,7 +132,7 @@ type shareFile struct {
 var shareAbout = []string{
 	"Share-link cases shared by the Go decoder (scenario.ParseQuery) and the browser's (web/static/state.js).",
 	"query: the link's query without '?'. scenario: the valid part, as the normalised scenario JSON (every setting explicit, as POST /api/v1/simulate's decoder writes it).",
-	"extras: lang, embed, rate (60 when absent; 0 = as fast as possible). errors: the fields of the errors (compare them as a set: the order is the Go decoder's); empty when the link is valid.",
+	"extras: lang, embed, rate (60 when absent; 0 = as fast as possible), present (presentation mode; left out when false), hide (the controls hidden, in scenario.HideKeys' order; left out when none), branch (RUN:FROM:STEP items in RUN's order; left out when none). errors: the fields of the errors (compare them as a set: the order is the Go decoder's); empty when the link is valid.",
 	"canonical: the link written back (Encode): keys at their default left out, numbers the shorter of plain and exponential spelling, whole-number settings as plain integers, lists joined by ';' (escaped %3B), ',' '=' ':' unescaped.",
 	"Run indices in error fields are the position of the run= in the link. A run with an unknown optimizer is left out; any other bad setting keeps its default. A link with no valid run gets one SGD run at lr 1e-3.",
 	"A run's lr defaults to 1e-3 (sgd, adam, adamw) or 1e-2 (rmsprop, adagrad). go_only: the error comes from sim's check of a combination of settings.",
@@ -151,7 +159,7 @@ func buildShareCases(t *testing.T) shareFile {
 			t.Fatalf("%s: %v", in.name, err)
 		}
 		c := shareCase{Name: in.name, Query: in.query, Scenario: data, GoOnly: in.goOnly,
-			Extras: extrasJSON{x.Lang, x.Embed, x.Rate}, Errors: []string{}, Canonical: EncodeQuery(s.Query(x))}
+			Extras: extrasJSON{x.Lang, x.Embed, x.Rate, x.Present, x.Hide, x.Branch}, Errors: []string{}, Canonical: EncodeQuery(s.Query(x))}
 		for _, e := range errs {
 			fe, ok := asFieldError(e)
 			if !ok {
@@ -221,7 +229,7 @@ func TestShareCases(t *testing.T) {
 			if len(errs) > 0 {
 				t.Errorf("canonical link has errors: %v", errs)
 			}
-			if !reflect.DeepEqual(back, ws) || (extrasJSON{x.Lang, x.Embed, x.Rate}) != w.Extras {
+			if !reflect.DeepEqual(back, ws) || (extrasJSON{x.Lang, x.Embed, x.Rate, x.Present, x.Hide, x.Branch}) != w.Extras {
 				t.Errorf("canonical link reads back differently:\n got %+v\nwant %+v", back, ws)
 			}
 		})

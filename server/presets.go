@@ -74,8 +74,8 @@ func handlePresets(logger *slog.Logger) http.Handler {
 }
 
 // handlePresetPage serves GET /p/{id}: a redirect (302) to the preset's plain
-// share link, with its run labels in the reader's language, keeping ?lang=
-// and ?embed= when given. An unknown id is 404.
+// share link, with its run labels in the reader's language, keeping ?lang=,
+// ?embed=, ?present= and ?hide= when given. An unknown id is 404.
 func handlePresetPage(logger *slog.Logger) http.Handler {
 	return handle(logger, func(w http.ResponseWriter, r *http.Request) error {
 		id := chi.URLParam(r, "id")
@@ -89,6 +89,10 @@ func handlePresetPage(logger *slog.Logger) http.Handler {
 			x.Lang = l
 		}
 		x.Embed = q.Get("embed") == "1"
+		// presentation mode and hide flags go through as given: the page
+		// reads them and names a bad one
+		x.Present = q.Get("present") == "1"
+		x.Hide = q.Get("hide")
 		// The runs' labels follow the reader's language (?lang=, else
 		// Accept-Language), so the redirect varies with it.
 		w.Header().Set("Cache-Control", "public, max-age=3600")
@@ -106,7 +110,7 @@ const maxListedErrors = 20
 // scenario the link opens, as
 //
 //	{"scenario": {normalised}, "query": "canonical query", "rate": 60, "lang": "en", "embed": false,
-//	 "errors": [{"error": "...", "field": "runs[1].optimizer.lr"}]}
+//	 "present": false, "hide": "", "branch": "", "errors": [{"error": "...", "field": "runs[1].optimizer.lr"}]}
 //
 // A link with bad settings still opens (they keep their defaults); errors
 // lists what was wrong: the first maxListedErrors, then one entry (field
@@ -133,6 +137,12 @@ func handleScenarioQuery(logger *slog.Logger, cfg Config) http.Handler {
 		b = appendString(b, x.Lang)
 		b = append(b, `,"embed":`...)
 		b = strconv.AppendBool(b, x.Embed)
+		b = append(b, `,"present":`...)
+		b = strconv.AppendBool(b, x.Present)
+		b = append(b, `,"hide":`...)
+		b = appendString(b, x.Hide)
+		b = append(b, `,"branch":`...)
+		b = appendString(b, x.Branch)
 		b = append(b, `,"errors":[`...)
 		for i, e := range errs {
 			if i > 0 {

@@ -38,6 +38,15 @@ func TestPresets(t *testing.T) {
 	if loc := r.Header.Get("Location"); r.StatusCode != 302 || !strings.HasPrefix(loc, "/?") || !strings.Contains(loc, "lang=ja") {
 		t.Errorf("/p/%s: %s → %q", p.ID, r.Status, loc)
 	}
+	// ... and presentation mode and the hide flags
+	r, err = client.Get(ts.URL + "/p/" + p.ID + "?present=1&hide=legend,analysis")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Body.Close()
+	if loc := r.Header.Get("Location"); r.StatusCode != 302 || !strings.Contains(loc, "present=1") || !strings.Contains(loc, "hide=legend,analysis") {
+		t.Errorf("/p/%s?present=1&hide=legend,analysis: %s → %q", p.ID, r.Status, loc)
+	}
 	if resp, _ := do(t, ts, "GET", "/p/nope", "", nil); resp.StatusCode != 404 {
 		t.Errorf("/p/nope: %s", resp.Status)
 	}
@@ -55,6 +64,16 @@ func TestPresets(t *testing.T) {
 	}
 	if len(got.Errors) != 0 || got.Query != q || string(got.Scenario) != string(p.Scenario) {
 		t.Errorf("query %q read back as %q, %s, errors %v", q, got.Query, got.Scenario, got.Errors)
+	}
+	// presentation mode and the hide flags come back, in their canonical order
+	resp, body = do(t, ts, "GET", "/api/v1/scenario?surface=quadratic&present=1&hide=run,legend,nope", "", nil)
+	var px struct {
+		Present bool
+		Hide    string
+		Errors  []apiError
+	}
+	if err := json.Unmarshal(body, &px); err != nil || resp.StatusCode != 200 || !px.Present || px.Hide != "legend,run" || len(px.Errors) != 1 || px.Errors[0].Field != "hide" {
+		t.Errorf("present/hide: %s %v → %s", resp.Status, err, body)
 	}
 	// POST gives the link of a scenario.
 	resp, body = do(t, ts, "POST", "/api/v1/scenario", string(p.Scenario), nil)

@@ -95,6 +95,19 @@ export function createChart(figure, canvas, opts) {
   readout.hidden = true;
   readout.setAttribute('aria-live', 'off');
   figure.append(cursor, readout);
+  // the timeline's step (timeline.js): a line at that step, null for none
+  const stepLine = document.createElement('div');
+  stepLine.className = 'chart-step';
+  stepLine.hidden = true;
+  figure.append(stepLine);
+  let stepAt = null;
+  function placeStep() {
+    stepLine.hidden = stepAt === null || !sx;
+    if (stepLine.hidden) return;
+    stepLine.style.left = `${Math.round(sx(stepAt))}px`;
+    stepLine.style.top = `${M.top}px`;
+    stepLine.style.height = `${height - M.top - M.bottom}px`;
+  }
 
   function size() {
     const r = canvas.getBoundingClientRect();
@@ -388,6 +401,7 @@ export function createChart(figure, canvas, opts) {
     fitMargins();
     frame();
     marks(true);
+    placeStep();
     drawn.length = 0;
     runs.forEach((d, i) => { drawn[i] = {}; });
     for (const s of drawOrder) {
@@ -521,5 +535,7 @@ export function createChart(figure, canvas, opts) {
     yAt: (v) => (sy ? sy(v) : NaN),
     resize: redraw,
     setTheme(t) { theme = t; redraw(); },
+    /** setCursor shows the timeline's step k on the chart (null: none). */
+    setCursor(k) { stepAt = k; placeStep(); },
   };
 }

@@ -28,6 +28,10 @@ import { mountControls } from './controls.js';
 import { mountLegend, runName } from './legend.js';
 import { connect } from './socket.js';
 import { early } from './early.js';
+import { mountTimeline, atStep } from './timeline.js';
+import { mountPresent, applyPage } from './present.js';
+import { createHistory } from './history.js';
+import { branchScenario, remapBranches } from './branch.js';
 
 const $ = (id) => document.getElementById(id);
 const MARGIN = { left: 46, right: 8, top: 8, bottom: 26 };
@@ -56,6 +60,7 @@ const app = {
   need: { bg: true, trails: true, charts: true, panels: true },
   pendingTrail: new Map(), // run → first new point index
   pendingSets: new Map(), // run → set message parts
+  cursor: null, // the timeline's step (timeline.js), null: the newest point
   drawStats: { lastFrameMs: 0, maxFrameMs: 0, frames: 0, lastPanelsMs: 0, maxPanelsMs: 0 },
 };
 
@@ -99,6 +104,8 @@ async function boot() {
     if (p && p.url) search = p.url.replace(/^[^?]*/, '');
     else if (p && p.scenario) search = '?' + encodeQuery(fromScenario(p.scenario), app.catalog);
   }
+  // a lesson's address keeps its own presentation flags (?present=1, hide=)
+  if (preset) for (const k of ['present', 'hide']) if (q.has(k) && !new URLSearchParams(search).has(k)) search += `&${k}=${encodeURIComponent(q.get(k))}`;
   const { state, errors } = decodeQuery(search, app.catalog);
   if (q.get('lang') === null) state.lang = app.lang;
   app.state = state;
@@ -107,6 +114,7 @@ async function boot() {
   app.errors.push(...errors);
   document.body.classList.toggle('embed', !!state.embed);
 
+  linkReplayStyle();
   mountAll();
   installMap();
   loadGrid();
@@ -115,6 +123,8 @@ async function boot() {
   installKeys();
   app.booted = true;
   if (room.mod) room.mod.booted();
+  app.branchRuns = app.state.runs.slice();
+  recordHistory();
   schedule();
   writeURL();
   laterTriggers();
@@ -154,6 +164,13 @@ function restoreProgress() {
   if (app.conn === 'open') socketState('open');
 }
 
+/** linkReplayStyle links replay.css (timeline, presentation mode, 3D view). */
+function linkReplayStyle() {
+  const link = document.createElement('link');
+  link.rel = 'stylesheet';
+  link.href = new URL('./replay.css', import.meta.url).href;
+  document.head.append(link);
+}
 
 function inlineCatalog() {
   const el = $('surfaces-data');
@@ -397,7 +414,7 @@ function showLesson() {
     app.lessonShown = app.lesson;
     if (app.lesson) {
       const runs = presetLabels(app.state, app.lesson, app.lang);
-      if (runs !== app.state.runs) { app.state.runs = runs; changed(false); }
+      if (runs !== app.state.runs) { app.state.runs = runs; app.histReplace = true; changed(false); }
     }
   }
   const p = app.lessonShown;
@@ -463,7 +480,7 @@ function showErrors() {
 
 // ---------------------------------------------------------------- components
 
-let controls, legend, charts;
+let controls, legend, charts, timeline, present, view3d;
 
 function mountAll() {
   controls = mountControls({ transport: $('transport'), surface: $('surface-panel'), run: $('run-panel') }, {
@@ -497,6 +514,41 @@ function mountAll() {
     createChart($('chart-grad').parentElement, $('chart-grad'), chartOpts(['grad_norm'])),
   ];
   charts.forEach((c) => c.setData(app.data, app.state.steps));
+  timeline = mountTimeline(document.querySelector('.map-wrap'), {
+    data: () => app.data, steps: () => app.state.steps, cursor: () => app.cursor,
+    setCursor, rate: () => app.state.rate, t: () => app.t,
+    onScrub: () => { if (app.playing) pauseAll(); },
+  });
+  const tools = document.createElement('div');
+  tools.className = 'replay-tools';
+  tools.id = 'replay-tools';
+  $('transport').append(tools);
+  applyPage(app.state);
+  present = mountPresent(tools, {
+    present: () => !!app.state.present, t: () => app.t,
+    setPresent: (on) => { app.state.present = on; applyPage(app.state); app.need.panels = true; writeURL(); schedule(); },
+  });
+  mountHistoryButtons(tools);
+  histButtons.branch = document.createElement('button');
+  Object.assign(histButtons.branch, { type: 'button', id: 'branch-here', className: 'small' });
+  tools.append(histButtons.branch);
+  histButtons.branch.addEventListener('click', branchHere);
+  histButtons.view3d = document.createElement('button');
+  Object.assign(histButtons.view3d, { type: 'button', id: 'view3d-toggle', className: 'small' });
+  histButtons.view3d.setAttribute('aria-pressed', 'false');
+  tools.append(histButtons.view3d);
+  // view3d.js loads when the 3D view is first asked for
+  histButtons.view3d.addEventListener('click', async () => {
+    if (!view3d) {
+      const m = await import('./view3d.js');
+      view3d = view3d || m.mountView3D(document.querySelector('.map-wrap'), {
+        grid: () => app.grid, data: () => app.data, cursor: () => app.cursor, colors: (i) => runColor(i, app.dark), t: () => app.t,
+      });
+    }
+    view3d.toggle();
+    app.need.panels = true;
+    schedule();
+  });
   const ro = new ResizeObserver(() => { app.need.bg = true; app.need.trails = true; app.need.chartsFull = true; schedule(); });
   ro.observe($('map'));
   for (const id of ['chart-loss', 'chart-lr', 'chart-grad']) ro.observe($(id));
@@ -544,12 +596,27 @@ function renderPanels() {
     color: runColor(app.selected, app.dark), start: run ? runStart(run, surfaceInfo()) : [0, 0],
     finished: !!(app.started && d && ['diverged', 'completed', 'converged'].includes(d.status)),
   });
+  timeline.render();
+  present.render();
+  renderHistoryButtons();
+  const in3d = !!view3d && view3d.shown();
+  histButtons.view3d.textContent = in3d ? app.t('view3d.hide') : app.t('view3d.show');
+  histButtons.view3d.title = in3d ? app.t('view3d.hideTip') : app.t('view3d.showTip');
+  histButtons.view3d.setAttribute('aria-pressed', in3d ? 'true' : 'false');
+  if (view3d) view3d.render();
   legend.render({
-    state: app.state, data: app.data, selected: app.selected, t: app.t, lang: app.lang,
+    state: app.state, data: app.cursor === null ? app.data : app.data.map(legendAt), selected: app.selected, t: app.t, lang: app.lang,
     colors: (i) => runColor(i, app.dark), max: LIMITS.runs, info: surfaceInfo(), playing: app.playing,
   });
   renderAnalysisPanels();
   renderDataPanel();
+}
+
+// legendAt is run record d at the timeline's step, keeping its own status
+// (a run scrubbed back still says how it ended: "diverged at step 133").
+function legendAt(d) {
+  const s = atStep(d, app.cursor);
+  return s === d ? d : { ...s, status: d.status };
 }
 
 // λmax at the selected run's current point; on the quadratic bowl it is known before running.
@@ -568,6 +635,10 @@ function lambdaFor(d) {
 
 /** changed notes a change of the state: panels, URL and (when restart) the session. */
 function changed(restart) {
+  // branches follow their runs when runs are added, removed or reordered
+  if (app.state.branch && app.state.branch.length && app.branchRuns) app.state.branch = remapBranches(app.state.branch, app.branchRuns, app.state.runs);
+  app.branchRuns = app.state.runs.slice();
+  recordHistory();
   app.need.panels = true;
   if (restart) restartSession(app.playing || anyData());
   writeURL();
@@ -593,6 +664,7 @@ function action(name) {
 function changeGlobal(key, value) {
   if (locked()) return undefined;
   const st = app.state;
+  app.histTag = `global.${key}`;
   switch (key) {
     case 'rate':
       st.rate = value;
@@ -633,6 +705,7 @@ function changeGlobal(key, value) {
 function changeRun(path, value) {
   if (locked()) return undefined;
   const i = app.selected;
+  app.histTag = `run${i}.${path}`;
   const run = app.state.runs[i];
   if (!run) return;
   const [group, key] = path.split('.');
@@ -695,6 +768,8 @@ function changeRun(path, value) {
  */
 function liveSet(i, parts) {
   if (!app.started) return;
+  // a branch, or a run another branches off: the whole scenario runs again (branch.js)
+  if ((app.state.branch || []).some((b) => b.run === i || b.from === i)) { restartSession(true); return; }
   const d = app.data[i];
   if (d && (d.status === 'diverged' || d.status === 'completed' || d.status === 'converged')) {
     restartSession(true);
@@ -770,6 +845,130 @@ function compareLRs() {
   changed(true);
 }
 
+// ---------------------------------------------------------------- undo / redo (history.js)
+// Every change of the scenario goes through changed(), which records the
+// state (without the page's own settings: language, embedding, presentation
+// and hide flags); undo and redo put a recorded state back and restart the
+// session with it, as any change does.
+
+const hist = createHistory();
+const histButtons = {};
+
+function historyEntry() {
+  const { lang, embed, present: p, hide, ...scenario } = app.state;
+  return { key: JSON.stringify(scenario), value: { scenario: JSON.stringify(scenario), selected: app.selected } };
+}
+
+function recordHistory() {
+  if (!app.booted || app.restoring) return;
+  const e = historyEntry();
+  if (app.histReplace) hist.replace(e.key, e.value);
+  else if (hist.record(e.key, e.value, performance.now(), app.histTag || null)) app.need.panels = true;
+  app.histReplace = false;
+  app.histTag = null;
+}
+
+/** restoreHistory puts back the state v of undo or redo (null: nothing to do). */
+function restoreHistory(v) {
+  if (!v) return;
+  const { lang, embed, present: p, hide } = app.state;
+  const before = app.state;
+  app.state = { ...JSON.parse(v.scenario), lang, embed, present: p, hide };
+  app.selected = Math.min(v.selected, app.state.runs.length - 1);
+  const st = app.state;
+  if (st.surface !== before.surface || st.formula !== before.formula || JSON.stringify(st.params) !== JSON.stringify(before.params)) app.grid = null;
+  if (st.steps !== before.steps) charts.forEach((c) => c.setData(app.data, st.steps));
+  fetchGrid();
+  app.need.bg = true;
+  app.need.trails = true;
+  app.branchRuns = app.state.runs.slice();
+  app.restoring = true;
+  try { changed(true); } finally { app.restoring = false; }
+}
+
+function mountHistoryButtons(tools) {
+  histButtons.undo = document.createElement('button');
+  histButtons.redo = document.createElement('button');
+  Object.assign(histButtons.undo, { type: 'button', id: 'undo', className: 'small' });
+  Object.assign(histButtons.redo, { type: 'button', id: 'redo', className: 'small' });
+  tools.prepend(histButtons.undo, histButtons.redo);
+  histButtons.undo.addEventListener('click', () => restoreHistory(hist.undo()));
+  histButtons.redo.addEventListener('click', () => restoreHistory(hist.redo()));
+  document.addEventListener('keydown', (ev) => {
+    if (!(ev.ctrlKey || ev.metaKey) || ev.altKey) return;
+    const k = ev.key.toLowerCase();
+    if (k !== 'z' && k !== 'y') return;
+    // a text field keeps its own undo
+    if (ev.target && ev.target.closest && ev.target.closest('input:not([type=range]):not([type=checkbox]), textarea, [contenteditable]')) return;
+    ev.preventDefault();
+    restoreHistory(k === 'y' || ev.shiftKey ? hist.redo() : hist.undo());
+  });
+}
+
+function renderHistoryButtons() {
+  const t = app.t;
+  histButtons.undo.textContent = `↶ ${t('history.undo')}`;
+  histButtons.undo.title = t('history.undoTip');
+  histButtons.undo.disabled = !hist.canUndo();
+  histButtons.redo.textContent = `↷ ${t('history.redo')}`;
+  histButtons.redo.title = t('history.redoTip');
+  histButtons.redo.disabled = !hist.canRedo();
+  const d = app.data[app.selected];
+  histButtons.branch.textContent = t('branch.here');
+  histButtons.branch.title = t('branch.hereTip');
+  histButtons.branch.disabled = !d || d.n < 2 || app.state.runs.length >= LIMITS.runs || (app.state.branch || []).some((b) => b.run === app.selected);
+}
+
+// ---------------------------------------------------------------- branch here (branch.js)
+
+/**
+ * advanceBranches carries out the branch plan of the session: it steps the
+ * paused session to the next branch's step, sends that branch's set
+ * messages once its run is there, and resumes the session (when playing)
+ * after the last. A run that ended before its branch step is not changed.
+ */
+function advanceBranches() {
+  const bp = app.branchPlan;
+  while (bp.next < bp.items.length) {
+    const it = bp.items[bp.next];
+    const d = app.data[it.run];
+    const ended = d && ['diverged', 'completed', 'converged'].includes(d.status);
+    if (d && d.n >= it.at + 1) {
+      for (const m of it.msgs) send(m);
+      bp.next++;
+      continue;
+    }
+    if (ended) { bp.next++; continue; }
+    if (bp.asked < it.at) { send(stepMessage(it.at - bp.asked)); bp.asked = it.at; }
+    return;
+  }
+  app.branchPlan = null;
+  if (app.playing) send(resumeMessage());
+}
+
+/**
+ * branchHere adds a branch of the selected run at the timeline's step (or
+ * its newest point): a copy that follows it up to that step and then its
+ * own settings, which the run panel now changes; the old continuation
+ * stays, drawn faintly.
+ */
+function branchHere() {
+  const i = app.selected, run = app.state.runs[i], d = app.data[i];
+  if (!run || !d || app.state.runs.length >= LIMITS.runs || (app.state.branch || []).some((b) => b.run === i)) return;
+  const k = Math.min(app.cursor ?? d.n - 1, d.n - 1);
+  if (k < 1 || k >= app.state.steps) return;
+  const copy = cloneRun(run);
+  copy.label = '';
+  app.state.runs.push(copy);
+  app.state.branch = [...(app.state.branch || []), { run: app.state.runs.length - 1, from: i, at: k }];
+  app.selected = app.state.runs.length - 1;
+  app.branchRuns = app.state.runs.slice(); // the indices above are of these runs
+  changed(true);
+}
+
+/** fadedRun reports whether run i's trail is drawn faintly: another run branches off it. */
+const fadedRun = (i) => (app.state.branch || []).some((b) => b.from === i);
+
 // ---------------------------------------------------------------- session
 
 function send(msg) {
@@ -778,6 +977,9 @@ function send(msg) {
 
 function clearData() {
   app.data = app.state.runs.map(() => newRunData());
+  if (timeline) timeline.stop();
+  if (app.cursor !== null) setCursor(null);
+  app.branchPlan = null;
   app.pendingTrail.clear();
   app.pendingSets.clear();
   charts.forEach((c) => c.setData(app.data, app.state.steps));
@@ -787,7 +989,11 @@ function clearData() {
 
 function startSession(paused) {
   clearData();
-  const ok = send(startMessage(toScenario(app.state, app.catalog), app.state.rate, paused));
+  // branches (branch.js): started paused, stepped to each branch's step, set, then resumed
+  const { scenario: sc, plan } = branchScenario(app.state, toScenario(app.state, app.catalog));
+  const ok = send(startMessage(sc, app.state.rate, paused || plan.length > 0));
+  app.branchPlan = ok && plan.length ? { items: plan, next: 0, asked: 0 } : null;
+  if (app.branchPlan) advanceBranches();
   app.started = ok;
   app.playing = ok && !paused;
   // pressed while the socket is opening or away: started once it opens
@@ -814,7 +1020,43 @@ function refuseStart() {
   return true;
 }
 
+/** setCursor moves the timeline to step k (null: follow the newest point). */
+function setCursor(k) {
+  app.cursor = k;
+  charts.forEach((c) => c.setCursor(k));
+  app.need.panels = true;
+  schedule();
+}
+
+/** pauseAll pauses the live session or the timeline's replay. */
+function pauseAll() {
+  if (timeline.replaying()) timeline.stop();
+  else if (app.started && app.playing) send(pauseMessage());
+  app.playing = false;
+  app.need.panels = true;
+  schedule();
+}
+
+/**
+ * replayFromCursor plays from the timeline's step: the record is replayed
+ * up to its newest point, then the live session goes on (when it has
+ * steps left).
+ */
+function replayFromCursor() {
+  if (app.playing) { pauseAll(); return; }
+  app.playing = true;
+  timeline.play(() => {
+    if (app.started && !allDone()) send(resumeMessage());
+    else app.playing = false;
+    app.need.panels = true;
+    schedule();
+  });
+  app.need.panels = true;
+  schedule();
+}
+
 function togglePlay() {
+  if (app.cursor !== null) { replayFromCursor(); return; }
   if (!app.started && app.wantStart && !app.wantStart.paused) { app.wantStart = null; app.playing = false; app.need.panels = true; schedule(); return; }
   if ((!app.started || allDone() || !app.playing) && refuseStart()) return;
   if (!app.started || allDone()) { startSession(false); return; }
@@ -824,6 +1066,7 @@ function togglePlay() {
 }
 
 function stepOnce() {
+  if (app.cursor !== null) { if (app.playing) pauseAll(); timeline.forward(); return; }
   if (refuseStart()) return;
   if (!app.started || allDone()) {
     if (startSession(true)) send(stepMessage(1));
@@ -865,6 +1108,7 @@ function onMessage(m) {
       break;
     case 'frame': {
       const changes = mergeFrame(app.data, m);
+      if (app.branchPlan) advanceBranches();
       for (const c of changes) {
         deriveLimit(app.data[c.run], c.from, c.to);
         deriveLRY(c.run, c.from, c.to);
@@ -1094,8 +1338,9 @@ function paintTrailsFull() {
   if (app.data[app.selected]) order.push(app.selected);
   for (const i of order) {
     const d = app.data[i];
-    if (d && d.n > 0) drawTrail(ctx, d, 0, d.n, map.tr, runColor(i, app.dark), trailOpts(i));
+    if (d && d.n > 0) { ctx.globalAlpha = fadedRun(i) ? 0.4 : 1; drawTrail(ctx, d, 0, d.n, map.tr, runColor(i, app.dark), trailOpts(i)); }
   }
+  ctx.globalAlpha = 1;
   ctx.restore();
   app.pendingTrail.clear();
 }
@@ -1119,7 +1364,9 @@ function paintTrailsNew(deadline = Infinity) {
       if (!first && performance.now() > deadline) { out = true; break; }
       first = false;
       const to = Math.min(d.n, from + TRAIL_CHUNK);
+      ctx.globalAlpha = fadedRun(i) ? 0.4 : 1;
       drawTrail(ctx, d, from, to, map.tr, runColor(i, app.dark), trailOpts(i));
+      ctx.globalAlpha = 1;
       if (to >= d.n) app.pendingTrail.delete(i); else app.pendingTrail.set(i, to);
     }
   }
@@ -1160,10 +1407,10 @@ function compose() {
   const startGrad = (run) => (app.arrows ? gridGrad(runStart(run, info)) : null);
   app.state.runs.forEach((run, i) => {
     if (i === app.selected) return;
-    drawRunMarkers(ctx, app.data[i], runStart(run, info), map.tr, runColor(i, app.dark), { arrows: app.arrows, halo: haloFor(i, 0.6), startGrad: startGrad(run), lr: optimizerLR(run) });
+    drawRunMarkers(ctx, atStep(app.data[i], app.cursor), runStart(run, info), map.tr, runColor(i, app.dark), { arrows: app.arrows, halo: haloFor(i, 0.6), startGrad: startGrad(run), lr: optimizerLR(run) });
   });
   const sel = app.state.runs[app.selected];
-  if (sel) drawRunMarkers(ctx, app.data[app.selected], runStart(sel, info), map.tr, runColor(app.selected, app.dark), { selected: true, arrows: app.arrows, halo: haloFor(app.selected, 0.8), startGrad: startGrad(sel), lr: optimizerLR(sel) });
+  if (sel) drawRunMarkers(ctx, atStep(app.data[app.selected], app.cursor), runStart(sel, info), map.tr, runColor(app.selected, app.dark), { selected: true, arrows: app.arrows, halo: haloFor(app.selected, 0.8), startGrad: startGrad(sel), lr: optimizerLR(sel) });
   if (info) {
     // on top of the trails and the runs' marks, so that the labels stay readable
     drawMinima(ctx, info.minima, map.tr, {
@@ -1302,6 +1549,7 @@ function installKeys() {
     if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
     const tgt = ev.target;
     if (tgt && (tgt.closest('input, select, textarea, [contenteditable]') || (tgt.tagName === 'BUTTON' && (ev.key === ' ' || ev.key === 'Enter')))) return;
+    if (ev.key === 'ArrowLeft') { ev.preventDefault(); if (app.playing) pauseAll(); timeline.back(); return; }
     if (ev.key === ' ') { ev.preventDefault(); action('play'); } else if (ev.key === 'ArrowRight') { ev.preventDefault(); action('step'); } else if (ev.key === 'r' || ev.key === 'R') { ev.preventDefault(); action('reset'); }
   });
 }
@@ -1363,6 +1611,7 @@ function draw() {
     app.need.charts = !done;
     if (!done) more = true;
   }
+  if (view3d && view3d.shown()) view3d.draw();
   if (more) schedule();
   // drawStats: the canvases' drawing time (map and charts); the panels'
   // DOM updates are counted apart, in panelsMs.
@@ -1783,6 +2032,9 @@ window.__lab = {
   get selected() { return app.selected; },
   get playing() { return app.playing; },
   chartY: (chart, v) => charts[chart].yAt(v),
+  get cursor() { return app.cursor; },
+  // canvas pixel (device pixels) of the data point (x, y) on the map
+  toPixel: (x, y) => (map.tr ? [map.tr.x(x) * map.dpr, map.tr.y(y) * map.dpr] : null),
   query: () => encodeQuery(app.state, app.catalog),
   get room() { return room.mod; },
   get started() { return app.started; },

@@ -27,6 +27,12 @@ export function setLimits(l) {
   for (const k of ['runs', 'steps']) if (l && Number.isSafeInteger(l[k]) && l[k] > 0) LIMITS[k] = l[k];
 }
 
+/**
+ * HIDE_KEYS are the parts of the page hide= can leave out, in the order a
+ * link writes them (scenario.HideKeys on the server: the same list).
+ */
+export const HIDE_KEYS = ['header', 'lesson', 'transport', 'timeline', 'legend', 'run', 'surface', 'charts', 'lr_chart', 'grad_chart', 'analysis', 'share', 'card'];
+
 /** LANGS are the page's languages. */
 export const LANGS = ['en', 'ja'];
 
@@ -63,6 +69,7 @@ export function newState() {
     surface: DEFAULTS.surface, params: {}, formula: '', view: null,
     dataset: '', data: null, // data surfaces (linreg, logreg): a built-in set's name, or rows [[x, y], …]
     steps: DEFAULTS.steps, rate: DEFAULTS.rate, shift: null, lang: DEFAULTS.lang, embed: false,
+    present: false, hide: [], branch: [],
     runs: [],
   };
 }
@@ -159,7 +166,7 @@ export function catalogIndex(list) {
 }
 
 const MAX_QUERY_PARAMS = 10000;
-const TOP_KEYS = new Set(['surface', 'formula', 'dataset', 'data', 'view', 'steps', 'rate', 'shift', 'lang', 'embed', 'run']);
+const TOP_KEYS = new Set(['surface', 'formula', 'dataset', 'data', 'view', 'steps', 'rate', 'shift', 'lang', 'embed', 'run', 'present', 'hide', 'branch']);
 const TOP_FIELD = { surface: 'surface.name', formula: 'surface.formula', dataset: 'surface.dataset', data: 'surface.data', shift: 'test_shift' };
 const RUN_KEYS = new Set(['sched', 'x', 'y', 'noise', 'seed', 'label', 'opt_y', 'updates', 'batch_size']);
 
@@ -346,6 +353,23 @@ export function decodeQuery(query, catalog = null) {
     else if (embed !== '0' && embed !== 'false') err('embed', `must be 1 (or true, or empty) for the bare view, or 0 (false); got "${embed}"`);
   }
 
+  const present = q.get('present');
+  if (present !== null) {
+    if (present === '' || present === '1' || present === 'true') st.present = true;
+    else if (present !== '0' && present !== 'false') err('present', `must be 1 (or true, or empty) for presentation mode, or 0 (false); got "${present}"`);
+  }
+  const hide = q.get('hide');
+  if (hide !== null) {
+    const names = new Set();
+    for (const raw of hide.split(',')) {
+      const name = raw.trim();
+      if (!name) continue;
+      if (!HIDE_KEYS.includes(name)) err('hide', `unknown control "${name}"; allowed: ${HIDE_KEYS.join(', ')}`);
+      else names.add(name);
+    }
+    st.hide = HIDE_KEYS.filter((k) => names.has(k));
+  }
+
   const runs = q.getAll('run');
   if (runs.length > LIMITS.runs) err('runs', `at most ${LIMITS.runs} runs; the rest were left out`);
   runs.slice(0, LIMITS.runs).forEach((raw, i) => {
@@ -353,7 +377,38 @@ export function decodeQuery(query, catalog = null) {
     if (run) st.runs.push(run);
   });
   if (st.runs.length === 0) st.runs.push(defaultRun(info, st.params));
+  const branch = q.get('branch');
+  if (branch !== null) st.branch = decodeBranch(branch, st.runs.length, st.steps, err);
   return { state: st, errors };
+}
+
+/**
+ * decodeBranch reads branch= ("1:0:50,…": run 1 branches off run 0 at step
+ * 50, RUN:FROM:STEP) as scenario.ParseQuery does: [{run, from, at}] in
+ * RUN's order, 0 ≤ FROM < RUN < runs, 1 ≤ STEP < steps, each RUN once, no
+ * FROM itself a branch; an error on "branch" for each bad item.
+ */
+function decodeBranch(raw, runs, steps, err) {
+  const items = [];
+  for (const part of raw.split(',')) {
+    const p = part.trim();
+    if (!p) continue;
+    const m = /^(\d{1,2}):(\d{1,2}):(\d{1,5})$/.exec(p);
+    if (!m) { err('branch', `"${p}" is not RUN:FROM:STEP (such as 1:0:50: run 1 branches off run 0 at step 50)`); continue; }
+    const [run, from, at] = m.slice(1).map(Number);
+    if (run >= runs || from >= run) { err('branch', `"${p}": FROM must be an earlier run than RUN, both below ${runs} (the link's runs)`); continue; }
+    if (at < 1 || at >= steps) { err('branch', `"${p}": STEP must be from 1 to ${steps - 1} (the steps less one)`); continue; }
+    items.push({ run, from, at });
+  }
+  items.sort((a, b) => a.run - b.run);
+  const seen = new Set(), out = [];
+  for (const b of items) {
+    if (seen.has(b.run)) { err('branch', `run ${b.run} branches twice; the first is used`); continue; }
+    if (seen.has(b.from)) { err('branch', `run ${b.run} branches off run ${b.from}, itself a branch; left out`); continue; }
+    seen.add(b.run);
+    out.push(b);
+  }
+  return out;
 }
 
 function decodeRun(raw, at, st, info, err) {
@@ -541,6 +596,9 @@ export function encodeQuery(st, catalog = null) {
   for (const r of st.runs) add('run', encodeRun(r, st.steps, runInfo ? runInfo.start : null, !info || info.kind === 'game'));
   if (st.lang !== DEFAULTS.lang) add('lang', st.lang);
   if (st.embed) add('embed', 1);
+  if (st.present) add('present', 1);
+  if (st.hide && st.hide.length) add('hide', HIDE_KEYS.filter((k) => st.hide.includes(k)).join(','));
+  if (st.branch && st.branch.length) add('branch', [...st.branch].sort((a, b) => a.run - b.run).map((b) => `${b.run}:${b.from}:${b.at}`).join(','));
   return parts.join('&');
 }
 
@@ -655,7 +713,7 @@ export function fromScenario(sc) {
 
 /** lessonKey is st's query with what does not make a lesson left out: the language, embedding and the runs' labels. */
 function lessonKey(st, catalog) {
-  return encodeQuery({ ...st, lang: 'en', embed: false, runs: st.runs.map((r) => ({ ...r, label: '' })) }, catalog);
+  return encodeQuery({ ...st, lang: 'en', embed: false, present: false, hide: [], runs: st.runs.map((r) => ({ ...r, label: '' })) }, catalog);
 }
 
 /**

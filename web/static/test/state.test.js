@@ -132,6 +132,9 @@ test('shared share-link cases', { skip: !table && 'scenario/testdata/share_cases
       assert.equal(state.lang, c.extras.lang);
       assert.equal(state.embed, c.extras.embed);
       assert.equal(state.rate, c.extras.rate);
+      assert.equal(state.present, !!c.extras.present, 'present');
+      assert.equal(state.hide.join(','), c.extras.hide || '', 'hide');
+      assert.equal(state.branch.map((b) => `${b.run}:${b.from}:${b.at}`).join(','), c.extras.branch || '', 'branch');
       assert.equal(encodeQuery(state, cat), c.canonical, 'canonical');
       // the scenario sent to the server agrees with the normalised one on every key it gives
       const sc = toScenario(state, cat);
