@@ -302,6 +302,10 @@ func TestAnalysisGauge(t *testing.T) {
 	if !strings.Contains(text, "too large") || !strings.Contains(text, "1.25") {
 		t.Errorf("gauge text over the limit %q; want 1.25× the limit, too large", text)
 	}
+	// the gauge says the LR as the field shows it (5.2e-4, not a rounded 5e-4)
+	slide(5.2e-4)
+	tb.waitFor("gauge at lr 5.2e-4", `__lab.state.runs[0].optimizer.lr === 5.2e-4`, 5*time.Second, gauge)
+	tb.waitFor("gauge says lr 5.2e-4", `document.getElementById('lr-gauge').textContent.includes('5.2e-4')`, 5*time.Second, gauge)
 	slide(0.15)
 	tb.waitFor("gauge ok at lr 0.15", `document.getElementById('lr-gauge').dataset.state === 'ok' && !document.getElementById('lr-limit').classList.contains('over')`, 5*time.Second, gauge)
 	if !eval[bool](tb, `document.getElementById('an-flat').hidden && document.getElementById('an-flat').getClientRects().length === 0`) {

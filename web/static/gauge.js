@@ -80,7 +80,7 @@ export function mountGauge(chartRoot, app) {
     } else {
       const over = g.lr > g.limit;
       state2 = over ? 'over' : 'ok';
-      const vars = { lr: formatNum(g.lr, 2), formula: g.formula, limit: formatNum(g.limit, 2), r: formatNum(g.lr / g.limit, 3) };
+      const vars = { lr: formatNum(g.lr, 4), formula: g.formula, limit: formatNum(g.limit, 2), r: formatNum(g.lr / g.limit, 3) };
       msg = `${t('gauge.value', vars)} ${t(over ? 'gauge.over' : 'gauge.under')}`;
       if (g.from !== null) msg = `${t('gauge.from', { k: g.from })} ${msg}`;
       needle.style.left = `${(gaugeFraction(g.lr, g.limit) * 100).toFixed(2)}%`;
