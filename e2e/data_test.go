@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -135,5 +136,37 @@ func TestDataScreenshots(t *testing.T) {
 		tb.frames(3)
 		eval[bool](tb, `(document.getElementById('data-panel').scrollIntoView({block: 'start'}), true)`)
 		tb.screenshot(fmt.Sprintf("data-%s-%dx%d.png", c.lang, c.vp.w, c.vp.h))
+	}
+}
+
+// mapTextProbe records in window.__mapText every text drawn on the map
+// (the #map canvas, or the unnamed canvases it is composed from).
+const mapTextProbe = `(() => {
+	const orig = CanvasRenderingContext2D.prototype.fillText;
+	window.__mapText = new Set();
+	CanvasRenderingContext2D.prototype.fillText = function (text, ...rest) {
+		if (this.canvas && (this.canvas.id === 'map' || !this.canvas.id)) window.__mapText.add(String(text));
+		return orig.call(this, text, ...rest);
+	};
+})()`
+
+// TestDataAxesNamed: on a data surface the map's axes are the model's
+// weight w and bias b, not x and y; elsewhere they stay x and y.
+func TestDataAxesNamed(t *testing.T) {
+	for _, c := range []struct{ path, x, y string }{
+		{"/p/normalise-inputs", "w", "b"},
+		{"/?surface=quadratic", "x", "y"},
+	} {
+		tb := newTab(t, desktop)
+		tb.addScriptOnLoad(mapTextProbe)
+		tb.open(c.path)
+		tb.frames(3)
+		got := eval[[]string](tb, `[...window.__mapText].filter((s) => s.length === 1 && /[a-z]/.test(s))`)
+		if !slices.Contains(got, c.x) || !slices.Contains(got, c.y) {
+			t.Errorf("%s: the map's one-letter labels are %q; want the axes %s and %s", c.path, got, c.x, c.y)
+		}
+		if c.x == "w" && (slices.Contains(got, "x") || slices.Contains(got, "y")) {
+			t.Errorf("%s: the map still names an axis x or y: %q", c.path, got)
+		}
 	}
 }

@@ -1315,7 +1315,9 @@ function paintBackground() {
     });
   }
   ctx.restore();
-  drawAxes(ctx, tr, { ink: app.theme.ink, muted: app.theme.muted, font: app.theme.font });
+  // a data surface's map is the model's parameters: the weight w across, the bias b up
+  const fit = !!(surfaceInfo() || {}).data;
+  drawAxes(ctx, tr, { ink: app.theme.ink, muted: app.theme.muted, font: app.theme.font, xLabel: fit ? 'w' : 'x', yLabel: fit ? 'b' : 'y' });
 }
 
 function trailOpts(i) {
