@@ -164,13 +164,25 @@ function restoreProgress() {
   if (app.conn === 'open') socketState('open');
 }
 
-/** linkReplayStyle links replay.css (timeline, presentation mode, 3D view). */
-function linkReplayStyle() {
-  const link = document.createElement('link');
-  link.rel = 'stylesheet';
-  link.href = new URL('./replay.css', import.meta.url).href;
-  document.head.append(link);
+/**
+ * loadStyle links the stylesheet name (beside this module) once; it resolves
+ * when the sheet is in, or failed to load (the page works without it).
+ */
+function loadStyle(name) {
+  const href = new URL(`./${name}`, import.meta.url).href;
+  return new Promise((resolve) => {
+    if ([...document.styleSheets].some((sh) => sh.href === href)) { resolve(); return; }
+    const link = document.createElement('link');
+    link.rel = 'stylesheet';
+    link.href = href;
+    link.addEventListener('load', resolve);
+    link.addEventListener('error', resolve);
+    document.head.append(link);
+  });
 }
+
+/** linkReplayStyle links replay.css (timeline, presentation mode, 3D view). */
+function linkReplayStyle() { loadStyle('replay.css'); }
 
 function inlineCatalog() {
   const el = $('surfaces-data');
@@ -237,16 +249,7 @@ const later = { promise: null, done: false };
 function loadLater() {
   if (later.promise) return later.promise;
   loadClassroom(); // "Start a class" and "Join a class", with the panels (the page is ready once both are in)
-  const styles = ['analysis.css', 'share.css'].map((name) => new Promise((resolve) => {
-    const href = new URL(`./${name}`, import.meta.url).href;
-    if ([...document.styleSheets].some((s) => s.href === href)) { resolve(); return; }
-    const link = document.createElement('link');
-    link.rel = 'stylesheet';
-    link.href = href;
-    link.addEventListener('load', resolve);
-    link.addEventListener('error', resolve);
-    document.head.append(link);
-  }));
+  const styles = ['analysis.css', 'share.css'].map(loadStyle);
   later.promise = Promise.all([
     import('./finder.js'), import('./sweep.js'), import('./gauge.js'), import('./flatshare.js'), import('./formula.js'),
     loadShare(), import('./export.js'), import('./lessons.js'), import('./refcard.js'),
@@ -1882,15 +1885,7 @@ function renderDataPanel() {
   if (needsDescription() && dataPanel.pastedKey !== pastedKey()) describePasted();
   if (!dataPanel.mod) {
     if (!dataPanel.loading) {
-      const css = new Promise((resolve) => {
-        const link = document.createElement('link');
-        link.rel = 'stylesheet';
-        link.href = new URL('./data.css', import.meta.url).href;
-        link.addEventListener('load', resolve);
-        link.addEventListener('error', resolve);
-        document.head.append(link);
-      });
-      dataPanel.loading = Promise.all([import('./data.js'), css]).then(([m]) => { dataPanel.mod = m; app.need.panels = true; schedule(); });
+      dataPanel.loading = Promise.all([import('./data.js'), loadStyle('data.css')]).then(([m]) => { dataPanel.mod = m; app.need.panels = true; schedule(); });
     }
     return;
   }
@@ -1951,16 +1946,8 @@ const teaching = () => !!(room.mod && room.mod.teaching());
 
 function loadClassroom() {
   if (!room.promise) {
-    const css = new Promise((resolve) => {
-      const link = document.createElement('link');
-      link.rel = 'stylesheet';
-      link.href = new URL('./classroom.css', import.meta.url).href;
-      link.addEventListener('load', resolve);
-      link.addEventListener('error', resolve);
-      document.head.append(link);
-    });
     // mounted once its stylesheet is in, so that the header does not move twice
-    room.promise = Promise.all([import('./classroom.js'), css]).then(([m]) => { room.mod = m.mountClassroom(classroomHooks()); })
+    room.promise = Promise.all([import('./classroom.js'), loadStyle('classroom.css')]).then(([m]) => { room.mod = m.mountClassroom(classroomHooks()); })
       .catch((e) => { app.errors = [{ field: '', message: String(e && e.message ? e.message : e) }]; showErrors(); })
       .finally(() => { room.settled = true; schedule(); });
   }
