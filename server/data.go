@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -57,28 +56,11 @@ func handleDatasets(logger *slog.Logger) http.Handler {
 		rows, _ := sim.DatasetRows(d.Name)
 		list = append(list, datasetJSON{Dataset: d, Data: rows})
 	}
-	body, err := json.Marshal(struct {
+	return handleFixedJSON(logger, struct {
 		MaxRows     int           `json:"max_rows"`
 		MaxLinkRows int           `json:"max_link_rows"`
 		Datasets    []datasetJSON `json:"datasets"`
 	}{sim.MaxDataRows, scenario.MaxLinkRows, list})
-	sum := sha256.Sum256(body)
-	etag := `"` + hex.EncodeToString(sum[:8]) + `"`
-	return handle(logger, func(w http.ResponseWriter, r *http.Request) error {
-		if err != nil {
-			return err
-		}
-		h := w.Header()
-		h.Set("Content-Type", "application/json")
-		h.Set("Cache-Control", "public, max-age=3600")
-		h.Set("ETag", etag)
-		if etagMatch(r.Header.Get("If-None-Match"), etag) {
-			w.WriteHeader(http.StatusNotModified)
-			return nil
-		}
-		w.Write(body)
-		return nil
-	})
 }
 
 // gridDataKey reads the grid query's dataset= or data= (the share link's

@@ -26,7 +26,14 @@ import (
 // min and max, view, start, minima), with an ETag and an hour of caching.
 // It cannot fail (a catalog that does not encode is a bug: 500).
 func handleSurfaces(logger *slog.Logger) http.Handler {
-	body, err := json.Marshal(sim.Catalog())
+	return handleFixedJSON(logger, sim.Catalog())
+}
+
+// handleFixedJSON serves v, which never changes while the server runs, as
+// JSON encoded once, with a strong ETag (304 for a matching If-None-Match)
+// and an hour of caching. A v that does not encode is a bug: 500.
+func handleFixedJSON(logger *slog.Logger, v any) http.Handler {
+	body, err := json.Marshal(v)
 	sum := sha256.Sum256(body)
 	etag := `"` + hex.EncodeToString(sum[:8]) + `"`
 	return handle(logger, func(w http.ResponseWriter, r *http.Request) error {
