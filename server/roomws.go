@@ -346,6 +346,9 @@ func (s *session) shareSet(b []byte, m clientMessage) {
 	if m.Noise != nil {
 		add("noise", appendFloat(nil, *m.Noise))
 	}
+	if m.BatchSize != nil {
+		add("batch_size", strconv.AppendInt(nil, int64(*m.BatchSize), 10))
+	}
 	c = append(c, "}}"...)
 	s.room.r.publish(s.room, c)
 }
@@ -550,7 +553,7 @@ func (s *session) resume(mir *mirror) error {
 	if err != nil {
 		return err
 	}
-	_, runs, err := sc.Build()
+	surf, runs, err := sc.Build()
 	if err != nil {
 		return err
 	}
@@ -562,6 +565,7 @@ func (s *session) resume(mir *mirror) error {
 			OptimizerY json.RawMessage `json:"optimizer_y"`
 			Scheduler  json.RawMessage `json:"scheduler"`
 			Noise      *float64        `json:"noise"`
+			BatchSize  *int            `json:"batch_size"`
 		} `json:"set"`
 	}
 	var sets []setRec
@@ -571,7 +575,10 @@ func (s *session) resume(mir *mirror) error {
 			sets = append(sets, sr)
 		}
 	}
-	s.steps, s.testLoss = sc.Steps, sc.TestShift != nil
+	// what session.start sets from the scenario, so the frames, the frame
+	// limit and the work budget are a solo session's
+	s.steps, s.testLoss, s.stepCost = sc.Steps, sc.TestShift != nil, stepCost(surf)
+	s.batchLoss = sim.IsDataSurface(sc.Surface.Name)
 	var mismatch error
 	for i, run := range runs {
 		lr := &liveRun{run: run, sent: 1}
@@ -590,7 +597,7 @@ func (s *session) resume(mir *mirror) error {
 				if sr.Step != run.Current().Step {
 					return
 				}
-				m := clientMessage{Type: msgSet, Run: i, Optimizer: sr.Set.Optimizer, OptimizerY: sr.Set.OptimizerY, Scheduler: sr.Set.Scheduler, Noise: sr.Set.Noise}
+				m := clientMessage{Type: msgSet, Run: i, Optimizer: sr.Set.Optimizer, OptimizerY: sr.Set.OptimizerY, Scheduler: sr.Set.Scheduler, Noise: sr.Set.Noise, BatchSize: sr.Set.BatchSize}
 				if err := setRun(run, m, "runs["+strconv.Itoa(i)+"]"); err != nil && mismatch == nil {
 					mismatch = err
 				}
