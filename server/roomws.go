@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -217,15 +218,37 @@ func peekType(data []byte) string {
 	return h.Type
 }
 
-// readStrict decodes a room message's object, allowing only keys.
+// readStrict reads a room message (or a room request's body) as strictly
+// as every other message (scenario.ReadAnyObject: malformed JSON, trailing
+// data, duplicate keys), allowing only keys besides "type", and returns its
+// members without the null ones: a null value is an absent one, a default
+// where there is one, an error where the key is required.
 func readStrict(data []byte, typ string, keys ...string) (map[string]json.RawMessage, error) {
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(data, &obj); err != nil || obj == nil {
-		return nil, &sim.FieldError{Msg: "a message must be a JSON object such as {\"type\":\"vote\",\"question\":\"q1\",\"choice\":0}"}
+	return readStrictAs(data, roomMsgWhat, typ, keys...)
+}
+
+// roomMsgWhat describes a room message in errors.
+const roomMsgWhat = "a message, a JSON object such as {\"type\":\"vote\",\"question\":\"q1\",\"choice\":0}"
+
+// readStrictAs is readStrict of an object that what describes.
+func readStrictAs(data []byte, what, typ string, keys ...string) (map[string]json.RawMessage, error) {
+	o, err := scenario.ReadAnyObject(data, what)
+	if err != nil {
+		return nil, err
 	}
-	for k := range obj {
+	names := o.Keys()
+	slices.Sort(names) // report unknown keys in a stable order
+	obj := map[string]json.RawMessage{}
+	for _, k := range names {
 		if k != "type" && !contains(keys, k) {
-			return nil, &sim.FieldError{Field: k, Msg: fmt.Sprintf("unknown key %q in a %s message; allowed: %s", k, typ, strings.Join(keys, ", "))}
+			allowed := "none besides type"
+			if len(keys) > 0 {
+				allowed = strings.Join(keys, ", ")
+			}
+			return nil, &sim.FieldError{Field: k, Msg: fmt.Sprintf("unknown key %q in a %s message; allowed: %s", k, typ, allowed)}
+		}
+		if raw := o.Raw(k); raw != nil {
+			obj[k] = raw
 		}
 	}
 	return obj, nil
@@ -240,16 +263,19 @@ func contains(xs []string, s string) bool {
 	return false
 }
 
+// maxRoomString bounds the strings of room messages (a code, a token, a
+// member or question id) before their own checks.
+const maxRoomString = 256
+
+// readString reads key of obj as a string (strictly: no invalid UTF-8, no
+// lone surrogate); ok says it is present.
 func readString(obj map[string]json.RawMessage, key string) (string, bool, error) {
 	raw, ok := obj[key]
 	if !ok {
 		return "", false, nil
 	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return "", true, &sim.FieldError{Field: key, Msg: "must be a string"}
-	}
-	return s, true, nil
+	s, err := scenario.ReadString(raw, key, maxRoomString)
+	return s, true, err
 }
 
 // roomMessage handles a message of a room member, or the join that makes
@@ -259,7 +285,16 @@ func (s *session) roomMessage(ctx context.Context, data []byte) error {
 	if mb == nil {
 		return s.join(ctx, data)
 	}
-	typ := peekType(data)
+	// the envelope as strictly as every message (duplicate keys, a type
+	// that is not a string); each handler then reads its own keys
+	o, err := scenario.ReadAnyObject(data, roomMsgWhat)
+	if err != nil {
+		return s.writeError(ctx, err)
+	}
+	typ, err := o.String("type", "", 32)
+	if err != nil {
+		return s.writeError(ctx, err)
+	}
 	if typ == msgJoin {
 		return s.writeError(ctx, &sim.FieldError{Field: "type", Msg: "this socket is in a room already; open a new one to join another"})
 	}
