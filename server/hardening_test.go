@@ -786,3 +786,77 @@ func TestStreamChargedToIP(t *testing.T) {
 		t.Errorf("%d of 500 stepped steps still pending; the rest were dropped", s.pending)
 	}
 }
+
+// TestStreamChargedMiniBatches: a run drawing mini-batches of a data
+// surface streams steps as dear as its batch (linreg: 1 + B/3 units, where
+// the whole data costs 1), so its stream is charged to the client IP's
+// work budget and its frames are bounded in work, as a custom formula's.
+func TestStreamChargedMiniBatches(t *testing.T) {
+	s := frameSession(t, 1)
+	rows, _ := json.Marshal(randomRows(2000, false))
+	m, err := decodeClientMessage([]byte(`{"type":"start","paused":true,"scenario":{"surface":{"name":"linreg","data":`+string(rows)+
+		`},"steps":1000,"runs":[{"optimizer":{"name":"sgd","lr":0.01},"batch_size":1500},{"optimizer":{"name":"sgd","lr":0.01}}]}}`), 10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.start(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	if s.stepCost != 501 {
+		t.Errorf("step cost %d, want 501 (1 + 1500/3)", s.stepCost)
+	}
+	if work := s.frameLimit() * len(s.runs) * s.stepCost; work > maxFrameWork {
+		t.Errorf("a frame: %d points a run, %d work units", s.frameLimit(), work)
+	}
+	perStep := int64(501 + 1)
+	s.work, s.ip = newWorkLimiter(2*perStep, s.m), "10.0.0.1"
+	now := time.Now()
+	s.pending = 500
+	if err := s.tick(context.Background(), now); err != nil {
+		t.Fatal(err)
+	}
+	for i, lr := range s.runs {
+		if taken := lr.run.Current().Step; taken != 2 {
+			t.Errorf("run %d took %d steps on a budget of 2", i, taken)
+		}
+	}
+	// set batch_size to N: full-batch steps cost 1 again, and stream free.
+	if err := s.set(context.Background(), clientMessage{Type: msgSet, Run: 0, BatchSize: new(2000)}); err != nil {
+		t.Fatal(err)
+	}
+	if s.stepCost != 1 {
+		t.Errorf("after set batch_size 2000: step cost %d, want 1", s.stepCost)
+	}
+}
+
+// TestRoomTakeOverChargedToIP: a teacher taking a room over replays its
+// runs; on a dear formula that is charged to the joining address's work
+// budget, so a second take-over right after is refused instead of
+// recomputing the room for free.
+func TestRoomTakeOverChargedToIP(t *testing.T) {
+	ts, srv := newTestServer(t, Config{WorkPerMinute: 100_000})
+	t.Cleanup(func() { shutdownServer(t, srv) })
+	cr := createRoom(t, ts)
+	teacher := joinTeacher(t, ts, cr)
+	teacher.send(`{"type":"start","paused":true,"scenario":` + heavyRuns(1, 10000) + `}`)
+	teacher.send(`{"type":"step","n":100}`) // 100 × 443 units, charged by the stream
+	for len(teacher.streams) == 0 || len(teacher.streams[0].X) < 101 {
+		teacher.next()
+	}
+	again := joinTeacher(t, ts, cr) // replays 100 × 443 units: fits
+	again.until("state", func(m roomMsg) bool { return m.Running && m.Paused })
+	if len(again.streams) == 0 || len(again.streams[0].X) != 101 {
+		t.Fatalf("the first take-over's catch-up: %d runs", len(again.streams))
+	}
+	third := dialRoom(t, ts, "third")
+	third.send(fmt.Sprintf(`{"type":"join","room":%q,"role":"teacher","token":%q}`, cr.Room, cr.TeacherToken))
+	if e := third.until("error", nil); e.Field != "room" || !strings.Contains(e.Error, "too much computation") {
+		t.Errorf("second take-over: %s", e.Raw)
+	}
+	if code := third.closeCode(); code != websocket.StatusPolicyViolation {
+		t.Errorf("refused take-over closed with %v", code)
+	}
+	// The room's teacher is still the first take-over's.
+	again.send(`{"type":"step","n":1}`)
+	again.until("frame", nil)
+}

@@ -529,6 +529,20 @@ func (s *session) takeOver(ctx context.Context, mb *member) error {
 		s.conn.Close(websocket.StatusPolicyViolation, "join refused")
 		return errRoomEnded
 	}
+	// Taking the room over replays its runs: charged to the joining
+	// teacher's address as the streaming of those steps was, so that joins
+	// cannot recompute a dear scenario over and over for free.
+	if work := replayWork(&r.mir, s.cfg.limits()); s.work != nil && work > 0 {
+		if ok, retry := s.work.charge(s.ip, work, time.Now()); !ok {
+			r.mu.Unlock()
+			s.m.rejected.WithLabelValues(rejectWorkBudget).Inc()
+			s.writeError(ctx, &sim.FieldError{Field: "room", Msg: fmt.Sprintf(
+				"too much computation from your address: taking the room over replays its steps (%d work units), and at most %.0f work units a minute are allowed; try again in %.0f s",
+				work, s.work.perMinute, max(retry.Seconds(), 1))})
+			s.conn.Close(websocket.StatusPolicyViolation, "join refused")
+			return errRoomEnded
+		}
+	}
 	old := r.teacher
 	r.teacher = mb
 	r.epoch = newEpoch()
@@ -575,6 +589,56 @@ func (s *session) takeOver(ctx context.Context, mb *member) error {
 	return nil
 }
 
+// replayWork is the work of replaying the mirror's runs (resume), in work
+// units, or 0 when its steps cost no more than a built-in surface's: each
+// run's points so far times its dearest step (its batch sizes, the
+// scenario's and those of the recorded sets).
+func replayWork(mir *mirror, lim scenario.Limits) int64 {
+	if mir.scenario == nil {
+		return 0
+	}
+	sc, err := scenario.Decode(mir.scenario, lim)
+	if err != nil {
+		return 0
+	}
+	surf, err := sim.NewSurface(sc.Surface)
+	if err != nil {
+		return 0
+	}
+	type setBatch struct {
+		Run int `json:"run"`
+		Set struct {
+			BatchSize int `json:"batch_size"`
+		} `json:"set"`
+	}
+	var sets []setBatch
+	for _, raw := range mir.sets {
+		var sr setBatch
+		if json.Unmarshal(raw, &sr) == nil && sr.Set.BatchSize > 0 {
+			sets = append(sets, sr)
+		}
+	}
+	var work int64
+	dear := false
+	for i, rc := range sc.Runs {
+		if i >= len(mir.runs) {
+			break
+		}
+		cost := stepCostBatch(surf, rc.BatchSize)
+		for _, sr := range sets {
+			if sr.Run == i {
+				cost = max(cost, stepCostBatch(surf, sr.Set.BatchSize))
+			}
+		}
+		dear = dear || cost > 1
+		work += int64(max(len(mir.runs[i].x)-1, 0)) * int64(cost)
+	}
+	if !dear {
+		return 0
+	}
+	return work
+}
+
 // resume rebuilds the session's runs from the mirror: the scenario, then
 // each run stepped to the room's point count with the teacher's set
 // messages applied at the steps they took effect. The room resumes paused.
@@ -612,7 +676,7 @@ func (s *session) resume(mir *mirror) error {
 	}
 	// what session.start sets from the scenario, so the frames, the frame
 	// limit and the work budget are a solo session's
-	s.steps, s.testLoss, s.stepCost = sc.Steps, sc.TestShift != nil, stepCost(surf)
+	s.steps, s.testLoss, s.surf = sc.Steps, sc.TestShift != nil, surf
 	s.batchLoss = sim.IsDataSurface(sc.Surface.Name)
 	var mismatch error
 	for i, run := range runs {
@@ -652,6 +716,7 @@ func (s *session) resume(mir *mirror) error {
 			mismatch = fmt.Errorf("run %d: replayed %d points ending at (%v, %v), the room has %d", i, lr.sent, cur.P.X, cur.P.Y, len(mr.x))
 		}
 	}
+	s.setCosts() // the batch sizes the sets left
 	s.last = time.Now()
 	return mismatch
 }
