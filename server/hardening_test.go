@@ -860,3 +860,36 @@ func TestRoomTakeOverChargedToIP(t *testing.T) {
 	again.send(`{"type":"step","n":1}`)
 	again.until("frame", nil)
 }
+
+// TestRoomTeacherStartCharged: a classroom's teacher is a solo session in
+// the work budget: its start of a scenario too dear for one (logreg on
+// 2,000 rows) is refused as a solo start is, and its stream of a dear
+// formula takes its steps from its address's budget, so the room's members
+// get no more points than that budget pays for.
+func TestRoomTeacherStartCharged(t *testing.T) {
+	ts, srv := newTestServer(t, Config{WorkPerMinute: 50_000})
+	t.Cleanup(func() { shutdownServer(t, srv) })
+	cr := createRoom(t, ts)
+	teacher := joinTeacher(t, ts, cr)
+	student := joinStudent(t, ts, cr.Room, "budget-student")
+	rows, _ := json.Marshal(randomRows(2000, true))
+	teacher.send(`{"type":"start","scenario":{"surface":{"name":"logreg","data":` + string(rows) + `},"steps":10000,"runs":[{"optimizer":{"name":"sgd","lr":0.1}}]}}`)
+	if e := teacher.until("error", nil); e.Field != "steps" || !strings.Contains(e.Error, "too much work for one scenario") {
+		t.Errorf("logreg on 2,000 rows × 10,000 steps: %s", e.Raw)
+	}
+	teacher.send(`{"type":"start","rate":0,"scenario":` + heavyRuns(1, 10000) + `}`) // 443 units a step
+	time.Sleep(time.Second)
+	for {
+		select {
+		case m := <-student.msgs:
+			student.track(m)
+			continue
+		case <-time.After(200 * time.Millisecond):
+		}
+		break
+	}
+	// 50,000 units pay for 112 steps, and about 2 more a second refill.
+	if n := student.points(); n < 100 || n > 130 {
+		t.Errorf("the room streamed %d points of the dear formula on a budget of about 115", n)
+	}
+}
