@@ -197,6 +197,13 @@ func (o *Object) String(key, def string, maxLen int) (string, error) {
 	return readString(raw, join(o.path, key), maxLen)
 }
 
+// ReadString reads raw, the value at path, as a string of at most maxLen
+// characters, as strictly as Object.String (no invalid UTF-8, no lone
+// surrogate), for a caller holding a value rather than its object.
+func ReadString(raw json.RawMessage, path string, maxLen int) (string, error) {
+	return readString(raw, path, maxLen)
+}
+
 // Raw returns the raw value of key, or nil when key is absent or null.
 func (o *Object) Raw(key string) json.RawMessage { return o.get(key) }
 

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
@@ -111,19 +110,18 @@ func gridPostQuery(name string, r *http.Request) (url.Values, error) {
 	if err != nil {
 		return nil, err
 	}
-	var obj map[string]json.RawMessage
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&obj); err != nil || obj == nil {
-		return nil, &sim.FieldError{Msg: "the body must be a JSON object such as {\"data\": [[0, 1], [1, 3]], \"n\": 256}"}
+	obj, err := readBodyObject(body, `a grid request such as {"data": [[0, 1], [1, 3]], "n": 256}`)
+	if err != nil {
+		return nil, err
 	}
 	q := url.Values{}
 	surf := map[string]json.RawMessage{"name": json.RawMessage(strconv.Quote(name))}
 	for k, v := range obj {
 		switch k {
 		case "xmin", "xmax", "ymin", "ymax", "n":
-			var f float64
-			if err := json.Unmarshal(v, &f); err != nil {
-				return nil, &sim.FieldError{Field: k, Msg: "must be a number"}
+			f, err := readNumber(v, k)
+			if err != nil {
+				return nil, err
 			}
 			q.Set(k, strconv.FormatFloat(f, 'g', -1, 64))
 		case "name":
@@ -173,9 +171,9 @@ func handleSurfaceInfo(logger *slog.Logger) http.Handler {
 		if err != nil {
 			return err
 		}
-		var obj map[string]json.RawMessage
-		if err := json.Unmarshal(body, &obj); err != nil || obj == nil {
-			return &sim.FieldError{Msg: "the body must be a JSON object such as {\"data\": [[0, 1], [1, 3]]}"}
+		obj, err := readBodyObject(body, `a surface such as {"data": [[0, 1], [1, 3]]}`)
+		if err != nil {
+			return err
 		}
 		if _, ok := obj["name"]; ok {
 			return &sim.FieldError{Field: "name", Msg: "the surface is named by the path, /api/v1/surfaces/{name}"}
@@ -199,4 +197,23 @@ func handleSurfaceInfo(logger *slog.Logger) http.Handler {
 		w.Write(out)
 		return nil
 	})
+}
+
+// readBodyObject reads a JSON body that what describes as strictly as a
+// scenario (scenario.ReadAnyObject: malformed JSON located, trailing data,
+// duplicate keys), into its members without the null ones (null is absent,
+// as in a scenario). Its strings are read strictly where they are used
+// (scenario.DecodeSurface).
+func readBodyObject(body []byte, what string) (map[string]json.RawMessage, error) {
+	o, err := scenario.ReadAnyObject(body, what)
+	if err != nil {
+		return nil, err
+	}
+	obj := map[string]json.RawMessage{}
+	for _, k := range o.Keys() {
+		if raw := o.Raw(k); raw != nil {
+			obj[k] = raw
+		}
+	}
+	return obj, nil
 }

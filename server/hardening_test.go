@@ -449,6 +449,77 @@ var badWSMessages = []struct{ msg, field, says string }{
 	{`{"type":"pause",}`, "", "malformed JSON"},
 }
 
+// badRoomMessages is the catalogue of bad room messages, of the teacher
+// (ask, reveal, end) and of a student (vote), while question q1 is open:
+// each must be answered with an error naming the field, without a Go type
+// name, and change nothing.
+var badRoomMessages = []struct {
+	student          bool
+	msg, field, says string
+}{
+	{false, `[]`, "", "must be an object"},
+	{false, `{"type":"ask","type":"end"}`, "type", "duplicate key"},
+	{false, `{"type":"ask\ud800"}`, "type", "lone UTF-16 surrogate"},
+	{false, `{"type":"ask","question":null}`, "question", "required"},
+	{false, `{"type":"ask","question":{"id":"q2"},"asked":1}`, "asked", "unknown key"},
+	{false, `{"type":"ask","question":{"id":"q2","id":"q3","kind":"outcome","run":0}}`, "question.id", "duplicate key"},
+	{false, `{"type":"ask","question":{"id":7,"kind":"outcome","run":0}}`, "question.id", "must be a string"},
+	{false, `{"type":"ask","question":{"id":"q2","kind":"outcome","run":"0"}}`, "question.run", "finite number"},
+	{false, `{"type":"ask","question":{"id":"q2","kind":"outcome","runs":0}}`, "question.runs", "unknown key"},
+	{false, `{"type":"ask","question":{"id":"q2","text":"Which?\ud800","choices":["a","b"]}}`, "question.text", "lone UTF-16 surrogate"},
+	{false, `{"type":"ask","question":{"id":"q2","text":"Which?","choices":["a","\udfff"]}}`, "question.choices[1]", "lone UTF-16 surrogate"}, // invalid UTF-8 closes with 1007 (TestWSInvalidUTF8)
+	{false, `{"type":"ask","question":{"id":"q2","text":"Which?","choices":["a",null]}}`, "question.choices[1]", "must be a string"},
+	{false, `{"type":"ask","question":{"id":"q2","text":"Which?","choices":"a,b"}}`, "question.choices", "must be an array"},
+	{false, `{"type":"ask","question":[]}`, "question", "required"},
+	{false, `{"type":"reveal","question":"q1\udc00"}`, "question", "lone UTF-16 surrogate"},
+	{false, `{"type":"reveal","question":"q1","question":"q1"}`, "question", "duplicate key"},
+	{false, `{"type":"end","now":true}`, "now", "unknown key"},
+	{false, `{"type":"end"} {}`, "", "trailing data"},
+	{true, `{"type":"vote","type":"leave"}`, "type", "duplicate key"},
+	{true, `{"type":"vote","question":"q1","choice":null}`, "choice", "required"},
+	{true, `{"type":"vote","question":"q1","choice":1,"choice":2}`, "choice", "duplicate key"},
+	{true, `{"type":"vote","question":"q1\ud800","choice":0}`, "question", "lone UTF-16 surrogate"},
+	{true, `{"type":"vote","question":"q1","choice":"0"}`, "choice", "whole number"},
+	{true, `{"type":"vote","question":"q1","choice":0,"member":"x"}`, "member", "unknown key"},
+	{true, `{"type":"vote","question":"q1","choice":0,}`, "", "malformed JSON"},
+}
+
+// TestRoomBadMessagesCatalogue sends every bad room message of the
+// catalogue in a class with an open question, then checks the room goes on.
+func TestRoomBadMessagesCatalogue(t *testing.T) {
+	ts, srv := newTestServer(t, Config{MessageBurst: 1000, MessageRate: 1000})
+	t.Cleanup(func() { shutdownServer(t, srv) })
+	cr := createRoom(t, ts)
+	teacher := joinTeacher(t, ts, cr)
+	student := joinStudent(t, ts, cr.Room, "catalogue-student")
+	teacher.send(`{"type":"start","scenario":` + classScenario + `,"paused":true}`)
+	teacher.send(`{"type":"ask","question":{"id":"q1","kind":"outcome","run":0}}`)
+	teacher.until("question", nil)
+	student.until("question", nil)
+	answered := 0
+	for _, b := range badRoomMessages {
+		c := teacher
+		if b.student {
+			c = student
+		}
+		c.send(b.msg)
+		m := c.until("error", nil)
+		if m.Field != b.field || !strings.Contains(m.Error, b.says) || strings.Contains(m.Error, "map[") || strings.Contains(m.Error, "json") || strings.Contains(m.Error, "Go ") {
+			t.Errorf("%s: error %q on %q; want %q on %q", b.msg, m.Error, m.Field, b.says, b.field)
+			continue
+		}
+		answered++
+	}
+	t.Logf("bad room messages: %d tried, %d answered clearly", len(badRoomMessages), answered)
+	// Nothing changed: q1 is still the open question and takes a vote.
+	student.send(`{"type":"vote","question":"q1","choice":2}`)
+	student.until("voted", nil)
+	teacher.send(`{"type":"reveal","question":"q1"}`)
+	if e := teacher.until("error", nil); !strings.Contains(e.Error, "not decided yet") {
+		t.Errorf("reveal of q1: %s", e.Raw)
+	}
+}
+
 // TestWSBadMessagesCatalogue sends every bad message of the catalogue over a
 // live session and checks the answer.
 func TestWSBadMessagesCatalogue(t *testing.T) {
@@ -541,6 +612,21 @@ var badHTTPInputs = []struct {
 	{"simulate label with a lone surrogate", "POST", "/api/v1/simulate", `{"surface":{"name":"quadratic"},"runs":[{"optimizer":{"name":"sgd","lr":0.1},"label":"\ud800x"}]}`, 400, "runs[0].label", "lone UTF-16 surrogate"},
 	{"simulate label with invalid UTF-8", "POST", "/api/v1/simulate", "{\"surface\":{\"name\":\"quadratic\"},\"runs\":[{\"optimizer\":{\"name\":\"sgd\",\"lr\":0.1},\"label\":\"\xff\"}]}", 400, "runs[0].label", "UTF-8"},
 	{"scenario encode with a lone low surrogate", "POST", "/api/v1/scenario", `{"surface":{"name":"quadratic"},"runs":[{"optimizer":{"name":"sgd","lr":0.1},"label":"\udc00"}]}`, 400, "runs[0].label", "lone UTF-16 surrogate"},
+	{"rooms duplicate key", "POST", "/api/v1/rooms", `{"preset":"too-large","preset":"sharp-flat"}`, 400, "preset", "duplicate key"},
+	{"rooms unknown key", "POST", "/api/v1/rooms", `{"presets":"too-large"}`, 400, "presets", "unknown key"},
+	{"rooms preset not a string", "POST", "/api/v1/rooms", `{"preset":5}`, 400, "preset", "must be a string"},
+	{"rooms preset with a lone surrogate", "POST", "/api/v1/rooms", `{"preset":"too-large\ud800"}`, 400, "preset", "lone UTF-16 surrogate"},
+	{"rooms preset with invalid UTF-8", "POST", "/api/v1/rooms", "{\"preset\":\"too-large\xff\"}", 400, "preset", "UTF-8"},
+	{"rooms trailing data", "POST", "/api/v1/rooms", `{} {}`, 400, "", "trailing data"},
+	{"rooms not an object", "POST", "/api/v1/rooms", `[]`, 400, "", "must be an object"},
+	{"rooms scenario and preset", "POST", "/api/v1/rooms", `{"preset":"too-large","scenario":{"surface":{"name":"quadratic"},"runs":[{"optimizer":{"name":"sgd","lr":0.1}}]}}`, 400, "preset", "not both"},
+	{"surface info duplicate key", "POST", "/api/v1/surfaces/linreg", `{"dataset":"line","dataset":"hundreds"}`, 400, "dataset", "duplicate key"},
+	{"surface info dataset with a lone surrogate", "POST", "/api/v1/surfaces/linreg", `{"dataset":"line\udc00"}`, 400, "dataset", "lone UTF-16 surrogate"},
+	{"surface info not an object", "POST", "/api/v1/surfaces/linreg", `[[0,1]]`, 400, "", "must be an object"},
+	{"surface info malformed", "POST", "/api/v1/surfaces/linreg", `{"data":[[0,1]],}`, 400, "", "malformed JSON"},
+	{"grid body duplicate key", "POST", "/api/v1/surfaces/linreg/grid", `{"dataset":"line","n":64,"n":128}`, 400, "n", "duplicate key"},
+	{"grid body n as a string", "POST", "/api/v1/surfaces/linreg/grid", `{"dataset":"line","n":"64"}`, 400, "n", "finite number"},
+	{"grid body trailing data", "POST", "/api/v1/surfaces/linreg/grid", `{"dataset":"line"}]`, 400, "", "trailing data"},
 	{"sweep formula too dear", "POST", "/api/v1/sweep", `{"surface":{"name":"custom","formula":"` + heavyFormula + `"},"start":[0.5,0.5],"num":40}`, 400, "surface.formula", "too much work"},
 }
 
@@ -698,5 +784,112 @@ func TestStreamChargedToIP(t *testing.T) {
 	}
 	if s.pending != 500-2 {
 		t.Errorf("%d of 500 stepped steps still pending; the rest were dropped", s.pending)
+	}
+}
+
+// TestStreamChargedMiniBatches: a run drawing mini-batches of a data
+// surface streams steps as dear as its batch (linreg: 1 + B/3 units, where
+// the whole data costs 1), so its stream is charged to the client IP's
+// work budget and its frames are bounded in work, as a custom formula's.
+func TestStreamChargedMiniBatches(t *testing.T) {
+	s := frameSession(t, 1)
+	rows, _ := json.Marshal(randomRows(2000, false))
+	m, err := decodeClientMessage([]byte(`{"type":"start","paused":true,"scenario":{"surface":{"name":"linreg","data":`+string(rows)+
+		`},"steps":1000,"runs":[{"optimizer":{"name":"sgd","lr":0.01},"batch_size":1500},{"optimizer":{"name":"sgd","lr":0.01}}]}}`), 10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.start(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	if s.stepCost != 501 {
+		t.Errorf("step cost %d, want 501 (1 + 1500/3)", s.stepCost)
+	}
+	if work := s.frameLimit() * len(s.runs) * s.stepCost; work > maxFrameWork {
+		t.Errorf("a frame: %d points a run, %d work units", s.frameLimit(), work)
+	}
+	perStep := int64(501 + 1)
+	s.work, s.ip = newWorkLimiter(2*perStep, s.m), "10.0.0.1"
+	now := time.Now()
+	s.pending = 500
+	if err := s.tick(context.Background(), now); err != nil {
+		t.Fatal(err)
+	}
+	for i, lr := range s.runs {
+		if taken := lr.run.Current().Step; taken != 2 {
+			t.Errorf("run %d took %d steps on a budget of 2", i, taken)
+		}
+	}
+	// set batch_size to N: full-batch steps cost 1 again, and stream free.
+	if err := s.set(context.Background(), clientMessage{Type: msgSet, Run: 0, BatchSize: new(2000)}); err != nil {
+		t.Fatal(err)
+	}
+	if s.stepCost != 1 {
+		t.Errorf("after set batch_size 2000: step cost %d, want 1", s.stepCost)
+	}
+}
+
+// TestRoomTakeOverChargedToIP: a teacher taking a room over replays its
+// runs; on a dear formula that is charged to the joining address's work
+// budget, so a second take-over right after is refused instead of
+// recomputing the room for free.
+func TestRoomTakeOverChargedToIP(t *testing.T) {
+	ts, srv := newTestServer(t, Config{WorkPerMinute: 100_000})
+	t.Cleanup(func() { shutdownServer(t, srv) })
+	cr := createRoom(t, ts)
+	teacher := joinTeacher(t, ts, cr)
+	teacher.send(`{"type":"start","paused":true,"scenario":` + heavyRuns(1, 10000) + `}`)
+	teacher.send(`{"type":"step","n":100}`) // 100 × 443 units, charged by the stream
+	for len(teacher.streams) == 0 || len(teacher.streams[0].X) < 101 {
+		teacher.next()
+	}
+	again := joinTeacher(t, ts, cr) // replays 100 × 443 units: fits
+	again.until("state", func(m roomMsg) bool { return m.Running && m.Paused })
+	if len(again.streams) == 0 || len(again.streams[0].X) != 101 {
+		t.Fatalf("the first take-over's catch-up: %d runs", len(again.streams))
+	}
+	third := dialRoom(t, ts, "third")
+	third.send(fmt.Sprintf(`{"type":"join","room":%q,"role":"teacher","token":%q}`, cr.Room, cr.TeacherToken))
+	if e := third.until("error", nil); e.Field != "room" || !strings.Contains(e.Error, "too much computation") {
+		t.Errorf("second take-over: %s", e.Raw)
+	}
+	if code := third.closeCode(); code != websocket.StatusPolicyViolation {
+		t.Errorf("refused take-over closed with %v", code)
+	}
+	// The room's teacher is still the first take-over's.
+	again.send(`{"type":"step","n":1}`)
+	again.until("frame", nil)
+}
+
+// TestRoomTeacherStartCharged: a classroom's teacher is a solo session in
+// the work budget: its start of a scenario too dear for one (logreg on
+// 2,000 rows) is refused as a solo start is, and its stream of a dear
+// formula takes its steps from its address's budget, so the room's members
+// get no more points than that budget pays for.
+func TestRoomTeacherStartCharged(t *testing.T) {
+	ts, srv := newTestServer(t, Config{WorkPerMinute: 50_000})
+	t.Cleanup(func() { shutdownServer(t, srv) })
+	cr := createRoom(t, ts)
+	teacher := joinTeacher(t, ts, cr)
+	student := joinStudent(t, ts, cr.Room, "budget-student")
+	rows, _ := json.Marshal(randomRows(2000, true))
+	teacher.send(`{"type":"start","scenario":{"surface":{"name":"logreg","data":` + string(rows) + `},"steps":10000,"runs":[{"optimizer":{"name":"sgd","lr":0.1}}]}}`)
+	if e := teacher.until("error", nil); e.Field != "steps" || !strings.Contains(e.Error, "too much work for one scenario") {
+		t.Errorf("logreg on 2,000 rows × 10,000 steps: %s", e.Raw)
+	}
+	teacher.send(`{"type":"start","rate":0,"scenario":` + heavyRuns(1, 10000) + `}`) // 443 units a step
+	time.Sleep(time.Second)
+	for {
+		select {
+		case m := <-student.msgs:
+			student.track(m)
+			continue
+		case <-time.After(200 * time.Millisecond):
+		}
+		break
+	}
+	// 50,000 units pay for 112 steps, and about 2 more a second refill.
+	if n := student.points(); n < 100 || n > 130 {
+		t.Errorf("the room streamed %d points of the dear formula on a budget of about 115", n)
 	}
 }

@@ -107,6 +107,17 @@ func TestRoomClassRedis(t *testing.T) {
 	runClass(t, tss)
 }
 
+func TestRoomCatchUpRedis(t *testing.T) {
+	rd := startRedis(t)
+	tss, _ := newRedisServers(t, rd, 2, Config{})
+	t.Run("data", func(t *testing.T) {
+		runCatchUp(t, tss, dataClassScenario, "batch_loss", "edge_sharpness", "stability_limit", "limit_formula")
+	})
+	t.Run("quadratic", func(t *testing.T) {
+		runCatchUp(t, tss, classScenario, "edge_sharpness", "stability_limit", "limit_formula")
+	})
+}
+
 // slowScenario runs long enough to stop things in the middle.
 const slowScenario = `{"surface":{"name":"quadratic","a":1,"b":10},"steps":400,"runs":[
 	{"label":"a","start":[-2.5,1.5],"optimizer":{"name":"sgd","lr":0.05}},

@@ -42,7 +42,11 @@ type roomClient struct {
 	closed chan error
 	// streams: every run's points as received (a started resets them)
 	streams []stream
-	last    map[string]roomMsg
+	// cols: every key of every run's frames as received, raw (a started
+	// resets them): a column's values concatenated, any other key
+	// (limit_formula, grad, velocity) the latest frame's
+	cols []map[string][]json.RawMessage
+	last map[string]roomMsg
 }
 
 func dialRoom(t *testing.T, ts *httptest.Server, name string) *roomClient {
@@ -123,7 +127,9 @@ func (c *roomClient) track(m roomMsg) {
 		}
 		json.Unmarshal(m.Scenario, &sc)
 		c.streams = make([]stream, len(sc.Runs))
+		c.cols = make([]map[string][]json.RawMessage, len(sc.Runs))
 	case "frame":
+		c.trackCols(m.Raw)
 		for _, f := range m.Runs {
 			if f.Run >= len(c.streams) {
 				c.t.Fatalf("%s: frame of run %d before started", c.name, f.Run)
@@ -134,6 +140,72 @@ func (c *roomClient) track(m roomMsg) {
 		m := m
 		c.streams[m.Run].done = &m.serverMsg
 	}
+}
+
+// columnKeys are the keys of a frame's run whose values are one per point.
+var columnKeys = []string{"x", "y", "loss", "grad_norm", "lr", "sharpness", "edge_sharpness", "stability_limit", "test_loss", "batch_loss"}
+
+// trackCols adds a frame's keys to c.cols, raw.
+func (c *roomClient) trackCols(raw string) {
+	var f struct {
+		Runs []map[string]json.RawMessage `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(raw), &f); err != nil {
+		c.t.Fatalf("%s: frame %s: %v", c.name, raw, err)
+	}
+	for _, fr := range f.Runs {
+		var i int
+		json.Unmarshal(fr["run"], &i)
+		if i < 0 || i >= len(c.cols) {
+			c.t.Fatalf("%s: frame of run %d before started", c.name, i)
+		}
+		if c.cols[i] == nil {
+			c.cols[i] = map[string][]json.RawMessage{}
+		}
+		delete(c.cols[i], "limit_formula") // a frame without it has none at its last point
+		for k, v := range fr {
+			if k == "run" || k == "t0" {
+				continue
+			}
+			if !slices.Contains(columnKeys, k) {
+				c.cols[i][k] = []json.RawMessage{v}
+				continue
+			}
+			var vs []json.RawMessage
+			if err := json.Unmarshal(v, &vs); err != nil {
+				c.t.Fatalf("%s: frame key %s: %v", c.name, k, err)
+			}
+			c.cols[i][k] = append(c.cols[i][k], vs...)
+		}
+	}
+}
+
+// sameColumns reports how a's frames' keys differ from b's, field by field
+// and byte for byte ("" when equal).
+func sameColumns(a, b *roomClient) string {
+	if len(a.cols) != len(b.cols) {
+		return fmt.Sprintf("%d runs vs %d", len(a.cols), len(b.cols))
+	}
+	for i := range a.cols {
+		keys := map[string]bool{}
+		for k := range a.cols[i] {
+			keys[k] = true
+		}
+		for k := range b.cols[i] {
+			keys[k] = true
+		}
+		for k := range keys {
+			x, okx := a.cols[i][k]
+			y, oky := b.cols[i][k]
+			if !okx || !oky {
+				return fmt.Sprintf("run %d: key %s in %s's frames: %v, in %s's: %v", i, k, a.name, okx, b.name, oky)
+			}
+			if !slices.EqualFunc(x, y, func(p, q json.RawMessage) bool { return string(p) == string(q) }) {
+				return fmt.Sprintf("run %d %s: %d vs %d values, differ", i, k, len(x), len(y))
+			}
+		}
+	}
+	return ""
 }
 
 // until reads messages until one of type typ for which ok holds (nil: any).
@@ -367,6 +439,14 @@ func runClass(t *testing.T, servers []*httptest.Server) {
 	if d := sameStreams(late.streams, teacher.streams); d != "" {
 		t.Errorf("late joiner's catch-up differs: %s", d)
 	}
+	if d := sameColumns(late, teacher); d != "" {
+		t.Errorf("late joiner's catch-up differs from the live frames: %s", d)
+	}
+	for _, k := range []string{"edge_sharpness", "stability_limit", "limit_formula"} {
+		if _, ok := teacher.cols[0][k]; !ok {
+			t.Errorf("the live frames have no %s (the test did not test it)", k)
+		}
+	}
 
 	// Reveal: the simulation's answer.
 	teacher.send(`{"type":"reveal","question":"q1"}`)
@@ -397,6 +477,104 @@ func runClass(t *testing.T, servers []*httptest.Server) {
 	if resp, _ := do(t, servers[0], "GET", "/r/"+cr.Room, "", nil); resp.StatusCode != 404 {
 		t.Errorf("ended room's page: %s", resp.Status)
 	}
+}
+
+// dataClassScenario: a data surface with mini-batches (frames carry
+// batch_loss) beside full-batch descent.
+const dataClassScenario = `{"surface":{"name":"linreg","dataset":"noisy_line"},"steps":120,"runs":[
+	{"label":"batch 8","optimizer":{"name":"sgd","lr":0.1},"batch_size":8,"seed":4},
+	{"label":"full","optimizer":{"name":"sgd","lr":0.3}}]}`
+
+// runCatchUp: a teacher on servers[0] and a student on every server follow
+// sc (with a set of batch_size halfway); a late joiner on the last server
+// mid-run and another after the end each get, in their catch-up, every key
+// of every frame the others got live, byte for byte.
+func runCatchUp(t *testing.T, servers []*httptest.Server, sc string, want ...string) *roomClient {
+	return runCatchUpTakeOver(t, servers, sc, false, want...)
+}
+
+// runCatchUpTakeOver is runCatchUp where, with takeOver, a second teacher
+// socket on the last server takes the room over after the set (the room's
+// runs replayed from its mirror: the scenario and the set). It returns the
+// teacher that ended the class.
+func runCatchUpTakeOver(t *testing.T, servers []*httptest.Server, sc string, takeOver bool, want ...string) *roomClient {
+	cr := createRoom(t, servers[0])
+	teacher := joinTeacher(t, servers[0], cr)
+	teacher.until("state", nil)
+	var students []*roomClient
+	for i, ts := range servers {
+		students = append(students, joinStudent(t, ts, cr.Room, fmt.Sprintf("live-%d-aaaa", i)))
+	}
+	teacher.until("presence", func(m roomMsg) bool { return m.Members == len(servers) })
+	teacher.send(`{"type":"start","scenario":` + sc + `,"rate":600,"paused":true}`)
+	teacher.send(`{"type":"step","n":50}`)
+	for len(teacher.streams) == 0 || len(teacher.streams[0].X) < 51 {
+		teacher.next()
+	}
+	if strings.Contains(sc, "batch_size") {
+		teacher.send(`{"type":"set","run":0,"batch_size":16}`)
+		teacher.until("set_ok", nil)
+	}
+	for _, s := range students {
+		for len(s.streams) == 0 || len(s.streams[0].X) < 51 {
+			s.next()
+		}
+	}
+	mid := joinStudent(t, servers[len(servers)-1], cr.Room, "late-mid-aaaa")
+	if takeOver {
+		again := joinTeacher(t, servers[len(servers)-1], cr)
+		if m := teacher.until("ended", nil); m.Reason != "replaced" {
+			t.Fatalf("first teacher: %s", m.Raw)
+		}
+		again.until("state", func(m roomMsg) bool { return m.Running && m.Paused })
+		teacher = again
+	}
+	teacher.send(`{"type":"resume"}`)
+	teacher.untilDone()
+	for _, s := range append(students, mid) {
+		s.untilDone()
+	}
+	late := joinStudent(t, servers[len(servers)-1], cr.Room, "late-end-aaaa")
+	if len(late.streams) == 0 {
+		t.Fatal("the late joiner got no started")
+	}
+	for _, k := range want {
+		if _, ok := teacher.cols[0][k]; !ok {
+			t.Errorf("the live frames have no %s (the test did not test it)", k)
+		}
+	}
+	for _, s := range append(students, mid, late) {
+		if d := sameColumns(s, teacher); d != "" {
+			t.Errorf("%s: %s", s.name, d)
+		}
+	}
+	for _, s := range students { // a take-over replays the set from it
+		if ok := s.last["set_ok"]; strings.Contains(sc, "batch_size") && !strings.Contains(ok.Raw, `"set":{"batch_size":16}`) {
+			t.Errorf("%s: set_ok %s", s.name, ok.Raw)
+		}
+	}
+	return teacher
+}
+
+func TestRoomCatchUpMemory(t *testing.T) {
+	ts, srv := newTestServer(t, Config{})
+	t.Cleanup(func() { shutdownServer(t, srv) })
+	t.Run("data", func(t *testing.T) {
+		runCatchUp(t, []*httptest.Server{ts, ts}, dataClassScenario, "batch_loss", "edge_sharpness", "stability_limit", "limit_formula")
+	})
+	t.Run("quadratic", func(t *testing.T) {
+		runCatchUp(t, []*httptest.Server{ts, ts}, classScenario, "edge_sharpness", "stability_limit", "limit_formula")
+	})
+	// A teacher taking the room over mid-run (a reload) resumes a data
+	// surface's runs as they were: batch_loss in its frames, the batch size
+	// the set gave, the same points as a class without the take-over.
+	t.Run("data take-over", func(t *testing.T) {
+		want := runCatchUp(t, []*httptest.Server{ts, ts}, dataClassScenario)
+		got := runCatchUpTakeOver(t, []*httptest.Server{ts, ts}, dataClassScenario, true, "batch_loss")
+		if d := sameColumns(got, want); d != "" {
+			t.Errorf("after a take-over: %s", d)
+		}
+	})
 }
 
 func shutdownServer(t *testing.T, s *Server) {

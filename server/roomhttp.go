@@ -158,9 +158,12 @@ func handleCreateRoom(logger *slog.Logger, cfg Config, rs *rooms) http.Handler {
 		}
 		var norm json.RawMessage
 		if len(bytes.TrimSpace(body)) > 0 {
-			obj, err := readStrict(body, "rooms request", "scenario", "preset")
+			obj, err := readStrictAs(body, `a rooms request such as {} or {"preset": "too-large"}`, "rooms request", "scenario", "preset")
 			if err != nil {
 				return err
+			}
+			if _, ok := obj["scenario"]; ok && obj["preset"] != nil {
+				return errorf(http.StatusBadRequest, "preset", "give a scenario or a preset, not both")
 			}
 			if raw, ok := obj["scenario"]; ok {
 				sc, err := scenario.Decode(raw, cfg.limits())
@@ -169,9 +172,9 @@ func handleCreateRoom(logger *slog.Logger, cfg Config, rs *rooms) http.Handler {
 				}
 				norm, _ = json.Marshal(sc)
 			}
-			if raw, ok := obj["preset"]; ok {
-				var id string
-				json.Unmarshal(raw, &id)
+			if id, ok, err := readString(obj, "preset"); err != nil {
+				return err
+			} else if ok {
 				p, ok := scenario.PresetByID(id)
 				if !ok {
 					return errorf(http.StatusBadRequest, "preset", "unknown preset %q; GET /api/v1/presets lists them", id)

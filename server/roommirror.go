@@ -3,7 +3,10 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"strconv"
+
+	"lrlab/sim"
 )
 
 // mirror is a room's state as its messages tell it: every replica that has
@@ -12,11 +15,12 @@ import (
 // member's catch-up is encoded from it. It holds every point of the
 // scenario in progress, so it costs up to runs × steps × 7 float64.
 type mirror struct {
-	started  []byte          // the started message, nil before the first start
-	scenario json.RawMessage // its normalised scenario (for a take-over)
-	runs     []mirrorRun
-	testLoss bool
-	sets     []json.RawMessage // the members' set_ok of the running scenario, in order (with "set")
+	started   []byte          // the started message, nil before the first start
+	scenario  json.RawMessage // its normalised scenario (for a take-over)
+	runs      []mirrorRun
+	testLoss  bool
+	batchLoss bool              // a data surface: frames carry batch_loss
+	sets      []json.RawMessage // the members' set_ok of the running scenario, in order (with "set")
 
 	paused, running bool
 	rate            float64
@@ -30,28 +34,56 @@ type mirror struct {
 	bad       int       // messages that did not fit (a bug or a gap)
 }
 
-// mirrorRun is one run's points so far.
+// mirrorRun is one run's points so far: the columns of session.appendFrame,
+// in its order, so that a catch-up frame has every key a live one has.
 type mirrorRun struct {
-	x, y, loss, gradNorm, lr, sharpness, testLoss []float64
-	grad, vel                                     [2]float64
-	done                                          []byte // its done message once ended
-	status                                        string
+	x, y, loss, gradNorm, lr, sharpness []float64
+	edge, limit                         []float64 // edge_sharpness, stability_limit (NaN where null)
+	testLoss, batchLoss                 []float64
+	formula                             string // limit_formula of the latest frame ("" when it had none)
+	grad, vel                           [2]float64
+	done                                []byte // its done message once ended
+	status                              string
+}
+
+// wireFloats is a column of a frame: null (a stability limit where there is
+// none, a value that is not finite) is NaN, which appendFloat writes as null
+// again. encoding/json would leave 0 in its place.
+type wireFloats []float64
+
+func (w *wireFloats) UnmarshalJSON(b []byte) error {
+	var vs []*float64
+	if err := json.Unmarshal(b, &vs); err != nil {
+		return err
+	}
+	*w = make(wireFloats, len(vs))
+	for i, v := range vs {
+		(*w)[i] = math.NaN()
+		if v != nil {
+			(*w)[i] = *v
+		}
+	}
+	return nil
 }
 
 // wireFrame is a frame message as decoded by the mirror.
 type wireFrame struct {
 	Runs []struct {
-		Run       int        `json:"run"`
-		T0        int        `json:"t0"`
-		X         []float64  `json:"x"`
-		Y         []float64  `json:"y"`
-		Loss      []float64  `json:"loss"`
-		GradNorm  []float64  `json:"grad_norm"`
-		LR        []float64  `json:"lr"`
-		Sharpness []float64  `json:"sharpness"`
-		TestLoss  []float64  `json:"test_loss"`
-		Grad      [2]float64 `json:"grad"`
-		Velocity  [2]float64 `json:"velocity"`
+		Run           int        `json:"run"`
+		T0            int        `json:"t0"`
+		X             wireFloats `json:"x"`
+		Y             wireFloats `json:"y"`
+		Loss          wireFloats `json:"loss"`
+		GradNorm      wireFloats `json:"grad_norm"`
+		LR            wireFloats `json:"lr"`
+		Sharpness     wireFloats `json:"sharpness"`
+		EdgeSharpness wireFloats `json:"edge_sharpness"`
+		Limit         wireFloats `json:"stability_limit"`
+		LimitFormula  string     `json:"limit_formula"`
+		TestLoss      wireFloats `json:"test_loss"`
+		BatchLoss     wireFloats `json:"batch_loss"`
+		Grad          wireFloats `json:"grad"`
+		Velocity      wireFloats `json:"velocity"`
 	} `json:"runs"`
 }
 
@@ -80,6 +112,9 @@ func (m *mirror) apply(b []byte) {
 	switch h.Type {
 	case "started":
 		var sc struct {
+			Surface struct {
+				Name string `json:"name"`
+			} `json:"surface"`
 			Runs      []json.RawMessage `json:"runs"`
 			TestShift json.RawMessage   `json:"test_shift"`
 		}
@@ -87,6 +122,7 @@ func (m *mirror) apply(b []byte) {
 		m.started, m.scenario = b, h.Scenario
 		m.runs = make([]mirrorRun, len(sc.Runs))
 		m.testLoss = len(sc.TestShift) > 0 && string(sc.TestShift) != "null"
+		m.batchLoss = sim.IsDataSurface(sc.Surface.Name) // as session.start decides it
 		m.sets = nil
 		m.running = true
 	case "frame":
@@ -111,8 +147,14 @@ func (m *mirror) apply(b []byte) {
 			r.gradNorm = append(r.gradNorm, fr.GradNorm...)
 			r.lr = append(r.lr, fr.LR...)
 			r.sharpness = append(r.sharpness, fr.Sharpness...)
+			r.edge = append(r.edge, fr.EdgeSharpness...)
+			r.limit = append(r.limit, fr.Limit...)
 			r.testLoss = append(r.testLoss, fr.TestLoss...)
-			r.grad, r.vel = fr.Grad, fr.Velocity
+			r.batchLoss = append(r.batchLoss, fr.BatchLoss...)
+			r.formula = fr.LimitFormula
+			if len(fr.Grad) == 2 && len(fr.Velocity) == 2 {
+				r.grad, r.vel = [2]float64(fr.Grad), [2]float64(fr.Velocity)
+			}
 		}
 	case "done":
 		if h.Run >= 0 && h.Run < len(m.runs) {
@@ -203,8 +245,17 @@ func (m *mirror) appendRunFrame(b []byte, i int) []byte {
 	b = appendFloats(b, "grad_norm", r.gradNorm)
 	b = appendFloats(b, "lr", r.lr)
 	b = appendFloats(b, "sharpness", r.sharpness)
+	b = appendFloats(b, "edge_sharpness", r.edge)
+	b = appendFloats(b, "stability_limit", r.limit)
+	if r.formula != "" {
+		b = append(b, `,"limit_formula":`...)
+		b = appendString(b, r.formula)
+	}
 	if m.testLoss {
 		b = appendFloats(b, "test_loss", r.testLoss)
+	}
+	if m.batchLoss {
+		b = appendFloats(b, "batch_loss", r.batchLoss)
 	}
 	b = appendPair(b, "grad", r.grad[0], r.grad[1])
 	b = appendPair(b, "velocity", r.vel[0], r.vel[1])

@@ -50,30 +50,73 @@ func parseWireQuestion(raw json.RawMessage) (*question, error) {
 	return &q, nil
 }
 
+// questionIn is the question of an ask message as sent (nil: absent or
+// null).
+type questionIn struct {
+	ID, Kind, Text *string
+	Choices        *[]string
+	Run, Threshold *float64
+}
+
+// readQuestionIn reads the question of an ask message as strictly as a
+// scenario (scenario.ReadObject: duplicate keys, unknown keys named, strings
+// without invalid UTF-8 or lone surrogates, finite numbers); errors name
+// the key ("question.choices[1]").
+func readQuestionIn(raw json.RawMessage) (questionIn, error) {
+	var in questionIn
+	o, err := scenario.ReadObject(raw, `a question such as {"id":"q1","kind":"outcome","run":0}`, "id", "kind", "text", "choices", "run", "threshold")
+	if err != nil {
+		return in, sim.Prefix("question", err)
+	}
+	for _, f := range []struct {
+		key string
+		dst **string
+		max int
+	}{{"id", &in.ID, 32}, {"kind", &in.Kind, 32}, {"text", &in.Text, 300}} {
+		if r := o.Raw(f.key); r != nil {
+			v, err := scenario.ReadString(r, "question."+f.key, f.max)
+			if err != nil {
+				return in, err
+			}
+			*f.dst = &v
+		}
+	}
+	if r := o.Raw("choices"); r != nil {
+		elems, err := scenario.ReadArray(r, "question.choices", `of strings such as ["0.01","0.1"]`, 8)
+		if err != nil {
+			return in, err
+		}
+		cs := make([]string, len(elems))
+		for i, e := range elems {
+			if cs[i], err = scenario.ReadString(e, "question.choices["+strconv.Itoa(i)+"]", 100); err != nil {
+				return in, err
+			}
+		}
+		in.Choices = &cs
+	}
+	for _, f := range []struct {
+		key string
+		dst **float64
+	}{{"run", &in.Run}, {"threshold", &in.Threshold}} {
+		if r := o.Raw(f.key); r != nil {
+			v, err := readNumber(r, "question."+f.key)
+			if err != nil {
+				return in, err
+			}
+			*f.dst = &v
+		}
+	}
+	return in, nil
+}
+
 // newQuestion checks the question of an ask message against the room's
 // scenario (nil when none runs) and returns it with its choices. Errors
 // name the key ("question.run").
 func newQuestion(raw json.RawMessage, sc *scenario.Scenario, surf sim.Surface) (*question, error) {
 	var q question
-	var in struct {
-		ID        *string   `json:"id"`
-		Kind      *string   `json:"kind"`
-		Text      *string   `json:"text"`
-		Choices   *[]string `json:"choices"`
-		Run       *float64  `json:"run"`
-		Threshold *float64  `json:"threshold"`
-	}
-	if err := json.Unmarshal(raw, &in); err != nil {
-		return nil, &sim.FieldError{Field: "question", Msg: "must be an object such as {\"id\":\"q1\",\"kind\":\"outcome\",\"run\":0}: " + err.Error()}
-	}
-	var probe map[string]json.RawMessage
-	json.Unmarshal(raw, &probe)
-	for k := range probe {
-		switch k {
-		case "id", "kind", "text", "choices", "run", "threshold":
-		default:
-			return nil, &sim.FieldError{Field: "question." + k, Msg: fmt.Sprintf("unknown key %q; allowed: id, kind, text, choices, run, threshold", k)}
-		}
+	in, err := readQuestionIn(raw)
+	if err != nil {
+		return nil, err
 	}
 	if in.ID == nil || !idPattern.MatchString(*in.ID) {
 		return nil, &sim.FieldError{Field: "question.id", Msg: "required: 1 … 32 characters of A-Z a-z 0-9 _ -"}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -217,15 +218,37 @@ func peekType(data []byte) string {
 	return h.Type
 }
 
-// readStrict decodes a room message's object, allowing only keys.
+// readStrict reads a room message (or a room request's body) as strictly
+// as every other message (scenario.ReadAnyObject: malformed JSON, trailing
+// data, duplicate keys), allowing only keys besides "type", and returns its
+// members without the null ones: a null value is an absent one, a default
+// where there is one, an error where the key is required.
 func readStrict(data []byte, typ string, keys ...string) (map[string]json.RawMessage, error) {
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(data, &obj); err != nil || obj == nil {
-		return nil, &sim.FieldError{Msg: "a message must be a JSON object such as {\"type\":\"vote\",\"question\":\"q1\",\"choice\":0}"}
+	return readStrictAs(data, roomMsgWhat, typ, keys...)
+}
+
+// roomMsgWhat describes a room message in errors.
+const roomMsgWhat = "a message, a JSON object such as {\"type\":\"vote\",\"question\":\"q1\",\"choice\":0}"
+
+// readStrictAs is readStrict of an object that what describes.
+func readStrictAs(data []byte, what, typ string, keys ...string) (map[string]json.RawMessage, error) {
+	o, err := scenario.ReadAnyObject(data, what)
+	if err != nil {
+		return nil, err
 	}
-	for k := range obj {
+	names := o.Keys()
+	slices.Sort(names) // report unknown keys in a stable order
+	obj := map[string]json.RawMessage{}
+	for _, k := range names {
 		if k != "type" && !contains(keys, k) {
-			return nil, &sim.FieldError{Field: k, Msg: fmt.Sprintf("unknown key %q in a %s message; allowed: %s", k, typ, strings.Join(keys, ", "))}
+			allowed := "none besides type"
+			if len(keys) > 0 {
+				allowed = strings.Join(keys, ", ")
+			}
+			return nil, &sim.FieldError{Field: k, Msg: fmt.Sprintf("unknown key %q in a %s message; allowed: %s", k, typ, allowed)}
+		}
+		if raw := o.Raw(k); raw != nil {
+			obj[k] = raw
 		}
 	}
 	return obj, nil
@@ -240,16 +263,19 @@ func contains(xs []string, s string) bool {
 	return false
 }
 
+// maxRoomString bounds the strings of room messages (a code, a token, a
+// member or question id) before their own checks.
+const maxRoomString = 256
+
+// readString reads key of obj as a string (strictly: no invalid UTF-8, no
+// lone surrogate); ok says it is present.
 func readString(obj map[string]json.RawMessage, key string) (string, bool, error) {
 	raw, ok := obj[key]
 	if !ok {
 		return "", false, nil
 	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return "", true, &sim.FieldError{Field: key, Msg: "must be a string"}
-	}
-	return s, true, nil
+	s, err := scenario.ReadString(raw, key, maxRoomString)
+	return s, true, err
 }
 
 // roomMessage handles a message of a room member, or the join that makes
@@ -259,7 +285,16 @@ func (s *session) roomMessage(ctx context.Context, data []byte) error {
 	if mb == nil {
 		return s.join(ctx, data)
 	}
-	typ := peekType(data)
+	// the envelope as strictly as every message (duplicate keys, a type
+	// that is not a string); each handler then reads its own keys
+	o, err := scenario.ReadAnyObject(data, roomMsgWhat)
+	if err != nil {
+		return s.writeError(ctx, err)
+	}
+	typ, err := o.String("type", "", 32)
+	if err != nil {
+		return s.writeError(ctx, err)
+	}
 	if typ == msgJoin {
 		return s.writeError(ctx, &sim.FieldError{Field: "type", Msg: "this socket is in a room already; open a new one to join another"})
 	}
@@ -345,6 +380,9 @@ func (s *session) shareSet(b []byte, m clientMessage) {
 	}
 	if m.Noise != nil {
 		add("noise", appendFloat(nil, *m.Noise))
+	}
+	if m.BatchSize != nil {
+		add("batch_size", strconv.AppendInt(nil, int64(*m.BatchSize), 10))
 	}
 	c = append(c, "}}"...)
 	s.room.r.publish(s.room, c)
@@ -491,6 +529,20 @@ func (s *session) takeOver(ctx context.Context, mb *member) error {
 		s.conn.Close(websocket.StatusPolicyViolation, "join refused")
 		return errRoomEnded
 	}
+	// Taking the room over replays its runs: charged to the joining
+	// teacher's address as the streaming of those steps was, so that joins
+	// cannot recompute a dear scenario over and over for free.
+	if work := replayWork(&r.mir, s.cfg.limits()); s.work != nil && work > 0 {
+		if ok, retry := s.work.charge(s.ip, work, time.Now()); !ok {
+			r.mu.Unlock()
+			s.m.rejected.WithLabelValues(rejectWorkBudget).Inc()
+			s.writeError(ctx, &sim.FieldError{Field: "room", Msg: fmt.Sprintf(
+				"too much computation from your address: taking the room over replays its steps (%d work units), and at most %.0f work units a minute are allowed; try again in %.0f s",
+				work, s.work.perMinute, max(retry.Seconds(), 1))})
+			s.conn.Close(websocket.StatusPolicyViolation, "join refused")
+			return errRoomEnded
+		}
+	}
 	old := r.teacher
 	r.teacher = mb
 	r.epoch = newEpoch()
@@ -537,6 +589,56 @@ func (s *session) takeOver(ctx context.Context, mb *member) error {
 	return nil
 }
 
+// replayWork is the work of replaying the mirror's runs (resume), in work
+// units, or 0 when its steps cost no more than a built-in surface's: each
+// run's points so far times its dearest step (its batch sizes, the
+// scenario's and those of the recorded sets).
+func replayWork(mir *mirror, lim scenario.Limits) int64 {
+	if mir.scenario == nil {
+		return 0
+	}
+	sc, err := scenario.Decode(mir.scenario, lim)
+	if err != nil {
+		return 0
+	}
+	surf, err := sim.NewSurface(sc.Surface)
+	if err != nil {
+		return 0
+	}
+	type setBatch struct {
+		Run int `json:"run"`
+		Set struct {
+			BatchSize int `json:"batch_size"`
+		} `json:"set"`
+	}
+	var sets []setBatch
+	for _, raw := range mir.sets {
+		var sr setBatch
+		if json.Unmarshal(raw, &sr) == nil && sr.Set.BatchSize > 0 {
+			sets = append(sets, sr)
+		}
+	}
+	var work int64
+	dear := false
+	for i, rc := range sc.Runs {
+		if i >= len(mir.runs) {
+			break
+		}
+		cost := stepCostBatch(surf, rc.BatchSize)
+		for _, sr := range sets {
+			if sr.Run == i {
+				cost = max(cost, stepCostBatch(surf, sr.Set.BatchSize))
+			}
+		}
+		dear = dear || cost > 1
+		work += int64(max(len(mir.runs[i].x)-1, 0)) * int64(cost)
+	}
+	if !dear {
+		return 0
+	}
+	return work
+}
+
 // resume rebuilds the session's runs from the mirror: the scenario, then
 // each run stepped to the room's point count with the teacher's set
 // messages applied at the steps they took effect. The room resumes paused.
@@ -550,7 +652,7 @@ func (s *session) resume(mir *mirror) error {
 	if err != nil {
 		return err
 	}
-	_, runs, err := sc.Build()
+	surf, runs, err := sc.Build()
 	if err != nil {
 		return err
 	}
@@ -562,6 +664,7 @@ func (s *session) resume(mir *mirror) error {
 			OptimizerY json.RawMessage `json:"optimizer_y"`
 			Scheduler  json.RawMessage `json:"scheduler"`
 			Noise      *float64        `json:"noise"`
+			BatchSize  *int            `json:"batch_size"`
 		} `json:"set"`
 	}
 	var sets []setRec
@@ -571,7 +674,10 @@ func (s *session) resume(mir *mirror) error {
 			sets = append(sets, sr)
 		}
 	}
-	s.steps, s.testLoss = sc.Steps, sc.TestShift != nil
+	// what session.start sets from the scenario, so the frames, the frame
+	// limit and the work budget are a solo session's
+	s.steps, s.testLoss, s.surf = sc.Steps, sc.TestShift != nil, surf
+	s.batchLoss = sim.IsDataSurface(sc.Surface.Name)
 	var mismatch error
 	for i, run := range runs {
 		lr := &liveRun{run: run, sent: 1}
@@ -590,7 +696,7 @@ func (s *session) resume(mir *mirror) error {
 				if sr.Step != run.Current().Step {
 					return
 				}
-				m := clientMessage{Type: msgSet, Run: i, Optimizer: sr.Set.Optimizer, OptimizerY: sr.Set.OptimizerY, Scheduler: sr.Set.Scheduler, Noise: sr.Set.Noise}
+				m := clientMessage{Type: msgSet, Run: i, Optimizer: sr.Set.Optimizer, OptimizerY: sr.Set.OptimizerY, Scheduler: sr.Set.Scheduler, Noise: sr.Set.Noise, BatchSize: sr.Set.BatchSize}
 				if err := setRun(run, m, "runs["+strconv.Itoa(i)+"]"); err != nil && mismatch == nil {
 					mismatch = err
 				}
@@ -610,6 +716,7 @@ func (s *session) resume(mir *mirror) error {
 			mismatch = fmt.Errorf("run %d: replayed %d points ending at (%v, %v), the room has %d", i, lr.sent, cur.P.X, cur.P.Y, len(mr.x))
 		}
 	}
+	s.setCosts() // the batch sizes the sets left
 	s.last = time.Now()
 	return mismatch
 }

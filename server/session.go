@@ -87,7 +87,8 @@ type session struct {
 
 	work     *workLimiter // the client IP's work budget (sweeps), or nil
 	ip       string       // the client's IP: the key of its work budget and of the room lookup rate limit
-	stepCost int          // work units of a step on the scenario's surface (cost.go)
+	stepCost int          // work units of the dearest run's step on the scenario's surface (cost.go)
+	surf     sim.Surface  // the running scenario's surface (for the runs' step costs)
 }
 
 // liveRun is one run of the session's scenario with the points produced
@@ -102,6 +103,18 @@ type liveRun struct {
 	grad, vel sim.Point // at the last point not yet sent
 	formula   string    // the stability limit's formula at that point
 	done      bool      // the done message was sent
+	cost      int       // work units of one of its steps (its batch size on a data surface)
+}
+
+// setCosts sets each run's step cost on the session's surface, its batch
+// size included (a mini-batch of B rows of linreg costs 1 + B/3, where the
+// whole data's costs 1), and the session's stepCost, the dearest of them.
+func (s *session) setCosts() {
+	s.stepCost = 1
+	for _, lr := range s.runs {
+		lr.cost = stepCostBatch(s.surf, lr.run.Config().BatchSize)
+		s.stepCost = max(s.stepCost, lr.cost)
+	}
 }
 
 // Column offsets in liveRun.cols.
@@ -583,14 +596,17 @@ func (s *session) start(ctx context.Context, m clientMessage) error {
 	if err != nil {
 		return s.writeError(ctx, err)
 	}
-	s.steps, s.testLoss, s.stepCost = sc.Steps, sc.TestShift != nil, stepCost(surf)
+	s.steps, s.testLoss, s.surf = sc.Steps, sc.TestShift != nil, surf
 	s.batchLoss = sim.IsDataSurface(sc.Surface.Name)
 	s.rate, s.paused, s.pending, s.budget, s.last = m.Rate, m.Paused, 0, 0, time.Now()
 	s.runs = make([]*liveRun, len(runs))
 	for i, r := range runs {
 		s.runs[i] = &liveRun{run: r}
-		cur := r.Current()
-		s.runs[i].push(&cur, s.testLoss, s.batchLoss, s.colsHint())
+	}
+	s.setCosts()
+	for _, lr := range s.runs {
+		cur := lr.run.Current()
+		lr.push(&cur, s.testLoss, s.batchLoss, s.colsHint())
 	}
 	bp := getMsgBuf()
 	b := append((*bp)[:0], `{"type":"started","scenario":`...)
@@ -623,6 +639,9 @@ func (s *session) set(ctx context.Context, m clientMessage) error {
 	}
 	if err := setRun(lr.run, m, prefix); err != nil {
 		return s.writeError(ctx, err)
+	}
+	if m.BatchSize != nil {
+		s.setCosts()
 	}
 	bp := getMsgBuf()
 	b := append((*bp)[:0], `{"type":"set_ok","run":`...)
@@ -750,8 +769,9 @@ func (s *session) tick(ctx context.Context, now time.Time) error {
 }
 
 // affordable returns how many of n steps per running run the client IP's
-// work budget pays for now, and takes them from it. Only a custom formula's
-// steps are charged: a frame on a built-in surface costs at most
+// work budget pays for now, and takes them from it. Only steps dearer than a
+// built-in surface's are charged (a custom formula, a data surface summing
+// over rows or mini-batches): a frame on a built-in surface costs at most
 // maxFramePoints units, and its sessions stay free of the shared limiter.
 func (s *session) affordable(n int, now time.Time) int {
 	if n <= 0 || s.work == nil || s.stepCost <= 1 {
@@ -760,7 +780,7 @@ func (s *session) affordable(n int, now time.Time) int {
 	per := 0
 	for _, r := range s.runs {
 		if r.run.Status() == sim.StatusRunning {
-			per += s.stepCost
+			per += r.cost
 		}
 	}
 	if per == 0 {

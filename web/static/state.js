@@ -527,7 +527,7 @@ function encodeComponent(s) {
  * encodeRun writes one run as the value of a run= key: the optimizer name,
  * then every setting that differs from its default, as key=value.
  */
-export function encodeRun(run, steps, start = null, game = true) {
+export function encodeRun(run, steps, start = null, game = true, rows = 0) {
   const out = [run.optimizer.name];
   const lr = optimizerLR(run);
   const ctx = { steps, lr };
@@ -550,7 +550,7 @@ export function encodeRun(run, steps, start = null, game = true) {
   if (run.noise) out.push(`noise=${formatNumber(run.noise)}`);
   if (run.seed) out.push(`seed=${run.seed}`);
   if (run.label) out.push(`label=${run.label.replace(/%/g, '%25').replace(/,/g, '%2C').replace(/=/g, '%3D')}`);
-  if (run.batch_size) out.push(`batch_size=${run.batch_size}`);
+  if (run.batch_size && run.batch_size !== rows) out.push(`batch_size=${run.batch_size}`); // left out at N (the whole data), as the server's normalised scenario writes it
   if (!game) return out.join(','); // player y and the update order exist on games only
   const yname = run.opt_y || run.optimizer.name;
   if (yname !== run.optimizer.name) out.push(`opt_y=${yname}`);
@@ -593,7 +593,7 @@ export function encodeQuery(st, catalog = null) {
   if (st.steps !== DEFAULTS.steps) add('steps', st.steps);
   if (st.rate !== DEFAULTS.rate) add('rate', st.rate);
   if (st.shift) add('shift', st.shift.map(formatNumber).join(','));
-  for (const r of st.runs) add('run', encodeRun(r, st.steps, runInfo ? runInfo.start : null, !info || info.kind === 'game'));
+  for (const r of st.runs) add('run', encodeRun(r, st.steps, runInfo ? runInfo.start : null, !info || info.kind === 'game', runInfo && runInfo.rows));
   if (st.lang !== DEFAULTS.lang) add('lang', st.lang);
   if (st.embed) add('embed', 1);
   if (st.present) add('present', 1);
