@@ -17,13 +17,7 @@ import (
 // size and a seeded generator; and its LabBatchSampler, run by Python,
 // draws exactly sim.Batches.
 func TestPyTorchData(t *testing.T) {
-	python, err := exec.LookPath("python3")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("python3 not found; .ci/run installs it")
-		}
-		t.Skip("python3 not found")
-	}
+	python := requirePython(t)
 	dir := t.TempDir()
 	var sampler string
 	for i, src := range []string{

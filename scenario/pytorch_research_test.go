@@ -16,13 +16,7 @@ import (
 // lambda; LambdaLR sets lr = base_lr·lambda(t)) at every step 0 … steps,
 // and compares it with sim's curve.
 func TestPyTorchLambdaCurves(t *testing.T) {
-	python, err := exec.LookPath("python3")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("python3 not found; .ci/run installs it")
-		}
-		t.Skip("python3 not found")
-	}
+	python := requirePython(t)
 	const lr = 0.3
 	silverSteps := []int{1, 7, 127, 300}
 	var cases []sim.SchedulerConfig

@@ -125,10 +125,10 @@ func snippetScenarios(t *testing.T) []Scenario {
 	return out
 }
 
-// TestPyTorchSnippet checks that every script is valid Python and that its
-// surface function, run by Python (with the math module standing in for
-// torch), gives sim's values.
-func TestPyTorchSnippet(t *testing.T) {
+// requirePython returns the path of python3; without it the test is
+// skipped, except under CI=true (which installs it), where it fails.
+func requirePython(t *testing.T) string {
+	t.Helper()
 	python, err := exec.LookPath("python3")
 	if err != nil {
 		if os.Getenv("CI") == "true" {
@@ -136,6 +136,14 @@ func TestPyTorchSnippet(t *testing.T) {
 		}
 		t.Skip("python3 not found")
 	}
+	return python
+}
+
+// TestPyTorchSnippet checks that every script is valid Python and that its
+// surface function, run by Python (with the math module standing in for
+// torch), gives sim's values.
+func TestPyTorchSnippet(t *testing.T) {
+	python := requirePython(t)
 	dir := t.TempDir()
 	n := 0
 	var files []string
