@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -289,26 +288,7 @@ func TestClassroomUnknownCode(t *testing.T) {
 // would hold the teacher's token.
 func newStudentTab(t *testing.T, vp viewport) *tab {
 	t.Helper()
-	requireBrowser(t)
-	ctx, cancel := chromedp.NewContext(suite.browser, chromedp.WithNewBrowserContext())
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
-	tb := &tab{t: t, ctx: ctx, width: vp.w, height: vp.h}
-	t.Cleanup(func() {
-		cancelTimeout()
-		cancel()
-	})
-	if err := chromedp.Listen(ctx, tb.record); err != nil {
-		t.Fatalf("listening to the tab: %v", err)
-	}
-	t.Cleanup(tb.checkConsole)
-	emu := []chromedp.EmulateViewportOption{}
-	if vp.mobile {
-		emu = append(emu, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait)
-	}
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(vp.w, vp.h, emu...)); err != nil {
-		t.Fatalf("viewport %v: %v", vp, err)
-	}
-	return tb
+	return openTab(t, vp, 60*time.Second, chromedp.WithNewBrowserContext())
 }
 
 // dropSocket closes the tab's first websocket (the one early.js opened and

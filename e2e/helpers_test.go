@@ -229,9 +229,16 @@ var (
 // the tab.
 func newTab(t *testing.T, vp viewport) *tab {
 	t.Helper()
+	return openTab(t, vp, 45*time.Second)
+}
+
+// openTab is newTab with the tab's deadline and chromedp's context options
+// (a browser context of its own: newStudentTab).
+func openTab(t *testing.T, vp viewport, timeout time.Duration, opts ...chromedp.ContextOption) *tab {
+	t.Helper()
 	requireBrowser(t)
-	ctx, cancel := chromedp.NewContext(suite.browser)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 45*time.Second)
+	ctx, cancel := chromedp.NewContext(suite.browser, opts...)
+	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
 	tb := &tab{t: t, ctx: ctx, width: vp.w, height: vp.h}
 	t.Cleanup(func() {
 		cancelTimeout()
