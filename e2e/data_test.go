@@ -127,7 +127,7 @@ func TestDataScreenshots(t *testing.T) {
 	for _, c := range []struct {
 		vp   viewport
 		lang string
-	}{{viewport{w: 390, h: 844, mobile: true}, "en"}, {viewport{w: 390, h: 844, mobile: true}, "ja"}, {desktop, "en"}, {desktop, "ja"}} {
+	}{{phone390, "en"}, {phone390, "ja"}, {desktop, "en"}, {desktop, "ja"}} {
 		tb := newTab(t, c.vp)
 		tb.open("/?surface=linreg&dataset=noisy_line&steps=150&rate=0&run=sgd,lr=0.1,batch_size=4,seed=2&lang=" + c.lang)
 		tb.waitFor("the data panel", `document.querySelector('#data-panel .data-scatter')`, 10*time.Second, "")
