@@ -571,60 +571,10 @@ func appendLimit(b []byte, lambda float64, opt sim.OptimizerConfig, s sim.Surfac
 	return appendFloat(b, limit)
 }
 
-// divergeReason explains in English why run r diverged: the LR it took
-// from the point where it began to overshoot (sim.Run.Overshoot: the last
-// point before the loss began to grow, or the start) against its
-// optimizer's stability limit there, e.g.
-// "diverged at step 133: LR 0.21 > 2/λmax = 0.2 (λmax = 10 at step 0, the
-// last point before the loss began to grow)". Quoting the curvature after
-// the blow-up would compare the LR with a limit the run never met. It is ""
-// for a run that did not diverge.
-func divergeReason(r *sim.Run) string {
-	if r.Status() != sim.StatusDiverged {
-		return ""
-	}
-	at := r.DivergedAt()
-	o := r.Overshoot()
-	lr := r.ScheduledLR(o.Step)
-	head := fmt.Sprintf("diverged at step %d: LR %s", at, formatG(lr))
-	cfg := r.Config()
-	if cfg.OptimizerY != nil {
-		// A game (NewRun gives every game run an OptimizerY): x descends f
-		// while y ascends it, so f's curvature sets no limit.
-		if r.Surface().Info().Name == "bilinear" && cfg.Updates != sim.UpdatesAlternating {
-			return head + "; on a game no 2/λmax limit applies, and simultaneous gradient descent–ascent on this bilinear game spirals out at any LR"
-		}
-		return head + "; on a game no 2/λmax limit applies: whether the players settle depends on both LRs"
-	}
-	where := fmt.Sprintf("at step %d, the last point before the loss began to grow", o.Step)
-	g := o.Gauge
-	if math.IsNaN(g.Limit) {
-		if g.Sharpness <= 0 {
-			return fmt.Sprintf("%s; the curvature is %s ≤ 0 %s: the surface curves down, so no LR is stable", head, formatG(g.Sharpness), where)
-		}
-		return head
-	}
-	cmp := ">"
-	if lr <= g.Limit {
-		cmp = "≤"
-	}
-	name := "λmax"
-	if cfg.Optimizer.Name != sim.OptSGD {
-		name = "λ₁(P⁻¹H)"
-	} else if cfg.Optimizer.WeightDecay != 0 {
-		name = "λmax + weight_decay"
-	}
-	detail := name + " = " + formatG(g.Sharpness) + " " + where
-	switch {
-	case cfg.Optimizer.Name == sim.OptSGD && cfg.Optimizer.Momentum != 0:
-		detail = "β = " + formatG(cfg.Optimizer.Momentum) + ", " + detail
-	case cfg.Optimizer.Name == sim.OptAdam || cfg.Optimizer.Name == sim.OptAdamW:
-		detail = "β₁ = " + formatG(cfg.Optimizer.Betas[0]) + ", " + detail
-	case cfg.Optimizer.Name == sim.OptRMSprop && cfg.Optimizer.Momentum != 0:
-		detail = "β = " + formatG(cfg.Optimizer.Momentum) + ", " + detail
-	}
-	return fmt.Sprintf("%s %s %s = %s (%s)", head, cmp, g.Formula, formatG(g.Limit), detail)
-}
+// divergeReason is sim.DivergeReason(r) in English ("" for a run that did
+// not diverge): the rule lives in sim, once; session.go's done message
+// quotes it.
+func divergeReason(r *sim.Run) string { return sim.DivergeReason(r).Text() }
 
 // appendOvershoot appends the done message's account of where diverged
 // run r began to overshoot: ,"overshoot_step":k,"overshoot_sharpness":λmax,

@@ -13,8 +13,9 @@ import (
 // float32 (NaN, ±Inf, or beyond float32's range) is NaN.
 //
 // The rows are shared out among runtime.GOMAXPROCS(0) goroutines; the result
-// is identical to GridSerial's. nx and ny must be at least 2 (it panics
-// otherwise: callers check the user's resolution first).
+// is identical to one goroutine's (GridSerial, in the tests). nx and ny
+// must be at least 2 (it panics otherwise: callers check the user's
+// resolution first).
 func Grid(s Surface, box Box, nx, ny int) []float32 {
 	checkGrid(nx, ny)
 	out := make([]float32, nx*ny)
@@ -29,15 +30,6 @@ func Grid(s Surface, box Box, nx, ny int) []float32 {
 		wg.Go(func() { fillRows(out, s, box, nx, ny, j0, j1) })
 	}
 	wg.Wait()
-	return out
-}
-
-// GridSerial is Grid on the calling goroutine alone, for comparisons and
-// for callers that already run one grid per core.
-func GridSerial(s Surface, box Box, nx, ny int) []float32 {
-	checkGrid(nx, ny)
-	out := make([]float32, nx*ny)
-	fillRows(out, s, box, nx, ny, 0, ny)
 	return out
 }
 

@@ -92,15 +92,6 @@ type Jet struct {
 	V, DX, DY, DXX, DXY, DYY float64
 }
 
-// Format parses src and returns its canonical text (see Expr.String).
-func Format(src string) (string, error) {
-	e, err := Parse(src)
-	if err != nil {
-		return "", err
-	}
-	return e.String(), nil
-}
-
 // Compile parses src and compiles it (see Parse and Expr.Compile).
 func Compile(src string) (*Program, error) {
 	e, err := Parse(src)

@@ -4,22 +4,29 @@
 /**
  * stabilityLimit returns the largest stable LR of a run's optimizer on a
  * quadratic whose largest curvature is lambda (λmax of the Hessian), as
- * {lr, formula, beta}: lr is the limit (null when there is none), formula
- * names it ('2/λmax', '2(1+β)/λmax', '2(1+β)/((1+2β)λmax)', 'none' when
- * λmax ≤ 0, 'adaptive' for optimizers that rescale the gradient, for which
- * no fixed limit on lr holds). opt is the optimizer's settings with PyTorch's
- * names ({name, momentum, dampening, nesterov, weight_decay}).
+ * {lr, formula, beta, adaptive}: lr is the limit (null when there is none),
+ * formula names it ('2/λmax', '2(1+β)/λmax', '2(1+β)/((1+2β)λmax)', 'none'
+ * when λmax ≤ 0). opt is the optimizer's settings with PyTorch's names
+ * ({name, momentum, dampening, nesterov, weight_decay}). It is
+ * sim.StabilityLimit, kept equal by a golden table
+ * (test/stability.golden.test.js, written by sim/stability_golden_test.go).
  *
  * For SGD, PyTorch's heavy ball v ← βv + (1−d)g, p ← p − lr·v is stable
  * on the quadratic iff lr·(1−d)·λ < 2(1+β); Nesterov's p ← p − lr(g + βv)
- * iff lr·λ < 2(1+β)/(1+2β). Weight decay adds wd to every curvature.
+ * iff lr·λ < 2(1+β)/(1+2β). Weight decay adds wd to every curvature. For
+ * the optimizers that rescale the gradient (adaptive: true) no fixed limit
+ * on lr holds before the run builds its preconditioner; lr is plain SGD's
+ * 2/λmax as a reference line, as the server's sweep and LR finder draw it.
  */
 export function stabilityLimit(lambda, opt = { name: 'sgd' }) {
   const f = limitFactor(opt);
-  if (f.formula === 'adaptive') return { lr: null, formula: 'adaptive', beta: 0 };
+  if (f.formula === 'adaptive') {
+    const ok = lambda > 0 && Number.isFinite(lambda);
+    return { lr: ok ? 2 / lambda : null, formula: ok ? '2/λmax' : 'none', beta: 0, adaptive: true };
+  }
   const lam = lambda + f.wd;
-  if (f.F === null || !(lam > 0) || !Number.isFinite(lam)) return { lr: null, formula: 'none', beta: f.beta };
-  return { lr: f.F / lam, formula: f.formula, beta: f.beta };
+  if (f.F === null || !(lam > 0) || !Number.isFinite(lam)) return { lr: null, formula: 'none', beta: f.beta, adaptive: false };
+  return { lr: f.F / lam, formula: f.formula, beta: f.beta, adaptive: false };
 }
 
 /**
@@ -217,7 +224,7 @@ export function divergeReason(at, lr, sharpness, opt, d) {
     return { key: 'status.divergedAt', vars: { n: at, lr: olr } };
   }
   const lim = stabilityLimit(sharpness, opt || { name: 'sgd' });
-  if (lim.formula === 'adaptive') return { key: 'status.divergedAdaptive', vars: { n: at, lr } };
+  if (lim.adaptive) return { key: 'status.divergedAdaptive', vars: { n: at, lr } };
   if (lim.lr && lr > 0 && lr > lim.lr) return { key: 'status.divergedOver', vars: { n: at, lr, limit: lim.lr, formula: lim.formula } };
   return { key: 'status.divergedAt', vars: { n: at, lr } };
 }

@@ -43,8 +43,10 @@ test('stability limits with momentum match the spectral radius of the update', (
   close(stabilityLimit(10, { name: 'sgd', momentum: 0.9 }).lr, 0.38);
 });
 
-test('no limit for adaptive optimizers or non-positive curvature', () => {
-  assert.deepEqual(stabilityLimit(10, { name: 'adam' }), { lr: null, formula: 'adaptive', beta: 0 });
+test('adaptive optimizers get the 2/λmax reference line; no limit for non-positive curvature', () => {
+  // sim.StabilityLimit's rule (the golden table checks every optimizer)
+  assert.deepEqual(stabilityLimit(10, { name: 'adam' }), { lr: 0.2, formula: '2/λmax', beta: 0, adaptive: true });
+  assert.equal(stabilityLimit(0, { name: 'adam' }).lr, null);
   assert.equal(stabilityLimit(-1, { name: 'sgd' }).lr, null);
   assert.equal(stabilityLimit(0, { name: 'sgd' }).formula, 'none');
   assert.equal(stabilityLimit(NaN, { name: 'sgd' }).lr, null);
