@@ -62,6 +62,8 @@ type marks struct {
 	Open       float64            `json:"open"`
 	Play       float64            `json:"play"`
 	FirstPoint float64            `json:"firstPoint"`
+	Bytes      int                `json:"bytes"`
+	GridBytes  int                `json:"gridBytes"`
 	DCL        float64            `json:"dcl"`
 	Load       float64            `json:"load"`
 	Response   float64            `json:"responseEnd"`
@@ -90,6 +92,15 @@ func TestMeasureFirstPoint(t *testing.T) {
 			const m = window.__e2eMarks;
 			const nav = performance.getEntriesByType('navigation')[0] || {};
 			const res = {};
+			// bytes over the wire (headers and compressed bodies) of the first
+			// visit: the page and everything fetched before the first point
+			let bytes = nav.transferSize || 0, gridBytes = 0;
+			for (const r of performance.getEntriesByType('resource')) {
+				if (r.startTime <= (m.firstPoint || 0)) {
+					bytes += r.transferSize || 0;
+					if (r.name.includes('/grid')) gridBytes += r.transferSize || 0;
+				}
+			}
 			for (const r of performance.getEntriesByType('resource')) {
 				const u = new URL(r.name);
 				const key = u.pathname.startsWith('/static/') ? 'static (' + u.pathname.split('/').pop() + ')' : u.pathname;
@@ -99,11 +110,14 @@ func TestMeasureFirstPoint(t *testing.T) {
 			}
 			return {labReady: m.labReady || 0, ready: m.ready, open: m.open, play: m.play, firstPoint: m.firstPoint,
 				dcl: nav.domContentLoadedEventEnd || 0, load: nav.loadEventEnd || 0, responseEnd: nav.responseEnd || 0,
-				resources: res, pageMarks: performance.getEntriesByType('mark').map((e) => e.name + '@' + Math.round(e.startTime))};
+				resources: res, bytes, gridBytes, pageMarks: performance.getEntriesByType('mark').map((e) => e.name + '@' + Math.round(e.startTime))};
 		})()`)
 		t.Logf("load %d%s: HTML %.0f ms, DOMContentLoaded %.0f, load %.0f, lab:ready %.0f, socket open %.0f, play %.0f, first point drawn (lab:first-point) %.0f ms (play → first point %.0f ms), body[data-ready] (grid, panels) %.0f",
 			i+1, map[bool]string{true: " (cold cache)", false: ""}[i == 0], m.Response, m.DCL, m.Load, m.LabReady, m.Open, m.Play, m.FirstPoint, m.FirstPoint-m.Play, m.Ready)
 		t.Logf("  fetches (ms): %v", m.Resources)
+		if i == 0 {
+			t.Logf("  first visit: %.1f KB over the wire before the first point, %.1f KB of it grids (%.1f KB without)", float64(m.Bytes)/1000, float64(m.GridBytes)/1000, float64(m.Bytes-m.GridBytes)/1000)
+		}
 		if len(m.PageMarks) > 0 {
 			t.Logf("  the page's performance marks: %v", m.PageMarks)
 		} else if i == 0 {

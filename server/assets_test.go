@@ -275,6 +275,16 @@ func TestMinifiedAssets(t *testing.T) {
 		os.WriteFile(dst, b, 0o644)
 		files = append(files, dst)
 	}
+	// the golden files the tests read (written by Go tests with -update)
+	golden, _ := fs.Glob(os.DirFS("../web/static/test"), "golden/*")
+	os.MkdirAll(filepath.Join(tmp, "static", "test", "golden"), 0o755)
+	for _, name := range golden {
+		b, err := os.ReadFile(filepath.Join("../web/static/test", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(tmp, "static", "test", name), b, 0o644)
+	}
 	os.WriteFile(filepath.Join(tmp, "static", "package.json"), []byte(`{"type":"module"}`), 0o644)
 	if out, err := exec.Command(node, append([]string{"--test"}, files...)...).CombinedOutput(); err != nil {
 		t.Errorf("node --test on the minified modules: %v\n%s", err, out)

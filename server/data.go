@@ -124,6 +124,12 @@ func gridPostQuery(name string, r *http.Request) (url.Values, error) {
 				return nil, err
 			}
 			q.Set(k, strconv.FormatFloat(f, 'g', -1, 64))
+		case "format":
+			var f string
+			if json.Unmarshal(v, &f) != nil {
+				return nil, &sim.FieldError{Field: k, Msg: `must be "lrg1" or "lrg2"`}
+			}
+			q.Set(k, f) // checked with the query's (parseGridQuery)
 		case "name":
 			return nil, &sim.FieldError{Field: k, Msg: "the surface is named by the path, /api/v1/surfaces/{name}/grid"}
 		default:

@@ -603,6 +603,8 @@ var badHTTPInputs = []struct {
 	{"grid inf", "GET", "/api/v1/surfaces/quadratic/grid?xmax=Inf", "", 400, "xmax", "finite number"},
 	{"grid pair joined by ';'", "GET", "/api/v1/surfaces/quadratic/grid?n=256;b=1", "", 400, "query", "';'"},
 	{"grid bad escape", "GET", "/api/v1/surfaces/quadratic/grid?n=%zz", "", 400, "query", "cannot be read"},
+	{"grid unknown format", "GET", "/api/v1/surfaces/quadratic/grid?format=png", "", 400, "format", "lrg1 or lrg2"},
+	{"grid format in a body not a string", "POST", "/api/v1/surfaces/linreg/grid", `{"dataset": "line", "format": 2}`, 400, "format", "lrg1"},
 	{"pytorch index twice", "GET", "/api/v1/pytorch?run=sgd,lr=0.1&run=sgd,lr=0.2&index=0&index=1", "", 400, "index", "once"},
 	{"pytorch index with a plus sign", "GET", "/api/v1/pytorch?run=sgd,lr=0.1&run=sgd,lr=0.2&index=%2B1", "", 400, "index", "run of the link"},
 	{"pytorch past 10,000 parameters", "GET", "/api/v1/pytorch?run=sgd,lr=-5" + strings.Repeat("&a", 10000), "", 400, "query", "at most 10000"},

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -59,24 +61,25 @@ const (
 	gridMaxN     = 512
 	gridDefaultN = 256
 	gridLevels   = 24 // contour levels per grid
-	gridMagic    = "LRG1"
 	maxFormula   = 500
 )
 
 // gridQuery is a parsed and checked grid request.
 type gridQuery struct {
-	surf sim.Surface
-	box  sim.Box
-	n    int
+	surf  sim.Surface
+	box   sim.Box
+	n     int
+	magic string // the format: gridMagicV1 (the default) or gridMagicV2
 }
 
 // parseGridQuery reads the surface name and the query of a grid request:
 // the surface's parameters by name, formula (custom only), xmin, xmax, ymin,
-// ymax (default: the surface's view) and n (8…512, default 256). Errors are
+// ymax (default: the surface's view), n (8…512, default 256) and format
+// (lrg1, the default, or lrg2: gridformat.go). Errors are
 // *Error with status 400 (404 for an unknown surface) naming the query key.
 func parseGridQuery(name string, q url.Values) (*gridQuery, error) {
 	cfg := sim.SurfaceConfig{Name: name, Params: map[string]float64{}}
-	g := &gridQuery{n: gridDefaultN}
+	g := &gridQuery{n: gridDefaultN, magic: gridMagicV1}
 	var box [4]*float64
 	boxKeys := [4]string{"xmin", "xmax", "ymin", "ymax"}
 	for key, vals := range q {
@@ -94,6 +97,16 @@ func parseGridQuery(name string, q url.Values) (*gridQuery, error) {
 		case "dataset", "data": // data surfaces (data.go)
 			if err := gridDataKey(key, v, &cfg); err != nil {
 				return nil, err
+			}
+			continue
+		case "format":
+			switch v {
+			case "lrg1":
+				g.magic = gridMagicV1
+			case "lrg2":
+				g.magic = gridMagicV2
+			default:
+				return nil, errorf(http.StatusBadRequest, key, "must be lrg1 or lrg2, got %q", v)
 			}
 			continue
 		case "n":
@@ -161,7 +174,7 @@ func parseGridQuery(name string, q url.Values) (*gridQuery, error) {
 func (g *gridQuery) etag(build string) string {
 	info := g.surf.Info()
 	var b []byte
-	b = append(b, gridMagic...)
+	b = append(b, g.magic...)
 	b = append(b, 0)
 	b = append(b, build...)
 	b = append(b, 0)
@@ -219,7 +232,13 @@ func handleGrid(logger *slog.Logger, cfg Config, m *metrics, work *workLimiter) 
 			return nil
 		}
 		h.Set("Content-Type", "application/octet-stream")
-		body := cache.get(etag)
+		h.Set("Vary", "Accept-Encoding")
+		gz := acceptsGzip(r)
+		key := etag
+		if gz {
+			key += gzipKey
+		}
+		body := cache.get(key)
 		if body == nil {
 			units := gridWork(g.surf, g.n, g.n)
 			if units > int64(cfg.SweepBudget) {
@@ -229,9 +248,17 @@ func handleGrid(logger *slog.Logger, cfg Config, m *metrics, work *workLimiter) 
 			if err := work.chargeRequest(w, r, units); err != nil {
 				return err
 			}
-			if body, err = computeGridOnce(r.Context(), &flight, cache, etag, g, m); err != nil {
+			bodies, err := computeGridOnce(r.Context(), &flight, cache, etag, g, m)
+			if err != nil {
 				return err
 			}
+			body = bodies.raw
+			if gz {
+				body = bodies.gz
+			}
+		}
+		if gz {
+			h.Set("Content-Encoding", "gzip")
 		}
 		h.Set("Content-Length", strconv.Itoa(len(body)))
 		w.Write(body)
@@ -239,28 +266,42 @@ func handleGrid(logger *slog.Logger, cfg Config, m *metrics, work *workLimiter) 
 	})
 }
 
-// computeGridOnce returns the encoded grid g, computing it once for all the
-// requests that ask for etag at the same time, and stores it in cache. When
-// the request computing it ends first (its deadline, its client gone), the
-// others still waiting compute it again, one of them for all.
-func computeGridOnce(ctx context.Context, flight *singleflight.Group, cache *gridCache, etag string, g *gridQuery, m *metrics) ([]byte, error) {
+// gzipKey is appended to a grid's ETag for the cache key of its gzip form.
+const gzipKey = " gzip"
+
+// gridBodies are an encoded grid and its gzip form, compressed once (at
+// the best compression: a grid is computed once and sent often).
+type gridBodies struct{ raw, gz []byte }
+
+// computeGridOnce returns the encoded grid g and its gzip form, computing
+// them once for all the requests that ask for etag at the same time, and
+// stores both in cache. When the request computing it ends first (its
+// deadline, its client gone), the others still waiting compute it again,
+// one of them for all.
+func computeGridOnce(ctx context.Context, flight *singleflight.Group, cache *gridCache, etag string, g *gridQuery, m *metrics) (gridBodies, error) {
 	for {
 		v, err, _ := flight.Do(etag, func() (any, error) {
-			if body := cache.get(etag); body != nil {
-				return body, nil
+			if raw, gz := cache.get(etag), cache.get(etag+gzipKey); raw != nil && gz != nil {
+				return gridBodies{raw, gz}, nil
 			}
 			m.gridsComputed.Inc()
-			body, err := computeGrid(ctx, g)
-			if err == nil {
-				cache.put(etag, body)
+			raw, err := computeGrid(ctx, g)
+			if err != nil {
+				return nil, err
 			}
-			return body, err
+			var buf bytes.Buffer
+			zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+			zw.Write(raw)
+			zw.Close()
+			cache.put(etag, raw)
+			cache.put(etag+gzipKey, buf.Bytes())
+			return gridBodies{raw, buf.Bytes()}, nil
 		})
 		if err == nil {
-			return v.([]byte), nil
+			return v.(gridBodies), nil
 		}
 		if ctx.Err() != nil || (!errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)) {
-			return nil, err
+			return gridBodies{}, err
 		}
 		// Another request's context ended while it computed ours: try again.
 	}
@@ -280,6 +321,9 @@ func computeGrid(ctx context.Context, g *gridQuery) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if g.magic == gridMagicV2 {
+		return encodeGridV2(g.n, g.n, g.box, values, levels, segs), nil
+	}
 	return encodeGrid(g.n, g.n, g.box, values, levels, segs), nil
 }
 
@@ -296,7 +340,7 @@ func encodeGrid[L float32 | float64](nx, ny int, box sim.Box, values []float32, 
 		size += 4 * len(s)
 	}
 	b := make([]byte, 0, size)
-	b = append(b, gridMagic...)
+	b = append(b, gridMagicV1...)
 	b = binary.LittleEndian.AppendUint32(b, uint32(nx))
 	b = binary.LittleEndian.AppendUint32(b, uint32(ny))
 	vmin, vmax := float32(math.Inf(1)), float32(math.Inf(-1))

@@ -1,8 +1,14 @@
-// grid.js: decodes the "LRG1" binary grid of GET /api/v1/surfaces/{name}/grid
-// (format in docs/ARCHITECTURE.md). Pure: no DOM.
+// grid.js: decodes the binary grids of GET /api/v1/surfaces/{name}/grid:
+// "LRG1" (every number a float32) and "LRG2" (quantised and delta-coded,
+// what the page asks for with format=lrg2; server/gridformat.go, formats in
+// docs/API.md). Pure: no DOM.
 
-/** MAGIC is the grid format's first four bytes. */
+/** MAGIC is the first four bytes of the LRG1 format; MAGIC2 of LRG2. */
 export const MAGIC = 'LRG1';
+export const MAGIC2 = 'LRG2';
+
+/** GRID_FORMAT is the format the page asks for (the query's format=). */
+export const GRID_FORMAT = 'lrg2';
 
 /**
  * decodeGrid reads an ArrayBuffer (or a typed array / DataView over one) and
@@ -23,7 +29,8 @@ export function decodeGrid(buf) {
   };
   need(4, 'magic');
   const magic = String.fromCharCode(view.getUint8(0), view.getUint8(1), view.getUint8(2), view.getUint8(3));
-  if (magic !== MAGIC) throw new Error(`grid: bad magic ${JSON.stringify(magic)}, want "${MAGIC}"`);
+  if (magic === MAGIC2) return decodeGrid2(view);
+  if (magic !== MAGIC) throw new Error(`grid: bad magic ${JSON.stringify(magic)}, want "${MAGIC}" or "${MAGIC2}"`);
   off = 4;
   need(32, 'header');
   const nx = view.getUint32(off, true), ny = view.getUint32(off + 4, true);
@@ -51,6 +58,83 @@ export function decodeGrid(buf) {
   }
   return { nx, ny, box, vmin, vmax, values, levels };
 }
+
+/**
+ * decodeGrid2 reads the LRG2 format (server/gridformat.go encodeGridV2 says
+ * it in full): a header of float64s, each value's 16-bit code as a zigzag
+ * varint residual of the plane predictor, and per level polylines of coded
+ * points as differences. It returns what decodeGrid returns: the values
+ * decoded from their codes, the polylines expanded into segments.
+ */
+function decodeGrid2(view) {
+  const len = view.byteLength;
+  let off = 4;
+  const need = (n, what) => {
+    if (off + n > len) throw new Error(`grid: truncated at ${what} (need ${off + n} bytes, have ${len})`);
+  };
+  need(8 + 7 * 8, 'header');
+  const nx = view.getUint32(off, true), ny = view.getUint32(off + 4, true);
+  off += 8;
+  const f = () => { const v = view.getFloat64(off, true); off += 8; return v; };
+  const box = { xmin: f(), xmax: f(), ymin: f(), ymax: f() };
+  const vmin = f(), vmax = f(), s = f();
+  if (nx < 2 || ny < 2 || nx > 4096 || ny > 4096) throw new Error(`grid: bad size ${nx}×${ny}`);
+  // an unsigned varint (Go's binary.AppendUvarint; < 2³⁵ here), and a
+  // signed one in zigzag form (binary.AppendVarint)
+  const uvarint = (what) => {
+    let u = 0, shift = 0, b;
+    do {
+      need(1, what);
+      b = view.getUint8(off++);
+      u += (b & 0x7f) * 2 ** shift;
+      shift += 7;
+      if (shift > 35) throw new Error(`grid: bad number at ${what}`);
+    } while (b & 0x80);
+    return u;
+  };
+  const varint = (what) => { const u = uvarint(what); return u % 2 ? -(u + 1) / 2 : u / 2; };
+  const top = Math.log1p((vmax - vmin) / s);
+  const codes = new Uint16Array(nx * ny);
+  const values = new Float32Array(nx * ny);
+  for (let j = 0; j < ny; j++) {
+    for (let i = 0; i < nx; i++) {
+      const k = j * nx + i;
+      const left = i > 0 ? codes[k - 1] : 0, up = j > 0 ? codes[k - nx] : 0, ul = i > 0 && j > 0 ? codes[k - nx - 1] : 0;
+      const c = (left + up - ul + varint('values')) & 0xffff;
+      codes[k] = c;
+      values[k] = c === NOT_FINITE ? NaN : vmin + s * Math.expm1((c / QUANTUM) * top);
+    }
+  }
+  need(4, 'level count');
+  const nlevels = view.getUint32(off, true);
+  off += 4;
+  const levels = [];
+  const sx = (box.xmax - box.xmin) / COORDS, sy = (box.ymax - box.ymin) / COORDS;
+  let px = 0, py = 0;
+  for (let k = 0; k < nlevels; k++) {
+    need(8, `level ${k}`);
+    const level = view.getFloat64(off, true);
+    off += 8;
+    const nlines = uvarint(`level ${k}`);
+    const segs = [];
+    for (let l = 0; l < nlines; l++) {
+      const npoints = uvarint(`polyline of level ${k}`);
+      if (npoints < 2) throw new Error(`grid: a polyline of ${npoints} points in level ${k}`);
+      for (let p = 0; p < npoints; p++) {
+        const x = (px + varint(`points of level ${k}`)) & 0xffff, y = (py + varint(`points of level ${k}`)) & 0xffff;
+        if (p > 0) segs.push(box.xmin + px * sx, box.ymin + py * sy, box.xmin + x * sx, box.ymin + y * sy);
+        px = x; py = y;
+      }
+    }
+    levels.push({ level, segments: new Float32Array(segs) });
+  }
+  if (off !== len) throw new Error(`grid: ${len - off} bytes after the last level`);
+  return { nx, ny, box, vmin, vmax, values, levels };
+}
+
+// LRG2's codes: values 0 … QUANTUM, NOT_FINITE for NaN and ±Inf; contour
+// coordinates 0 … COORDS across the box.
+const QUANTUM = 65534, NOT_FINITE = 65535, COORDS = 65535;
 
 function readFloats(view, off, n) {
   const abs = view.byteOffset + off;

@@ -15,7 +15,7 @@ import {
 import { viewTransform, fitAspect, zoomAt, pan, sameBox } from './scale.js';
 import { runColor } from './colormap.js';
 import { translator, formatNum, pageLanguage } from './i18n.js';
-import { decodeGrid, sampleGrid } from './grid.js';
+import { decodeGrid, sampleGrid, GRID_FORMAT } from './grid.js';
 import {
   startMessage, pauseMessage, resumeMessage, stopMessage, stepMessage, rateMessage, setMessage,
   mergeFrame, applyDone, newRunData, deriveLimit, applySetOK,
@@ -1228,9 +1228,10 @@ async function loadGrid() {
   q.set('xmin', String(v.xmin)); q.set('xmax', String(v.xmax));
   q.set('ymin', String(v.ymin)); q.set('ymax', String(v.ymax));
   q.set('n', String(map.width < 500 ? 160 : 256));
+  q.set('format', GRID_FORMAT);
   // pasted rows go in a POST body: too long for a URL (docs/API.md)
   const post = info && info.data && app.state.data
-    ? JSON.stringify({ data: app.state.data, ...Object.fromEntries([...q].map(([k, val]) => [k, Number(val)])) }) : null;
+    ? JSON.stringify({ data: app.state.data, ...Object.fromEntries([...q].map(([k, val]) => [k, k === 'format' ? val : Number(val)])) }) : null;
   const url = `/api/v1/surfaces/${encodeURIComponent(app.state.surface)}/grid?${q}`;
   if (url + (post || '') === app.gridKey) return;
   if (gridAbort) gridAbort.abort();
