@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"lrlab/scenario"
+	"lrlab/scenario/scenariotest"
 	"lrlab/sim"
 )
 
@@ -137,7 +138,7 @@ func (tb *tab) waitStill(id, key string, timeout time.Duration) {
 // shows its lesson, holds the preset's runs and, played at top speed,
 // reaches every outcome its text promises: the browser's final points and
 // statuses are checked with the preset's own Expect entries
-// (scenario.Outcome.Check, as the scenario package checks the simulation),
+// (scenariotest.Outcome.Check, as the scenario package checks the simulation),
 // and the legend agrees (diverged where a run must diverge and nowhere a
 // run must take every step; the minimum an ends_in run is near).
 func TestPresets(t *testing.T) {
@@ -222,7 +223,7 @@ func checkPreset(t *testing.T, p scenario.Preset) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := scenario.Outcome{Scenario: p.Scenario, Surface: surf}
+	out := scenariotest.Outcome{Scenario: p.Scenario, Surface: surf}
 	for i, r := range runs {
 		tr := r.trajectory()
 		if r.N == 0 || len(tr.X) != r.N || len(tr.Loss) != r.N {

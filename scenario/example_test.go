@@ -6,6 +6,7 @@ import (
 	"net/url"
 
 	"lrlab/scenario"
+	"lrlab/scenario/scenariotest"
 	"lrlab/sim"
 )
 
@@ -48,7 +49,7 @@ func ExamplePresetByID() {
 	p, _ := scenario.PresetByID("too-large")
 	fmt.Println(p.Title["en"])
 	fmt.Println(p.Scenario.Encode())
-	fmt.Println(p.Check() == nil)
+	fmt.Println(scenariotest.Check(p) == nil)
 	// Output:
 	// Just under and just over 2/λmax
 	// surface=quadratic&run=sgd,lr=0.19,label=LR%200.19&run=sgd,lr=0.21,label=LR%200.21

@@ -11,19 +11,10 @@ type Preset struct {
 	Scenario Scenario
 	Lesson   int           // the row of LESSON.md it illustrates, 1 … 10; 11 for the research lessons beyond it
 	Number   int           // its place in the order of the lessons, 1 … len(Presets()): the number the page shows
-	Expect   []Expectation // what the text promises; Check verifies it
+	Expect   []Expectation // what the text promises; scenariotest.Check verifies it
 	// Questions are ready classroom questions (presets_questions.go),
 	// answered by the simulation.
 	Questions []Question
-}
-
-// Check simulates the preset and reports whether every expectation holds.
-func (p Preset) Check() error {
-	out, err := Simulate(p.Scenario)
-	if err != nil {
-		return err
-	}
-	return out.Check(p.Expect)
 }
 
 // presetDef is a preset with its scenario still as JSON.

@@ -6,18 +6,6 @@ import (
 	"unicode"
 )
 
-// TestPresets runs every preset through sim and checks what its text
-// promises.
-func TestPresets(t *testing.T) {
-	for _, p := range Presets() {
-		t.Run(p.ID, func(t *testing.T) {
-			if err := p.Check(); err != nil {
-				t.Errorf("%s (%s):\n%v", p.ID, p.Title["en"], err)
-			}
-		})
-	}
-}
-
 func TestPresetsCoverLessons(t *testing.T) {
 	seen := map[int]bool{}
 	ids := map[string]bool{}

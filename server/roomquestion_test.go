@@ -6,13 +6,14 @@ import (
 	"testing"
 
 	"lrlab/scenario"
+	"lrlab/scenario/scenariotest"
 	"lrlab/sim"
 )
 
 // mirrorOf builds the mirror a room would have after running sc to its end.
 func mirrorOf(t *testing.T, sc scenario.Scenario) (*mirror, sim.Surface) {
 	t.Helper()
-	out, err := scenario.Simulate(sc)
+	out, err := scenariotest.Simulate(sc)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
-package scenario
+package scenariotest
 
 import (
+	"lrlab/scenario"
 	"math"
 	"strings"
 	"testing"
@@ -14,35 +15,35 @@ import (
 func TestResearchPromisesCanFail(t *testing.T) {
 	for _, tc := range []struct {
 		id, kind string
-		change   func(s *Scenario)
+		change   func(s *scenario.Scenario)
 	}{
 		// a small LR stops far below its edge
-		{"edge-of-stability", ExpectAtEdge, func(s *Scenario) { s.Runs[0].Optimizer.LR = 0.02 }},
+		{"edge-of-stability", scenario.ExpectAtEdge, func(s *scenario.Scenario) { s.Runs[0].Optimizer.LR = 0.02 }},
 		// below 2/λ₀ there is no catapult
-		{"catapult", ExpectSpikes, func(s *Scenario) { s.Runs[1].Optimizer.LR = 0.1 }},
+		{"catapult", scenario.ExpectSpikes, func(s *scenario.Scenario) { s.Runs[1].Optimizer.LR = 0.1 }},
 		// without warmup the target LR diverges
-		{"warmup-sharpness", ExpectReaches, func(s *Scenario) { s.Runs[1].Scheduler = sim.DefaultScheduler(sim.SchedConstant, s.Steps) }},
+		{"warmup-sharpness", scenario.ExpectReaches, func(s *scenario.Scenario) { s.Runs[1].Scheduler = sim.DefaultScheduler(sim.SchedConstant, s.Steps) }},
 		// without the decay the loss stays on the plateau
-		{"wsd", ExpectDrops, func(s *Scenario) { s.Runs[2].Scheduler = sim.DefaultScheduler(sim.SchedConstant, s.Steps) }},
+		{"wsd", scenario.ExpectDrops, func(s *scenario.Scenario) { s.Runs[2].Scheduler = sim.DefaultScheduler(sim.SchedConstant, s.Steps) }},
 		// the constant step is not faster than itself
-		{"silver-steps", ExpectLowerBy, func(s *Scenario) { s.Runs[1].Scheduler = sim.DefaultScheduler(sim.SchedConstant, s.Steps) }},
+		{"silver-steps", scenario.ExpectLowerBy, func(s *scenario.Scenario) { s.Runs[1].Scheduler = sim.DefaultScheduler(sim.SchedConstant, s.Steps) }},
 		// with PyTorch's β₂ = 0.999 the preconditioner shrinks too slowly to reach the edge in the run
-		{"adam-edge", ExpectRisesToEdge, func(s *Scenario) { s.Runs[0].Optimizer.Betas[1] = 0.999 }},
+		{"adam-edge", scenario.ExpectRisesToEdge, func(s *scenario.Scenario) { s.Runs[0].Optimizer.Betas[1] = 0.999 }},
 	} {
-		p, ok := PresetByID(tc.id)
+		p, ok := scenario.PresetByID(tc.id)
 		if !ok {
 			t.Fatalf("no preset %s", tc.id)
 		}
-		if err := p.Check(); err != nil {
+		if err := Check(p); err != nil {
 			t.Fatalf("%s as written: %v", tc.id, err)
 		}
 		tc.change(&p.Scenario)
-		err := p.Check()
+		err := Check(p)
 		if err == nil {
 			t.Errorf("%s changed: every promise still holds", tc.id)
 			continue
 		}
-		var e Expectation
+		var e scenario.Expectation
 		for _, x := range p.Expect {
 			if x.Kind == tc.kind {
 				e = x
@@ -58,7 +59,7 @@ func TestResearchPromisesCanFail(t *testing.T) {
 // quote that no expectation covers.
 func TestResearchLessonNumbers(t *testing.T) {
 	// catapult: λ₀ ≈ 16 at the start, so 2/λ₀ ≈ 0.125 lies between LR 0.1 and 0.2
-	p, _ := PresetByID("catapult")
+	p, _ := scenario.PresetByID("catapult")
 	out, err := Simulate(p.Scenario)
 	if err != nil {
 		t.Fatal(err)
@@ -67,7 +68,7 @@ func TestResearchLessonNumbers(t *testing.T) {
 		t.Errorf("catapult: λ₀ = %v", l0)
 	}
 	// silver-steps: the largest step is 83/L (1 + ρ⁵ at step 64)
-	p, _ = PresetByID("silver-steps")
+	p, _ = scenario.PresetByID("silver-steps")
 	if out, err = Simulate(p.Scenario); err != nil {
 		t.Fatal(err)
 	}
@@ -79,12 +80,12 @@ func TestResearchLessonNumbers(t *testing.T) {
 		t.Errorf("silver-steps: largest step %v/L", r)
 	}
 	// wsd: the decay takes the last 120 of 600 steps, 20 %
-	p, _ = PresetByID("wsd")
+	p, _ = scenario.PresetByID("wsd")
 	if c := p.Scenario.Runs[2].Scheduler; c.DecaySteps != 120 || p.Scenario.Steps != 600 || c.WarmupSteps != 0 {
 		t.Errorf("wsd: %+v over %d steps", c, p.Scenario.Steps)
 	}
 	// adam-edge: the limit's factor is 38 at β₁ = 0.9
-	p, _ = PresetByID("adam-edge")
+	p, _ = scenario.PresetByID("adam-edge")
 	if out, err = Simulate(p.Scenario); err != nil {
 		t.Fatal(err)
 	}
