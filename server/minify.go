@@ -168,115 +168,161 @@ var regexAfterWord = map[string]bool{"return": true, "typeof": true, "case": tru
 
 // scan advances the state over one line; false when it cannot follow it.
 func (s *jsScanner) scan(line string) bool {
-	n := len(line)
 	s.lineComment = 0
-	for i := 0; i < n; i++ {
-		c := line[i]
-		if s.inComment {
-			if c == '*' && i+1 < n && line[i+1] == '/' {
-				s.inComment = false
-				i++
-			}
-			continue
-		}
-		if s.inTemplate() {
-			switch {
-			case c == '\\':
-				i++ // an escape; a backslash at the end of the line continues the literal
-			case c == '`':
-				s.stack = s.stack[:len(s.stack)-1]
-				s.prev, s.prevWord = ')', "" // a template is a value
-			case c == '$' && i+1 < n && line[i+1] == '{':
-				s.stack = append(s.stack, 0)
-				s.prev, s.prevWord = '{', ""
-				i++
-			}
-			continue
-		}
+	for i := 0; i < len(line); i++ {
 		switch {
-		case c == ' ' || c == '\t' || c == '\r':
-			continue
-		case c == '/' && i+1 < n && line[i+1] == '/':
-			// a comment to the end of the line
-			if i > 0 && (line[i-1] == ' ' || line[i-1] == '\t') && (i+2 == n || line[i+2] == ' ') {
-				s.lineComment = i
-			}
-			return true
-		case c == '/' && i+1 < n && line[i+1] == '*':
-			s.inComment = true
-			i++
-			continue
-		case c == '\'' || c == '"':
-			j := i + 1
-			for ; j < n && line[j] != c; j++ {
-				if line[j] == '\\' {
-					j++
-				}
-			}
-			if j >= n {
-				s.bad = true // unterminated, or continued on the next line
-				return false
-			}
-			i = j
-			s.prev, s.prevWord = ')', ""
-		case c == '`':
-			s.stack = append(s.stack, -1)
-		case c == '/':
-			if s.regexAllowed() {
-				j, inClass := i+1, false
-				for ; j < n; j++ {
-					d := line[j]
-					if d == '\\' {
-						j++
-					} else if d == '[' {
-						inClass = true
-					} else if d == ']' {
-						inClass = false
-					} else if d == '/' && !inClass {
-						break
-					}
-				}
-				if j >= n {
-					s.bad = true
-					return false
-				}
-				i = j
-				for i+1 < n && isIdent(line[i+1]) { // flags
-					i++
-				}
-				s.prev, s.prevWord = ')', ""
-			} else {
-				s.prev, s.prevWord = '/', ""
-			}
-		case c == '{':
-			if len(s.stack) > 0 {
-				s.stack[len(s.stack)-1]++
-			}
-			s.prev, s.prevWord = c, ""
-		case c == '}':
-			if len(s.stack) > 0 {
-				top := &s.stack[len(s.stack)-1]
-				if *top == 0 {
-					s.stack = s.stack[:len(s.stack)-1] // back in the template
-					s.prev, s.prevWord = 0, ""
-					continue
-				}
-				*top--
-			}
-			s.prev, s.prevWord = c, ""
-		case isIdent(c):
-			j := i
-			for j < n && isIdent(line[j]) {
-				j++
-			}
-			s.prevWord = line[i:j]
-			s.prev = 'a'
-			i = j - 1
+		case s.inComment:
+			i = s.scanComment(line, i)
+		case s.inTemplate():
+			i = s.scanTemplate(line, i)
 		default:
-			s.prev, s.prevWord = c, ""
+			var stop, ok bool
+			if i, stop, ok = s.scanCode(line, i); stop {
+				return ok
+			}
 		}
 	}
 	return true
+}
+
+// The steps of scan each read the token at line[i] in one lexical state and
+// return the index of its last byte.
+
+// scanComment reads line[i] inside a block comment.
+func (s *jsScanner) scanComment(line string, i int) int {
+	if line[i] == '*' && i+1 < len(line) && line[i+1] == '/' {
+		s.inComment = false
+		i++
+	}
+	return i
+}
+
+// scanTemplate reads line[i] inside a template literal.
+func (s *jsScanner) scanTemplate(line string, i int) int {
+	switch c := line[i]; {
+	case c == '\\':
+		i++ // an escape; a backslash at the end of the line continues the literal
+	case c == '`':
+		s.stack = s.stack[:len(s.stack)-1]
+		s.prev, s.prevWord = ')', "" // a template is a value
+	case c == '$' && i+1 < len(line) && line[i+1] == '{':
+		s.stack = append(s.stack, 0)
+		s.prev, s.prevWord = '{', ""
+		i++
+	}
+	return i
+}
+
+// scanCode reads the token at line[i] in code. stop is true when the line
+// ends there: at a line comment (ok), or at a literal that does not end on
+// the line (not ok: the scanner cannot follow it).
+func (s *jsScanner) scanCode(line string, i int) (last int, stop, ok bool) {
+	n := len(line)
+	switch c := line[i]; {
+	case c == ' ' || c == '\t' || c == '\r':
+	case c == '/' && i+1 < n && line[i+1] == '/':
+		s.markLineComment(line, i)
+		return i, true, true
+	case c == '/' && i+1 < n && line[i+1] == '*':
+		s.inComment = true
+		i++
+	case c == '\'' || c == '"':
+		return s.scanString(line, i)
+	case c == '`':
+		s.stack = append(s.stack, -1)
+	case c == '/' && s.regexAllowed():
+		return s.scanRegex(line, i)
+	case c == '{':
+		s.openBrace()
+	case c == '}':
+		s.closeBrace()
+	case isIdent(c):
+		j := i
+		for j < n && isIdent(line[j]) {
+			j++
+		}
+		s.prevWord, s.prev = line[i:j], 'a'
+		i = j - 1
+	default: // an operator or punctuation, a division among them
+		s.prev, s.prevWord = c, ""
+	}
+	return i, false, true
+}
+
+// markLineComment records a "//" comment at line[i] that follows code
+// after a space and is followed by a space or the end.
+func (s *jsScanner) markLineComment(line string, i int) {
+	if i > 0 && (line[i-1] == ' ' || line[i-1] == '\t') && (i+2 == len(line) || line[i+2] == ' ') {
+		s.lineComment = i
+	}
+}
+
+// scanString reads a quoted string starting at line[i]; one that does not
+// end on the line stops the scan (not ok).
+func (s *jsScanner) scanString(line string, i int) (last int, stop, ok bool) {
+	c, j := line[i], i+1
+	for ; j < len(line) && line[j] != c; j++ {
+		if line[j] == '\\' {
+			j++
+		}
+	}
+	if j >= len(line) {
+		s.bad = true // unterminated, or continued on the next line
+		return j, true, false
+	}
+	s.prev, s.prevWord = ')', ""
+	return j, false, true
+}
+
+// scanRegex reads a regular expression literal starting at line[i], with
+// its flags; one that does not end on the line stops the scan (not ok).
+func (s *jsScanner) scanRegex(line string, i int) (last int, stop, ok bool) {
+	n := len(line)
+	j, inClass := i+1, false
+	for ; j < n; j++ {
+		d := line[j]
+		if d == '\\' {
+			j++
+		} else if d == '[' {
+			inClass = true
+		} else if d == ']' {
+			inClass = false
+		} else if d == '/' && !inClass {
+			break
+		}
+	}
+	if j >= n {
+		s.bad = true
+		return j, true, false
+	}
+	for j+1 < n && isIdent(line[j+1]) { // flags
+		j++
+	}
+	s.prev, s.prevWord = ')', ""
+	return j, false, true
+}
+
+// openBrace counts a "{" in the ${…} code it is in.
+func (s *jsScanner) openBrace() {
+	if len(s.stack) > 0 {
+		s.stack[len(s.stack)-1]++
+	}
+	s.prev, s.prevWord = '{', ""
+}
+
+// closeBrace counts a "}": it ends the ${…} code it closes (back in the
+// template), or a block.
+func (s *jsScanner) closeBrace() {
+	if len(s.stack) > 0 {
+		top := &s.stack[len(s.stack)-1]
+		if *top == 0 {
+			s.stack = s.stack[:len(s.stack)-1] // back in the template
+			s.prev, s.prevWord = 0, ""
+			return
+		}
+		*top--
+	}
+	s.prev, s.prevWord = '}', ""
 }
 
 // regexAllowed tells whether a "/" here starts a regular expression: at the

@@ -113,7 +113,6 @@ func readQuestionIn(raw json.RawMessage) (questionIn, error) {
 // scenario (nil when none runs) and returns it with its choices. Errors
 // name the key ("question.run").
 func newQuestion(raw json.RawMessage, sc *scenario.Scenario, surf sim.Surface) (*question, error) {
-	var q question
 	in, err := readQuestionIn(raw)
 	if err != nil {
 		return nil, err
@@ -121,91 +120,120 @@ func newQuestion(raw json.RawMessage, sc *scenario.Scenario, surf sim.Surface) (
 	if in.ID == nil || !idPattern.MatchString(*in.ID) {
 		return nil, &sim.FieldError{Field: "question.id", Msg: "required: 1 … 32 characters of A-Z a-z 0-9 _ -"}
 	}
-	q.ID, q.Kind = *in.ID, kindTyped
+	q := &question{ID: *in.ID, Kind: kindTyped}
 	if in.Kind != nil {
 		q.Kind = *in.Kind
 	}
-	needRun := func() error {
-		if sc == nil {
-			return &sim.FieldError{Field: "question.kind", Msg: q.Kind + " questions are about the running scenario; send start first"}
-		}
-		if in.Run == nil || *in.Run != math.Trunc(*in.Run) || *in.Run < 0 || int(*in.Run) >= len(sc.Runs) {
-			return &sim.FieldError{Field: "question.run", Msg: fmt.Sprintf("required: the run's index, 0 … %d", max(len(sc.Runs)-1, 0))}
-		}
-		r := int(*in.Run)
-		q.Run = &r
-		return nil
-	}
-	noTyped := func() error {
-		if in.Text != nil || in.Choices != nil {
-			return &sim.FieldError{Field: "question.text", Msg: q.Kind + " questions have no text or choices: the page words them and the simulation answers them"}
-		}
-		return nil
-	}
 	switch q.Kind {
 	case kindTyped:
-		if in.Run != nil || in.Threshold != nil {
-			return nil, &sim.FieldError{Field: "question.run", Msg: "a typed question has only id, text and choices"}
-		}
-		if in.Text == nil || utf8.RuneCountInString(*in.Text) < 1 || utf8.RuneCountInString(*in.Text) > 300 {
-			return nil, &sim.FieldError{Field: "question.text", Msg: "required: 1 … 300 characters"}
-		}
-		if in.Choices == nil || len(*in.Choices) < 2 || len(*in.Choices) > 8 {
-			return nil, &sim.FieldError{Field: "question.choices", Msg: "required: 2 … 8 choices"}
-		}
-		for i, c := range *in.Choices {
-			if n := utf8.RuneCountInString(c); n < 1 || n > 100 {
-				return nil, &sim.FieldError{Field: "question.choices[" + strconv.Itoa(i) + "]", Msg: "must be 1 … 100 characters"}
-			}
-		}
-		q.Text, q.Choices = *in.Text, *in.Choices
+		err = q.typed(in)
 	case kindOutcome, kindBasin:
-		if err := noTyped(); err != nil {
-			return nil, err
-		}
-		if err := needRun(); err != nil {
-			return nil, err
-		}
-		if in.Threshold != nil {
-			return nil, &sim.FieldError{Field: "question.threshold", Msg: "only first_to_minimum questions have a threshold"}
-		}
-		if q.Kind == kindOutcome {
-			q.Choices = outcomeChoices
-		} else {
-			q.Choices = append(minimaLabels(surf), choiceNone)
-			for _, m := range surf.Info().Minima {
-				if m.Label != "saddle" {
-					q.Minima = append(q.Minima, [2]float64{m.X, m.Y})
-				}
-			}
-		}
+		err = q.aboutRun(in, sc, surf)
 	case kindFirst:
-		if err := noTyped(); err != nil {
-			return nil, err
-		}
-		if sc == nil {
-			return nil, &sim.FieldError{Field: "question.kind", Msg: "first_to_minimum questions are about the running scenario; send start first"}
-		}
-		if in.Run != nil {
-			return nil, &sim.FieldError{Field: "question.run", Msg: "first_to_minimum is about every run; it has no run"}
-		}
-		if in.Threshold != nil {
-			if !(*in.Threshold > 0) || math.IsInf(*in.Threshold, 0) {
-				return nil, &sim.FieldError{Field: "question.threshold", Msg: fmt.Sprintf("must be a finite number > 0, got %v", *in.Threshold)}
-			}
-			q.Threshold = in.Threshold
-		}
-		for i := range sc.Runs {
-			q.Choices = append(q.Choices, strconv.Itoa(i))
-		}
-		q.Choices = append(q.Choices, choiceNone)
-		if len(minimaLabels(surf)) == 0 {
-			return nil, &sim.FieldError{Field: "question.kind", Msg: "this surface has no known minimum to reach"}
-		}
+		err = q.firstToMinimum(in, sc, surf)
 	default:
-		return nil, &sim.FieldError{Field: "question.kind", Msg: fmt.Sprintf("unknown kind %q; allowed: typed, outcome, first_to_minimum, basin", q.Kind)}
+		err = &sim.FieldError{Field: "question.kind", Msg: fmt.Sprintf("unknown kind %q; allowed: typed, outcome, first_to_minimum, basin", q.Kind)}
 	}
-	return &q, nil
+	if err != nil {
+		return nil, err
+	}
+	return q, nil
+}
+
+// typed checks a typed question: text and 2 … 8 choices, nothing else.
+func (q *question) typed(in questionIn) error {
+	if in.Run != nil || in.Threshold != nil {
+		return &sim.FieldError{Field: "question.run", Msg: "a typed question has only id, text and choices"}
+	}
+	if in.Text == nil || utf8.RuneCountInString(*in.Text) < 1 || utf8.RuneCountInString(*in.Text) > 300 {
+		return &sim.FieldError{Field: "question.text", Msg: "required: 1 … 300 characters"}
+	}
+	if in.Choices == nil || len(*in.Choices) < 2 || len(*in.Choices) > 8 {
+		return &sim.FieldError{Field: "question.choices", Msg: "required: 2 … 8 choices"}
+	}
+	for i, c := range *in.Choices {
+		if n := utf8.RuneCountInString(c); n < 1 || n > 100 {
+			return &sim.FieldError{Field: "question.choices[" + strconv.Itoa(i) + "]", Msg: "must be 1 … 100 characters"}
+		}
+	}
+	q.Text, q.Choices = *in.Text, *in.Choices
+	return nil
+}
+
+// noTyped refuses the text and choices of a computed question.
+func (q *question) noTyped(in questionIn) error {
+	if in.Text != nil || in.Choices != nil {
+		return &sim.FieldError{Field: "question.text", Msg: q.Kind + " questions have no text or choices: the page words them and the simulation answers them"}
+	}
+	return nil
+}
+
+// aboutRun checks an outcome or basin question: one run of the running
+// scenario, no threshold; the choices are the outcomes or the minima.
+func (q *question) aboutRun(in questionIn, sc *scenario.Scenario, surf sim.Surface) error {
+	if err := q.noTyped(in); err != nil {
+		return err
+	}
+	if err := q.needRun(in, sc); err != nil {
+		return err
+	}
+	if in.Threshold != nil {
+		return &sim.FieldError{Field: "question.threshold", Msg: "only first_to_minimum questions have a threshold"}
+	}
+	if q.Kind == kindOutcome {
+		q.Choices = outcomeChoices
+		return nil
+	}
+	q.Choices = append(minimaLabels(surf), choiceNone)
+	for _, m := range surf.Info().Minima {
+		if m.Label != "saddle" {
+			q.Minima = append(q.Minima, [2]float64{m.X, m.Y})
+		}
+	}
+	return nil
+}
+
+// needRun reads the run a question is about, an index into the running
+// scenario's runs.
+func (q *question) needRun(in questionIn, sc *scenario.Scenario) error {
+	if sc == nil {
+		return &sim.FieldError{Field: "question.kind", Msg: q.Kind + " questions are about the running scenario; send start first"}
+	}
+	if in.Run == nil || *in.Run != math.Trunc(*in.Run) || *in.Run < 0 || int(*in.Run) >= len(sc.Runs) {
+		return &sim.FieldError{Field: "question.run", Msg: fmt.Sprintf("required: the run's index, 0 … %d", max(len(sc.Runs)-1, 0))}
+	}
+	r := int(*in.Run)
+	q.Run = &r
+	return nil
+}
+
+// firstToMinimum checks a first_to_minimum question: about every run of
+// the running scenario, with an optional threshold; the choices are the
+// runs and none.
+func (q *question) firstToMinimum(in questionIn, sc *scenario.Scenario, surf sim.Surface) error {
+	if err := q.noTyped(in); err != nil {
+		return err
+	}
+	if sc == nil {
+		return &sim.FieldError{Field: "question.kind", Msg: "first_to_minimum questions are about the running scenario; send start first"}
+	}
+	if in.Run != nil {
+		return &sim.FieldError{Field: "question.run", Msg: "first_to_minimum is about every run; it has no run"}
+	}
+	if in.Threshold != nil {
+		if !(*in.Threshold > 0) || math.IsInf(*in.Threshold, 0) {
+			return &sim.FieldError{Field: "question.threshold", Msg: fmt.Sprintf("must be a finite number > 0, got %v", *in.Threshold)}
+		}
+		q.Threshold = in.Threshold
+	}
+	for i := range sc.Runs {
+		q.Choices = append(q.Choices, strconv.Itoa(i))
+	}
+	q.Choices = append(q.Choices, choiceNone)
+	if len(minimaLabels(surf)) == 0 {
+		return &sim.FieldError{Field: "question.kind", Msg: "this surface has no known minimum to reach"}
+	}
+	return nil
 }
 
 // minimaLabels returns the labels of the surface's minima, saddles

@@ -73,7 +73,8 @@ func ipow(u float64, n int) float64 {
 
 // runValue evaluates code at (x, y) with vals as its slots and returns the
 // last slot. It is the reference for the value: the other paths compute it
-// with the same operations.
+// with the same operations. The cheap arithmetic is inline (it is most of
+// a formula's instructions); the rest is in slowValue.
 func runValue(code []instr, vals []float64, x, y float64) float64 {
 	vals = vals[:len(code)]
 	for i := range code {
@@ -92,75 +93,92 @@ func runValue(code []instr, vals []float64, x, y float64) float64 {
 			v = vals[in.a] - vals[in.b]
 		case opMul:
 			v = vals[in.a] * vals[in.b]
-		case opDiv:
-			v = vals[in.a] / vals[in.b]
-		case opPow:
-			v = math.Pow(vals[in.a], vals[in.b])
-		case opMin:
-			a, b := vals[in.a], vals[in.b]
-			v = a
-			if b < a || b != b {
-				v = b
-			}
-		case opMax:
-			a, b := vals[in.a], vals[in.b]
-			v = a
-			if b > a || b != b {
-				v = b
-			}
 		case opNeg:
 			v = -vals[in.a]
 		case opAddC:
 			v = vals[in.a] + in.c
-		case opRSubC:
-			v = in.c - vals[in.a]
 		case opMulC:
 			v = vals[in.a] * in.c
-		case opDivC:
-			v = vals[in.a] / in.c
-		case opRDivC:
-			v = in.c / vals[in.a]
 		case opSquare:
 			u := vals[in.a]
 			v = u * u
-		case opPowI:
-			v = ipow(vals[in.a], int(in.c))
-		case opPowC:
-			v = math.Pow(vals[in.a], in.c)
-		case opExpC:
-			v = math.Pow(in.c, vals[in.a])
-		case opSin:
-			v = math.Sin(vals[in.a])
-		case opCos:
-			v = math.Cos(vals[in.a])
-		case opTan:
-			v = math.Tan(vals[in.a])
-		case opAsin:
-			v = math.Asin(vals[in.a])
-		case opAcos:
-			v = math.Acos(vals[in.a])
-		case opAtan:
-			v = math.Atan(vals[in.a])
-		case opExp:
-			v = math.Exp(vals[in.a])
-		case opLog:
-			v = math.Log(vals[in.a])
-		case opLog10:
-			v = math.Log10(vals[in.a])
-		case opSqrt:
-			v = math.Sqrt(vals[in.a])
-		case opAbs:
-			v = math.Abs(vals[in.a])
-		case opTanh:
-			v = math.Tanh(vals[in.a])
-		case opSinh:
-			v = math.Sinh(vals[in.a])
-		case opCosh:
-			v = math.Cosh(vals[in.a])
+		default:
+			v = slowValue(in, vals)
 		}
 		vals[i] = v
 	}
 	return vals[len(code)-1]
+}
+
+// slowValue returns the value of an instruction runValue does not inline:
+// division, powers, min and max (which propagate a NaN second operand, as
+// math.Min and math.Max do) and the function calls.
+func slowValue(in *instr, vals []float64) float64 {
+	switch in.op {
+	case opDiv:
+		return vals[in.a] / vals[in.b]
+	case opPow:
+		return math.Pow(vals[in.a], vals[in.b])
+	case opMin:
+		if a, b := vals[in.a], vals[in.b]; !(b < a || b != b) {
+			return a
+		}
+		return vals[in.b]
+	case opMax:
+		if a, b := vals[in.a], vals[in.b]; !(b > a || b != b) {
+			return a
+		}
+		return vals[in.b]
+	case opRSubC:
+		return in.c - vals[in.a]
+	case opDivC:
+		return vals[in.a] / in.c
+	case opRDivC:
+		return in.c / vals[in.a]
+	case opPowI:
+		return ipow(vals[in.a], int(in.c))
+	case opPowC:
+		return math.Pow(vals[in.a], in.c)
+	case opExpC:
+		return math.Pow(in.c, vals[in.a])
+	}
+	return funcValue(in.op, vals[in.a])
+}
+
+// funcValue returns the value of a function call instruction at u; 0 for
+// an op that is none.
+func funcValue(op opcode, u float64) float64 {
+	switch op {
+	case opSin:
+		return math.Sin(u)
+	case opCos:
+		return math.Cos(u)
+	case opTan:
+		return math.Tan(u)
+	case opAsin:
+		return math.Asin(u)
+	case opAcos:
+		return math.Acos(u)
+	case opAtan:
+		return math.Atan(u)
+	case opExp:
+		return math.Exp(u)
+	case opLog:
+		return math.Log(u)
+	case opLog10:
+		return math.Log10(u)
+	case opSqrt:
+		return math.Sqrt(u)
+	case opAbs:
+		return math.Abs(u)
+	case opTanh:
+		return math.Tanh(u)
+	case opSinh:
+		return math.Sinh(u)
+	case opCosh:
+		return math.Cosh(u)
+	}
+	return 0
 }
 
 // deriv returns the value of a non-linear one-operand instruction at u with
