@@ -22,7 +22,11 @@ type liveRun struct {
 	cost      int       // work units of one of its steps (its batch size on a data surface)
 }
 
-// Column offsets in liveRun.cols.
+// The point columns of a trajectory, in the order every writer sends them:
+// a session's frames (appendFrame), a room's catch-up frame
+// (mirror.appendRunFrame) and /api/v1/simulate (appendTrajectory). The
+// constants are also the offsets in liveRun.cols; test_loss and batch_loss
+// are present only with a test shift and on a data surface.
 const (
 	colX = iota
 	colY
@@ -33,7 +37,58 @@ const (
 	colEdge  // Gauge.Sharpness
 	colLimit // Gauge.Limit
 	colTestLoss
+	colBatchLoss
+	numCols
 )
+
+// colKeys are the JSON keys of the point columns.
+var colKeys = [numCols]string{
+	colX: "x", colY: "y", colLoss: "loss", colGradNorm: "grad_norm", colLR: "lr",
+	colSharpness: "sharpness", colEdge: "edge_sharpness", colLimit: "stability_limit",
+	colTestLoss: "test_loss", colBatchLoss: "batch_loss",
+}
+
+// columns is where a writer keeps its point columns: vals[c] holds column
+// c, nil when the column is absent; with stride 1 each is a slice of its
+// own, with a larger stride they share interleaved points and column c
+// starts at off[c].
+type columns struct {
+	vals   [numCols][]float64
+	stride int
+	off    [numCols]int
+}
+
+// sliceColumns returns columns held one slice each (nil: absent).
+// The columns up to stability_limit are always present: a nil one is
+// written as [].
+func sliceColumns(vals [numCols][]float64) columns {
+	for k := colX; k < colTestLoss; k++ {
+		vals[k] = nonNil(vals[k])
+	}
+	return columns{vals: vals, stride: 1}
+}
+
+// append appends ,"key":[…] for each present column c in [from, to).
+func (c *columns) append(b []byte, from, to int) []byte {
+	for k := from; k < to; k++ {
+		if c.vals[k] == nil {
+			continue
+		}
+		b = appendColumn(b, colKeys[k], c.vals[k], c.stride, c.off[k])
+	}
+	return b
+}
+
+// appendPoints appends every present point column, with the limit formula
+// (a frame's, empty for none) after stability_limit.
+func (c *columns) appendPoints(b []byte, formula string) []byte {
+	b = c.append(b, colX, colTestLoss)
+	if formula != "" {
+		b = append(b, `,"limit_formula":`...)
+		b = appendString(b, formula)
+	}
+	return c.append(b, colTestLoss, numCols)
+}
 
 // stride is the number of values per pending point.
 func (s *session) stride() int {
@@ -113,7 +168,6 @@ func (s *session) flush(ctx context.Context) error {
 func (s *session) appendFrame(b []byte) []byte {
 	b = append(b, `{"type":"frame","runs":[`...)
 	first := true
-	stride := s.stride()
 	for i, lr := range s.runs {
 		cols := lr.cols
 		if len(cols) == 0 {
@@ -127,29 +181,30 @@ func (s *session) appendFrame(b []byte) []byte {
 		b = strconv.AppendInt(b, int64(i), 10)
 		b = append(b, `,"t0":`...)
 		b = strconv.AppendInt(b, int64(lr.sent), 10)
-		b = appendColumn(b, "x", cols, stride, colX)
-		b = appendColumn(b, "y", cols, stride, colY)
-		b = appendColumn(b, "loss", cols, stride, colLoss)
-		b = appendColumn(b, "grad_norm", cols, stride, colGradNorm)
-		b = appendColumn(b, "lr", cols, stride, colLR)
-		b = appendColumn(b, "sharpness", cols, stride, colSharpness)
-		b = appendColumn(b, "edge_sharpness", cols, stride, colEdge)
-		b = appendColumn(b, "stability_limit", cols, stride, colLimit)
-		if lr.formula != "" {
-			b = append(b, `,"limit_formula":`...)
-			b = appendString(b, lr.formula)
-		}
-		if s.testLoss {
-			b = appendColumn(b, "test_loss", cols, stride, colTestLoss)
-		}
-		if s.batchLoss {
-			b = appendColumn(b, "batch_loss", cols, stride, stride-1)
-		}
+		c := s.frameColumns(cols)
+		b = c.appendPoints(b, lr.formula)
 		b = appendPair(b, "grad", lr.grad.X, lr.grad.Y)
 		b = appendPair(b, "velocity", lr.vel.X, lr.vel.Y)
 		b = append(b, '}')
 	}
 	return append(b, "]}"...)
+}
+
+// frameColumns returns a run's pending interleaved columns cols.
+func (s *session) frameColumns(cols []float64) columns {
+	c := columns{stride: s.stride()}
+	for k := colX; k < colTestLoss; k++ {
+		c.vals[k], c.off[k] = cols, k
+	}
+	off := colTestLoss
+	if s.testLoss {
+		c.vals[colTestLoss], c.off[colTestLoss] = cols, off
+		off++
+	}
+	if s.batchLoss {
+		c.vals[colBatchLoss], c.off[colBatchLoss] = cols, off
+	}
+	return c
 }
 
 // appendColumn appends "key":[…] with the value at offset off of every
@@ -193,4 +248,13 @@ func appendDone(b []byte, i int, r *sim.Run) []byte {
 		b = appendString(b, reason)
 	}
 	return append(b, '}')
+}
+
+// nonNil returns vs, or an empty slice for nil, so a column that is present
+// but has no values is written as [].
+func nonNil(vs []float64) []float64 {
+	if vs == nil {
+		return []float64{}
+	}
+	return vs
 }
