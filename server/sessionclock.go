@@ -131,9 +131,9 @@ func (s *session) advance(n int) {
 	for _, lr := range s.runs {
 		r := lr.run
 		for i := 0; i < n && r.Status() == sim.StatusRunning; i++ {
-			r.Step()
+			shown := r.Step()
 			steps++
-			if r.Status() != sim.StatusDiverged || r.LastShown() {
+			if shown {
 				cur := r.Current()
 				lr.push(&cur, s.testLoss, s.batchLoss, hint)
 				lr.formula = cur.Gauge.Formula // here, not in push: storing it through &cur would move cur to the heap

@@ -144,14 +144,13 @@ func (s *session) set(ctx context.Context, m clientMessage) error {
 // run in errors).
 func setRun(r *sim.Run, m clientMessage, prefix string) error {
 	cur := r.Config()
-	var opt, optY *sim.OptimizerConfig
-	var sched *sim.SchedulerConfig
+	var ch sim.RunChange
 	if m.Optimizer != nil {
 		o, err := scenario.MergeOptimizer(cur.Optimizer, m.Optimizer)
 		if err != nil {
 			return sim.Prefix(prefix+".optimizer", err)
 		}
-		opt = &o
+		ch.Optimizer = &o
 	}
 	if m.OptimizerY != nil {
 		base := cur.Optimizer
@@ -162,21 +161,22 @@ func setRun(r *sim.Run, m clientMessage, prefix string) error {
 		if err != nil {
 			return sim.Prefix(prefix+".optimizer_y", err)
 		}
-		optY = &o
+		ch.OptimizerY = &o
 	}
 	if m.Scheduler != nil {
 		c, err := scenario.MergeScheduler(cur.Scheduler, m.Scheduler, r.Steps())
 		if err != nil {
 			return sim.Prefix(prefix+".scheduler", err)
 		}
-		sched = &c
+		ch.Scheduler = &c
 	}
+	ch.Noise = m.Noise
 	if m.BatchSize != nil { // checked against the rows before anything changes
 		if err := r.CheckBatchSize(*m.BatchSize); err != nil {
 			return sim.Prefix(prefix, err)
 		}
 	}
-	if err := r.Set(opt, optY, sched, m.Noise); err != nil {
+	if err := r.Set(ch); err != nil {
 		return sim.Prefix(prefix, err)
 	}
 	if m.BatchSize != nil {
