@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"math"
 	"strconv"
 
 	"lrlab/sim"
@@ -208,16 +209,27 @@ func (s *session) frameColumns(cols []float64) columns {
 }
 
 // appendColumn appends "key":[…] with the value at offset off of every
-// point of the interleaved columns.
+// point of the interleaved columns. A value equal to the one before it (a
+// constant LR, a limit that does not change; equal bits, so -0 is not 0)
+// is copied from the bytes
+// already written rather than formatted again: the same digits, for a
+// comparison instead of a shortest-float conversion.
 func appendColumn(b []byte, key string, cols []float64, stride, off int) []byte {
 	b = append(b, ',', '"')
 	b = append(b, key...)
 	b = append(b, `":[`...)
+	prevStart, prevEnd := 0, 0
 	for i := off; i < len(cols); i += stride {
 		if i > off {
 			b = append(b, ',')
+			if math.Float64bits(cols[i]) == math.Float64bits(cols[i-stride]) { // bits: 0 and -0 differ
+				b = append(b, b[prevStart:prevEnd]...)
+				continue
+			}
 		}
+		prevStart = len(b)
 		b = appendFloat(b, cols[i])
+		prevEnd = len(b)
 	}
 	return append(b, ']')
 }
