@@ -239,24 +239,15 @@ func (m *mirror) appendRunFrame(b []byte, i int) []byte {
 	b = append(b, `{"type":"frame","runs":[{"run":`...)
 	b = strconv.AppendInt(b, int64(i), 10)
 	b = append(b, `,"t0":0`...)
-	b = appendFloats(b, "x", r.x)
-	b = appendFloats(b, "y", r.y)
-	b = appendFloats(b, "loss", r.loss)
-	b = appendFloats(b, "grad_norm", r.gradNorm)
-	b = appendFloats(b, "lr", r.lr)
-	b = appendFloats(b, "sharpness", r.sharpness)
-	b = appendFloats(b, "edge_sharpness", r.edge)
-	b = appendFloats(b, "stability_limit", r.limit)
-	if r.formula != "" {
-		b = append(b, `,"limit_formula":`...)
-		b = appendString(b, r.formula)
-	}
+	vals := [numCols][]float64{r.x, r.y, r.loss, r.gradNorm, r.lr, r.sharpness, r.edge, r.limit}
 	if m.testLoss {
-		b = appendFloats(b, "test_loss", r.testLoss)
+		vals[colTestLoss] = nonNil(r.testLoss)
 	}
 	if m.batchLoss {
-		b = appendFloats(b, "batch_loss", r.batchLoss)
+		vals[colBatchLoss] = nonNil(r.batchLoss)
 	}
+	c := sliceColumns(vals)
+	b = c.appendPoints(b, r.formula)
 	b = appendPair(b, "grad", r.grad[0], r.grad[1])
 	b = appendPair(b, "velocity", r.vel[0], r.vel[1])
 	return append(b, "}]}"...)

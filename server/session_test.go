@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -228,4 +229,29 @@ func (w lockedWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.w.Write(p)
+}
+
+// TestAppendColumnRepeats checks that a column whose values repeat (copied
+// from the digits already written) reads as formatting each value afresh,
+// -0 after 0 and NaN (null) included, at every stride and offset.
+func TestAppendColumnRepeats(t *testing.T) {
+	vals := []float64{0.001, 0.001, 0.001, 0, math.Copysign(0, -1), 0, math.NaN(), math.NaN(), 1e300, 1e300, 2.5, 0.001}
+	for _, stride := range []int{1, 2, 3} {
+		for off := range stride {
+			cols := make([]float64, 0, len(vals)*stride)
+			for _, v := range vals {
+				for k := range stride {
+					if k == off {
+						cols = append(cols, v)
+					} else {
+						cols = append(cols, -7)
+					}
+				}
+			}
+			want := appendFloats(nil, "c", vals)
+			if got := appendColumn(nil, "c", cols, stride, off); string(got) != string(want) {
+				t.Errorf("stride %d, offset %d: %s, want %s", stride, off, got, want)
+			}
+		}
+	}
 }

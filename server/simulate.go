@@ -95,20 +95,9 @@ const simulatePointCost = 2
 func appendTrajectory(b []byte, tr *sim.Trajectory) []byte {
 	b = append(b, `{"label":`...)
 	b = appendString(b, tr.Label)
-	b = appendFloats(b, "x", tr.X)
-	b = appendFloats(b, "y", tr.Y)
-	b = appendFloats(b, "loss", tr.Loss)
-	b = appendFloats(b, "grad_norm", tr.GradNorm)
-	b = appendFloats(b, "lr", tr.LR)
-	b = appendFloats(b, "sharpness", tr.Sharpness)
-	b = appendFloats(b, "edge_sharpness", tr.EdgeSharpness)
-	b = appendFloats(b, "stability_limit", tr.StabilityLimit)
-	if tr.TestLoss != nil {
-		b = appendFloats(b, "test_loss", tr.TestLoss)
-	}
-	if tr.BatchLoss != nil {
-		b = appendFloats(b, "batch_loss", tr.BatchLoss)
-	}
+	c := sliceColumns([numCols][]float64{tr.X, tr.Y, tr.Loss, tr.GradNorm, tr.LR, tr.Sharpness,
+		tr.EdgeSharpness, tr.StabilityLimit, tr.TestLoss, tr.BatchLoss})
+	b = c.appendPoints(b, "")
 	b = append(b, `,"status":`...)
 	b = appendString(b, tr.Status.String())
 	b = append(b, `,"diverged_at":`...)

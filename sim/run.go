@@ -216,10 +216,12 @@ func (r *Run) measure(step int, p Point, lr float64) Location {
 	return l
 }
 
-// Step takes one step. It returns false, and does nothing, once the run has
-// taken all its steps or diverged. After a step that diverges, Status is
-// StatusDiverged and Current is the diverging point only if every value at it
-// is finite (Diverged then tells whether it may be shown).
+// Step takes one step and reports whether its new point is shown, that is
+// whether Current is now that point: true for every step but one that
+// diverges to a point where some value is not finite (Current then stays
+// the point before; a diverging point that is finite is shown). It returns
+// false, and does nothing, once the run has taken all its steps or
+// diverged, so `for r.Step() {}` runs a run to its end.
 func (r *Run) Step() bool {
 	if r.status != StatusRunning {
 		return false
@@ -253,10 +255,10 @@ func (r *Run) Step() bool {
 		if next.finite() {
 			r.cur = next
 			r.lastShown = true
-		} else {
-			r.lastShown = false
+			return true
 		}
-		return true
+		r.lastShown = false
+		return false
 	}
 	r.cur = next
 	if next.Loss <= r.low.Loss {
@@ -287,44 +289,53 @@ func (r *Run) gameStep(p, g Point, lr float64) Point {
 	return Point{nx, ny}
 }
 
-// Set changes the run's settings from its next step on. A nil argument keeps
-// that setting. An optimizer of the same name keeps its state (as editing a
-// PyTorch param_group does); another name starts from fresh state. The
-// scheduler is rebuilt for the new LR and keeps counting from the run's
-// current step.
-func (r *Run) Set(opt *OptimizerConfig, optY *OptimizerConfig, sched *SchedulerConfig, noise *float64) error {
-	if noise != nil && (!isFinite(*noise) || *noise < 0) {
-		return fieldErrorf("noise", "must be a finite number ≥ 0, got %v", *noise)
+// RunChange is a change of a live run's settings (Run.Set). A nil field
+// keeps that setting; the zero value changes nothing.
+type RunChange struct {
+	Optimizer  *OptimizerConfig
+	OptimizerY *OptimizerConfig // player y's optimizer; game surfaces only
+	Scheduler  *SchedulerConfig
+	Noise      *float64 // σ ≥ 0 (RunConfig.Noise)
+}
+
+// Set changes the run's settings from its next step on. An optimizer of the
+// same name keeps its state (as editing a PyTorch param_group does); another
+// name starts from fresh state. The scheduler is rebuilt for the new LR and
+// keeps counting from the run's current step. On an error (a FieldError
+// naming the setting) the run is unchanged.
+func (r *Run) Set(ch RunChange) error {
+	if ch.Noise != nil && (!isFinite(*ch.Noise) || *ch.Noise < 0) {
+		return fieldErrorf("noise", "must be a finite number ≥ 0, got %v", *ch.Noise)
 	}
 	cfg := r.cfg
 	newOpt, newOptY := r.opt, r.optY
-	if opt != nil {
-		o, err := replaceOptimizer(r.opt, *opt)
+	if ch.Optimizer != nil {
+		o, err := replaceOptimizer(r.opt, *ch.Optimizer)
 		if err != nil {
 			return Prefix("optimizer", err)
 		}
-		newOpt, cfg.Optimizer = o, *opt
+		newOpt, cfg.Optimizer = o, *ch.Optimizer
 	}
-	if optY != nil && !r.game {
+	if ch.OptimizerY != nil && !r.game {
 		return fieldErrorf("optimizer_y", "only a game surface has a second player; this run's surface is %s", r.surf.Info().Name)
 	}
-	if optY != nil {
-		o, err := replaceOptimizer(r.optY, *optY)
+	if ch.OptimizerY != nil {
+		o, err := replaceOptimizer(r.optY, *ch.OptimizerY)
 		if err != nil {
 			return Prefix("optimizer_y", err)
 		}
-		c := *optY
+		c := *ch.OptimizerY
 		newOptY, cfg.OptimizerY = o, &c
 	}
-	if sched != nil {
-		cfg.Scheduler = *sched
+	if ch.Scheduler != nil {
+		cfg.Scheduler = *ch.Scheduler
 	}
 	s, err := NewScheduler(cfg.Scheduler, cfg.Optimizer.LR, r.steps, cfg.Optimizer.Name)
 	if err != nil {
 		return Prefix("scheduler", err)
 	}
-	if noise != nil {
-		cfg.Noise = *noise
+	if ch.Noise != nil {
+		cfg.Noise = *ch.Noise
 	}
 	r.opt, r.optY, r.sched, r.cfg = newOpt, newOptY, s, cfg
 	return nil
@@ -405,8 +416,7 @@ func Simulate(r *Run) Trajectory {
 	add(r.cur)
 	for r.status == StatusRunning {
 		tr.LR = append(tr.LR, r.sched.LR(r.cur.Step))
-		r.Step()
-		if r.status != StatusDiverged || r.lastShown {
+		if r.Step() {
 			add(r.cur)
 		}
 	}

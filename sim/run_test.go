@@ -155,7 +155,7 @@ func TestRunSetMatchesFreshRun(t *testing.T) {
 	}
 	at := r.Current()
 	c := DefaultOptimizer(OptSGD, 0.15)
-	if err := r.Set(&c, nil, nil, nil); err != nil {
+	if err := r.Set(RunChange{Optimizer: &c}); err != nil {
 		t.Fatal(err)
 	}
 	fresh := sgd(0.15)
@@ -173,7 +173,7 @@ func TestRunSetMatchesFreshRun(t *testing.T) {
 func TestRunSetRejectsBadValues(t *testing.T) {
 	r := mustRun(t, testBowl{1, 10}, sgd(0.1), 10)
 	bad := DefaultOptimizer(OptSGD, -1)
-	err := r.Set(&bad, nil, nil, nil)
+	err := r.Set(RunChange{Optimizer: &bad})
 	fe, ok := err.(*FieldError)
 	if !ok || fe.Field != "optimizer.lr" {
 		t.Fatalf("Set(lr=-1) = %v, want a FieldError on optimizer.lr", err)
@@ -182,11 +182,11 @@ func TestRunSetRejectsBadValues(t *testing.T) {
 		t.Error("a rejected Set changed the run")
 	}
 	noise := -1.0
-	if err := r.Set(nil, nil, nil, &noise); err == nil {
+	if err := r.Set(RunChange{Noise: &noise}); err == nil {
 		t.Error("Set(noise=-1) accepted")
 	}
 	y := DefaultOptimizer(OptSGD, 0.1)
-	if fe, ok := r.Set(nil, &y, nil, nil).(*FieldError); !ok || fe.Field != "optimizer_y" {
+	if fe, ok := r.Set(RunChange{OptimizerY: &y}).(*FieldError); !ok || fe.Field != "optimizer_y" {
 		t.Errorf("Set(optimizer_y) on a minimisation surface = %v, want a FieldError on optimizer_y", fe)
 	}
 }

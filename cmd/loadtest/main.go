@@ -24,8 +24,6 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -36,11 +34,9 @@ import (
 	"os/signal"
 	"runtime/pprof"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/coder/websocket"
@@ -140,124 +136,6 @@ func startMessage(c config) []byte {
 	return fmt.Appendf(nil, `{"type":"start","rate":%g,"scenario":{"surface":{"name":"rosenbrock"},"steps":%d,"runs":[%s]}}`,
 		c.rate, steps, strings.Join(runs, ","))
 }
-
-// ---- the scanner ----
-
-// msgType returns the value of the message's "type" key. The server writes
-// "type" first; a message where it is not found has type "".
-func msgType(b []byte) []byte {
-	i := bytes.Index(b, []byte(`"type":"`))
-	if i < 0 {
-		return nil
-	}
-	b = b[i+len(`"type":"`):]
-	j := bytes.IndexByte(b, '"')
-	if j < 0 {
-		return nil
-	}
-	return b[:j]
-}
-
-// stringField returns the raw (still escaped) value of the string key, or
-// "" when absent.
-func stringField(b []byte, key string) string {
-	i := bytes.Index(b, []byte(`"`+key+`":"`))
-	if i < 0 {
-		return ""
-	}
-	b = b[i+len(key)+4:]
-	for j := 0; j < len(b); j++ {
-		switch b[j] {
-		case '\\':
-			j++
-		case '"':
-			return string(b[:j])
-		}
-	}
-	return string(b)
-}
-
-// runPoints is what the tool reads of one run of a frame.
-type runPoints struct {
-	run, t0, n int
-}
-
-var (
-	keyRun = []byte(`{"run":`)
-	keyT0  = []byte(`"t0":`)
-	keyX   = []byte(`"x":[`)
-)
-
-// scanFrame appends to out, for each run of a frame message, its index, t0
-// and the number of values of its x column. Numbers never contain ',' or
-// ']', so counting commas up to the closing bracket counts the values.
-func scanFrame(b []byte, out []runPoints) ([]runPoints, error) {
-	for {
-		i := bytes.Index(b, keyRun)
-		if i < 0 {
-			return out, nil
-		}
-		b = b[i+len(keyRun):]
-		var rp runPoints
-		var ok bool
-		if rp.run, b, ok = leadingInt(b); !ok {
-			return out, errors.New("frame: bad run index")
-		}
-		if i = bytes.Index(b, keyT0); i < 0 {
-			return out, errors.New("frame: run without t0")
-		}
-		if rp.t0, b, ok = leadingInt(b[i+len(keyT0):]); !ok {
-			return out, errors.New("frame: bad t0")
-		}
-		if i = bytes.Index(b, keyX); i < 0 {
-			return out, errors.New("frame: run without x")
-		}
-		b = b[i+len(keyX):]
-		end := bytes.IndexByte(b, ']')
-		if end < 0 {
-			return out, errors.New("frame: unterminated x")
-		}
-		if end > 0 {
-			rp.n = bytes.Count(b[:end], []byte{','}) + 1
-		}
-		b = b[end:]
-		out = append(out, rp)
-	}
-}
-
-// leadingInt reads the non-negative integer at the start of b.
-func leadingInt(b []byte) (int, []byte, bool) {
-	v, i := 0, 0
-	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
-		v = v*10 + int(b[i]-'0')
-	}
-	return v, b[i:], i > 0
-}
-
-// readMessage reads the next message into buf (reused; grown when needed)
-// and returns it.
-func readMessage(ctx context.Context, conn *websocket.Conn, buf []byte) ([]byte, error) {
-	_, r, err := conn.Reader(ctx)
-	if err != nil {
-		return buf, err
-	}
-	buf = buf[:0]
-	for {
-		if len(buf) == cap(buf) {
-			buf = slices.Grow(buf, max(cap(buf), 512))
-		}
-		n, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return buf, err
-		}
-	}
-}
-
-// ---- the watchdog ----
 
 // watchdog closes the connections of sessions that have received nothing
 // for a while, so no read needs a timer of its own (a cancellable context
@@ -551,118 +429,6 @@ func pct(d []time.Duration, q float64) time.Duration {
 	i := int(q * float64(len(d)-1))
 	return d[i].Round(100 * time.Microsecond)
 }
-
-// cpuTimes are the machine's CPU-seconds from /proc/stat: all, idle (with
-// iowait), and the number of CPUs.
-type cpuTimes struct {
-	total, idle float64
-	n           int
-}
-
-func readCPU() cpuTimes {
-	b, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return cpuTimes{}
-	}
-	var t cpuTimes
-	for i, line := range strings.Split(string(b), "\n") {
-		f := strings.Fields(line)
-		if len(f) == 0 || !strings.HasPrefix(f[0], "cpu") {
-			continue
-		}
-		if i > 0 {
-			t.n++
-			continue
-		}
-		for j, v := range f[1:] {
-			x, _ := strconv.ParseFloat(v, 64)
-			x /= 100 // USER_HZ
-			// user … steal; guest time is already in user
-			if j < 8 {
-				t.total += x
-			}
-			if j == 3 || j == 4 {
-				t.idle += x
-			}
-		}
-	}
-	return t
-}
-
-// selfCPU is the load tool's own CPU time (user and system).
-func selfCPU() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// loadAvg returns the 1, 5 and 15 minute load averages ("?" when unknown).
-func loadAvg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "?"
-	}
-	return strings.Join(f[:3], " ")
-}
-
-// sample asks the server to collect garbage when -debug-url is set, then
-// reads /metrics.
-func sample(ctx context.Context, c config) (map[string]float64, error) {
-	if c.debugURL != "" {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.debugURL+"/debug/gc", nil)
-		if err != nil {
-			return nil, err
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return nil, fmt.Errorf("debug gc: %w", err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-	}
-	return scrape(ctx, c.url)
-}
-
-// scrape reads /metrics and returns each unlabelled sample (and labelled
-// ones under their full name).
-func scrape(ctx context.Context, base string) (map[string]float64, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	m := map[string]float64{}
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 1<<16), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || line[0] == '#' {
-			continue
-		}
-		i := strings.LastIndexByte(line, ' ')
-		if i < 0 {
-			continue
-		}
-		v, err := strconv.ParseFloat(line[i+1:], 64)
-		if err != nil {
-			continue
-		}
-		m[line[:i]] = v
-	}
-	return m, sc.Err()
-}
-
-// ---- connect/disconnect cycles ----
 
 func runCycles(ctx context.Context, c config, stdout io.Writer) error {
 	load0 := loadAvg()

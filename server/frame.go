@@ -1,0 +1,272 @@
+package server
+
+import (
+	"context"
+	"math"
+	"strconv"
+
+	"lrlab/sim"
+)
+
+// liveRun is one run of the session's scenario with the points produced
+// since the last frame, as interleaved columns: per point x, y, loss,
+// grad_norm, lr, sharpness, edge_sharpness, stability_limit and, with a
+// test shift, test_loss (stride 8 or 9 values), plus the gradient, velocity
+// and limit formula of the last one.
+type liveRun struct {
+	run       *sim.Run
+	sent      int       // points already sent: the next frame's t0
+	cols      []float64 // points not yet sent
+	grad, vel sim.Point // at the last point not yet sent
+	formula   string    // the stability limit's formula at that point
+	done      bool      // the done message was sent
+	cost      int       // work units of one of its steps (its batch size on a data surface)
+}
+
+// The point columns of a trajectory, in the order every writer sends them:
+// a session's frames (appendFrame), a room's catch-up frame
+// (mirror.appendRunFrame) and /api/v1/simulate (appendTrajectory). The
+// constants are also the offsets in liveRun.cols; test_loss and batch_loss
+// are present only with a test shift and on a data surface.
+const (
+	colX = iota
+	colY
+	colLoss
+	colGradNorm
+	colLR
+	colSharpness
+	colEdge  // Gauge.Sharpness
+	colLimit // Gauge.Limit
+	colTestLoss
+	colBatchLoss
+	numCols
+)
+
+// colKeys are the JSON keys of the point columns.
+var colKeys = [numCols]string{
+	colX: "x", colY: "y", colLoss: "loss", colGradNorm: "grad_norm", colLR: "lr",
+	colSharpness: "sharpness", colEdge: "edge_sharpness", colLimit: "stability_limit",
+	colTestLoss: "test_loss", colBatchLoss: "batch_loss",
+}
+
+// columns is where a writer keeps its point columns: vals[c] holds column
+// c, nil when the column is absent; with stride 1 each is a slice of its
+// own, with a larger stride they share interleaved points and column c
+// starts at off[c].
+type columns struct {
+	vals   [numCols][]float64
+	stride int
+	off    [numCols]int
+}
+
+// sliceColumns returns columns held one slice each (nil: absent).
+// The columns up to stability_limit are always present: a nil one is
+// written as [].
+func sliceColumns(vals [numCols][]float64) columns {
+	for k := colX; k < colTestLoss; k++ {
+		vals[k] = nonNil(vals[k])
+	}
+	return columns{vals: vals, stride: 1}
+}
+
+// append appends ,"key":[…] for each present column c in [from, to).
+func (c *columns) append(b []byte, from, to int) []byte {
+	for k := from; k < to; k++ {
+		if c.vals[k] == nil {
+			continue
+		}
+		b = appendColumn(b, colKeys[k], c.vals[k], c.stride, c.off[k])
+	}
+	return b
+}
+
+// appendPoints appends every present point column, with the limit formula
+// (a frame's, empty for none) after stability_limit.
+func (c *columns) appendPoints(b []byte, formula string) []byte {
+	b = c.append(b, colX, colTestLoss)
+	if formula != "" {
+		b = append(b, `,"limit_formula":`...)
+		b = appendString(b, formula)
+	}
+	return c.append(b, colTestLoss, numCols)
+}
+
+// stride is the number of values per pending point.
+func (s *session) stride() int {
+	n := colTestLoss
+	if s.testLoss {
+		n++
+	}
+	if s.batchLoss {
+		n++
+	}
+	return n
+}
+
+// push appends point l to the pending columns.
+func (lr *liveRun) push(l *sim.Location, testLoss, batchLoss bool, capHint int) {
+	if lr.cols == nil {
+		lr.cols = make([]float64, 0, capHint)
+	}
+	lr.cols = append(lr.cols, l.P.X, l.P.Y, l.Loss, l.GradNorm, l.LR, l.Sharpness, l.Gauge.Sharpness, l.Gauge.Limit)
+	if testLoss {
+		lr.cols = append(lr.cols, l.TestLoss)
+	}
+	if batchLoss {
+		lr.cols = append(lr.cols, l.BatchLoss)
+	}
+	lr.grad, lr.vel = l.Grad, l.Velocity
+}
+
+// flush sends the points produced since the last frame as one frame (when
+// there are any), then a done message for each run that has ended. The
+// frame is encoded into a pooled buffer, given back after the write; a
+// run's columns keep their capacity for the next frame unless a burst (a
+// step message, a client that fell behind) made them much larger than a
+// frame at the session's rate needs.
+func (s *session) flush(ctx context.Context) error {
+	any := false
+	for _, lr := range s.runs {
+		if len(lr.cols) > 0 {
+			any = true
+			break
+		}
+	}
+	if any {
+		bp := getMsgBuf()
+		b := s.appendFrame((*bp)[:0])
+		s.share(b)
+		if err := s.writeNew(ctx, bp, b); err != nil {
+			return err
+		}
+		s.m.frames.Inc()
+		stride, keep := s.stride(), 2*s.colsHint()
+		for _, lr := range s.runs {
+			lr.sent += len(lr.cols) / stride
+			lr.cols = lr.cols[:0]
+			if cap(lr.cols) > keep {
+				lr.cols = nil
+			}
+		}
+	}
+	for i, lr := range s.runs {
+		if lr.done || lr.run.Status() == sim.StatusRunning {
+			continue
+		}
+		lr.done = true
+		lr.cols = nil // a finished run keeps no buffer
+		bp := getMsgBuf()
+		b := appendDone((*bp)[:0], i, lr.run)
+		s.share(b)
+		if err := s.writeNew(ctx, bp, b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// appendFrame appends the frame message of the pending points.
+func (s *session) appendFrame(b []byte) []byte {
+	b = append(b, `{"type":"frame","runs":[`...)
+	first := true
+	for i, lr := range s.runs {
+		cols := lr.cols
+		if len(cols) == 0 {
+			continue
+		}
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = append(b, `{"run":`...)
+		b = strconv.AppendInt(b, int64(i), 10)
+		b = append(b, `,"t0":`...)
+		b = strconv.AppendInt(b, int64(lr.sent), 10)
+		c := s.frameColumns(cols)
+		b = c.appendPoints(b, lr.formula)
+		b = appendPair(b, "grad", lr.grad.X, lr.grad.Y)
+		b = appendPair(b, "velocity", lr.vel.X, lr.vel.Y)
+		b = append(b, '}')
+	}
+	return append(b, "]}"...)
+}
+
+// frameColumns returns a run's pending interleaved columns cols.
+func (s *session) frameColumns(cols []float64) columns {
+	c := columns{stride: s.stride()}
+	for k := colX; k < colTestLoss; k++ {
+		c.vals[k], c.off[k] = cols, k
+	}
+	off := colTestLoss
+	if s.testLoss {
+		c.vals[colTestLoss], c.off[colTestLoss] = cols, off
+		off++
+	}
+	if s.batchLoss {
+		c.vals[colBatchLoss], c.off[colBatchLoss] = cols, off
+	}
+	return c
+}
+
+// appendColumn appends "key":[…] with the value at offset off of every
+// point of the interleaved columns. A value equal to the one before it (a
+// constant LR, a limit that does not change; equal bits, so -0 is not 0)
+// is copied from the bytes
+// already written rather than formatted again: the same digits, for a
+// comparison instead of a shortest-float conversion.
+func appendColumn(b []byte, key string, cols []float64, stride, off int) []byte {
+	b = append(b, ',', '"')
+	b = append(b, key...)
+	b = append(b, `":[`...)
+	prevStart, prevEnd := 0, 0
+	for i := off; i < len(cols); i += stride {
+		if i > off {
+			b = append(b, ',')
+			if math.Float64bits(cols[i]) == math.Float64bits(cols[i-stride]) { // bits: 0 and -0 differ
+				b = append(b, b[prevStart:prevEnd]...)
+				continue
+			}
+		}
+		prevStart = len(b)
+		b = appendFloat(b, cols[i])
+		prevEnd = len(b)
+	}
+	return append(b, ']')
+}
+
+// appendDone appends the done message of run i: its status, the index of
+// the diverging point (or null), the LR of its last step and λmax at the
+// last point shown.
+func appendDone(b []byte, i int, r *sim.Run) []byte {
+	taken := r.Current().Step
+	if r.Status() == sim.StatusDiverged {
+		taken = r.DivergedAt()
+	}
+	b = append(b, `{"type":"done","run":`...)
+	b = strconv.AppendInt(b, int64(i), 10)
+	b = append(b, `,"status":`...)
+	b = appendString(b, r.Status().String())
+	b = append(b, `,"diverged_at":`...)
+	b = appendDivergedAt(b, r.Status(), r.DivergedAt())
+	b = append(b, `,"lr":`...)
+	b = appendFloat(b, r.ScheduledLR(max(taken-1, 0)))
+	b = append(b, `,"sharpness":`...)
+	b = appendFloat(b, r.Current().Sharpness)
+	if r.Status() == sim.StatusDiverged {
+		b = appendOvershoot(b, r)
+	}
+	if reason := divergeReason(r); reason != "" {
+		b = append(b, `,"reason":`...)
+		b = appendString(b, reason)
+	}
+	return append(b, '}')
+}
+
+// nonNil returns vs, or an empty slice for nil, so a column that is present
+// but has no values is written as [].
+func nonNil(vs []float64) []float64 {
+	if vs == nil {
+		return []float64{}
+	}
+	return vs
+}
