@@ -11,8 +11,8 @@ import (
 // liveRun is one run of the session's scenario with the points produced
 // since the last frame, as interleaved columns: per point x, y, loss,
 // grad_norm, lr, sharpness, edge_sharpness, stability_limit and, with a
-// test shift, test_loss (stride 8 or 9 values), plus the gradient, velocity
-// and limit formula of the last one.
+// test shift, test_loss and, on a data surface, batch_loss (stride 8 to
+// 10 values), plus the gradient, velocity and limit formula of the last one.
 type liveRun struct {
 	run       *sim.Run
 	sent      int       // points already sent: the next frame's t0
@@ -25,9 +25,10 @@ type liveRun struct {
 
 // The point columns of a trajectory, in the order every writer sends them:
 // a session's frames (appendFrame), a room's catch-up frame
-// (mirror.appendRunFrame) and /api/v1/simulate (appendTrajectory). The
-// constants are also the offsets in liveRun.cols; test_loss and batch_loss
-// are present only with a test shift and on a data surface.
+// (mirror.appendRunFrame) and /api/v1/simulate (appendTrajectory).
+// test_loss and batch_loss are present only with a test shift and on a
+// data surface. Up to test_loss the constants are also the offsets in
+// liveRun.cols; batch_loss is a point's last value there (frameColumns).
 const (
 	colX = iota
 	colY
