@@ -11,6 +11,8 @@ import (
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+
+	"lrlab/api"
 )
 
 // legendNumber reads the number shown in run i's legend field ("step",
@@ -397,11 +399,6 @@ func TestView3DFallback(t *testing.T) {
 	}
 }
 
-// simRun is one run of POST /api/v1/simulate's answer.
-type simRun struct {
-	X, Y []float64
-}
-
 // closeSeries reports the first index where a and b differ by more than
 // 1e-12 relative (−1: none), for n values.
 func closeSeries(a, b []float64, n int) int {
@@ -446,7 +443,7 @@ func TestBranchEqualsFreshRun(t *testing.T) {
 		t.Errorf("the branch's LR of steps 49, 50 = %v, %v; want 0.02, 0.08 (set from step %d)", r1.LR[50], r1.LR[51], eval[int](tb, `__lab.runs[1].setFrom[0]`))
 	}
 	// plain SGD: a fresh run from the point of step 50
-	var out struct{ Runs []simRun }
+	var out struct{ Runs []api.SimRun }
 	postJSON(t, "/api/v1/simulate", map[string]any{
 		"surface": map[string]any{"name": "quadratic"}, "steps": 70,
 		"runs": []any{map[string]any{"start": []float64{r1.X[50], r1.Y[50]}, "optimizer": map[string]any{"name": "sgd", "lr": 0.08}}},

@@ -14,6 +14,7 @@ import (
 	"github.com/coder/websocket"
 	"go.uber.org/goleak"
 
+	"lrlab/api"
 	"lrlab/scenario"
 	"lrlab/sim"
 )
@@ -21,54 +22,6 @@ import (
 // The quadratic's defaults: a = 1, b = 10, so λmax = 10 everywhere and plain
 // sgd is stable below 2/λmax = 0.2.
 const quadLimit = 0.2
-
-type finderResp struct {
-	LR             []float64 `json:"lr"`
-	Loss           []float64 `json:"loss"`
-	Smoothed       []float64 `json:"smoothed"`
-	X              []float64 `json:"x"`
-	Y              []float64 `json:"y"`
-	StoppedAt      float64   `json:"stopped_at"`
-	Diverged       bool      `json:"diverged"`
-	Sharpness      float64   `json:"sharpness"`
-	StabilityLimit *float64  `json:"stability_limit"`
-	Window         [2]int    `json:"window"`
-	Suggestions    map[string]*struct {
-		LR        float64 `json:"lr"`
-		Index     int     `json:"index"`
-		Rule      string  `json:"rule"`
-		FinalLoss float64 `json:"final_loss"`
-		Diverged  bool    `json:"diverged"`
-	} `json:"suggestions"`
-	First *string `json:"first"`
-	Steps int     `json:"steps"`
-}
-
-type sweepPoint struct {
-	Optimizer    int      `json:"optimizer"`
-	Label        string   `json:"label"`
-	LR           float64  `json:"lr"`
-	FinalLoss    *float64 `json:"final_loss"`
-	Diverged     bool     `json:"diverged"`
-	DivergedAt   *int     `json:"diverged_at"`
-	DivergedRuns int      `json:"diverged_runs"`
-	LossMin      *float64 `json:"loss_min"`
-	LossMax      *float64 `json:"loss_max"`
-}
-
-type sweepResp struct {
-	Type            string       `json:"type"`
-	ID              string       `json:"id"`
-	Done            int          `json:"done"`
-	Total           int          `json:"total"`
-	Error           string       `json:"error"`
-	Field           string       `json:"field"`
-	LRs             []float64    `json:"lrs"`
-	Sharpness       float64      `json:"sharpness"`
-	StabilityLimit  *float64     `json:"stability_limit"`
-	StabilityLimits []*float64   `json:"stability_limits"`
-	Results         []sweepPoint `json:"results"`
-}
 
 // post sends body to path and decodes a 200 answer into out.
 func post(t *testing.T, ts *httptest.Server, path, body string, out any) {
@@ -89,7 +42,7 @@ func near(a, b float64) bool { return math.Abs(a-b) <= 1e-12*math.Max(1, math.Ab
 
 func TestAnalysisLRFinderQuadratic(t *testing.T) {
 	ts, _ := newTestServer(t, Config{})
-	var r finderResp
+	var r api.FinderResponse
 	post(t, ts, "/api/v1/lr-finder", `{"surface":{"name":"quadratic"}}`, &r)
 	t.Logf("stopped at %.3g after %d steps; suggestions valley %.3g steep %.3g minimum %.3g",
 		r.StoppedAt, len(r.LR), r.Suggestions["valley"].LR, r.Suggestions["steep"].LR, r.Suggestions["minimum"].LR)
@@ -192,7 +145,7 @@ func TestAnalysisBadInput(t *testing.T) {
 			}
 			continue
 		}
-		var e apiError
+		var e api.Error
 		json.Unmarshal(body, &e)
 		if resp.StatusCode != tc.status || e.Field != tc.field || !strings.Contains(e.Error, tc.want) {
 			t.Errorf("%s %.80s: %d %+v; want %d, field %q, message containing %q", tc.path, tc.body, resp.StatusCode, e, tc.status, tc.field, tc.want)
@@ -202,7 +155,7 @@ func TestAnalysisBadInput(t *testing.T) {
 
 func TestAnalysisSweepStabilityLimit(t *testing.T) {
 	ts, _ := newTestServer(t, Config{})
-	var r sweepResp
+	var r api.SweepResponse
 	post(t, ts, "/api/v1/sweep", `{"surface":{"name":"quadratic"},"steps":500,"lr_min":0.01,"lr_max":1,"num":41,
 		"optimizers":[{"name":"sgd"},{"name":"sgd","momentum":0.9,"lr":123}]}`, &r)
 	if len(r.Results) != 2*41 || len(r.LRs) != 41 || r.LRs[0] != 0.01 || r.LRs[40] != 1 {
@@ -353,7 +306,7 @@ func (w *wsRaw) send(msg string) {
 
 // next returns the next message within d, decoded as a sweep message and
 // raw; ok is false when none came.
-func (w *wsRaw) next(d time.Duration) (m sweepResp, raw []byte, ok bool) {
+func (w *wsRaw) next(d time.Duration) (m api.SweepResponse, raw []byte, ok bool) {
 	w.t.Helper()
 	select {
 	case b, open := <-w.msgs:
@@ -371,7 +324,7 @@ func (w *wsRaw) next(d time.Duration) (m sweepResp, raw []byte, ok bool) {
 
 // untilResult reads sweep messages until the result of id, checking that
 // progress comes first, counts up to the total, and not too often.
-func (w *wsRaw) untilResult(id string) (sweepResp, int) {
+func (w *wsRaw) untilResult(id string) (api.SweepResponse, int) {
 	w.t.Helper()
 	progress, lastDone := 0, -1
 	var first time.Time
@@ -517,7 +470,7 @@ func TestAnalysisDoneReason(t *testing.T) {
 			Status     string `json:"status"`
 			DivergedAt *int   `json:"diverged_at"`
 			Reason     *string
-			Runs       []frameRun `json:"runs"`
+			Runs       []api.FrameRun `json:"runs"`
 		}
 		if err := json.Unmarshal(raw, &m); err != nil {
 			t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"lrlab/api"
 	"lrlab/scenario"
 	"lrlab/sim"
 )
@@ -122,7 +123,7 @@ func TestDataGrid(t *testing.T) {
 		{"POST", "/api/v1/surfaces/linreg/grid", `[1]`, ""},
 	} {
 		resp, body := do(t, ts, c.method, c.path, c.body, nil)
-		var e apiError
+		var e api.Error
 		json.Unmarshal(body, &e)
 		if resp.StatusCode != 400 || e.Field != c.field || e.Error == "" {
 			t.Errorf("%s %s %s: %s %s, want 400 on %q", c.method, c.path, c.body, resp.Status, body, c.field)
@@ -193,7 +194,7 @@ func TestWSBatchSize(t *testing.T) {
 	p := sim.Point{X: x5, Y: y5}
 	bl, g := s.(sim.DataSurface).BatchLossGrad(p, sim.Batches(100, 4, 0, 1)[0])
 	next := p.Sub(g.Scale(0.1))
-	var r1 frameRun
+	var r1 api.FrameRun
 	for _, r := range f.Runs {
 		if r.Run == 1 {
 			r1 = r
@@ -256,7 +257,7 @@ func TestAnalysesBatchSize(t *testing.T) {
 		{"/api/v1/sweep", `{"surface":{"name":"linreg","dataset":"line"},"batch_size":0}`, "batch_size"},
 	} {
 		code, body := post(c.path, c.body)
-		var e apiError
+		var e api.Error
 		json.Unmarshal(body, &e)
 		if code != 400 || e.Field != c.field {
 			t.Errorf("%s %s: %d %s", c.path, c.body, code, body)
@@ -293,7 +294,7 @@ func TestSurfaceInfoPost(t *testing.T) {
 		{"/api/v1/surfaces/linreg", `{"name":"logreg"}`, 400, "name"},
 	} {
 		resp, body := do(t, ts, "POST", c.path, c.body, nil)
-		var e apiError
+		var e api.Error
 		json.Unmarshal(body, &e)
 		if resp.StatusCode != c.status || e.Field != c.field {
 			t.Errorf("%s %s: %s %s", c.path, c.body, resp.Status, body)
@@ -306,7 +307,7 @@ func TestDataWorkRefused(t *testing.T) {
 	rows, _ := json.Marshal(randomRows(2000, true))
 	sc := fmt.Sprintf(`{"surface":{"name":"logreg","data":%s},"steps":3000,"runs":[{"optimizer":{"name":"sgd","lr":0.1}},{"optimizer":{"name":"sgd","lr":0.2}}]}`, rows)
 	resp, body := do(t, ts, "POST", "/api/v1/simulate", sc, nil)
-	var e apiError
+	var e api.Error
 	json.Unmarshal(body, &e)
 	if resp.StatusCode != 400 || e.Field != "steps" || !strings.Contains(e.Error, "too much work") {
 		t.Errorf("simulate: %s %s", resp.Status, body)

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"lrlab/api"
 )
 
 // TestFormula: GET /api/v1/formula answers 200 for good and bad formulas
@@ -72,7 +74,7 @@ func TestFormula(t *testing.T) {
 
 	for _, q := range []string{"", "?formula=x&formula=y"} {
 		resp, body := do(t, ts, "GET", "/api/v1/formula"+q, "", nil)
-		var e apiError
+		var e api.Error
 		if resp.StatusCode != 400 || json.Unmarshal(body, &e) != nil || e.Field != "formula" {
 			t.Errorf("GET /api/v1/formula%s: %s %s; want 400 on formula", q, resp.Status, body)
 		}

@@ -27,6 +27,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"lrlab/api"
 	"lrlab/sim"
 )
 
@@ -259,7 +260,7 @@ func TestWorkBudgetPerRequest(t *testing.T) {
 	} {
 		before := cpuTime(t)
 		resp, body := do(t, ts, c.method, c.path, c.body, nil)
-		var e apiError
+		var e api.Error
 		json.Unmarshal(body, &e)
 		if resp.StatusCode != http.StatusBadRequest || e.Field != c.field || !strings.Contains(e.Error, "too much work") {
 			t.Errorf("%s %.50s: %s %.300s; want 400 on %s", c.method, c.path, resp.Status, body, c.field)
@@ -641,12 +642,12 @@ func TestHTTPBadInputsCatalogue(t *testing.T) {
 	answered := 0
 	for _, c := range badHTTPInputs {
 		resp, body := do(t, ts, c.method, c.path, c.body, nil)
-		var e apiError
+		var e api.Error
 		ok := resp.StatusCode == c.status
 		if c.status == 200 { // GET /api/v1/scenario: the errors list
-			var r struct{ Errors []apiError }
+			var r struct{ Errors []api.Error }
 			json.Unmarshal(body, &r)
-			ok = ok && slices.ContainsFunc(r.Errors, func(e apiError) bool { return e.Field == c.field && strings.Contains(e.Error, c.says) })
+			ok = ok && slices.ContainsFunc(r.Errors, func(e api.Error) bool { return e.Field == c.field && strings.Contains(e.Error, c.says) })
 		} else {
 			json.Unmarshal(body, &e)
 			ok = ok && e.Field == c.field && strings.Contains(e.Error, c.says)
@@ -669,7 +670,7 @@ func TestScenarioErrorsCapped(t *testing.T) {
 		q += fmt.Sprintf("&k%d=1", i)
 	}
 	resp, body := do(t, ts, "GET", q, "", nil)
-	var r struct{ Errors []apiError }
+	var r struct{ Errors []api.Error }
 	if err := json.Unmarshal(body, &r); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("%s %v %.200s", resp.Status, err, body)
 	}

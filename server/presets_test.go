@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"lrlab/api"
 	"lrlab/scenario"
 )
 
@@ -57,7 +58,7 @@ func TestPresets(t *testing.T) {
 	var got struct {
 		Scenario json.RawMessage
 		Query    string
-		Errors   []apiError
+		Errors   []api.Error
 	}
 	if err := json.Unmarshal(body, &got); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("%s %v", resp.Status, err)
@@ -70,7 +71,7 @@ func TestPresets(t *testing.T) {
 	var px struct {
 		Present bool
 		Hide    string
-		Errors  []apiError
+		Errors  []api.Error
 	}
 	if err := json.Unmarshal(body, &px); err != nil || resp.StatusCode != 200 || !px.Present || px.Hide != "legend,run" || len(px.Errors) != 1 || px.Errors[0].Field != "hide" {
 		t.Errorf("present/hide: %s %v → %s", resp.Status, err, body)

@@ -11,26 +11,14 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"lrlab/api"
 )
 
-// roomMsg is any server message of a room, decoded loosely.
+// roomMsg is a room message as api.RoomMsg decodes it, with its raw text.
 type roomMsg struct {
-	serverMsg
-	Raw      string
-	Room     string          `json:"room"`
-	Role     string          `json:"role"`
-	Member   string          `json:"member"`
-	Members  int             `json:"members"`
-	Paused   bool            `json:"paused"`
-	Running  bool            `json:"running"`
-	Question json.RawMessage `json:"question"`
-	Answer   int             `json:"answer"`
-	Counts   []int           `json:"counts"`
-	Voters   int             `json:"voters"`
-	Choice   int             `json:"choice"`
-	Reason   string          `json:"reason"`
-	Present  bool            `json:"present"`
-	Detail   map[string]any  `json:"detail"`
+	api.RoomMsg
+	Raw string
 }
 
 // roomClient is a test client of a room: every message goes to msgs.
@@ -81,7 +69,7 @@ func dialRoomHeld(t *testing.T, ts *httptest.Server, name string, hold <-chan st
 			if err := json.Unmarshal(b, &m); err != nil {
 				m.Type = "bad json: " + err.Error()
 			}
-			if err := json.Unmarshal(b, &m.serverMsg); err != nil {
+			if err := json.Unmarshal(b, &m.ServerMsg); err != nil {
 				m.Type = "bad json: " + err.Error()
 			}
 			m.Raw = string(b)
@@ -138,7 +126,7 @@ func (c *roomClient) track(m roomMsg) {
 		}
 	case "done":
 		m := m
-		c.streams[m.Run].done = &m.serverMsg
+		c.streams[m.Run].done = &m.ServerMsg
 	}
 }
 

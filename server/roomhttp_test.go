@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"lrlab/api"
 )
 
 func TestRoomCreateAndPages(t *testing.T) {
@@ -79,7 +81,7 @@ func TestRoomCreateAndPages(t *testing.T) {
 		{`{"teacher":"x"}`, "teacher"},
 	} {
 		resp, body := do(t, ts, "POST", "/api/v1/rooms", c.body, nil)
-		var e apiError
+		var e api.Error
 		json.Unmarshal(body, &e)
 		if resp.StatusCode != 400 || e.Field != c.field {
 			t.Errorf("%s: %s %s", c.body, resp.Status, body)

@@ -14,6 +14,8 @@ import (
 	"testing"
 
 	"go.uber.org/goleak"
+
+	"lrlab/api"
 )
 
 func TestMain(m *testing.M) {
@@ -58,33 +60,13 @@ func do(t *testing.T, ts *httptest.Server, method, path, body string, hdr map[st
 	return resp, b
 }
 
-type apiError struct {
-	Error string `json:"error"`
-	Field string `json:"field"`
-}
-
-// simRun is one run of a simulate response.
-type simRun struct {
-	Label      string    `json:"label"`
-	X          []float64 `json:"x"`
-	Y          []float64 `json:"y"`
-	Loss       []float64 `json:"loss"`
-	GradNorm   []float64 `json:"grad_norm"`
-	LR         []float64 `json:"lr"`
-	Sharpness  []float64 `json:"sharpness"`
-	TestLoss   []float64 `json:"test_loss"`
-	BatchLoss  []float64 `json:"batch_loss"`
-	Status     string    `json:"status"`
-	DivergedAt *int      `json:"diverged_at"`
-}
-
-func simulate(t *testing.T, ts *httptest.Server, scenario string) []simRun {
+func simulate(t *testing.T, ts *httptest.Server, scenario string) []api.SimRun {
 	t.Helper()
 	resp, body := do(t, ts, "POST", "/api/v1/simulate", scenario, nil)
 	if resp.StatusCode != 200 {
 		t.Fatalf("simulate: %s %s", resp.Status, body)
 	}
-	var out struct{ Runs []simRun }
+	var out struct{ Runs []api.SimRun }
 	if err := json.Unmarshal(body, &out); err != nil {
 		t.Fatalf("simulate: %v in %s", err, body)
 	}
@@ -103,7 +85,7 @@ func TestSimulate(t *testing.T) {
 	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
 		t.Errorf("Content-Type %q", ct)
 	}
-	var out struct{ Runs []simRun }
+	var out struct{ Runs []api.SimRun }
 	if err := json.Unmarshal(body, &out); err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +132,7 @@ func TestSimulateBadInput(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			resp, body := do(t, ts, "POST", "/api/v1/simulate", tt.body, nil)
-			var e apiError
+			var e api.Error
 			if err := json.Unmarshal(body, &e); err != nil {
 				t.Fatalf("%s: body %q is not an error object: %v", resp.Status, body, err)
 			}
@@ -354,7 +336,7 @@ func TestGrid(t *testing.T) {
 	}
 	for _, tt := range bad {
 		resp, body := do(t, ts, "GET", "/api/v1/surfaces/quadratic/grid?"+tt.query, "", nil)
-		var e apiError
+		var e api.Error
 		json.Unmarshal(body, &e)
 		if resp.StatusCode != tt.status || e.Field != tt.field || e.Error == "" {
 			t.Errorf("%s: %s %+v, want %d field %q", tt.query, resp.Status, e, tt.status, tt.field)

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"lrlab/api"
 	"lrlab/scenario"
 )
 
@@ -82,7 +83,7 @@ func TestOGImageBadQuery(t *testing.T) {
 		{"preset=nosuch", "preset"},
 	} {
 		resp, body := do(t, ts, "GET", "/og.png?"+c.query, "", nil)
-		var e apiError
+		var e api.Error
 		if resp.StatusCode != http.StatusBadRequest || json.Unmarshal(body, &e) != nil {
 			t.Errorf("%s: status %d, body %s", c.query, resp.StatusCode, body)
 			continue
@@ -225,7 +226,7 @@ func TestPyTorchEndpoint(t *testing.T) {
 		{"preset=nosuch", "preset"},
 	} {
 		resp, body := do(t, ts, "GET", "/api/v1/pytorch?"+c.query, "", nil)
-		var e apiError
+		var e api.Error
 		if resp.StatusCode != http.StatusBadRequest || json.Unmarshal(body, &e) != nil || !strings.HasPrefix(e.Field, c.field) {
 			t.Errorf("%s: status %d, body %s (want field %q)", c.query, resp.StatusCode, body, c.field)
 		}

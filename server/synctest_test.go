@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"lrlab/api"
 )
 
 // pipeListener is a net.Listener of in-memory connections (net.Pipe), so a
@@ -82,12 +84,12 @@ func bubbleLab(t *testing.T, cfg Config) (conn *websocket.Conn, stop func()) {
 }
 
 // readMsg reads one server message.
-func readMsg(t *testing.T, c *websocket.Conn) (serverMsg, error) {
+func readMsg(t *testing.T, c *websocket.Conn) (api.ServerMsg, error) {
 	_, b, err := c.Read(context.Background())
 	if err != nil {
-		return serverMsg{}, err
+		return api.ServerMsg{}, err
 	}
-	var m serverMsg
+	var m api.ServerMsg
 	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatalf("%v: %s", err, b)
 	}
@@ -134,7 +136,7 @@ func TestWSPacing(t *testing.T) {
 
 		// Paused: nothing for a minute (pings keep the socket alive).
 		write(`{"type":"pause"}`)
-		got := make(chan serverMsg)
+		got := make(chan api.ServerMsg)
 		go func() {
 			for {
 				m, err := readMsg(t, c)

@@ -13,44 +13,16 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"lrlab/api"
 )
-
-// serverMsg is any server → client message.
-type serverMsg struct {
-	Type       string          `json:"type"`
-	Error      string          `json:"error"`
-	Field      string          `json:"field"`
-	Scenario   json.RawMessage `json:"scenario"`
-	Runs       []frameRun      `json:"runs"`
-	Run        int             `json:"run"`
-	Step       int             `json:"step"`
-	Status     string          `json:"status"`
-	DivergedAt *int            `json:"diverged_at"`
-	LR         float64         `json:"lr"`
-	Sharpness  float64         `json:"sharpness"`
-}
-
-type frameRun struct {
-	Run       int       `json:"run"`
-	T0        int       `json:"t0"`
-	X         []float64 `json:"x"`
-	Y         []float64 `json:"y"`
-	Loss      []float64 `json:"loss"`
-	GradNorm  []float64 `json:"grad_norm"`
-	LR        []float64 `json:"lr"`
-	Sharpness []float64 `json:"sharpness"`
-	TestLoss  []float64 `json:"test_loss"`
-	BatchLoss []float64 `json:"batch_loss"`
-	Grad      []float64 `json:"grad"`
-	Velocity  []float64 `json:"velocity"`
-}
 
 // wsClient is a test client: a goroutine reads every message into msgs and
 // ends with the read error in closed.
 type wsClient struct {
 	t      *testing.T
 	c      *websocket.Conn
-	msgs   chan serverMsg
+	msgs   chan api.ServerMsg
 	closed chan error
 }
 
@@ -64,7 +36,7 @@ func dialWS(t *testing.T, ts *httptest.Server, hdr http.Header) (*wsClient, *htt
 		return nil, resp, err
 	}
 	c.SetReadLimit(-1)
-	wc := &wsClient{t: t, c: c, msgs: make(chan serverMsg, 1024), closed: make(chan error, 1)}
+	wc := &wsClient{t: t, c: c, msgs: make(chan api.ServerMsg, 1024), closed: make(chan error, 1)}
 	go func() {
 		for {
 			_, b, err := c.Read(context.Background())
@@ -73,9 +45,9 @@ func dialWS(t *testing.T, ts *httptest.Server, hdr http.Header) (*wsClient, *htt
 				wc.closed <- err
 				return
 			}
-			var m serverMsg
+			var m api.ServerMsg
 			if err := json.Unmarshal(b, &m); err != nil {
-				m = serverMsg{Type: "bad json: " + err.Error() + ": " + string(b)}
+				m = api.ServerMsg{Type: "bad json: " + err.Error() + ": " + string(b)}
 			}
 			wc.msgs <- m
 		}
@@ -103,7 +75,7 @@ func (c *wsClient) send(msg string) {
 }
 
 // next returns the next message, failing after 5 s.
-func (c *wsClient) next() serverMsg {
+func (c *wsClient) next() api.ServerMsg {
 	c.t.Helper()
 	select {
 	case m, ok := <-c.msgs:
@@ -114,11 +86,11 @@ func (c *wsClient) next() serverMsg {
 	case <-time.After(5 * time.Second):
 		c.t.Fatal("no message within 5 s")
 	}
-	return serverMsg{}
+	return api.ServerMsg{}
 }
 
 // expect returns the next message, which must be of type typ.
-func (c *wsClient) expect(typ string) serverMsg {
+func (c *wsClient) expect(typ string) api.ServerMsg {
 	c.t.Helper()
 	m := c.next()
 	if m.Type != typ {
@@ -156,12 +128,12 @@ func (c *wsClient) closeCode() websocket.StatusCode {
 
 // stream is the concatenation of a run's frames.
 type stream struct {
-	frameRun
+	api.FrameRun
 	started bool
-	done    *serverMsg
+	done    *api.ServerMsg
 }
 
-func (s *stream) add(t *testing.T, f frameRun) {
+func (s *stream) add(t *testing.T, f api.FrameRun) {
 	t.Helper()
 	if !s.started {
 		s.started, s.T0 = true, f.T0
@@ -190,10 +162,10 @@ func (s *stream) add(t *testing.T, f frameRun) {
 
 // collect reads frames and done messages until every one of n runs is
 // done, and returns each run's stream and the first frame.
-func (c *wsClient) collect(n int) ([]stream, serverMsg) {
+func (c *wsClient) collect(n int) ([]stream, api.ServerMsg) {
 	c.t.Helper()
 	out := make([]stream, n)
-	var first serverMsg
+	var first api.ServerMsg
 	left := n
 	for left > 0 {
 		m := c.next()
@@ -223,7 +195,7 @@ func (c *wsClient) collect(n int) ([]stream, serverMsg) {
 // point: x, y, loss, grad_norm, sharpness, test_loss alike; lr[0] of the
 // stream is the LR step 0 will use, lr[k] the LR of the step that produced
 // point k, i.e. the simulated lr[k−1].
-func equalStream(t *testing.T, i int, got stream, want simRun) {
+func equalStream(t *testing.T, i int, got stream, want api.SimRun) {
 	t.Helper()
 	for _, c := range []struct {
 		name      string
