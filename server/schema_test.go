@@ -11,7 +11,16 @@ import (
 	"testing"
 )
 
-var update = flag.Bool("update", false, "rewrite web/static/test/golden/schema.json from what the server serves")
+// -update rewrites the golden files; another test file of the package may
+// declare the flag too, so it is declared here only when none has (init
+// runs after every file's variables).
+func init() {
+	if flag.Lookup("update") == nil {
+		flag.Bool("update", false, "rewrite the golden files under web/static/test/golden")
+	}
+}
+
+func updating() bool { return flag.Lookup("update").Value.String() == "true" }
 
 const schemaGolden = "../web/static/test/golden/schema.json"
 
@@ -29,7 +38,7 @@ func TestSchemaGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	pretty.WriteByte('\n')
-	if *update {
+	if updating() {
 		if err := os.WriteFile(schemaGolden, pretty.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}
