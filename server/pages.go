@@ -254,6 +254,9 @@ type PageData struct {
 	// (-max-runs, -max-steps); in a <script type="application/json">
 	// element, {{.Limits}} writes them as JSON.
 	Limits PageLimits
+	// Schema is the settings schema with the same limits (GET
+	// /api/v1/schema); {{.Schema}} writes it as JSON.
+	Schema scenario.SchemaDoc
 	// Embed is true for ?embed=1 (the page inside another site's frame).
 	Embed bool
 	// Meta holds the title, description and link-preview tags of a share
@@ -282,6 +285,7 @@ func handleIndex(logger *slog.Logger, a *assets, lim scenario.Limits) http.Handl
 func handleIndexWith(logger *slog.Logger, a *assets, lim scenario.Limits, room func(*http.Request) (*RoomPage, int)) http.Handler {
 	catalog := sim.Catalog()
 	limits := PageLimits{Runs: lim.MaxRuns, Steps: lim.MaxSteps}
+	schema := scenario.Schema(lim)
 	return handle(logger, func(w http.ResponseWriter, r *http.Request) error {
 		if a.tmpl == nil {
 			return a.tmplErr
@@ -292,6 +296,7 @@ func handleIndexWith(logger *slog.Logger, a *assets, lim scenario.Limits, room f
 			Script:   a.url("main.js"),
 			Surfaces: catalog,
 			Limits:   limits,
+			Schema:   schema,
 			Embed:    r.URL.Query().Get("embed") == "1",
 		}
 		d.Meta = shareMeta(r, d.Lang)

@@ -2,16 +2,13 @@ package server
 
 import (
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 
 	"github.com/go-chi/chi/v5"
 
 	"lrlab/scenario"
-	"lrlab/sim"
 )
 
 // presetJSON is one entry of GET /api/v1/presets.
@@ -105,104 +102,3 @@ func handlePresetPage(logger *slog.Logger) http.Handler {
 
 // maxListedErrors is the number of errors /api/v1/scenario lists in full.
 const maxListedErrors = 20
-
-// handleScenarioQuery serves GET /api/v1/scenario?{share-link query}: the
-// scenario the link opens, as
-//
-//	{"scenario": {normalised}, "query": "canonical query", "rate": 60, "lang": "en", "embed": false,
-//	 "present": false, "hide": "", "branch": "", "errors": [{"error": "...", "field": "runs[1].optimizer.lr"}]}
-//
-// A link with bad settings still opens (they keep their defaults); errors
-// lists what was wrong: the first maxListedErrors, then one entry (field
-// "") that counts the rest. It answers 200, except 400 (field "query") for a
-// query that cannot be read at all (strictQuery), 500 only on a bug.
-func handleScenarioQuery(logger *slog.Logger, cfg Config) http.Handler {
-	limits := cfg.limits()
-	return handle(logger, func(w http.ResponseWriter, r *http.Request) error {
-		q, err := strictQuery(r)
-		if err != nil {
-			return err
-		}
-		sc, x, errs := scenario.ParseQuery(q, limits)
-		norm, err := json.Marshal(sc)
-		if err != nil {
-			return err
-		}
-		b := append([]byte(`{"scenario":`), norm...)
-		b = append(b, `,"query":`...)
-		b = appendString(b, scenario.EncodeQuery(sc.Query(x)))
-		b = append(b, `,"rate":`...)
-		b = strconv.AppendInt(b, int64(x.Rate), 10)
-		b = append(b, `,"lang":`...)
-		b = appendString(b, x.Lang)
-		b = append(b, `,"embed":`...)
-		b = strconv.AppendBool(b, x.Embed)
-		b = append(b, `,"present":`...)
-		b = strconv.AppendBool(b, x.Present)
-		b = append(b, `,"hide":`...)
-		b = appendString(b, x.Hide)
-		b = append(b, `,"branch":`...)
-		b = appendString(b, x.Branch)
-		b = append(b, `,"errors":[`...)
-		for i, e := range errs {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			if i == maxListedErrors {
-				b = append(b, `{"error":`...)
-				b = appendString(b, strconv.Itoa(len(errs)-i)+" more errors not listed; fix the ones above first")
-				b = append(b, `,"field":""}`...)
-				break
-			}
-			field, msg := "", e.Error()
-			var fe *sim.FieldError
-			if errors.As(e, &fe) {
-				field, msg = fe.Field, fe.Msg
-			}
-			b = append(b, `{"error":`...)
-			b = appendString(b, msg)
-			b = append(b, `,"field":`...)
-			b = appendString(b, field)
-			b = append(b, '}')
-		}
-		b = append(b, "]}\n"...)
-		w.Header().Set("Content-Type", "application/json")
-		w.Write(b)
-		return nil
-	})
-}
-
-// handleScenarioEncode serves POST /api/v1/scenario: the body is a scenario;
-// the answer its normalised form and its share link,
-//
-//	{"scenario": {normalised}, "query": "surface=…", "url": "/?surface=…"}
-//
-// Failures as POST /api/v1/simulate's: 413 over the body limit, 400 naming
-// the bad setting.
-func handleScenarioEncode(logger *slog.Logger, cfg Config) http.Handler {
-	limits := cfg.limits()
-	return handle(logger, func(w http.ResponseWriter, r *http.Request) error {
-		body, err := readBody(r)
-		if err != nil {
-			return err
-		}
-		sc, err := scenario.Decode(body, limits)
-		if err != nil {
-			return err
-		}
-		norm, err := json.Marshal(sc)
-		if err != nil {
-			return err
-		}
-		q := sc.Encode()
-		b := append([]byte(`{"scenario":`), norm...)
-		b = append(b, `,"query":`...)
-		b = appendString(b, q)
-		b = append(b, `,"url":`...)
-		b = appendString(b, "/?"+q)
-		b = append(b, "}\n"...)
-		w.Header().Set("Content-Type", "application/json")
-		w.Write(b)
-		return nil
-	})
-}

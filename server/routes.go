@@ -68,6 +68,7 @@ func addRoutes(r chi.Router, s *Server) {
 		r.Route("/api/v1", func(r chi.Router) {
 			r.Use(middleware.Compress(1, "application/json", "text/plain"))
 			r.Get("/surfaces", handleSurfaces(logger).ServeHTTP)
+			r.Get("/schema", handleSchema(logger, cfg.limits()).ServeHTTP) // every setting, its bounds and the limits (schema.go)
 			// The grid by query, or (POST) by a JSON body for data too long
 			// for a URL (data.go); one handler, one cache.
 			grid := handleGrid(logger, cfg, m, work).ServeHTTP

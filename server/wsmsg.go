@@ -110,77 +110,101 @@ func decodeClientMessage(data []byte, maxSteps int) (clientMessage, error) {
 			obj[k] = raw
 		}
 	}
-	switch m.Type {
-	case msgStart:
-		raw, ok := obj["scenario"]
-		if !ok || !isObject(raw) {
-			return m, &sim.FieldError{Field: "scenario", Msg: "required (not null): the scenario object"}
-		}
-		m.Scenario = raw
-		m.Rate = defaultRate
-		if raw, ok := obj["rate"]; ok {
-			if m.Rate, err = readRate(raw); err != nil {
-				return m, err
-			}
-		}
-		if raw, ok := obj["paused"]; ok {
-			if err := json.Unmarshal(raw, &m.Paused); err != nil {
-				return m, &sim.FieldError{Field: "paused", Msg: "must be true or false"}
-			}
-		}
-	case msgRate:
-		raw, ok := obj["rate"]
-		if !ok {
-			return m, &sim.FieldError{Field: "rate", Msg: fmt.Sprintf("required (not null): steps per second per run, 1 … %d, or 0 for as fast as possible", maxRate)}
-		}
-		if m.Rate, err = readRate(raw); err != nil {
+	if dec, ok := msgDecoders[m.Type]; ok {
+		if err := dec(&m, obj, maxSteps); err != nil {
 			return m, err
-		}
-	case msgStep:
-		m.N = 1
-		if raw, ok := obj["n"]; ok {
-			if m.N, err = readInt(raw, "n", 1, maxSteps); err != nil {
-				return m, err
-			}
-		}
-	case msgSet:
-		raw, ok := obj["run"]
-		if !ok {
-			return m, &sim.FieldError{Field: "run", Msg: "required (not null): the run's index, from 0"}
-		}
-		if m.Run, err = readInt(raw, "run", 0, math.MaxInt32); err != nil {
-			return m, err
-		}
-		for _, f := range []struct {
-			key string
-			dst *json.RawMessage
-		}{{"optimizer", &m.Optimizer}, {"optimizer_y", &m.OptimizerY}, {"scheduler", &m.Scheduler}} {
-			if raw, ok := obj[f.key]; ok {
-				if !isObject(raw) {
-					return m, &sim.FieldError{Field: f.key, Msg: "must be an object of settings, such as {\"lr\": 0.05}"}
-				}
-				*f.dst = raw
-			}
-		}
-		if raw, ok := obj["noise"]; ok {
-			v, err := readNumber(raw, "noise")
-			if err != nil {
-				return m, err
-			}
-			if v < 0 {
-				return m, &sim.FieldError{Field: "noise", Msg: fmt.Sprintf("must be a finite number ≥ 0, got %v", v)}
-			}
-			m.Noise = &v
-		}
-		if raw, ok := obj["batch_size"]; ok {
-			n, err := readInt(raw, "batch_size", 1, sim.MaxDataRows)
-			if err != nil {
-				return m, err
-			}
-			m.BatchSize = &n
 		}
 	}
 	return m, nil
+}
+
+// msgDecoders read the keys of the message types that have any, each from
+// the object's non-null values.
+var msgDecoders = map[string]func(m *clientMessage, obj map[string]json.RawMessage, maxSteps int) error{
+	msgStart: decodeStartMsg,
+	msgRate:  decodeRateMsg,
+	msgStep:  decodeStepMsg,
+	msgSet:   decodeSetMsg,
+}
+
+func decodeStartMsg(m *clientMessage, obj map[string]json.RawMessage, _ int) error {
+	raw, ok := obj["scenario"]
+	if !ok || !isObject(raw) {
+		return &sim.FieldError{Field: "scenario", Msg: "required (not null): the scenario object"}
+	}
+	m.Scenario = raw
+	m.Rate = defaultRate
+	var err error
+	if raw, ok := obj["rate"]; ok {
+		if m.Rate, err = readRate(raw); err != nil {
+			return err
+		}
+	}
+	if raw, ok := obj["paused"]; ok {
+		if err := json.Unmarshal(raw, &m.Paused); err != nil {
+			return &sim.FieldError{Field: "paused", Msg: "must be true or false"}
+		}
+	}
+	return nil
+}
+
+func decodeRateMsg(m *clientMessage, obj map[string]json.RawMessage, _ int) error {
+	raw, ok := obj["rate"]
+	if !ok {
+		return &sim.FieldError{Field: "rate", Msg: fmt.Sprintf("required (not null): steps per second per run, 1 … %d, or 0 for as fast as possible", maxRate)}
+	}
+	var err error
+	m.Rate, err = readRate(raw)
+	return err
+}
+
+func decodeStepMsg(m *clientMessage, obj map[string]json.RawMessage, maxSteps int) error {
+	m.N = 1
+	var err error
+	if raw, ok := obj["n"]; ok {
+		m.N, err = readInt(raw, "n", 1, maxSteps)
+	}
+	return err
+}
+
+func decodeSetMsg(m *clientMessage, obj map[string]json.RawMessage, _ int) error {
+	raw, ok := obj["run"]
+	if !ok {
+		return &sim.FieldError{Field: "run", Msg: "required (not null): the run's index, from 0"}
+	}
+	var err error
+	if m.Run, err = readInt(raw, "run", 0, math.MaxInt32); err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		key string
+		dst *json.RawMessage
+	}{{"optimizer", &m.Optimizer}, {"optimizer_y", &m.OptimizerY}, {"scheduler", &m.Scheduler}} {
+		if raw, ok := obj[f.key]; ok {
+			if !isObject(raw) {
+				return &sim.FieldError{Field: f.key, Msg: "must be an object of settings, such as {\"lr\": 0.05}"}
+			}
+			*f.dst = raw
+		}
+	}
+	if raw, ok := obj["noise"]; ok {
+		v, err := readNumber(raw, "noise")
+		if err != nil {
+			return err
+		}
+		if v < 0 {
+			return &sim.FieldError{Field: "noise", Msg: fmt.Sprintf("must be a finite number ≥ 0, got %v", v)}
+		}
+		m.Noise = &v
+	}
+	if raw, ok := obj["batch_size"]; ok {
+		n, err := readInt(raw, "batch_size", 1, sim.MaxDataRows)
+		if err != nil {
+			return err
+		}
+		m.BatchSize = &n
+	}
+	return nil
 }
 
 // isObject reports whether raw is a JSON object.
