@@ -84,115 +84,151 @@ var pyFunctions = map[string]string{
 // that a call on constants works too.
 func pythonExpr(src string) (string, error) {
 	src = strings.NewReplacer("−", "-", "×", "*", "·", "*", "÷", "/", "π", "pi").Replace(src)
-	var b strings.Builder
-	var calls []int // paren depth at which each open function call started
-	depth := 0
-	operand := false // the last token ends an operand (so + and - are binary)
-	rs := []rune(src)
-	for i := 0; i < len(rs); {
-		r := rs[i]
+	t := &pyTranslator{rs: []rune(src)}
+	for t.i < len(t.rs) {
+		r := t.rs[t.i]
+		var err error
 		switch {
 		case unicode.IsSpace(r):
-			i++
-			continue
+			t.i++
 		case r >= '0' && r <= '9' || r == '.':
-			j := i
-			for j < len(rs) && (rs[j] >= '0' && rs[j] <= '9' || rs[j] == '.') {
-				j++
-			}
-			if j < len(rs) && (rs[j] == 'e' || rs[j] == 'E') {
-				k := j + 1
-				if k < len(rs) && (rs[k] == '+' || rs[k] == '-') {
-					k++
-				}
-				if k < len(rs) && rs[k] >= '0' && rs[k] <= '9' {
-					for k < len(rs) && rs[k] >= '0' && rs[k] <= '9' {
-						k++
-					}
-					j = k
-				}
-			}
-			num := string(rs[i:j])
-			if _, err := strconv.ParseFloat(num, 64); err != nil {
-				return "", fmt.Errorf("bad number %q", num)
-			}
-			b.WriteString(num)
-			i, operand = j, true
+			err = t.number()
 		case unicode.IsLetter(r) || r == '_':
-			j := i
-			for j < len(rs) && (unicode.IsLetter(rs[j]) || unicode.IsDigit(rs[j]) || rs[j] == '_') {
-				j++
-			}
-			name := string(rs[i:j])
-			k := j
-			for k < len(rs) && unicode.IsSpace(rs[k]) {
-				k++
-			}
-			if fn, ok := pyFunctions[name]; ok && k < len(rs) && rs[k] == '(' {
-				b.WriteString(fn + "(_t(")
-				depth++
-				calls = append(calls, depth)
-				i, operand = k+1, false
-				continue
-			}
-			switch name {
-			case "x", "y":
-				b.WriteString(name)
-			case "pi", "e":
-				b.WriteString("math." + name)
-			default:
-				return "", fmt.Errorf("unknown name %q", name)
-			}
-			i, operand = j, true
-		case r == '(':
-			depth++
-			b.WriteByte('(')
-			i, operand = i+1, false
-		case r == ')':
-			if depth == 0 {
-				return "", fmt.Errorf("unbalanced ')'")
-			}
-			if n := len(calls); n > 0 && calls[n-1] == depth {
-				b.WriteString("))")
-				calls = calls[:n-1]
-			} else {
-				b.WriteByte(')')
-			}
-			depth--
-			i, operand = i+1, true
-		case r == ',':
-			if n := len(calls); n == 0 || calls[n-1] != depth {
-				return "", fmt.Errorf("',' outside a function call")
-			}
-			b.WriteString("), _t(")
-			i, operand = i+1, false
-		case r == '^':
-			b.WriteString("**")
-			i, operand = i+1, false
-		case r == '*' || r == '/':
-			if r == '*' && i+1 < len(rs) && rs[i+1] == '*' {
-				return "", fmt.Errorf("'**' is not in the formula language")
-			}
-			b.WriteRune(r)
-			i, operand = i+1, false
-		case r == '+' || r == '-':
-			if operand {
-				b.WriteString(" " + string(r) + " ")
-			} else {
-				b.WriteRune(r)
-			}
-			i, operand = i+1, false
+			err = t.name()
 		default:
-			return "", fmt.Errorf("unexpected %q", r)
+			err = t.punct(r)
+		}
+		if err != nil {
+			return "", err
 		}
 	}
-	if depth != 0 {
+	if t.depth != 0 {
 		return "", fmt.Errorf("unbalanced '('")
 	}
-	if b.Len() == 0 {
+	if t.b.Len() == 0 {
 		return "", fmt.Errorf("empty formula")
 	}
-	return b.String(), nil
+	return t.b.String(), nil
+}
+
+// pyTranslator is a formula while pythonExpr translates it, token by token.
+type pyTranslator struct {
+	rs      []rune
+	i       int // the next rune
+	b       strings.Builder
+	calls   []int // paren depth at which each open function call started
+	depth   int
+	operand bool // the last token ends an operand (so + and - are binary)
+}
+
+// isDigit reports whether rune k exists and is a decimal digit.
+func (t *pyTranslator) isDigit(k int) bool { return k < len(t.rs) && t.rs[k] >= '0' && t.rs[k] <= '9' }
+
+// number copies a number, with its exponent if it has one.
+func (t *pyTranslator) number() error {
+	j := t.i
+	for j < len(t.rs) && (t.isDigit(j) || t.rs[j] == '.') {
+		j++
+	}
+	if j < len(t.rs) && (t.rs[j] == 'e' || t.rs[j] == 'E') {
+		k := j + 1
+		if k < len(t.rs) && (t.rs[k] == '+' || t.rs[k] == '-') {
+			k++
+		}
+		if t.isDigit(k) {
+			for t.isDigit(k) {
+				k++
+			}
+			j = k
+		}
+	}
+	num := string(t.rs[t.i:j])
+	if _, err := strconv.ParseFloat(num, 64); err != nil {
+		return fmt.Errorf("bad number %q", num)
+	}
+	t.b.WriteString(num)
+	t.i, t.operand = j, true
+	return nil
+}
+
+// name translates a function call's name, a variable or a constant.
+func (t *pyTranslator) name() error {
+	j := t.i
+	for j < len(t.rs) && (unicode.IsLetter(t.rs[j]) || unicode.IsDigit(t.rs[j]) || t.rs[j] == '_') {
+		j++
+	}
+	name := string(t.rs[t.i:j])
+	k := j
+	for k < len(t.rs) && unicode.IsSpace(t.rs[k]) {
+		k++
+	}
+	if fn, ok := pyFunctions[name]; ok && k < len(t.rs) && t.rs[k] == '(' {
+		t.b.WriteString(fn + "(_t(")
+		t.depth++
+		t.calls = append(t.calls, t.depth)
+		t.i, t.operand = k+1, false
+		return nil
+	}
+	switch name {
+	case "x", "y":
+		t.b.WriteString(name)
+	case "pi", "e":
+		t.b.WriteString("math." + name)
+	default:
+		return fmt.Errorf("unknown name %q", name)
+	}
+	t.i, t.operand = j, true
+	return nil
+}
+
+// inCall reports whether the innermost open parenthesis is a call's.
+func (t *pyTranslator) inCall() bool {
+	n := len(t.calls)
+	return n > 0 && t.calls[n-1] == t.depth
+}
+
+// punct translates a parenthesis, a comma or an operator.
+func (t *pyTranslator) punct(r rune) error {
+	operand := false
+	switch {
+	case r == '(':
+		t.depth++
+		t.b.WriteByte('(')
+	case r == ')':
+		if t.depth == 0 {
+			return fmt.Errorf("unbalanced ')'")
+		}
+		if t.inCall() {
+			t.b.WriteString("))")
+			t.calls = t.calls[:len(t.calls)-1]
+		} else {
+			t.b.WriteByte(')')
+		}
+		t.depth--
+		operand = true
+	case r == ',':
+		if !t.inCall() {
+			return fmt.Errorf("',' outside a function call")
+		}
+		t.b.WriteString("), _t(")
+	case r == '^':
+		t.b.WriteString("**")
+	case r == '*' || r == '/':
+		if r == '*' && t.i+1 < len(t.rs) && t.rs[t.i+1] == '*' {
+			return fmt.Errorf("'**' is not in the formula language")
+		}
+		t.b.WriteRune(r)
+	case r == '+' || r == '-':
+		if t.operand {
+			t.b.WriteString(" " + string(r) + " ")
+		} else {
+			t.b.WriteRune(r)
+		}
+	default:
+		return fmt.Errorf("unexpected %q", r)
+	}
+	t.i, t.operand = t.i+1, operand
+	return nil
 }
 
 // pyNumber writes v as a Python float literal that reads back exactly
