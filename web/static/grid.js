@@ -169,6 +169,21 @@ export function encodeGrid(g) {
 }
 
 /**
+ * gridCovers reports whether a grid over box can stand for the view: the
+ * view lies inside the box and spans at least COVER_SHARE of it on each
+ * axis, so the map shows the grid's points at nearly the density a new
+ * grid would have.
+ */
+export function gridCovers(box, view) {
+  const w = box.xmax - box.xmin, h = box.ymax - box.ymin;
+  return view.xmin >= box.xmin && view.xmax <= box.xmax && view.ymin >= box.ymin && view.ymax <= box.ymax
+    && view.xmax - view.xmin >= COVER_SHARE * w && view.ymax - view.ymin >= COVER_SHARE * h;
+}
+
+/** COVER_SHARE is the least share of a grid's box a view it stands for spans. */
+export const COVER_SHARE = 0.9;
+
+/**
  * sampleGrid returns the loss at data point (x, y) by bilinear
  * interpolation, or NaN outside the grid.
  */

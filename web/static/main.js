@@ -15,7 +15,7 @@ import {
 import { viewTransform, fitAspect, zoomAt, pan, sameBox } from './scale.js';
 import { runColor } from './colormap.js';
 import { translator, formatNum, pageLanguage } from './i18n.js';
-import { decodeGrid, sampleGrid, GRID_FORMAT } from './grid.js';
+import { decodeGrid, sampleGrid, gridCovers, GRID_FORMAT } from './grid.js';
 import {
   startMessage, pauseMessage, resumeMessage, stopMessage, stepMessage, rateMessage, setMessage,
   mergeFrame, applyDone, newRunData, deriveLimit, applySetOK,
@@ -49,6 +49,8 @@ const app = {
   grid: null,
   gridImage: null,
   gridKey: '',
+  gridBaseKey: '', // gridKey without the view: the same surface, data and resolution
+  gridPending: null, // {baseKey, box} of the grid being fetched, or null
   lang: 'en',
   t: translator('en'),
   theme: null,
@@ -1234,8 +1236,17 @@ async function loadGrid() {
     ? JSON.stringify({ data: app.state.data, ...Object.fromEntries([...q].map(([k, val]) => [k, k === 'format' ? val : Number(val)])) }) : null;
   const url = `/api/v1/surfaces/${encodeURIComponent(app.state.surface)}/grid?${q}`;
   if (url + (post || '') === app.gridKey) return;
+  // The grid there is (or the one on its way) still serves a view that lies
+  // inside it at nearly its scale: the map settling into its size on a first
+  // visit asked for two or three grids.
+  const qb = new URLSearchParams(q);
+  for (const k of ['xmin', 'xmax', 'ymin', 'ymax']) qb.delete(k);
+  const baseKey = `${app.state.surface}?${qb}${post ? JSON.stringify(app.state.data) : ''}`;
+  const covers = (g) => g && g.baseKey === baseKey && gridCovers(g.box, v);
+  if (app.gridPending ? covers(app.gridPending) : app.grid && covers({ baseKey: app.gridBaseKey, box: app.grid.box })) return;
   if (gridAbort) gridAbort.abort();
   gridAbort = new AbortController();
+  const pending = app.gridPending = { baseKey, box: v };
   try {
     // A custom formula is checked first (GET /api/v1/formula answers 200 for a
     // bad one too): the grid of a bad formula would be a failed request,
@@ -1277,10 +1288,13 @@ async function loadGrid() {
     app.gridImage = null; // painted by paintBackground
     app.gridFresh = 1;
     app.gridKey = url + (post || '');
+    app.gridBaseKey = baseKey;
     app.need.bg = true;
     schedule();
   } catch (e) {
     if (e.name !== 'AbortError') { app.errors = [{ field: '', message: `${app.t('errors.grid')} ${e.message}` }]; showErrors(); }
+  } finally {
+    if (app.gridPending === pending) app.gridPending = null;
   }
 }
 

@@ -83,3 +83,13 @@ test('LRG2: a truncated grid and trailing bytes are errors naming what is wrong'
   longer.set(body);
   assert.throws(() => decodeGrid(longer), /2 bytes after the last level/);
 });
+
+test('gridCovers: a view inside the grid at nearly its scale is covered; one past an edge or zoomed in is not', async () => {
+  const { gridCovers } = await import('../grid.js');
+  const box = { xmin: -3, xmax: 3, ymin: -2, ymax: 3.2962 };
+  assert.equal(gridCovers(box, { xmin: -3, xmax: 3, ymin: -2, ymax: 3.2747 }), true); // the map settling: 0.4 % less
+  assert.equal(gridCovers(box, box), true);
+  assert.equal(gridCovers(box, { xmin: -3, xmax: 3, ymin: -2, ymax: 3.31 }), false); // past the top edge
+  assert.equal(gridCovers(box, { xmin: -3.01, xmax: 3, ymin: -2, ymax: 3 }), false); // past the left edge
+  assert.equal(gridCovers(box, { xmin: -1, xmax: 1, ymin: -1, ymax: 1 }), false); // zoomed in: a finer grid is due
+});
