@@ -98,17 +98,8 @@ async function boot() {
   // the server's live limits (-max-runs, -max-steps), inline like the catalog
   try { setLimits(JSON.parse(($('limits-data') || {}).textContent || 'null')); } catch { /* the defaults stay */ }
 
-  let search = location.search;
-  const preset = location.pathname.match(/^\/p\/([\w-]+)/);
-  if (preset && !q.has('run')) {
-    await loadPresets();
-    const p = app.presets.find((x) => String(x.id) === preset[1]);
-    if (p && p.url) search = p.url.replace(/^[^?]*/, '');
-    else if (p && p.scenario) search = '?' + encodeQuery(fromScenario(p.scenario), app.catalog);
-  }
-  // a lesson's address keeps its own presentation flags (?present=1, hide=)
-  if (preset) for (const k of ['present', 'hide']) if (q.has(k) && !new URLSearchParams(search).has(k)) search += `&${k}=${encodeURIComponent(q.get(k))}`;
-  const { state, errors } = decodeQuery(search, app.catalog);
+  // (/p/{id} never reaches the page: the server redirects it to the lesson's address)
+  const { state, errors } = decodeQuery(location.search, app.catalog);
   if (q.get('lang') === null) state.lang = app.lang;
   app.state = state;
   // (a link without runs, bare or not, opens state.js's defaultRun; the URL
@@ -1182,7 +1173,7 @@ function writeURL() {
       return /(^|&)lang=/.test(q) ? q : `${q}${q ? '&' : ''}lang=${state.lang}`;
     };
     const q = withLang({ ...app.state, lang: app.lang });
-    const url = `${location.pathname.startsWith('/p/') ? '/' : location.pathname}?${q}`;
+    const url = `${location.pathname}?${q}`;
     history.replaceState(null, '', url);
     const other = app.lang === 'ja' ? 'en' : 'ja';
     const runs = app.lesson ? presetLabels(app.state, app.lesson, other) : app.state.runs;
