@@ -1,8 +1,16 @@
 package e2e
 
 import (
+	"bytes"
+	"encoding/base64"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -237,4 +245,178 @@ func longTasks(d []float64) string {
 		}
 	}
 	return fmt.Sprintf("%d, %.0f ms in all, longest %.0f ms [%s]", len(d), sum, mx, strings.Join(parts, " "))
+}
+
+// gridBytes is what the page's grid request moved: its URL, the bytes on the
+// wire (transferSize, headers included) and the body once decoded.
+type gridBytes struct {
+	URL     string  `json:"url"`
+	Wire    float64 `json:"wire"`
+	Decoded float64 `json:"decoded"`
+}
+
+// visitBytes is what a first visit (cold cache) moved by the time the page
+// is idle: the page, every resource, and the grid among them.
+type visitBytes struct {
+	Total float64     `json:"total"`
+	Count int         `json:"count"`
+	Grid  []gridBytes `json:"grid"`
+	Big   []string    `json:"big"`
+}
+
+// TestMeasureFirstVisitBytes logs, for the default page and the quadratic
+// and Rosenbrock surfaces at the page's own view (1280×800), the bytes of a
+// first visit with a cold cache (all requests until the page has been idle
+// for 2 s, the later panels included) with and without the grid, and the
+// grid's size with and without gzip (asked for again outside the browser).
+// With E2E_SHOTS=dir it also writes the map canvas of each page to
+// dir/map-<surface>.png, and with E2E_COMPARE=dir it compares them with
+// the PNGs of an earlier run there (pixels whose colour moved, by how much)
+// and writes the difference image dir/diff-<surface>.png.
+func TestMeasureFirstVisitBytes(t *testing.T) {
+	requireMeasure(t)
+	pages := []struct{ name, path string }{{"default", "/"}, {"quadratic", "/?surface=quadratic"}, {"rosenbrock", "/?surface=rosenbrock"}}
+	for _, pg := range pages {
+		tb := newTab(t, desktop)
+		if _, err := chromedp.Call(tb.ctx, network.ClearBrowserCache, cdp.Empty{}); err != nil {
+			t.Logf("clearing the cache: %v", err)
+		}
+		tb.open(pg.path)
+		time.Sleep(2 * time.Second) // the later panels (idle, after the first paint)
+		v := eval[visitBytes](tb, `(() => {
+			const nav = performance.getEntriesByType('navigation')[0];
+			let total = nav.transferSize, count = 1;
+			const grid = [], big = [];
+			for (const r of performance.getEntriesByType('resource')) {
+				if (r.name.startsWith('ws')) continue;
+				total += r.transferSize; count++;
+				const u = new URL(r.name);
+				if (u.pathname.endsWith('/grid')) grid.push({url: u.pathname + u.search, wire: r.transferSize, decoded: r.decodedBodySize});
+				if (r.transferSize > 8000) big.push(u.pathname.split('/').pop() + ' ' + Math.round(r.transferSize / 1024) + ' KB');
+			}
+			return {total, count, grid, big};
+		})()`)
+		gridWire := 0.0
+		for _, g := range v.Grid {
+			gridWire += g.Wire
+		}
+		t.Logf("%s: first visit %.1f KB in %d requests, %.1f KB without the grid; larger than 8 KB: %v",
+			pg.name, v.Total/1024, v.Count, (v.Total-gridWire)/1024, v.Big)
+		for _, g := range v.Grid {
+			plain, gz := fetchSizes(t, g.URL)
+			t.Logf("  grid %s: %.1f KB on the wire in the page (%.1f KB decoded); asked again: %.1f KB without gzip, %.1f KB with",
+				g.URL, g.Wire/1024, g.Decoded/1024, float64(plain)/1024, float64(gz)/1024)
+		}
+		if dir := os.Getenv("E2E_SHOTS"); dir != "" {
+			saveMap(tb, dir, pg.name)
+		}
+	}
+}
+
+// fetchSizes returns the body sizes of path as served without and with
+// Accept-Encoding: gzip.
+func fetchSizes(t *testing.T, path string) (plain, gz int) {
+	t.Helper()
+	tr := &http.Transport{DisableCompression: true}
+	defer tr.CloseIdleConnections()
+	for _, enc := range []string{"", "gzip"} {
+		req, _ := http.NewRequest(http.MethodGet, url(path), nil)
+		if enc != "" {
+			req.Header.Set("Accept-Encoding", enc)
+		}
+		res, err := tr.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if enc == "" {
+			plain = len(b)
+		} else {
+			gz = len(b)
+		}
+	}
+	return plain, gz
+}
+
+// saveMap writes the #map canvas as dir/map-<name>.png; with E2E_COMPARE set
+// it logs how it differs from the same file there.
+func saveMap(tb *tab, dir, name string) {
+	tb.t.Helper()
+	data := eval[string](tb, `document.getElementById('map').toDataURL('image/png')`)
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(data, "data:image/png;base64,"))
+	if err != nil {
+		tb.t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		tb.t.Fatal(err)
+	}
+	p := filepath.Join(dir, "map-"+name+".png")
+	if err := os.WriteFile(p, raw, 0o644); err != nil {
+		tb.t.Fatal(err)
+	}
+	before := os.Getenv("E2E_COMPARE")
+	if before == "" {
+		return
+	}
+	a, err := readPNG(filepath.Join(before, "map-"+name+".png"))
+	if err != nil {
+		tb.t.Logf("  no earlier map to compare: %v", err)
+		return
+	}
+	b, err := png.Decode(bytes.NewReader(raw))
+	if err != nil {
+		tb.t.Fatal(err)
+	}
+	if a.Bounds() != b.Bounds() {
+		tb.t.Logf("  %s: the maps differ in size (%v, %v)", name, a.Bounds(), b.Bounds())
+		return
+	}
+	r := a.Bounds()
+	diff := image.NewRGBA(r)
+	var hist [5]int // max channel difference 0, 1–2, 3–8, 9–24, >24
+	maxd := 0
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			ca, cb := color.NRGBAModel.Convert(a.At(x, y)).(color.NRGBA), color.NRGBAModel.Convert(b.At(x, y)).(color.NRGBA)
+			d := max(absDiff(ca.R, cb.R), absDiff(ca.G, cb.G), absDiff(ca.B, cb.B), absDiff(ca.A, cb.A))
+			maxd = max(maxd, d)
+			switch {
+			case d == 0:
+				hist[0]++
+			case d <= 2:
+				hist[1]++
+			case d <= 8:
+				hist[2]++
+			case d <= 24:
+				hist[3]++
+			default:
+				hist[4]++
+			}
+			g := uint8(min(255, d*10))
+			diff.Set(x, y, color.RGBA{g, g, g, 255})
+		}
+	}
+	n := float64(r.Dx() * r.Dy())
+	tb.t.Logf("  map %s against %s: pixels by largest channel difference: 0: %.2f %%, 1–2: %.2f %%, 3–8: %.2f %%, 9–24: %.2f %%, >24: %.3f %%; largest %d",
+		name, before, 100*float64(hist[0])/n, 100*float64(hist[1])/n, 100*float64(hist[2])/n, 100*float64(hist[3])/n, 100*float64(hist[4])/n, maxd)
+	var buf bytes.Buffer
+	png.Encode(&buf, diff)
+	os.WriteFile(filepath.Join(dir, "diff-"+name+".png"), buf.Bytes(), 0o644)
+}
+
+func readPNG(p string) (image.Image, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return png.Decode(f)
+}
+
+func absDiff(a, b uint8) int {
+	if a > b {
+		return int(a - b)
+	}
+	return int(b - a)
 }
