@@ -12,7 +12,8 @@ import {
 /** DEFAULTS are the values a share link leaves out. */
 export const DEFAULTS = Object.freeze({
   surface: 'quadratic', steps: 200, rate: 60, lang: 'en',
-  optimizer: 'sgd', scheduler: 'constant', noise: 0, seed: 0, label: '', updates: 'simultaneous',
+  optimizer: 'sgd', scheduler: 'constant',
+  ...Object.fromEntries(RUN.filter((s) => s.def !== undefined).map((s) => [s.key, s.def])), // the run-level settings' defaults
 });
 
 /**
