@@ -2,7 +2,6 @@
 // runs as sim.DivergeReason explains them, with the done message the page gets for each; the
 // page's divergeReason (analysis.js), fed through protocol.js's applyDone, must pick the same
 // case and quote the same numbers. Do not edit.
-import './schema-setup.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { divergeReason } from '../analysis.js';

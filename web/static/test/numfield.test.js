@@ -1,4 +1,4 @@
-import './schema-setup.js';
+import './schema-install.test.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stepValue, check, rangeText, allows } from '../numfield.js';
