@@ -6,7 +6,7 @@
 // moments) as a run started from that step's state would. Pure: no DOM.
 
 import { OPTIMIZERS, findSpec, defaultOf } from './schema.js';
-import { setMessage } from './protocol.js';
+import { setMessage, LIVE_KEYS } from './protocol.js';
 
 /**
  * branchScenario returns the scenario sc (toScenario of st) with each
@@ -37,7 +37,7 @@ export function branchScenario(st, sc) {
     const msgs = [];
     const sched = { ...own.scheduler };
     if (sched.name === parent.scheduler.name && sched.name !== 'constant') msgs.push(setMessage(b.run, { scheduler: { name: 'constant' } }));
-    msgs.push(setMessage(b.run, { optimizer: opt, scheduler: sched, noise: own.noise }));
+    msgs.push(setMessage(b.run, { optimizer: opt, scheduler: sched, ...liveOf(own) }));
     plan.push({ run: b.run, at: b.at, msgs });
   }
   plan.sort((a, b) => a.at - b.at);
@@ -56,5 +56,13 @@ export function remapBranches(branches, before, after) {
     const run = after.indexOf(before[b.run]), from = after.indexOf(before[b.from]);
     if (run >= 0 && from >= 0 && from < run) out.push({ run, from, at: b.at });
   }
+  return out;
+}
+
+// liveOf returns the live run-level settings of run r that a set message
+// carries (protocol.js LIVE_KEYS) when it holds a number for them.
+function liveOf(r) {
+  const out = {};
+  for (const k of LIVE_KEYS) if (typeof r[k] === 'number') out[k] = r[k];
   return out;
 }

@@ -220,6 +220,8 @@ export default {
   'field.lang': 'language',
   'field.runs': 'runs',
   'field.optY': 'optimizer of y',
+  'field.optimizer_y': 'optimizer of y',
+  'field.batch_size': 'batch size',
   'field.updates': 'update order',
   'field.setting': 'setting {name}',
   'field.index': 'run number',

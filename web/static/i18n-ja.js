@@ -220,6 +220,8 @@ export default {
   'field.lang': '言語',
   'field.runs': '実行の数',
   'field.optY': 'y の最適化手法',
+  'field.optimizer_y': 'y の最適化手法',
+  'field.batch_size': 'バッチサイズ',
   'field.updates': '更新の順序',
   'field.setting': '設定 {name}',
   'field.index': '実行の番号',

@@ -2,6 +2,8 @@
 // server's frames into per-run arrays (docs/ARCHITECTURE.md, "Websocket
 // messages"). Pure: no DOM, no socket.
 
+import { RUN } from './schema.js';
+
 /** RATE_MAX is the highest finite rate in steps per second per run; 0 means "as fast as possible". */
 export const RATE_MAX = 10000;
 
@@ -21,17 +23,19 @@ export const rateMessage = (rate) => ({ type: 'rate', rate: clampRate(rate) });
 /**
  * setMessage changes a live run from its next step: changes may hold
  * optimizer, optimizer_y, scheduler (objects of PyTorch keyword names) and
- * noise; only the keys given are sent.
+ * the run-level settings the schema marks live; only the keys given are sent.
  */
 export function setMessage(run, changes) {
   const m = { type: 'set', run };
   for (const k of ['optimizer', 'optimizer_y', 'scheduler']) {
     if (changes[k] && Object.keys(changes[k]).length) m[k] = { ...changes[k] };
   }
-  if (changes.noise !== undefined) m.noise = changes.noise;
-  if (changes.batch_size !== undefined) m.batch_size = changes.batch_size; // data surfaces
+  for (const k of LIVE_KEYS) if (changes[k] !== undefined) m[k] = changes[k];
   return m;
 }
+
+/** LIVE_KEYS are the run-level settings a set message may change besides the optimizers and scheduler. */
+export const LIVE_KEYS = RUN.filter((s) => s.live && s.key !== 'optimizer_y').map((s) => s.key);
 
 function clampRate(rate) {
   if (rate === 0 || rate === 'max') return 0;

@@ -1,137 +1,87 @@
-// schema.js: the optimizers and schedulers the lab offers, each setting under
-// its PyTorch keyword name with its type, default and allowed range. state.js
-// encodes with it, controls.js builds its forms from it. Pure: no DOM.
+// schema.js: the settings the lab offers (optimizers, schedulers, run-level
+// and top-level settings), each under its PyTorch keyword name with its type,
+// default and allowed range, and the server's live limits. The server
+// declares them once (Go) and sends them as JSON: inline in the page as
+// <script type="application/json" id="schema-data">, and at GET
+// /api/v1/schema. state.js encodes with it, controls.js builds its forms from
+// it. No DOM beyond reading that element once.
 
 /**
  * Setting types: 'float', 'int', 'bool', 'enum' (with options), 'pair'
- * (two floats, written "a;b"), 'ints' (a list of integers, written "a;b;c").
- * A default may be a function of the context {steps, lr} for the settings
- * that PyTorch requires and the lab derives from the run.
+ * (two floats, written "a;b"), 'ints' (a list of integers, written "a;b;c"),
+ * 'string' (with maxLength). A spec without def may carry derive
+ * {from: 'steps'|'lr', scale, floor, min}: its default is a function of the
+ * run's context {steps, lr} (defaultOf).
  */
 
 /** OPTIMIZERS maps each optimizer name to its settings, in display order. */
-export const OPTIMIZERS = {
-  sgd: [
-    { key: 'lr', type: 'float', def: 1e-3, min: 0, exclusiveMin: true },
-    { key: 'momentum', type: 'float', def: 0, min: 0, max: 1, exclusiveMax: true, step: 0.01 },
-    { key: 'dampening', type: 'float', def: 0, min: 0, max: 1, step: 0.01 },
-    { key: 'nesterov', type: 'bool', def: false },
-    { key: 'weight_decay', type: 'float', def: 0, min: 0, step: 0.001 },
-  ],
-  adam: [
-    { key: 'lr', type: 'float', def: 1e-3, min: 0, exclusiveMin: true },
-    { key: 'betas', type: 'pair', def: [0.9, 0.999], min: 0, max: 1, exclusiveMax: true, step: 0.001 },
-    { key: 'eps', type: 'float', def: 1e-8, min: 0 },
-    { key: 'weight_decay', type: 'float', def: 0, min: 0, step: 0.001 },
-    { key: 'amsgrad', type: 'bool', def: false },
-  ],
-  adamw: [
-    { key: 'lr', type: 'float', def: 1e-3, min: 0, exclusiveMin: true },
-    { key: 'betas', type: 'pair', def: [0.9, 0.999], min: 0, max: 1, exclusiveMax: true, step: 0.001 },
-    { key: 'eps', type: 'float', def: 1e-8, min: 0 },
-    { key: 'weight_decay', type: 'float', def: 1e-2, min: 0, step: 0.001 },
-    { key: 'amsgrad', type: 'bool', def: false },
-  ],
-  rmsprop: [
-    { key: 'lr', type: 'float', def: 1e-2, min: 0, exclusiveMin: true },
-    { key: 'alpha', type: 'float', def: 0.99, min: 0, max: 1, step: 0.01 },
-    { key: 'eps', type: 'float', def: 1e-8, min: 0 },
-    { key: 'weight_decay', type: 'float', def: 0, min: 0, step: 0.001 },
-    { key: 'momentum', type: 'float', def: 0, min: 0, max: 1, exclusiveMax: true, step: 0.01 },
-    { key: 'centered', type: 'bool', def: false },
-  ],
-  adagrad: [
-    { key: 'lr', type: 'float', def: 1e-2, min: 0, exclusiveMin: true },
-    { key: 'lr_decay', type: 'float', def: 0, min: 0 },
-    { key: 'weight_decay', type: 'float', def: 0, min: 0, step: 0.001 },
-    { key: 'initial_accumulator_value', type: 'float', def: 0, min: 0 },
-    { key: 'eps', type: 'float', def: 1e-10, min: 0 },
-  ],
-};
+export const OPTIMIZERS = {};
 
 /** OPTIMIZER_NAMES in display order. */
-export const OPTIMIZER_NAMES = Object.keys(OPTIMIZERS);
-
-const quarter = ({ steps }) => Math.max(1, Math.floor(steps / 4));
+export const OPTIMIZER_NAMES = [];
 
 /** SCHEDULERS maps each scheduler name to its settings, in display order. */
-export const SCHEDULERS = {
-  constant: [],
-  step: [
-    { key: 'step_size', type: 'int', def: quarter, min: 1 },
-    { key: 'gamma', type: 'float', def: 0.1, min: 0, exclusiveMin: true, step: 0.01 },
-  ],
-  multistep: [
-    {
-      key: 'milestones', type: 'ints', min: 0,
-      def: ({ steps }) => {
-        const a = Math.floor(steps / 2), b = Math.floor(3 * steps / 4);
-        return a === b ? [a] : [a, b];
-      },
-    },
-    { key: 'gamma', type: 'float', def: 0.1, min: 0, exclusiveMin: true, step: 0.01 },
-  ],
-  exponential: [
-    { key: 'gamma', type: 'float', def: 0.99, min: 0, exclusiveMin: true, step: 0.001 },
-  ],
-  cosine: [
-    { key: 'T_max', type: 'int', def: ({ steps }) => Math.max(1, steps), min: 1 },
-    { key: 'eta_min', type: 'float', def: 0, min: 0 },
-  ],
-  cosine_restarts: [
-    { key: 'T_0', type: 'int', def: quarter, min: 1 },
-    { key: 'T_mult', type: 'int', def: 1, min: 1 },
-    { key: 'eta_min', type: 'float', def: 0, min: 0 },
-  ],
-  linear: [
-    { key: 'start_factor', type: 'float', def: 1 / 3, min: 0, max: 1, exclusiveMin: true, step: 0.01 },
-    { key: 'end_factor', type: 'float', def: 1, min: 0, max: 1, step: 0.01 },
-    { key: 'total_iters', type: 'int', def: 5, min: 0 },
-  ],
-  warmup_cosine: [
-    { key: 'warmup_steps', type: 'int', def: ({ steps }) => Math.floor(steps / 10), min: 0 },
-    { key: 'start_factor', type: 'float', def: 0.01, min: 0, max: 1, exclusiveMin: true, step: 0.01 },
-    { key: 'eta_min', type: 'float', def: 0, min: 0 },
-  ],
-  onecycle: [
-    { key: 'max_lr', type: 'float', def: ({ lr }) => lr, min: 0, exclusiveMin: true },
-    { key: 'total_steps', type: 'int', def: ({ steps }) => Math.max(1, steps), min: 1 },
-    { key: 'pct_start', type: 'float', def: 0.3, min: 0, max: 1, exclusiveMin: true, exclusiveMax: true, step: 0.05 },
-    { key: 'anneal_strategy', type: 'enum', def: 'cos', options: ['cos', 'linear'] },
-    { key: 'div_factor', type: 'float', def: 25, min: 0, exclusiveMin: true },
-    { key: 'final_div_factor', type: 'float', def: 1e4, min: 0, exclusiveMin: true },
-    { key: 'three_phase', type: 'bool', def: false },
-    { key: 'cycle_momentum', type: 'bool', def: true },
-    { key: 'base_momentum', type: 'float', def: 0.85, min: 0, max: 1, step: 0.01 },
-    { key: 'max_momentum', type: 'float', def: 0.95, min: 0, max: 1, step: 0.01 },
-  ],
-  cyclic: [
-    { key: 'base_lr', type: 'float', def: ({ lr }) => lr / 10, min: 0, exclusiveMin: true },
-    { key: 'max_lr', type: 'float', def: ({ lr }) => lr, min: 0, exclusiveMin: true },
-    { key: 'step_size_up', type: 'int', def: 2000, min: 1 },
-    { key: 'step_size_down', type: 'int', def: null, min: 1, optional: true },
-    { key: 'mode', type: 'enum', def: 'triangular', options: ['triangular', 'triangular2', 'exp_range'] },
-    { key: 'gamma', type: 'float', def: 1, min: 0, exclusiveMin: true, step: 0.001 },
-  ],
-  // the research lessons' schedulers (sim/scheduler_research.go), LambdaLR in PyTorch
-  wsd: [
-    { key: 'warmup_steps', type: 'int', def: ({ steps }) => Math.floor(steps / 10), min: 0 },
-    { key: 'decay_steps', type: 'int', def: ({ steps }) => Math.floor(steps / 5), min: 0 },
-    { key: 'decay_shape', type: 'enum', def: '1-sqrt', options: ['linear', 'cosine', '1-sqrt'] },
-    { key: 'eta_min', type: 'float', def: 0, min: 0 },
-  ],
-  silver: [],
-};
+export const SCHEDULERS = {};
 
 /** SCHEDULER_NAMES in display order. */
-export const SCHEDULER_NAMES = Object.keys(SCHEDULERS);
+export const SCHEDULER_NAMES = [];
 
-/** UPDATES are the orders of the two players on a game surface. */
-export const UPDATES = ['simultaneous', 'alternating'];
+/** UPDATES are the orders of the two players on a game surface (the options of RUN's updates). */
+export const UPDATES = [];
 
-/** defaultOf returns the default of setting spec in context {steps, lr}. */
+/** RUN are the run-level settings besides optimizer and scheduler (label, start, noise, seed …), in order. */
+export const RUN = [];
+
+/** TOP are the scenario's top-level settings (steps, rate, test_shift …), in order. */
+export const TOP = [];
+
+/** LIMITS are the server's live limits, under the JSON names (runs: -max-runs, steps: -max-steps). */
+export const LIMITS = {};
+
+/**
+ * installSchema fills the exports above from the schema JSON (an object or
+ * its text). It throws, naming what is missing, when json is not a schema.
+ * The page calls it once with its inline schema-data; node tests with
+ * test/golden/schema.json.
+ */
+export function installSchema(json) {
+  const doc = typeof json === 'string' ? JSON.parse(json) : json;
+  for (const k of ['optimizers', 'schedulers', 'run', 'top', 'limits']) {
+    if (!doc || typeof doc[k] !== 'object' || doc[k] === null) throw new Error(`schema.js: the settings schema has no "${k}"`);
+  }
+  const fill = (map, names, groups) => {
+    for (const k of Object.keys(map)) delete map[k];
+    names.length = 0;
+    for (const g of groups) { map[g.name] = g.settings.map(Object.freeze); names.push(g.name); }
+  };
+  fill(OPTIMIZERS, OPTIMIZER_NAMES, doc.optimizers);
+  fill(SCHEDULERS, SCHEDULER_NAMES, doc.schedulers);
+  RUN.length = 0; RUN.push(...doc.run.map(Object.freeze));
+  TOP.length = 0; TOP.push(...doc.top.map(Object.freeze));
+  UPDATES.length = 0; UPDATES.push(...((findSpec(RUN, 'updates') || {}).options || []));
+  for (const k of Object.keys(LIMITS)) delete LIMITS[k];
+  Object.assign(LIMITS, doc.limits);
+}
+
+/**
+ * defaultOf returns the default of setting spec in context {steps, lr}:
+ * its def, or the value its derive rule gives (max(min, floor?(from*scale)),
+ * or for a list of scales the increasing distinct floor(from*s)), or null.
+ */
 export function defaultOf(spec, ctx) {
-  return typeof spec.def === 'function' ? spec.def(ctx) : spec.def;
+  if (spec.def !== undefined) return spec.def;
+  if (!spec.derive) return null; // optional, no default (cyclic step_size_down, start)
+  const { from, scale, floor, min } = spec.derive;
+  const x = ctx[from];
+  // scale 1/n is applied as a division by n, so that lr 0.3 gives 0.03, not 0.030000000000000002
+  const times = (s) => (s > 0 && s < 1 && Number.isInteger(1 / s) ? x / (1 / s) : x * s);
+  if (Array.isArray(scale)) {
+    const out = [];
+    for (const s of scale) { const v = Math.floor(times(s)); if (!out.length || v > out[out.length - 1]) out.push(v); }
+    return out;
+  }
+  const v = floor ? Math.floor(times(scale)) : times(scale);
+  return min !== undefined ? Math.max(min, v) : v;
 }
 
 /** findSpec returns the spec of key in the list, or undefined. */
@@ -189,4 +139,12 @@ function checkNumber(spec, v) {
   }
   if (spec.max !== undefined && (spec.exclusiveMax ? v >= spec.max : v > spec.max)) return `must be ${spec.exclusiveMax ? '<' : '≤'} ${spec.max}, got ${v}`;
   return '';
+}
+
+// The page has its schema inline; without it nothing can be offered, so the
+// page stops here with a message rather than guess.
+if (typeof document !== 'undefined') {
+  const el = document.getElementById('schema-data');
+  if (!el) throw new Error('schema.js: the page has no <script id="schema-data"> (the settings schema the server sends)');
+  installSchema(el.textContent);
 }

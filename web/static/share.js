@@ -4,6 +4,7 @@
 // and "Embed" to the page.
 
 import { t as tr } from './i18n.js';
+import { RUN } from './schema.js';
 import { el } from './controls.js';
 import { describeFormulaError } from './formula.js';
 
@@ -38,10 +39,12 @@ export function iframeSnippet(link, title = 'Learning-rate lab') {
 
 // ------------------------------------------------------------ errors
 
+// A run-level setting is named by field.<key> under its key and its link
+// name (start: x and y); the schema lists them (RUN).
 const PARAM_FIELDS = {
   lr: 'field.lr', 'optimizer.lr': 'field.lr', 'optimizer.name': 'field.optimizer', 'scheduler.name': 'field.scheduler',
-  x: 'field.start', y: 'field.start', start: 'field.start', noise: 'field.noise', seed: 'field.seed', label: 'field.label',
-  opt_y: 'field.optY', 'optimizer_y.name': 'field.optY', updates: 'field.updates', 'optimizer_y.lr': 'field.lr',
+  'optimizer_y.name': 'field.optimizer_y', 'optimizer_y.lr': 'field.lr', x: 'field.start', y: 'field.start',
+  ...Object.fromEntries(RUN.flatMap((s) => [[s.key, `field.${s.key}`], [s.query || s.key, `field.${s.key}`]])),
 };
 const TOP_FIELDS = {
   surface: 'field.surface', 'surface.name': 'field.surface', 'surface.formula': 'field.formula', formula: 'field.formula',

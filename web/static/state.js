@@ -6,21 +6,25 @@
 // derived from the number of steps (T_max, total_steps…) follows it.
 
 import {
-  OPTIMIZERS, SCHEDULERS, UPDATES, findSpec, defaultOf, checkValue, sameValue,
+  OPTIMIZERS, SCHEDULERS, UPDATES, RUN, TOP, LIMITS as SCHEMA_LIMITS, findSpec, defaultOf, checkValue, sameValue,
 } from './schema.js';
 
 /** DEFAULTS are the values a share link leaves out. */
 export const DEFAULTS = Object.freeze({
   surface: 'quadratic', steps: 200, rate: 60, lang: 'en',
-  optimizer: 'sgd', scheduler: 'constant', noise: 0, seed: 0, label: '', updates: 'simultaneous',
+  optimizer: 'sgd', scheduler: 'constant',
+  ...Object.fromEntries(RUN.filter((s) => s.def !== undefined).map((s) => [s.key, s.def])), // the run-level settings' defaults
 });
 
 /**
- * LIMITS of what the page lets one ask for: the server's defaults until
- * setLimits gives the server's live ones (-max-runs, -max-steps; the page
- * has them inline, <script id="limits-data">).
+ * LIMITS of what the page lets one ask for: runs and steps are the server's
+ * live -max-runs and -max-steps, rate and labelChars the bounds of the
+ * schema's rate and label (schema.js: all from the server's settings schema).
  */
-export const LIMITS = Object.seal({ runs: 8, steps: 10000, rate: 10000, labelChars: 60, formulaChars: 500 });
+export const LIMITS = Object.seal({
+  runs: SCHEMA_LIMITS.runs, steps: SCHEMA_LIMITS.steps,
+  rate: findSpec(TOP, 'rate').max, labelChars: findSpec(RUN, 'label').maxLength, formulaChars: 500,
+});
 
 /** setLimits takes the positive whole numbers of l ({runs, steps}) into LIMITS. */
 export function setLimits(l) {
@@ -168,7 +172,9 @@ export function catalogIndex(list) {
 const MAX_QUERY_PARAMS = 10000;
 const TOP_KEYS = new Set(['surface', 'formula', 'dataset', 'data', 'view', 'steps', 'rate', 'shift', 'lang', 'embed', 'run', 'present', 'hide', 'branch']);
 const TOP_FIELD = { surface: 'surface.name', formula: 'surface.formula', dataset: 'surface.dataset', data: 'surface.data', shift: 'test_shift' };
-const RUN_KEYS = new Set(['sched', 'x', 'y', 'noise', 'seed', 'label', 'opt_y', 'updates', 'batch_size']);
+// the run-level keys a link may give: sched, the schema's run settings under
+// their query names, and start as x= and y=
+const RUN_KEYS = new Set(['sched', ...RUN.flatMap((s) => (s.key === 'start' ? ['x', 'y'] : [s.query || s.key]))]);
 
 /** DATA_LIMITS: rows a data surface takes, and rows the page puts in a link (scenario/data.go). */
 export const DATA_LIMITS = Object.freeze({ rows: 2000, linkRows: 200, maxValue: 1e6 });

@@ -1,3 +1,4 @@
+import './schema-install.test.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CSV_COLUMNS, csvField, toCSV, toJSON, fromLive, fromSimulate, pointCount, fileName, legendLayout } from '../export.js';

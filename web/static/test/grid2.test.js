@@ -2,6 +2,7 @@
 // the server's encoders (server/gridformat_test.go TestGridGolden, go test
 // ./server -run TestGridGolden -update): the quantised values keep their
 // precision and the map's colours, the polylines give back the segments.
+import './schema-install.test.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

@@ -1,3 +1,4 @@
+import './schema-install.test.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { catalogIndex, decodeQuery, encodeQuery, fromScenario, presetOf } from '../state.js';
