@@ -45,6 +45,11 @@ const app = {
   selected: 0,
   data: [], // protocol.js records, one per run
   started: false, // the server has a session for the current scenario
+  // starts sent on this socket, and the server's started answers to them:
+  // frames and done messages that come before the answer to the last start
+  // belong to a scenario the page has left (a change restarts the session)
+  startsSent: 0,
+  startsSeen: 0,
   playing: false,
   grid: null,
   gridImage: null,
@@ -190,6 +195,7 @@ function inlineCatalog() {
 }
 
 function socketState(s) {
+  if (s === 'open') app.startsSent = app.startsSeen = 0; // a new socket: a new session
   if (s === 'open' && room.mod && room.mod.opened()) { app.conn = s; connText(); return; } // a room's socket joins first (classroom.js)
   app.conn = s;
   connText();
@@ -988,6 +994,7 @@ function startSession(paused) {
   // branches (branch.js): started paused, stepped to each branch's step, set, then resumed
   const { scenario: sc, plan } = branchScenario(app.state, toScenario(app.state, app.catalog));
   const ok = send(startMessage(sc, app.state.rate, paused || plan.length > 0));
+  if (ok) app.startsSent++;
   app.branchPlan = ok && plan.length ? { items: plan, next: 0, asked: 0 } : null;
   if (app.branchPlan) advanceBranches();
   app.started = ok;
@@ -1098,8 +1105,10 @@ const allDone = () => app.data.length > 0 && app.data.every((d) => d && ['diverg
 
 function onMessage(m) {
   if (analysisMessage(m)) return;
+  if ((m.type === 'frame' || m.type === 'done' || m.type === 'set_ok') && app.startsSeen < app.startsSent) return; // of an earlier start
   switch (m.type) {
     case 'started':
+      app.startsSeen++;
       app.started = true;
       break;
     case 'frame': {
@@ -1131,6 +1140,7 @@ function onMessage(m) {
       schedule();
       break;
     case 'error':
+      app.startsSeen = app.startsSent; // a refused start has no started answer
       app.errors = [{ field: m.field || '', message: m.error || 'error', server: true }];
       if (!anyData()) {
         app.started = false; app.playing = false;
