@@ -3,7 +3,6 @@ package sim
 import (
 	"bytes"
 	"encoding/json"
-	"os"
 	"testing"
 )
 
@@ -97,15 +96,7 @@ func TestBasinGolden(t *testing.T) {
 	}
 	b.Write(body)
 	b.WriteString(basinGoldenTail)
-	if *updateGolden {
-		if err := os.WriteFile(basinGoldenPath, b.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	have, err := os.ReadFile(basinGoldenPath)
-	if err != nil || !bytes.Equal(have, b.Bytes()) {
-		t.Errorf("%s is not what Basin and LogSpace give (%v); run go test ./sim -run BasinGolden -update", basinGoldenPath, err)
-	}
+	checkGolden(t, basinGoldenPath, b.Bytes(), "Basin and LogSpace give", "BasinGolden")
 }
 
 // basinPoint is a row of the table: x, y and the label Basin gives (nil

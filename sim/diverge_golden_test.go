@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
-	"os"
 	"testing"
 )
 
@@ -160,13 +159,5 @@ func TestDivergeGolden(t *testing.T) {
 	}
 	b.Truncate(b.Len() - 1) // Encode's newline
 	b.WriteString(divergeGoldenTail)
-	if *updateGolden {
-		if err := os.WriteFile(divergeGoldenPath, b.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	have, err := os.ReadFile(divergeGoldenPath)
-	if err != nil || !bytes.Equal(have, b.Bytes()) {
-		t.Errorf("%s is not what DivergeReason gives (%v); run go test ./sim -run DivergeGolden -update", divergeGoldenPath, err)
-	}
+	checkGolden(t, divergeGoldenPath, b.Bytes(), "DivergeReason gives", "DivergeGolden")
 }

@@ -86,13 +86,22 @@ func TestStabilityGolden(t *testing.T) {
 	}
 	b.Write(body)
 	b.WriteString(goldenTail)
+	checkGolden(t, goldenPath, b.Bytes(), "StabilityLimit gives", "StabilityGolden")
+}
+
+// checkGolden writes body to path when the tests run with -update, and
+// otherwise fails unless path holds exactly body; what says which Go rule
+// the table comes from ("StabilityLimit gives"), test the test that
+// rewrites it.
+func checkGolden(t *testing.T, path string, body []byte, what, test string) {
+	t.Helper()
 	if *updateGolden {
-		if err := os.WriteFile(goldenPath, b.Bytes(), 0o644); err != nil {
+		if err := os.WriteFile(path, body, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	have, err := os.ReadFile(goldenPath)
-	if err != nil || !bytes.Equal(have, b.Bytes()) {
-		t.Errorf("%s is not what StabilityLimit gives (%v); run go test ./sim -run StabilityGolden -update", goldenPath, err)
+	have, err := os.ReadFile(path)
+	if err != nil || !bytes.Equal(have, body) {
+		t.Errorf("%s is not what %s (%v); run go test ./sim -run %s -update", path, what, err, test)
 	}
 }
