@@ -343,16 +343,8 @@ func encodeGrid[L float32 | float64](nx, ny int, box sim.Box, values []float32, 
 	b = append(b, gridMagicV1...)
 	b = binary.LittleEndian.AppendUint32(b, uint32(nx))
 	b = binary.LittleEndian.AppendUint32(b, uint32(ny))
-	vmin, vmax := float32(math.Inf(1)), float32(math.Inf(-1))
-	for _, v := range values {
-		if !math.IsNaN(float64(v)) && !math.IsInf(float64(v), 0) {
-			vmin, vmax = min(vmin, v), max(vmax, v)
-		}
-	}
-	if vmin > vmax {
-		vmin, vmax = 0, 0
-	}
-	for _, v := range []float32{float32(box.XMin), float32(box.XMax), float32(box.YMin), float32(box.YMax), vmin, vmax} {
+	lo, hi := finiteRange(values) // float32s, exact as float64s (gridformat.go)
+	for _, v := range []float32{float32(box.XMin), float32(box.XMax), float32(box.YMin), float32(box.YMax), float32(lo), float32(hi)} {
 		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(v))
 	}
 	for _, v := range values {
