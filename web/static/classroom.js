@@ -5,65 +5,18 @@
 // usual and sees the join code, link, QR code, the number of students and
 // the questions' live tallies; a student's page follows the teacher's
 // (its controls locked), votes, and can leave for a private copy ("Try it
-// yourself") and come back with one press. The pure parts are room.js.
+// yourself") and come back with one press. The pure parts are room.js; what
+// the browser keeps of a class (token, member id) is roomstore.js.
 
 import { el } from './controls.js';
+import { roomData, memberId, teacherToken, keepToken, forgetToken } from './roomstore.js';
 import { fromScenario } from './state.js';
 import { mergeFrame, applyDone, applySetOK, deriveLimit } from './protocol.js';
 import {
-  roomFromPath, normalizeCode, spacedCode, tokenKey, memberKey, newMemberId, joinMessage, voteMessage, endMessage,
+  roomFromPath, normalizeCode, spacedCode, joinMessage, voteMessage, endMessage,
   newRoom, reduceRoom, tallyBars, percent, suggestQuestions, askMessage, revealMessage, parseChoices, questionTexts,
 } from './room.js';
 
-/** store returns localStorage or sessionStorage when the browser allows it, else a map for this page only. */
-function store(kind) {
-  try {
-    const s = window[kind];
-    s.setItem('lrlab.probe', '1');
-    s.removeItem('lrlab.probe');
-    return s;
-  } catch {
-    const m = new Map();
-    return { getItem: (k) => (m.has(k) ? m.get(k) : null), setItem: (k, v) => m.set(k, String(v)), removeItem: (k) => m.delete(k) };
-  }
-}
-// the teacher's token outlives the tab (a reload, a restarted browser);
-// a student's member id is one per tab, so two tabs are two students
-const storage = store('localStorage');
-const tabStorage = store('sessionStorage');
-
-/** roomData reads the room the server put in the page (<script type="application/json" id="room-data">), or null. */
-function roomData() {
-  const e = document.getElementById('room-data');
-  if (!e) return null;
-  try { return JSON.parse(e.textContent); } catch { return null; }
-}
-
-/** memberId returns this tab's member id in room code, made once. */
-function memberId(code) {
-  let id = tabStorage.getItem(memberKey(code));
-  if (!id) {
-    id = newMemberId(crypto.getRandomValues(new Uint8Array(12)));
-    tabStorage.setItem(memberKey(code), id);
-  }
-  return id;
-}
-
-/** teacherToken returns the token of room code this browser holds (a #teacher=… fragment is moved into storage). */
-function teacherToken(code) {
-  // #student: the teacher's own browser opening the join link (to see what
-  // the class sees) joins as a student instead of taking the room over
-  // (kept for the tab: the page's address loses its fragment)
-  const asStudent = `lrlab.room.${code}.student`;
-  if (location.hash === '#student') tabStorage.setItem(asStudent, '1');
-  if (tabStorage.getItem(asStudent)) return null;
-  const frag = /^#teacher=([\w-]{16,200})$/.exec(location.hash);
-  if (frag) {
-    storage.setItem(tokenKey(code), frag[1]);
-    history.replaceState(null, '', location.pathname + location.search);
-  }
-  return storage.getItem(tokenKey(code));
-}
 
 /**
  * mountClassroom mounts the class's parts of the page. hooks (main.js):
@@ -112,7 +65,7 @@ function mountLobby(hooks) {
       });
       const body = await res.json().catch(() => ({}));
       if (!res.ok || !body.room || !body.teacher_token) throw new Error(body.error || `HTTP ${res.status}`);
-      storage.setItem(tokenKey(body.room), body.teacher_token);
+      keepToken(body.room, body.teacher_token);
       const q = hooks.query();
       const join = body.join_url || `/r/${body.room}`;
       location.href = `${join}?${q}${q ? '&' : ''}lang=${lang}`;
@@ -283,7 +236,7 @@ function mountRoom(hooks, code) {
         }
         break;
       case 'ended': {
-        if (m.reason !== 'replaced' && room.role === 'teacher') storage.removeItem(tokenKey(code));
+        if (m.reason !== 'replaced' && room.role === 'teacher') forgetToken(code);
         // the page goes on alone: what it shows stays, Play starts a solo
         // session, and a reload opens the lab with this scenario
         history.replaceState(null, '', `/${location.search}`);
@@ -296,7 +249,7 @@ function mountRoom(hooks, code) {
       case 'error':
         if (m.field === 'token') {
           // not this room's token (an old one, another browser's): follow as a student
-          storage.removeItem(tokenKey(code));
+          forgetToken(code);
           location.reload();
         } else if (room.refused) {
           hooks.closeSocket();
