@@ -115,6 +115,9 @@ export function checkValue(spec, v) {
       return typeof v === 'boolean' ? '' : 'must be true or false';
     case 'enum':
       return spec.options.includes(v) ? '' : `must be one of ${spec.options.join(', ')}`;
+    case 'string':
+      if (typeof v !== 'string') return 'must be text';
+      return spec.maxLength !== undefined && v.length > spec.maxLength ? `must be at most ${spec.maxLength} characters` : '';
     case 'pair':
       if (!Array.isArray(v) || v.length !== 2) return 'must be two numbers, written a;b';
       for (const x of v) { const e = checkNumber(spec, x); if (e) return e; }
