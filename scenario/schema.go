@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"lrlab/sim"
+	"lrlab/sim/expr"
 )
 
 // The settings schema: every setting of a scenario declared once, as data.
@@ -63,10 +64,17 @@ type SchemaDoc struct {
 	Limits     SchemaLimit `json:"limits"`
 }
 
-// SchemaLimit is the limits object of the schema: the page's limits-data.
+// SchemaLimit is the limits object of the schema: the server's live
+// -max-runs and -max-steps, and the fixed bounds the page checks before it
+// asks (a formula's characters, a data surface's rows and values, the rows
+// a share link carries).
 type SchemaLimit struct {
-	Runs  int `json:"runs"`
-	Steps int `json:"steps"`
+	Runs         int     `json:"runs"`
+	Steps        int     `json:"steps"`
+	FormulaChars int     `json:"formula_chars"`  // expr.MaxLen
+	DataRows     int     `json:"data_rows"`      // sim.MaxDataRows
+	DataValue    float64 `json:"data_value"`     // sim.MaxDataValue: |x|, |y| of a row
+	LinkRows     int     `json:"data_link_rows"` // MaxLinkRows
 }
 
 func num(v float64) *float64 { return &v }
@@ -319,7 +327,10 @@ func topSpecs(lim Limits) []Spec {
 // DefaultLimits).
 func Schema(lim Limits) SchemaDoc {
 	lim = lim.withDefaults()
-	d := SchemaDoc{Run: runSpecs, Top: topSpecs(lim), Limits: SchemaLimit{Runs: lim.MaxRuns, Steps: lim.MaxSteps}}
+	d := SchemaDoc{Run: runSpecs, Top: topSpecs(lim), Limits: SchemaLimit{
+		Runs: lim.MaxRuns, Steps: lim.MaxSteps,
+		FormulaChars: expr.MaxLen, DataRows: sim.MaxDataRows, DataValue: sim.MaxDataValue, LinkRows: MaxLinkRows,
+	}}
 	for _, g := range optimizerTable {
 		out := Group{Name: g.name, PyTorch: g.pytorch, Settings: []Spec{}}
 		for _, s := range g.settings {

@@ -9,6 +9,10 @@ import (
 	"reflect"
 	"regexp"
 	"testing"
+
+	"lrlab/scenario"
+	"lrlab/sim"
+	"lrlab/sim/expr"
 )
 
 // -update rewrites the golden files; another test file of the package may
@@ -73,8 +77,19 @@ func TestPageSchema(t *testing.T) {
 	if !reflect.DeepEqual(inline, served) {
 		t.Errorf("schema-data differs from GET /api/v1/schema")
 	}
-	if l := served["limits"]; !reflect.DeepEqual(l, map[string]any{"runs": 3.0, "steps": 500.0}) {
+	l, _ := served["limits"].(map[string]any)
+	if l["runs"] != 3.0 || l["steps"] != 500.0 {
 		t.Errorf("limits %v; want runs 3, steps 500", l)
+	}
+	// the fixed bounds the page checks before it asks come from the server's constants
+	if want := map[string]any{"formula_chars": float64(expr.MaxLen), "data_rows": float64(sim.MaxDataRows), "data_value": sim.MaxDataValue, "data_link_rows": float64(scenario.MaxLinkRows)}; len(l) != 2+len(want) {
+		t.Errorf("limits %v; want runs, steps and %v", l, want)
+	} else {
+		for k, v := range want {
+			if l[k] != v {
+				t.Errorf("limits.%s = %v; want %v", k, l[k], v)
+			}
+		}
 	}
 	steps := served["top"].([]any)[0].(map[string]any)
 	if steps["key"] != "steps" || steps["max"] != 500.0 {

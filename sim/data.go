@@ -23,9 +23,9 @@ const (
 // MaxDataRows is the most rows a data surface takes.
 const MaxDataRows = 2000
 
-// maxDataValue bounds |x| and |y| of a row, so that no loss, gradient or
+// MaxDataValue bounds |x| and |y| of a row, so that no loss, gradient or
 // Hessian on the map overflows.
-const maxDataValue = 1e6
+const MaxDataValue = 1e6
 
 // dataDefaults is the data set a data surface uses when it is given none.
 var dataDefaults = map[string]string{SurfaceLinReg: "noisy_line", SurfaceLogReg: "overlapping"}
@@ -102,8 +102,8 @@ func CheckData(surface string, rows [][2]float64) error {
 	}
 	for i, r := range rows {
 		for j, v := range r {
-			if !isFinite(v) || math.Abs(v) > maxDataValue {
-				return fieldErrorf(fmt.Sprintf("data[%d][%d]", i, j), "must be a finite number from %g to %g, got %v", -maxDataValue, maxDataValue, v)
+			if !isFinite(v) || math.Abs(v) > MaxDataValue {
+				return fieldErrorf(fmt.Sprintf("data[%d][%d]", i, j), "must be a finite number from %g to %g, got %v", -MaxDataValue, MaxDataValue, v)
 			}
 		}
 		if surface == SurfaceLogReg && r[1] != 0 && r[1] != 1 {

@@ -70,7 +70,7 @@ export function decodeData(s, surface) {
     const row = [parts[i].slice(0, cut), parts[i].slice(cut + 1)].map(parseNumber);
     for (let j = 0; j < 2; j++) {
       if (!Number.isFinite(row[j]) || Math.abs(row[j]) > DATA_LIMITS.maxValue) {
-        return { error: { field: `surface.data[${i}][${j}]`, message: `must be a finite number from -1e6 to 1e6` } };
+        return { error: { field: `surface.data[${i}][${j}]`, message: `must be a finite number from -${formatNumber(DATA_LIMITS.maxValue)} to ${formatNumber(DATA_LIMITS.maxValue)}` } };
       }
     }
     if (surface === 'logreg' && row[1] !== 0 && row[1] !== 1) {

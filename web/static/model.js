@@ -23,7 +23,7 @@ export const DEFAULTS = Object.freeze({
  */
 export const LIMITS = Object.seal({
   runs: SCHEMA_LIMITS.runs, steps: SCHEMA_LIMITS.steps,
-  rate: findSpec(TOP, 'rate').max, labelChars: findSpec(RUN, 'label').maxLength, formulaChars: 500,
+  rate: findSpec(TOP, 'rate').max, labelChars: findSpec(RUN, 'label').maxLength, formulaChars: SCHEMA_LIMITS.formula_chars,
 });
 
 /** setLimits takes the positive whole numbers of l ({runs, steps}) into LIMITS. */
@@ -180,8 +180,8 @@ export function catalogIndex(list) {
   return out;
 }
 
-/** DATA_LIMITS: rows a data surface takes, and rows the page puts in a link (scenario/data.go). */
-export const DATA_LIMITS = Object.freeze({ rows: 2000, linkRows: 200, maxValue: 1e6 });
+/** DATA_LIMITS: rows a data surface takes, the largest |x| and |y| of a row, and rows the page puts in a link (the schema's limits). */
+export const DATA_LIMITS = Object.freeze({ rows: SCHEMA_LIMITS.data_rows, linkRows: SCHEMA_LIMITS.data_link_rows, maxValue: SCHEMA_LIMITS.data_value });
 
 /** dataInfo returns {rows, view, start} of a data surface's data in the state (null elsewhere). */
 export function dataInfo(st, info) {

@@ -2,10 +2,10 @@
 // server's frames into per-run arrays (docs/ARCHITECTURE.md, "Websocket
 // messages"). Pure: no DOM, no socket.
 
-import { RUN } from './schema.js';
+import { RUN, TOP, findSpec } from './schema.js';
 
-/** RATE_MAX is the highest finite rate in steps per second per run; 0 means "as fast as possible". */
-export const RATE_MAX = 10000;
+/** rateMax is the highest finite rate in steps per second per run (the schema's rate maximum); 0 means "as fast as possible". */
+const rateMax = () => findSpec(TOP, 'rate').max;
 
 /** startMessage asks the server to start the scenario at rate steps/s (0 = max). */
 export function startMessage(scenario, rate, paused = false) {
@@ -41,7 +41,7 @@ function clampRate(rate) {
   if (rate === 0 || rate === 'max') return 0;
   const r = Math.round(Number(rate));
   if (!Number.isFinite(r) || r < 1) return 1;
-  return Math.min(RATE_MAX, r);
+  return Math.min(rateMax(), r);
 }
 
 /**
