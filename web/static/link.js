@@ -357,16 +357,19 @@ function decodePlain(spec, raw, field, run, info, game, err) {
 }
 
 /**
- * linkRows are the plain run-level rows in the order a link writes them:
- * the server's (scenario/query_encode.go; share_cases.json checks that the
- * two agree), then any other row in the schema's order; rows only a game
- * takes come last, after the player y.
+ * linkRows are the plain run-level rows in the order a link writes them, as
+ * the server writes them (scenario/runrows.go, linkRows; share_cases.json
+ * checks that the two agree): the rows of every surface, strings (the
+ * label, which may hold a bare comma) last among them, then the rows of
+ * games (written after the player y), then those of data surfaces; each
+ * group in the schema's order.
  */
 function linkRows() {
-  const first = ['noise', 'seed', 'label', 'batch_size'];
-  const rank = (s) => (RUN_RULES[s.key] || {}).only === 'game' ? 2 : first.includes(s.key) ? 0 : 1;
-  return plainRows().map((s, i) => ({ s, i })).sort((a, b) => rank(a.s) - rank(b.s)
-    || (rank(a.s) === 0 ? first.indexOf(a.s.key) - first.indexOf(b.s.key) : a.i - b.i)).map((x) => x.s);
+  const group = (s) => {
+    const only = (RUN_RULES[s.key] || {}).only;
+    return only === 'game' ? 2 : only === 'data' ? 3 : s.type === 'string' ? 1 : 0;
+  };
+  return plainRows().map((s, i) => ({ s, i })).sort((a, b) => group(a.s) - group(b.s) || a.i - b.i).map((x) => x.s);
 }
 
 function encodeComponent(s) {
