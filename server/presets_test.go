@@ -158,3 +158,47 @@ func TestPresetsLocalized(t *testing.T) {
 		t.Errorf("no Japanese run label in the Japanese presets")
 	}
 }
+
+// GET /api/v1/presets?fields= keeps only the keys listed, each preset's
+// values as without it, and refuses a bad list naming the field and what
+// is allowed.
+func TestPresetsFields(t *testing.T) {
+	ts, _ := newTestServer(t, Config{})
+	var full, some []map[string]json.RawMessage
+	_, body := do(t, ts, "GET", "/api/v1/presets?lang=ja", "", nil)
+	if err := json.Unmarshal(body, &full); err != nil {
+		t.Fatal(err)
+	}
+	resp, body := do(t, ts, "GET", "/api/v1/presets?lang=ja&fields=id,title,url", "", nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("%s: %s", resp.Status, body)
+	}
+	if err := json.Unmarshal(body, &some); err != nil {
+		t.Fatal(err)
+	}
+	if len(some) != len(full) || len(full) == 0 {
+		t.Fatalf("%d presets with fields=, %d without", len(some), len(full))
+	}
+	for i, p := range some {
+		if len(p) != 3 {
+			t.Errorf("preset %d has keys %v; want id, title, url", i, p)
+		}
+		for _, k := range []string{"id", "title", "url"} {
+			if string(p[k]) != string(full[i][k]) {
+				t.Errorf("preset %d: %s = %s; without fields= %s", i, k, p[k], full[i][k])
+			}
+		}
+	}
+	for _, c := range []struct{ query, want string }{
+		{"fields=id,nope", `unknown key \"nope\"; allowed: id, title, summary, titles, summaries, lesson, number, url, link, scenario, labels, questions`},
+		{"fields=", "must list keys separated by single commas"},
+		{"fields=id,,url", "must list keys separated by single commas"},
+		{"fields=id,id", `lists \"id\" twice`},
+		{"fields=id&fields=url", "is given 2 times"},
+	} {
+		resp, body := do(t, ts, "GET", "/api/v1/presets?"+c.query, "", nil)
+		if resp.StatusCode != 400 || !strings.Contains(string(body), `"field":"fields"`) || !strings.Contains(string(body), c.want) {
+			t.Errorf("%s: %s %s; want 400 on fields with %q", c.query, resp.Status, body, c.want)
+		}
+	}
+}
