@@ -26,15 +26,15 @@ const (
 // Expectation is one outcome a preset's text promises, in a form a test
 // (or the page) can check against the simulated trajectories.
 type Expectation struct {
-	Kind  string  // one of the Expect… constants
-	Run   int     // index of the run it is about
-	Other int     // the run compared with (lower_than, rougher_than, larger_gap, farther_than)
-	Label string  // the minimum's label (ends_in): "global", "local", "sharp", "flat", "equilibrium"
-	Value float64 // the threshold, as the kind says
+	Kind  string  `json:"kind"`            // one of the Expect… constants
+	Run   int     `json:"run"`             // index of the run it is about
+	Other int     `json:"other,omitempty"` // the run compared with (lower_than, rougher_than, larger_gap, farther_than)
+	Label string  `json:"label,omitempty"` // the minimum's label (ends_in): "global", "local", "sharp", "flat", "equilibrium"
+	Value float64 `json:"value,omitempty"` // the threshold, as the kind says
 	// Window is the part of the run a kind looks at, as fractions of its
 	// points from the start ([0.25, 0.75]: the middle half); research kinds
 	// only (expect_research.go).
-	Window [2]float64
+	Window [2]float64 `json:"window,omitzero"`
 }
 
 // String describes e in English, for test failures and documentation.
