@@ -57,32 +57,7 @@ func (s Scenario) MarshalJSON() ([]byte, error) {
 	w.open('[')
 	for _, rc := range s.Runs {
 		w.sep()
-		w.open('{')
-		w.key("label")
-		w.str(rc.Label)
-		w.key("start")
-		w.pair(rc.Start.X, rc.Start.Y)
-		w.key("optimizer")
-		w.optimizer(rc.Optimizer)
-		if rc.OptimizerY != nil {
-			w.key("optimizer_y")
-			w.optimizer(*rc.OptimizerY)
-		}
-		if rc.Updates != "" {
-			w.key("updates")
-			w.str(rc.Updates)
-		}
-		w.key("scheduler")
-		w.scheduler(rc.Scheduler)
-		w.key("noise")
-		w.num(rc.Noise)
-		w.key("seed")
-		w.buf.WriteString(strconv.FormatUint(rc.Seed, 10))
-		if rc.BatchSize > 0 {
-			w.key("batch_size")
-			w.int(rc.BatchSize)
-		}
-		w.close('}')
+		w.run(rc) // scenario/runrows.go
 	}
 	w.close(']')
 	w.close('}')
@@ -170,6 +145,8 @@ func (w *jsonWriter) value(ptr any) {
 		w.num(*p)
 	case *int:
 		w.int(*p)
+	case *uint64:
+		w.buf.WriteString(strconv.FormatUint(*p, 10))
 	case *bool:
 		w.buf.WriteString(strconv.FormatBool(*p))
 	case *string:
