@@ -382,3 +382,36 @@ func MergeScheduler(cur sim.SchedulerConfig, raw json.RawMessage, steps int) (si
 	}
 	return decodeScheduler(cur, raw, "", steps)
 }
+
+// SurfaceStart reads o's "surface" and "start" as Decode reads a scenario's
+// surface and a run's start, with the same checks (names, parameters and
+// their ranges, formulas, how far the start may lie from the map, a finite
+// loss there); error fields are o's keys ("surface.b", "start[0]").
+// Without a surface, def is used, or the surface is required when def is
+// "". The start defaults to the surface's. An analysis request reads its
+// surface so.
+func (o *Object) SurfaceStart(def string) (sim.Surface, sim.Point, error) {
+	raw := o.get("surface")
+	if raw == nil {
+		if def == "" {
+			return nil, sim.Point{}, fieldError(join(o.path, "surface"), "required: an object such as {\"name\": \"quadratic\", \"a\": 1, \"b\": 10}")
+		}
+		raw, _ = json.Marshal(map[string]string{"name": def})
+	}
+	_, surf, err := decodeSurface(raw, join(o.path, "surface"))
+	if err != nil {
+		return nil, sim.Point{}, err
+	}
+	info := surf.Info()
+	rc := RunDefaults(info)
+	if err := o.RunSetting(&rc, "start", info); err != nil {
+		return nil, sim.Point{}, err
+	}
+	// the one-step run Decode would build there: its start must be finite
+	rc.Optimizer = sim.DefaultOptimizer(sim.OptSGD, 1)
+	rc.Scheduler = sim.DefaultScheduler(sim.SchedConstant, 1)
+	if _, err := sim.NewRun(surf, rc, 1); err != nil {
+		return nil, sim.Point{}, sim.Prefix(o.path, err)
+	}
+	return surf, rc.Start, nil
+}
