@@ -253,11 +253,6 @@ func appendLimit(b []byte, lambda float64, opt sim.OptimizerConfig, s sim.Surfac
 	return appendFloat(b, limit)
 }
 
-// divergeReason is sim.DivergeReason(r) in English ("" for a run that did
-// not diverge): the rule lives in sim, once; session.go's done message
-// quotes it.
-func divergeReason(r *sim.Run) string { return sim.DivergeReason(r).Text() }
-
 // appendOvershoot appends the done message's account of where diverged
 // run r began to overshoot: ,"overshoot_step":k,"overshoot_sharpness":λmax,
 // "overshoot_edge_sharpness":S,"overshoot_limit":limit,"limit_formula":"…"

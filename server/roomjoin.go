@@ -361,8 +361,7 @@ func (s *session) resume(mir *mirror) error {
 		}
 		for lr.sent < len(mr.x) && run.Status() == sim.StatusRunning {
 			apply()
-			run.Step()
-			if run.Status() != sim.StatusDiverged || run.LastShown() {
+			if run.Step() { // its new point is shown: one the room has too
 				lr.sent++
 			}
 		}
