@@ -79,15 +79,15 @@ func (s *runSetting) isOptimizer() bool {
 	return ok
 }
 
-// bounds returns an int row's range on the surface.
-func (s *runSetting) bounds(info sim.SurfaceInfo) (lo, hi int) {
+// bounds returns an int row's range on the surface (nil: on any surface).
+func (s *runSetting) bounds(info *sim.SurfaceInfo) (lo, hi int) {
 	lo, hi = 0, maxInt
 	if s.Min != nil {
 		lo = int(*s.Min)
 	}
 	switch {
-	case s.surfaceMax != nil: // within Max, which bounds every surface
-		hi = s.surfaceMax(info)
+	case s.surfaceMax != nil && info != nil: // within Max, which bounds every surface
+		hi = s.surfaceMax(*info)
 	case s.Max != nil:
 		hi = int(*s.Max)
 	}
@@ -183,9 +183,10 @@ func setDefault(ptr, v any) {
 	}
 }
 
-// readJSON reads raw, the value of row s at path, into rc; an
-// optimizer row merges over rc.Optimizer.
-func (s *runSetting) readJSON(raw json.RawMessage, path string, info sim.SurfaceInfo, rc *sim.RunConfig) error {
+// readJSON reads raw, the value of row s at path, into rc, bounded on the
+// surface info (nil: on any surface); an optimizer row merges over
+// rc.Optimizer.
+func (s *runSetting) readJSON(raw json.RawMessage, path string, info *sim.SurfaceInfo, rc *sim.RunConfig) error {
 	switch p := s.field(rc).(type) {
 	case *string:
 		if s.Type == "enum" {
@@ -261,7 +262,7 @@ func (o *Object) RunSetting(rc *sim.RunConfig, key string, info sim.SurfaceInfo)
 		return s.notHere(info, path, nil)
 	}
 	if raw != nil {
-		if err := s.readJSON(raw, path, info, rc); err != nil {
+		if err := s.readJSON(raw, path, &info, rc); err != nil {
 			return err
 		}
 	}
@@ -478,7 +479,7 @@ func (s *runSetting) linkSetter(k, val, at string, info sim.SurfaceInfo) (func(b
 		v, err := parseNumber(val, at)
 		return func(b *runBuild) { *s.field(&b.rc).(*float64) = v }, err
 	case *int, *uint64:
-		lo, hi := s.bounds(info)
+		lo, hi := s.bounds(&info)
 		n, err := parseInt(val, at, lo, hi)
 		return func(b *runBuild) {
 			switch f := s.field(&b.rc).(type) {
