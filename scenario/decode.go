@@ -22,11 +22,11 @@ var (
 // JSON, whose message gives line, column and byte offset).
 //
 // Omitted settings take their defaults: steps 200, the surface's own
-// parameters and start point, optimizer "sgd" with PyTorch's defaults
-// (lr is required), scheduler "constant", noise 0, seed 0; a game surface's
-// optimizer_y defaults to the optimizer (its keys are merged into a copy of
-// the optimizer; a copy that ends up identical is dropped, OptimizerY nil)
-// and updates to "simultaneous".
+// parameters, optimizer "sgd" with PyTorch's defaults (lr is required),
+// scheduler "constant", and each run-level row's (RunDefaults: the
+// surface's start point, …); a game surface's optimizer_y defaults to the
+// optimizer (its keys are merged into a copy of the optimizer; a copy that
+// ends up identical is dropped, OptimizerY nil).
 // lim bounds the number of runs and steps (zero fields: DefaultLimits).
 func Decode(data []byte, lim Limits) (Scenario, error) {
 	lim = lim.withDefaults()

@@ -10,8 +10,8 @@ import (
 
 // LiveSet is the change a websocket set makes to a live run: the objects
 // merged into its optimizer and scheduler, and the values of the run rows
-// that are Live (player y's optimizer, noise, batch_size…), each read as in
-// a run's JSON object. Read it with ReadLiveSet.
+// that are Live, each read as in a run's JSON object. Read it with
+// ReadLiveSet.
 type LiveSet struct {
 	keys []string                   // the keys given, in SetKeys' order
 	raw  map[string]json.RawMessage // the values of the object keys
@@ -70,7 +70,7 @@ func (ls LiveSet) Keys() []string { return ls.keys }
 func (ls LiveSet) Object(key string) json.RawMessage { return ls.raw[key] }
 
 // Value returns a pointer to the value the set gives for a run row's key
-// (a *float64 for noise, an *int for batch_size), or nil when it gives
+// (its field's type: a *float64 for a float row), or nil when it gives
 // none.
 func (ls LiveSet) Value(key string) any {
 	s, ok := runRow(key)
@@ -83,7 +83,7 @@ func (ls LiveSet) Value(key string) any {
 
 // AppendJSON appends the set as a JSON object of the keys it gives, in
 // SetKeys' order, objects compacted and numbers written the shortest way:
-// {"optimizer":{"lr":0.05},"noise":0.1}.
+// {"optimizer":{"lr":0.05}}.
 func (ls LiveSet) AppendJSON(b []byte) []byte {
 	w := &jsonWriter{}
 	w.open('{')

@@ -29,7 +29,7 @@ type runSetting struct {
 	// enum), *sim.Point (pair), **sim.OptimizerConfig (an optimizer merged
 	// over the run's), *float64, *int or *uint64 (int).
 	field func(*sim.RunConfig) any
-	what  string // the meaning, for messages ("the gradient noise σ"), or a pair's elements ("[x, y]")
+	what  string // the meaning, for messages, or a pair's elements ("[x, y]")
 	only  string // everySurface, gameSurfaces or dataSurfaces
 	// surfaceDef is the default the surface gives, when Def gives none (the
 	// start point, the data set's rows).
@@ -94,8 +94,7 @@ func (s *runSetting) bounds(info *sim.SurfaceInfo) (lo, hi int) {
 	return lo, hi
 }
 
-// allowedText describes a float row's range for a message: "≥ 0 (the
-// gradient noise σ)".
+// allowedText describes a float row's range for a message: "≥ 0 (what)".
 func (s *runSetting) allowedText() string {
 	var parts []string
 	if s.Min != nil {
@@ -246,10 +245,10 @@ func (s *runSetting) readJSON(raw json.RawMessage, path string, info *sim.Surfac
 	return nil
 }
 
-// RunSetting reads the run-level setting key (a row of the schema's run:
-// "start", "noise", "seed", "batch_size"…) of o into rc, as Decode reads
-// it in a run: its type and range, the surface it applies to (info), the
-// start's distance from the map. Absent or null, rc keeps its value. An
+// RunSetting reads the run-level setting key (a row of the schema's run,
+// such as "start") of o into rc, as Decode reads it in a run: its type and
+// range, the surface it applies to (info), the row's further check (the
+// start's distance from the map). Absent or null, rc keeps its value. An
 // analysis request reads its run settings so; errors name the key.
 func (o *Object) RunSetting(rc *sim.RunConfig, key string, info sim.SurfaceInfo) error {
 	s, ok := runRow(key)
