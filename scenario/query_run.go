@@ -60,7 +60,7 @@ func (q *runQuery) readPairs(raw string) bool {
 	q.oKeys = oKeys
 	for _, p := range pieces[1:] {
 		k, v, hasEq := strings.Cut(p, "=")
-		if (!hasEq || k == "") && len(q.pairs) > 0 && q.pairs[len(q.pairs)-1].key == "label" {
+		if (!hasEq || k == "") && len(q.pairs) > 0 && takesCommas(q.pairs[len(q.pairs)-1].key) {
 			q.pairs[len(q.pairs)-1].val += "," + p // a label written with a bare comma
 			continue
 		}
@@ -220,7 +220,7 @@ func (q *runQuery) settle() (sim.RunConfig, bool) {
 	var rc sim.RunConfig
 	for range len(q.sets) + 2 {
 		rc = q.build()
-		err := checkStart(rc.Start, q.info.View, join(q.path, "start"))
+		err := checkRunRows(&rc, q.info, q.path)
 		if err == nil {
 			if _, err = sim.NewRun(q.surf, rc, q.steps); err == nil {
 				return rc, true
@@ -241,13 +241,10 @@ func (q *runQuery) giveUp(err error) bool {
 	fe, _ := asFieldError(err)
 	field := strings.TrimPrefix(fe.Field, q.path+".")
 	base := trailingIndex.ReplaceAllString(field, "")
-	switch {
-	case field == "start[0]" || field == "start[1]":
-		if q.drop(func(s setter) bool { return s.field == field }) {
-			return true
-		}
-	case base == "start":
-		if q.drop(func(s setter) bool { return strings.HasPrefix(s.field, "start") }) {
+	if r, _ := runRow(base); r != nil && r.link != nil {
+		// a pair written one key per element: the element named, or all
+		whole := field == base
+		if q.drop(func(s setter) bool { return s.field == field || whole && strings.HasPrefix(s.field, base+"[") }) {
 			return true
 		}
 	}

@@ -271,6 +271,19 @@ func (o *Object) RunSetting(rc *sim.RunConfig, key string, info sim.SurfaceInfo)
 	return nil
 }
 
+// checkRunRows runs the further checks of the run rows on rc (the start's
+// distance from the map); path names the run.
+func checkRunRows(rc *sim.RunConfig, info sim.SurfaceInfo, path string) error {
+	for i := range runTable {
+		if s := &runTable[i]; s.check != nil && s.applies(info) {
+			if err := s.check(rc, info, join(path, s.Key)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // runObjectKeys lists the keys of a run's JSON object on the surface (all
 // surfaces when info is nil): the rows in order, the optimizer before the
 // game rows and the scheduler after them.
@@ -444,6 +457,13 @@ func linkRow(k string) (*runSetting, string) {
 		}
 	}
 	return nil, ""
+}
+
+// takesCommas reports whether the value of run= key k may hold a bare
+// comma: a string row's (the label), written last.
+func takesCommas(k string) bool {
+	s, _ := linkRow(k)
+	return s != nil && s.Type == "string"
 }
 
 // linkSetter parses val, the value of run= key k of row s at path at, into
