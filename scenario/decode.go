@@ -411,7 +411,10 @@ func (o *Object) SurfaceStart(def string) (sim.Surface, sim.Point, error) {
 	rc.Optimizer = sim.DefaultOptimizer(sim.OptSGD, 1)
 	rc.Scheduler = sim.DefaultScheduler(sim.SchedConstant, 1)
 	if _, err := sim.NewRun(surf, rc, 1); err != nil {
-		return nil, sim.Point{}, sim.Prefix(o.path, err)
+		if o.path != "" {
+			err = sim.Prefix(o.path, err)
+		}
+		return nil, sim.Point{}, err
 	}
 	return surf, rc.Start, nil
 }

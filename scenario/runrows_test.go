@@ -136,3 +136,29 @@ func TestRunObjectKeys(t *testing.T) {
 		t.Errorf("link game keys %v, want %v", got, want)
 	}
 }
+
+// TestSurfaceStart checks the surface and start of an analysis request:
+// errors name the request's own keys.
+func TestSurfaceStart(t *testing.T) {
+	for _, tt := range []struct{ body, def, field, msg string }{
+		{`{}`, "", "surface", "required"},
+		{`{"surface":{"name":"quadratic","b":"1"}}`, "", "surface.b", "must be a number, got a string"},
+		{`{"start":[1e9,0]}`, "quadratic", "start[0]", "too far outside the map"},
+		{`{"surface":{"name":"custom","formula":"1/x"},"start":[0,0]}`, "", "start", "not finite"},
+	} {
+		o, err := ReadObject([]byte(tt.body), "a request", "surface", "start")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = o.SurfaceStart(tt.def)
+		fe, _ := asFieldError(err)
+		if fe == nil || fe.Field != tt.field || !strings.Contains(fe.Msg, tt.msg) {
+			t.Errorf("%s: %v, want %s: …%s…", tt.body, err, tt.field, tt.msg)
+		}
+	}
+	o, _ := ReadObject([]byte(`{"start":[0.5,0.25]}`), "a request", "surface", "start")
+	s, p, err := o.SurfaceStart("sharp_flat")
+	if err != nil || s.Info().Name != "sharp_flat" || p != (sim.Point{X: 0.5, Y: 0.25}) {
+		t.Errorf("sharp_flat at (0.5, 0.25): %v %v %v", s, p, err)
+	}
+}
