@@ -80,22 +80,6 @@ func (w *jsonWriter) data(c sim.SurfaceConfig) {
 	w.close(']')
 }
 
-// decodeBatchSize reads a run's "batch_size": on a data surface of n rows
-// 1 … n (default n); elsewhere an error.
-func decodeBatchSize(o *Object, info sim.SurfaceInfo, path string) (int, error) {
-	v := o.get("batch_size")
-	if info.Data == nil {
-		if v != nil {
-			return 0, fieldErrorf(join(path, "batch_size"), "only for the data surfaces %s and %s, and %s is not one", sim.SurfaceLinReg, sim.SurfaceLogReg, info.Name)
-		}
-		return 0, nil
-	}
-	if v == nil {
-		return info.Data.Rows, nil
-	}
-	return readInt(v, join(path, "batch_size"), 1, info.Data.Rows)
-}
-
 // encodeData returns the link spelling of rows: x_y~x_y~…
 func encodeData(rows [][2]float64) string {
 	var b strings.Builder
@@ -184,27 +168,6 @@ func queryData(q map[string][]string, c sim.SurfaceConfig) {
 	} else if c.Dataset != "" && c.Dataset != sim.DefaultDataset(c.Name) {
 		q["dataset"] = []string{c.Dataset}
 	}
-}
-
-// encodeBatch returns ",batch_size=B" for a run whose batch size is not the
-// whole data set (n rows), else "".
-func encodeBatch(rc sim.RunConfig, n int) string {
-	if rc.BatchSize == 0 || rc.BatchSize == n {
-		return ""
-	}
-	return ",batch_size=" + formatText(&rc.BatchSize)
-}
-
-// surfaceRows returns the rows of the data surface c names (0 for others).
-func surfaceRows(c sim.SurfaceConfig) int {
-	if !sim.IsDataSurface(c.Name) {
-		return 0
-	}
-	if c.Data != nil {
-		return len(c.Data)
-	}
-	rows, _ := sim.DatasetRows(cmpOr(c.Dataset, sim.DefaultDataset(c.Name)))
-	return len(rows)
 }
 
 // DecodeSurface reads a surface object ({"name": …, its parameters,

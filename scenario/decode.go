@@ -10,7 +10,6 @@ import (
 // Top-level and run keys of the scenario JSON.
 var (
 	scenarioKeys = []string{"surface", "steps", "view", "test_shift", "runs"}
-	runKeys      = []string{"label", "start", "optimizer", "optimizer_y", "updates", "scheduler", "noise", "seed", "batch_size"}
 	viewKeys     = []string{"xmin", "xmax", "ymin", "ymax"}
 )
 
@@ -23,11 +22,11 @@ var (
 // JSON, whose message gives line, column and byte offset).
 //
 // Omitted settings take their defaults: steps 200, the surface's own
-// parameters and start point, optimizer "sgd" with PyTorch's defaults
-// (lr is required), scheduler "constant", noise 0, seed 0; a game surface's
-// optimizer_y defaults to the optimizer (its keys are merged into a copy of
-// the optimizer; a copy that ends up identical is dropped, OptimizerY nil)
-// and updates to "simultaneous".
+// parameters, optimizer "sgd" with PyTorch's defaults (lr is required),
+// scheduler "constant", and each run-level row's (RunDefaults: the
+// surface's start point, …); a game surface's optimizer_y defaults to the
+// optimizer (its keys are merged into a copy of the optimizer; a copy that
+// ends up identical is dropped, OptimizerY nil).
 // lim bounds the number of runs and steps (zero fields: DefaultLimits).
 func Decode(data []byte, lim Limits) (Scenario, error) {
 	lim = lim.withDefaults()
@@ -88,10 +87,9 @@ func Decode(data []byte, lim Limits) (Scenario, error) {
 	if err != nil {
 		return Scenario{}, err
 	}
-	game := info.Kind == sim.KindGame
 	for i, e := range elems {
 		path := index("runs", i)
-		rc, err := decodeRun(e, path, info, game, s.Steps)
+		rc, err := decodeRun(e, path, info, s.Steps) // scenario/runrows.go
 		if err != nil {
 			return Scenario{}, err
 		}
@@ -261,92 +259,6 @@ func checkStart(p sim.Point, v sim.Box, path string) error {
 	return nil
 }
 
-// decodeRun reads one run. Its values are checked by sim.NewRun afterwards.
-func decodeRun(raw json.RawMessage, path string, info sim.SurfaceInfo, game bool, steps int) (sim.RunConfig, error) {
-	var rc sim.RunConfig
-	o, err := readObject(raw, path, "a run")
-	if err != nil {
-		return rc, err
-	}
-	keys := runKeys
-	if !game {
-		keys = slices.DeleteFunc(slices.Clone(runKeys), func(k string) bool { return k == "optimizer_y" || k == "updates" })
-		for _, k := range []string{"optimizer_y", "updates"} {
-			if o.has(k) {
-				return rc, fieldErrorf(join(path, k), "only for game surfaces (kind %q), and %s is not one; allowed: %s",
-					sim.KindGame, info.Name, allowedKeys(keys))
-			}
-		}
-	}
-	if err := o.only("a run", keys...); err != nil {
-		return rc, err
-	}
-	if v := o.get("label"); v != nil {
-		if rc.Label, err = readString(v, join(path, "label"), maxLabel); err != nil {
-			return rc, err
-		}
-	}
-	rc.Start = info.Start
-	if v := o.get("start"); v != nil {
-		p, err := readPair(v, join(path, "start"), "[x, y]")
-		if err != nil {
-			return rc, err
-		}
-		rc.Start = sim.Point{X: p[0], Y: p[1]}
-	}
-	if err := checkStart(rc.Start, info.View, join(path, "start")); err != nil {
-		return rc, err
-	}
-
-	v := o.get("optimizer")
-	if v == nil {
-		return rc, fieldError(join(path, "optimizer"), "required: an object such as {\"name\": \"sgd\", \"lr\": 0.1}")
-	}
-	if rc.Optimizer, err = decodeOptimizer(sim.OptimizerConfig{}, v, join(path, "optimizer")); err != nil {
-		return rc, err
-	}
-	if game {
-		if v := o.get("optimizer_y"); v != nil {
-			y, err := decodeOptimizer(rc.Optimizer, v, join(path, "optimizer_y"))
-			if err != nil {
-				return rc, err
-			}
-			if y != rc.Optimizer { // an identical copy is the default
-				rc.OptimizerY = &y
-			}
-		}
-		rc.Updates = sim.UpdatesSimultaneous
-		if v := o.get("updates"); v != nil {
-			if rc.Updates, err = readString(v, join(path, "updates"), maxString); err != nil {
-				return rc, err
-			}
-			if rc.Updates != sim.UpdatesSimultaneous && rc.Updates != sim.UpdatesAlternating {
-				return rc, fieldErrorf(join(path, "updates"), "unknown value %s; allowed: %s, %s",
-					quote(rc.Updates), sim.UpdatesSimultaneous, sim.UpdatesAlternating)
-			}
-		}
-	}
-
-	rc.Scheduler = sim.DefaultScheduler(sim.SchedConstant, steps)
-	if v := o.get("scheduler"); v != nil {
-		if rc.Scheduler, err = decodeScheduler(sim.SchedulerConfig{}, v, join(path, "scheduler"), steps); err != nil {
-			return rc, err
-		}
-	}
-	if rc.Noise, err = o.Number("noise", rc.Noise, func(v float64) bool { return v >= 0 }, "≥ 0 (the gradient noise σ)"); err != nil {
-		return rc, err
-	}
-	if v := o.get("seed"); v != nil {
-		if rc.Seed, err = readSeed(v, join(path, "seed")); err != nil {
-			return rc, err
-		}
-	}
-	if rc.BatchSize, err = decodeBatchSize(o, info, path); err != nil {
-		return rc, err
-	}
-	return rc, nil
-}
-
 // decodeOptimizer reads an optimizer object over cur. With cur.Name empty
 // it starts from PyTorch's defaults of the named optimizer (default "sgd"),
 // lr included where PyTorch has one (sgd has none: lr is required); otherwise the keys are merged into cur, and a
@@ -469,4 +381,40 @@ func MergeScheduler(cur sim.SchedulerConfig, raw json.RawMessage, steps int) (si
 		cur = sim.DefaultScheduler(sim.SchedConstant, steps)
 	}
 	return decodeScheduler(cur, raw, "", steps)
+}
+
+// SurfaceStart reads o's "surface" and "start" as Decode reads a scenario's
+// surface and a run's start, with the same checks (names, parameters and
+// their ranges, formulas, how far the start may lie from the map, a finite
+// loss there); error fields are o's keys ("surface.b", "start[0]").
+// Without a surface, def is used, or the surface is required when def is
+// "". The start defaults to the surface's. An analysis request reads its
+// surface so.
+func (o *Object) SurfaceStart(def string) (sim.Surface, sim.Point, error) {
+	raw := o.get("surface")
+	if raw == nil {
+		if def == "" {
+			return nil, sim.Point{}, fieldError(join(o.path, "surface"), "required: an object such as {\"name\": \"quadratic\", \"a\": 1, \"b\": 10}")
+		}
+		raw, _ = json.Marshal(map[string]string{"name": def})
+	}
+	_, surf, err := decodeSurface(raw, join(o.path, "surface"))
+	if err != nil {
+		return nil, sim.Point{}, err
+	}
+	info := surf.Info()
+	rc := RunDefaults(info)
+	if err := o.RunSetting(&rc, "start", info); err != nil {
+		return nil, sim.Point{}, err
+	}
+	// the one-step run Decode would build there: its start must be finite
+	rc.Optimizer = sim.DefaultOptimizer(sim.OptSGD, 1)
+	rc.Scheduler = sim.DefaultScheduler(sim.SchedConstant, 1)
+	if _, err := sim.NewRun(surf, rc, 1); err != nil {
+		if o.path != "" {
+			err = sim.Prefix(o.path, err)
+		}
+		return nil, sim.Point{}, err
+	}
+	return surf, rc.Start, nil
 }

@@ -11,10 +11,10 @@ import (
 )
 
 // MarshalJSON writes the normalised scenario: every setting explicit (the
-// surface's parameters, steps, each run's label, start, noise and seed, and
-// every key of its optimizer and scheduler), and only the keys that apply to
-// the named optimizer and scheduler. View, test_shift and optimizer_y appear
-// when set, updates on game surfaces. Decode reads the result back to an
+// surface's parameters, steps, each run's run-level rows, and every key of
+// its optimizer and scheduler), and only the keys that apply to the named
+// optimizer and scheduler. View and test_shift appear when set, a run row
+// that leaves out its zero value (runSetting.omitZero) when it is not. Decode reads the result back to an
 // equal Scenario when s is one Decode or ParseQuery returned (a Scenario
 // built by hand reads back normalised: every surface parameter filled in,
 // an OptimizerY identical to the Optimizer dropped). Non-finite numbers are
@@ -57,32 +57,7 @@ func (s Scenario) MarshalJSON() ([]byte, error) {
 	w.open('[')
 	for _, rc := range s.Runs {
 		w.sep()
-		w.open('{')
-		w.key("label")
-		w.str(rc.Label)
-		w.key("start")
-		w.pair(rc.Start.X, rc.Start.Y)
-		w.key("optimizer")
-		w.optimizer(rc.Optimizer)
-		if rc.OptimizerY != nil {
-			w.key("optimizer_y")
-			w.optimizer(*rc.OptimizerY)
-		}
-		if rc.Updates != "" {
-			w.key("updates")
-			w.str(rc.Updates)
-		}
-		w.key("scheduler")
-		w.scheduler(rc.Scheduler)
-		w.key("noise")
-		w.num(rc.Noise)
-		w.key("seed")
-		w.buf.WriteString(strconv.FormatUint(rc.Seed, 10))
-		if rc.BatchSize > 0 {
-			w.key("batch_size")
-			w.int(rc.BatchSize)
-		}
-		w.close('}')
+		w.run(rc) // scenario/runrows.go
 	}
 	w.close(']')
 	w.close('}')
@@ -170,6 +145,8 @@ func (w *jsonWriter) value(ptr any) {
 		w.num(*p)
 	case *int:
 		w.int(*p)
+	case *uint64:
+		w.buf.WriteString(strconv.FormatUint(*p, 10))
 	case *bool:
 		w.buf.WriteString(strconv.FormatBool(*p))
 	case *string:

@@ -165,11 +165,12 @@ func DefaultRun(info sim.SurfaceInfo) string {
 // in the order Encode writes them (the parameters come after "surface").
 var queryTopKeys = []string{"surface", "formula", "dataset", "data", "view", "steps", "rate", "shift", "run", "lang", "embed", "present", "hide", "branch"}
 
-// runExtraKeys are the keys of a run= value that are not optimizer or
-// scheduler keys; gameKeys only on game surfaces.
+// The keys of a run= value besides the optimizer's and the scheduler's:
+// sched=, then the run rows' (scenario/runrows.go), the game rows' only on
+// game surfaces.
 var (
-	runExtraKeys = []string{"sched", "x", "y", "noise", "seed", "label"}
-	gameKeys     = []string{"opt_y", "lr_y", "updates"}
+	runExtraKeys = append([]string{"sched"}, linkKeys(func(s *runSetting) bool { return s.only == everySurface })...)
+	gameKeys     = linkKeys(func(s *runSetting) bool { return s.only == gameSurfaces })
 )
 
 // numberSyntax is JSON's number syntax, the one syntax of numbers in a
@@ -288,6 +289,8 @@ func formatText(ptr any) string {
 		return formatShort(*p)
 	case *int:
 		return strconv.Itoa(*p)
+	case *uint64:
+		return strconv.FormatUint(*p, 10)
 	case *bool:
 		return strconv.FormatBool(*p)
 	case *string:
@@ -448,20 +451,15 @@ func runKeyField(k string, oKeys, sKeys []string) string {
 	switch {
 	case k == "sched":
 		return "scheduler.name"
-	case k == "opt_y":
-		return "optimizer_y.name"
-	case k == "lr_y":
-		return "optimizer_y.lr"
-	case k == "x":
-		return "start[0]"
-	case k == "y":
-		return "start[1]"
 	case slices.Contains(oKeys, k):
 		return "optimizer." + k
 	case slices.Contains(sKeys, k):
 		return "scheduler." + k
-	case slices.Contains(runExtraKeys, k) || k == "updates":
-		return k
+	}
+	if _, field := linkRow(k); field != "" {
+		return field
+	}
+	switch {
 	case strings.HasSuffix(k, "_y"):
 		return "optimizer_y." + strings.TrimSuffix(k, "_y")
 	}

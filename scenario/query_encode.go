@@ -40,12 +40,12 @@ func (s Scenario) Query(x Extras) url.Values {
 	if p := s.TestShift; p != nil {
 		q.Set("shift", formatShort(p.X)+","+formatShort(p.Y))
 	}
-	start := sim.Point{}
+	var def sim.RunConfig // the run rows' defaults on the surface
 	if info, err := surfaceInfo(s.Surface); err == nil {
-		start = info.Start
+		def = RunDefaults(info)
 	}
 	for _, rc := range s.Runs {
-		q.Add("run", encodeRun(rc, s.Steps, start)+encodeBatch(rc, surfaceRows(s.Surface)))
+		q.Add("run", encodeRun(rc, s.Steps, def))
 	}
 	if x.Lang != "" && x.Lang != DefaultExtras.Lang {
 		q.Set("lang", x.Lang)
@@ -74,8 +74,9 @@ func surfaceInfo(c sim.SurfaceConfig) (sim.SurfaceInfo, error) {
 	return surf.Info(), nil
 }
 
-// encodeRun writes one run as the value of a run= key.
-func encodeRun(rc sim.RunConfig, steps int, start sim.Point) string {
+// encodeRun writes one run as the value of a run= key, leaving out the run
+// rows at their defaults rowDefs.
+func encodeRun(rc sim.RunConfig, steps int, rowDefs sim.RunConfig) string {
 	o := rc.Optimizer
 	parts := []string{o.Name}
 	def := sim.DefaultOptimizer(o.Name, defaultLR(o.Name))
@@ -97,20 +98,8 @@ func encodeRun(rc sim.RunConfig, steps int, start sim.Point) string {
 			}
 		}
 	}
-	if rc.Start != start {
-		parts = append(parts, "x="+formatShort(rc.Start.X), "y="+formatShort(rc.Start.Y))
-	}
-	if rc.Noise != 0 {
-		parts = append(parts, "noise="+formatShort(rc.Noise))
-	}
-	if rc.Seed != 0 {
-		n := int(rc.Seed)
-		parts = append(parts, "seed="+formatText(&n))
-	}
-	if rc.Label != "" {
-		parts = append(parts, "label="+escapeLabel(rc.Label))
-	}
-	if y := rc.OptimizerY; y != nil {
+	parts = append(parts, linkParts(rc, rowDefs, func(y *sim.OptimizerConfig) []string { // scenario/runrows.go
+		var parts []string
 		base := o
 		if y.Name != o.Name {
 			parts = append(parts, "opt_y="+y.Name)
@@ -121,10 +110,8 @@ func encodeRun(rc sim.RunConfig, steps int, start sim.Point) string {
 				parts = append(parts, k+"_y="+v)
 			}
 		}
-	}
-	if rc.Updates != "" && rc.Updates != sim.UpdatesSimultaneous {
-		parts = append(parts, "updates="+rc.Updates)
-	}
+		return parts
+	})...)
 	return strings.Join(parts, ",")
 }
 

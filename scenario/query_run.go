@@ -60,7 +60,7 @@ func (q *runQuery) readPairs(raw string) bool {
 	q.oKeys = oKeys
 	for _, p := range pieces[1:] {
 		k, v, hasEq := strings.Cut(p, "=")
-		if (!hasEq || k == "") && len(q.pairs) > 0 && q.pairs[len(q.pairs)-1].key == "label" {
+		if (!hasEq || k == "") && len(q.pairs) > 0 && takesCommas(q.pairs[len(q.pairs)-1].key) {
 			q.pairs[len(q.pairs)-1].val += "," + p // a label written with a bare comma
 			continue
 		}
@@ -102,12 +102,9 @@ func (q *runQuery) readNames() {
 
 // allowed returns the keys this run may take.
 func (q *runQuery) allowed() []string {
-	allowed := slices.Concat(q.oKeys, q.sKeys, runExtraKeys)
-	if q.info.Data != nil {
-		allowed = append(allowed, "batch_size") // scenario/data.go
-	}
+	allowed := slices.Concat(q.oKeys, q.sKeys, runExtraKeys,
+		linkKeys(func(s *runSetting) bool { return s.only != everySurface && s.applies(q.info) }))
 	if q.game {
-		allowed = append(allowed, gameKeys...)
 		for _, k := range optimizerKeys[q.yName] {
 			if k != "lr" {
 				allowed = append(allowed, k+"_y")
@@ -167,8 +164,8 @@ func (q *runQuery) setterOf(k, val, at string) (func(b *runBuild), error) {
 		}
 		return func(b *runBuild) { must(parseText(schedulerField(&b.rc.Scheduler, k), val, at)) }, nil
 	}
-	if read, ok := runQueryKeys[k]; ok {
-		return read(q, val, at)
+	if s, _ := linkRow(k); s != nil && !s.isOptimizer() {
+		return s.linkSetter(k, val, at, q.info) // scenario/runrows.go
 	}
 	// lr_y and KEY_y
 	yk := strings.TrimSuffix(k, "_y")
@@ -179,56 +176,13 @@ func (q *runQuery) setterOf(k, val, at string) (func(b *runBuild), error) {
 	return func(b *runBuild) { b.hasY = true; must(parseText(optimizerField(&b.y, yk), val, at)) }, nil
 }
 
-// runQueryKeys read the run-level keys of a link's run: each parses its
-// value and returns the change it makes.
-var runQueryKeys = map[string]func(q *runQuery, val, at string) (func(b *runBuild), error){
-	"x": func(q *runQuery, val, at string) (func(b *runBuild), error) {
-		v, err := parseNumber(val, at)
-		return func(b *runBuild) { b.rc.Start.X = v }, err
-	},
-	"y": func(q *runQuery, val, at string) (func(b *runBuild), error) {
-		v, err := parseNumber(val, at)
-		return func(b *runBuild) { b.rc.Start.Y = v }, err
-	},
-	"noise": func(q *runQuery, val, at string) (func(b *runBuild), error) {
-		v, err := parseNumber(val, at)
-		return func(b *runBuild) { b.rc.Noise = v }, err
-	},
-	"seed": func(q *runQuery, val, at string) (func(b *runBuild), error) {
-		n, err := parseInt(val, at, 0, maxSeed)
-		return func(b *runBuild) { b.rc.Seed = uint64(n) }, err
-	},
-	"batch_size": func(q *runQuery, val, at string) (func(b *runBuild), error) {
-		n, err := parseInt(val, at, 1, q.info.Data.Rows)
-		return func(b *runBuild) { b.rc.BatchSize = n }, err
-	},
-	"label": func(q *runQuery, val, at string) (func(b *runBuild), error) {
-		v := unescapeLabel(val)
-		if n := len([]rune(v)); n > maxLabel {
-			return nil, fieldErrorf(at, "must be at most %d characters, got %d", maxLabel, n)
-		}
-		return func(b *runBuild) { b.rc.Label = v }, nil
-	},
-	"updates": func(q *runQuery, val, at string) (func(b *runBuild), error) {
-		if val != sim.UpdatesSimultaneous && val != sim.UpdatesAlternating {
-			return nil, fieldErrorf(at, "unknown value %s; allowed: %s, %s", quote(val), sim.UpdatesSimultaneous, sim.UpdatesAlternating)
-		}
-		return func(b *runBuild) { b.rc.Updates = val }, nil
-	},
-}
-
 // build applies the settings kept to the defaults of the run.
 func (q *runQuery) build() sim.RunConfig {
-	b := &runBuild{yName: q.yName}
+	b := &runBuild{yName: q.yName, rc: RunDefaults(q.info)}
 	b.rc.Optimizer = sim.DefaultOptimizer(q.name, defaultLR(q.name))
 	b.rc.Scheduler = sim.DefaultScheduler(q.sched, q.steps)
-	b.rc.Start = q.info.Start
-	if q.info.Data != nil {
-		b.rc.BatchSize = q.info.Data.Rows
-	}
 	q.apply(b, false)
 	if q.game {
-		b.rc.Updates = cmpOr(b.rc.Updates, sim.UpdatesSimultaneous)
 		if q.yName != q.name {
 			b.hasY = true
 			b.y = sim.DefaultOptimizer(q.yName, b.rc.Optimizer.LR)
@@ -266,7 +220,7 @@ func (q *runQuery) settle() (sim.RunConfig, bool) {
 	var rc sim.RunConfig
 	for range len(q.sets) + 2 {
 		rc = q.build()
-		err := checkStart(rc.Start, q.info.View, join(q.path, "start"))
+		err := checkRunRows(&rc, q.info, q.path)
 		if err == nil {
 			if _, err = sim.NewRun(q.surf, rc, q.steps); err == nil {
 				return rc, true
@@ -287,13 +241,10 @@ func (q *runQuery) giveUp(err error) bool {
 	fe, _ := asFieldError(err)
 	field := strings.TrimPrefix(fe.Field, q.path+".")
 	base := trailingIndex.ReplaceAllString(field, "")
-	switch {
-	case field == "start[0]" || field == "start[1]":
-		if q.drop(func(s setter) bool { return s.field == field }) {
-			return true
-		}
-	case base == "start":
-		if q.drop(func(s setter) bool { return strings.HasPrefix(s.field, "start") }) {
+	if r, _ := runRow(base); r != nil && r.link != nil {
+		// a pair written one key per element: the element named, or all
+		whole := field == base
+		if q.drop(func(s setter) bool { return s.field == field || whole && strings.HasPrefix(s.field, base+"[") }) {
 			return true
 		}
 	}

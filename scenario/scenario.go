@@ -22,9 +22,10 @@
 // view=xmin,xmax,ymin,ymax, steps, rate (0 or max: as fast as possible),
 // shift=dx,dy (the test shift), lang, embed. Each run= is the optimizer's
 // name, then key=value pairs: the PyTorch keyword names of the optimizer and
-// of the scheduler (sched=NAME selects it), x and y (the start), noise, seed,
-// label, and on game surfaces opt_y (player y's optimizer), lr_y, any other
-// optimizer key with the suffix _y (momentum_y=0.5) and updates. Lists
+// of the scheduler (sched=NAME selects it), and the run-level settings of
+// the schema's run (runTable: the start as x and y, the label last; on game
+// surfaces opt_y, player y's optimizer, with lr_y and any other optimizer
+// key with the suffix _y, such as momentum_y=0.5). Lists
 // (betas, milestones) have ";" between their numbers, which a URL carries as
 // %3B (Go's url.ParseQuery rejects a bare ";"). A run's lr defaults to 1e-3
 // (sgd, adam, adamw) or 1e-2 (rmsprop, adagrad). Keys at their default are

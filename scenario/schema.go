@@ -299,19 +299,45 @@ func schedulerField(c *sim.SchedulerConfig, key string) any {
 	panic("scenario: no scheduler key " + key)
 }
 
-// runSpecs are the run-level settings besides the optimizer and the
-// scheduler, in the order of a run's JSON object.
-var runSpecs = []Spec{
-	{Key: "label", Type: "string", Def: "", MaxLength: maxLabel},
+// runTable are the run-level settings besides the optimizer and the
+// scheduler, in the order of a run's JSON object; each reads and writes its
+// sim.RunConfig field by its type (scenario/runrows.go), in the scenario
+// JSON, the share link and the websocket set (Live).
+var runTable = []runSetting{
+	{Spec: Spec{Key: "label", Type: "string", Def: "", MaxLength: maxLabel},
+		field: func(c *sim.RunConfig) any { return &c.Label }},
 	// start: the surface's own start point when absent; the link writes x=, y=.
-	{Key: "start", Type: "pair", Optional: true},
-	{Key: "optimizer_y", Type: "enum", Options: sim.OptimizerNames, Optional: true, Live: true, Query: "opt_y"},
-	{Key: "updates", Type: "enum", Def: sim.UpdatesSimultaneous, Options: []string{sim.UpdatesSimultaneous, sim.UpdatesAlternating}},
-	{Key: "noise", Type: "float", Def: 0.0, Min: num(0), Step: 0.01, Live: true},
-	{Key: "seed", Type: "int", Def: 0, Min: num(0), Max: num(maxSeed)},
+	{Spec: Spec{Key: "start", Type: "pair", Optional: true},
+		field: func(c *sim.RunConfig) any { return &c.Start }, what: "[x, y]", link: []string{"x", "y"},
+		surfaceDef: func(info sim.SurfaceInfo) any { return info.Start },
+		check: func(c *sim.RunConfig, info sim.SurfaceInfo, path string) error {
+			return checkStart(c.Start, info.View, path)
+		}},
+	// optimizer_y: an optimizer object merged over the run's; the link
+	// writes opt_y=NAME and KEY_y=.
+	{Spec: Spec{Key: "optimizer_y", Type: "enum", Options: sim.OptimizerNames, Optional: true, Live: true, Query: "opt_y"},
+		field: func(c *sim.RunConfig) any { return &c.OptimizerY }, only: gameSurfaces, omitZero: true},
+	{Spec: Spec{Key: "updates", Type: "enum", Def: sim.UpdatesSimultaneous, Options: []string{sim.UpdatesSimultaneous, sim.UpdatesAlternating}},
+		field: func(c *sim.RunConfig) any { return &c.Updates }, only: gameSurfaces, omitZero: true},
+	{Spec: Spec{Key: "noise", Type: "float", Def: 0.0, Min: num(0), Step: 0.01, Live: true},
+		field: func(c *sim.RunConfig) any { return &c.Noise }, what: "the gradient noise σ"},
+	{Spec: Spec{Key: "seed", Type: "int", Def: 0, Min: num(0), Max: num(maxSeed)},
+		field: func(c *sim.RunConfig) any { return &c.Seed }},
 	// batch_size: the data set's rows (full batch) when absent.
-	{Key: "batch_size", Type: "int", Min: num(1), Max: num(sim.MaxDataRows), Optional: true, Live: true},
+	{Spec: Spec{Key: "batch_size", Type: "int", Min: num(1), Max: num(sim.MaxDataRows), Optional: true, Live: true},
+		field: func(c *sim.RunConfig) any { return &c.BatchSize }, only: dataSurfaces, omitZero: true,
+		surfaceDef: func(info sim.SurfaceInfo) any { return info.Data.Rows },
+		surfaceMax: func(info sim.SurfaceInfo) int { return info.Data.Rows }},
 }
+
+// runSpecs are the specs of runTable, as the schema serves them.
+var runSpecs = func() []Spec {
+	out := make([]Spec, len(runTable))
+	for i, s := range runTable {
+		out[i] = s.Spec
+	}
+	return out
+}()
 
 // topSpecs are the scenario's top-level settings besides the surface and
 // the runs; steps' maximum is the server's limit (Schema fills it in).

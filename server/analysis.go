@@ -2,11 +2,9 @@ package server
 
 import (
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"lrlab/scenario"
 	"lrlab/sim"
@@ -255,11 +253,6 @@ func appendLimit(b []byte, lambda float64, opt sim.OptimizerConfig, s sim.Surfac
 	return appendFloat(b, limit)
 }
 
-// divergeReason is sim.DivergeReason(r) in English ("" for a run that did
-// not diverge): the rule lives in sim, once; session.go's done message
-// quotes it.
-func divergeReason(r *sim.Run) string { return sim.DivergeReason(r).Text() }
-
 // appendOvershoot appends the done message's account of where diverged
 // run r began to overshoot: ,"overshoot_step":k,"overshoot_sharpness":λmax,
 // "overshoot_edge_sharpness":S,"overshoot_limit":limit,"limit_formula":"…"
@@ -301,45 +294,6 @@ type budgetTerm struct {
 
 func positive(v float64) bool    { return v > 0 }
 func nonNegative(v float64) bool { return v >= 0 }
-
-// decodeSurfaceStart reads the "surface" and "start" keys with the scenario
-// decoder's own checks (names, parameters and their ranges, formulas, how
-// far the start may lie from the map), by decoding the one-run scenario
-// they make; error fields are those of the request ("surface.b",
-// "start[0]"). Without a surface, def is used, or the surface is required
-// when def is "". The start defaults to the surface's.
-func decodeSurfaceStart(f *scenario.Object, def string, cfg Config) (sim.Surface, sim.Point, error) {
-	surf := f.Raw("surface")
-	if surf == nil {
-		if def == "" {
-			return nil, sim.Point{}, &sim.FieldError{Field: "surface", Msg: "required: an object such as {\"name\": \"quadratic\", \"a\": 1, \"b\": 10}"}
-		}
-		surf = json.RawMessage(strconv.Quote(def))
-		surf = append(append(json.RawMessage(`{"name":`), surf...), '}')
-	}
-	doc := append([]byte(`{"surface":`), surf...)
-	doc = append(doc, `,"steps":1,"runs":[{`...)
-	if start := f.Raw("start"); start != nil {
-		doc = append(doc, `"start":`...)
-		doc = append(doc, start...)
-		doc = append(doc, ',')
-	}
-	doc = append(doc, `"optimizer":{"name":"sgd","lr":1}}]}`...)
-	sc, err := scenario.Decode(doc, cfg.limits())
-	if err != nil {
-		var fe *sim.FieldError
-		if errors.As(err, &fe) {
-			field, _ := strings.CutPrefix(fe.Field, "runs[0].")
-			return nil, sim.Point{}, &sim.FieldError{Field: field, Msg: fe.Msg, Err: fe.Err}
-		}
-		return nil, sim.Point{}, err
-	}
-	s, err := sim.NewSurface(sc.Surface)
-	if err != nil {
-		return nil, sim.Point{}, sim.Prefix("surface", err)
-	}
-	return s, sc.Runs[0].Start, nil
-}
 
 // decodeOptimizer reads an optimizer object as a scenario run's (PyTorch's
 // names and defaults, default name sgd); its lr, when given, is checked but

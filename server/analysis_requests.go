@@ -34,7 +34,7 @@ func decodeFinder(body []byte, cfg Config) (finderRequest, error) {
 		return req, err
 	}
 	var start sim.Point
-	if req.surface, start, err = decodeSurfaceStart(f, "", cfg); err != nil {
+	if req.surface, start, err = f.SurfaceStart(""); err != nil {
 		return req, err
 	}
 	c := sim.DefaultFinderConfig(start, sim.DefaultOptimizer(sim.OptSGD, 1))
@@ -62,20 +62,18 @@ func decodeFinder(body []byte, cfg Config) (finderRequest, error) {
 	if c.Diverge, err = f.Number("diverge", c.Diverge, func(v float64) bool { return v > 1 }, "> 1"); err != nil {
 		return req, err
 	}
-	if c.Noise, err = f.Number("noise", 0, nonNegative, "≥ 0 (the gradient noise σ)"); err != nil {
+	var rc sim.RunConfig // the run-level settings, read as a scenario's run reads them
+	if err := readRunSettings(f, req.surface, &rc, "noise", "seed"); err != nil {
 		return req, err
 	}
-	seed, err := f.Int("seed", 0, 0, 1<<53-1)
-	if err != nil {
-		return req, err
-	}
-	c.Seed = uint64(seed)
+	c.Noise, c.Seed = rc.Noise, rc.Seed
 	if req.steps, err = f.Int("steps", min(scenario.DefaultSteps, cfg.MaxSteps), 1, cfg.MaxSteps); err != nil {
 		return req, err
 	}
-	if c.BatchSize, err = decodeBatchSize(f, req.surface); err != nil { // data.go
+	if err := readRunSettings(f, req.surface, &rc, "batch_size"); err != nil {
 		return req, err
 	}
+	c.BatchSize = rc.BatchSize
 	if req.work, err = checkWork(int64(cfg.SweepBudget), stepCostBatch(req.surface, c.BatchSize), costField(req.surface), []budgetTerm{
 		{"num_iter", c.NumIter, 100, "steps"},
 	}, "lower num_iter, or use fewer rows"); err != nil {
@@ -158,7 +156,7 @@ type sweepRequest struct {
 // sweep message).
 func decodeSweep(f *scenario.Object, cfg Config) (sweepRequest, error) {
 	var req sweepRequest
-	s, start, err := decodeSurfaceStart(f, "", cfg)
+	s, start, err := f.SurfaceStart("")
 	if err != nil {
 		return req, err
 	}
@@ -189,12 +187,11 @@ func decodeSweep(f *scenario.Object, cfg Config) (sweepRequest, error) {
 	for i := range seeds {
 		c.Seeds = append(c.Seeds, uint64(i+1))
 	}
-	if c.Noise, err = f.Number("noise", 0, nonNegative, "≥ 0 (the gradient noise σ)"); err != nil {
+	var rc sim.RunConfig // the run-level settings, read as a scenario's run reads them
+	if err := readRunSettings(f, s, &rc, "noise", "batch_size"); err != nil {
 		return req, err
 	}
-	if c.BatchSize, err = decodeBatchSize(f, s); err != nil { // data.go
-		return req, err
-	}
+	c.Noise, c.BatchSize = rc.Noise, rc.BatchSize
 	ran := seeds
 	if c.Noise == 0 && !sim.MiniBatched(s, c.BatchSize) {
 		ran = 1 // every seed is the same run; sim.Sweep runs one
@@ -281,7 +278,7 @@ func decodeFlatShare(body []byte, cfg Config) (flatShareRequest, error) {
 	if err != nil {
 		return req, err
 	}
-	if req.surface, req.start, err = decodeSurfaceStart(f, defaultFlatSurf, cfg); err != nil {
+	if req.surface, req.start, err = f.SurfaceStart(defaultFlatSurf); err != nil {
 		return req, err
 	}
 	info := req.surface.Info()
@@ -325,4 +322,17 @@ func decodeFlatShare(body []byte, cfg Config) (flatShareRequest, error) {
 		{"steps", req.steps, defaultFlatSteps, "steps"},
 	}, "lower steps, seeds, or the number of lrs or noises")
 	return req, err
+}
+
+// readRunSettings reads the run-level settings keys of an analysis request
+// (rows of the schema's run: "noise", "seed", "batch_size") into rc, as a
+// scenario's run reads them on s; an absent key leaves rc's value.
+func readRunSettings(f *scenario.Object, s sim.Surface, rc *sim.RunConfig, keys ...string) error {
+	info := s.Info()
+	for _, k := range keys {
+		if err := f.RunSetting(rc, k, info); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -20,24 +20,7 @@ import (
 
 // This file holds the server's part of the data surfaces (linreg, logreg):
 // the built-in data sets, the grid of a surface whose rows are too many for
-// a URL, and the batch_size of the analyses.
-
-// decodeBatchSize reads an analysis request's "batch_size": 1 … N on a data
-// surface of N rows (0, the whole data set, when absent), an error on
-// "batch_size" elsewhere.
-func decodeBatchSize(f *scenario.Object, s sim.Surface) (int, error) {
-	d, ok := s.(sim.DataSurface)
-	if !ok {
-		if f.Raw("batch_size") != nil {
-			return 0, &sim.FieldError{Field: "batch_size", Msg: "only for the data surfaces linreg and logreg, and " + s.Info().Name + " is not one"}
-		}
-		return 0, nil
-	}
-	if f.Raw("batch_size") == nil {
-		return 0, nil
-	}
-	return f.Int("batch_size", 0, 1, d.Rows())
-}
+// a URL. The analyses read batch_size as a run does (readRunSettings).
 
 // datasetJSON is one built-in data set as GET /api/v1/datasets lists it.
 type datasetJSON struct {

@@ -256,7 +256,7 @@ func appendDone(b []byte, i int, r *sim.Run) []byte {
 	if r.Status() == sim.StatusDiverged {
 		b = appendOvershoot(b, r)
 	}
-	if reason := divergeReason(r); reason != "" {
+	if reason := sim.DivergeReason(r).Text(); reason != "" {
 		b = append(b, `,"reason":`...)
 		b = appendString(b, reason)
 	}

@@ -262,16 +262,9 @@ func replayWork(mir *mirror, lim scenario.Limits) int64 {
 	if err != nil {
 		return 0
 	}
-	type setBatch struct {
-		Run int `json:"run"`
-		Set struct {
-			BatchSize int `json:"batch_size"`
-		} `json:"set"`
-	}
-	var sets []setBatch
-	for _, raw := range mir.sets {
-		var sr setBatch
-		if json.Unmarshal(raw, &sr) == nil && sr.Set.BatchSize > 0 {
+	var sets []setRecord // the sets that change a batch size
+	for _, sr := range setRecords(mir) {
+		if sr.m.BatchSize != nil && *sr.m.BatchSize > 0 {
 			sets = append(sets, sr)
 		}
 	}
@@ -283,8 +276,8 @@ func replayWork(mir *mirror, lim scenario.Limits) int64 {
 		}
 		cost := stepCostBatch(surf, rc.BatchSize)
 		for _, sr := range sets {
-			if sr.Run == i {
-				cost = max(cost, stepCostBatch(surf, sr.Set.BatchSize))
+			if sr.m.Run == i {
+				cost = max(cost, stepCostBatch(surf, *sr.m.BatchSize))
 			}
 		}
 		dear = dear || cost > 1
@@ -313,24 +306,7 @@ func (s *session) resume(mir *mirror) error {
 	if err != nil {
 		return err
 	}
-	type setRec struct {
-		Run  int `json:"run"`
-		Step int `json:"step"`
-		Set  struct {
-			Optimizer  json.RawMessage `json:"optimizer"`
-			OptimizerY json.RawMessage `json:"optimizer_y"`
-			Scheduler  json.RawMessage `json:"scheduler"`
-			Noise      *float64        `json:"noise"`
-			BatchSize  *int            `json:"batch_size"`
-		} `json:"set"`
-	}
-	var sets []setRec
-	for _, raw := range mir.sets {
-		var sr setRec
-		if json.Unmarshal(raw, &sr) == nil {
-			sets = append(sets, sr)
-		}
-	}
+	sets := setRecords(mir)
 	// what session.start sets from the scenario, so the frames, the frame
 	// limit and the work budget are a solo session's
 	s.steps, s.testLoss, s.surf = sc.Steps, sc.TestShift != nil, surf
@@ -347,22 +323,20 @@ func (s *session) resume(mir *mirror) error {
 		apply := func() {
 			for ; next < len(sets); next++ {
 				sr := sets[next]
-				if sr.Run != i {
+				if sr.m.Run != i {
 					continue
 				}
-				if sr.Step != run.Current().Step {
+				if sr.step != run.Current().Step {
 					return
 				}
-				m := clientMessage{Type: msgSet, Run: i, Optimizer: sr.Set.Optimizer, OptimizerY: sr.Set.OptimizerY, Scheduler: sr.Set.Scheduler, Noise: sr.Set.Noise, BatchSize: sr.Set.BatchSize}
-				if err := setRun(run, m, "runs["+strconv.Itoa(i)+"]"); err != nil && mismatch == nil {
+				if err := setRun(run, sr.m, "runs["+strconv.Itoa(i)+"]"); err != nil && mismatch == nil {
 					mismatch = err
 				}
 			}
 		}
 		for lr.sent < len(mr.x) && run.Status() == sim.StatusRunning {
 			apply()
-			run.Step()
-			if run.Status() != sim.StatusDiverged || run.LastShown() {
+			if run.Step() { // its new point is shown: one the room has too
 				lr.sent++
 			}
 		}
@@ -376,4 +350,39 @@ func (s *session) resume(mir *mirror) error {
 	s.setCosts() // the batch sizes the sets left
 	s.last = time.Now()
 	return mismatch
+}
+
+// setRecord is a set the room's mirror keeps: the teacher's set_ok, with
+// the change it made ("set", shareSet) read back as the set message.
+type setRecord struct {
+	step int           // the step it took effect at
+	m    clientMessage // the set, Run its run
+}
+
+// setRecords reads the mirror's sets in order; one that does not read is
+// left out.
+func setRecords(mir *mirror) []setRecord {
+	var out []setRecord
+	for _, raw := range mir.sets {
+		var sr struct {
+			Run  int             `json:"run"`
+			Step int             `json:"step"`
+			Set  json.RawMessage `json:"set"`
+		}
+		if json.Unmarshal(raw, &sr) != nil {
+			continue
+		}
+		o, err := scenario.ReadAnyObject(sr.Set, "a set's change")
+		if err != nil {
+			continue
+		}
+		ls, err := scenario.ReadLiveSet(o)
+		if err != nil {
+			continue
+		}
+		m := clientMessage{Type: msgSet, Run: sr.Run}
+		m.setLive(ls)
+		out = append(out, setRecord{step: sr.Step, m: m})
+	}
+	return out
 }

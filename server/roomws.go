@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -355,43 +354,10 @@ func (s *session) shareSet(b []byte, m clientMessage) {
 		return
 	}
 	c := append([]byte(nil), b[:len(b)-1]...)
-	c = append(c, `,"set":{`...)
-	first := true
-	add := func(k string, v []byte) {
-		if !first {
-			c = append(c, ',')
-		}
-		first = false
-		c = append(c, '"')
-		c = append(c, k...)
-		c = append(c, `":`...)
-		c = append(c, v...)
-	}
-	if m.Optimizer != nil {
-		add("optimizer", compactJSON(m.Optimizer))
-	}
-	if m.OptimizerY != nil {
-		add("optimizer_y", compactJSON(m.OptimizerY))
-	}
-	if m.Scheduler != nil {
-		add("scheduler", compactJSON(m.Scheduler))
-	}
-	if m.Noise != nil {
-		add("noise", appendFloat(nil, *m.Noise))
-	}
-	if m.BatchSize != nil {
-		add("batch_size", strconv.AppendInt(nil, int64(*m.BatchSize), 10))
-	}
-	c = append(c, "}}"...)
+	c = append(c, `,"set":`...)
+	c = m.Live.AppendJSON(c)
+	c = append(c, '}')
 	s.room.r.publish(s.room, c)
-}
-
-func compactJSON(raw []byte) []byte {
-	var b bytes.Buffer
-	if json.Compact(&b, raw) != nil {
-		return []byte("{}")
-	}
-	return b.Bytes()
 }
 
 // vote records a student's vote.

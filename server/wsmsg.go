@@ -34,8 +34,9 @@ var msgKeys = map[string][]string{
 	msgResume: {},
 	msgStep:   {"n"},
 	msgRate:   {"rate"},
-	msgSet:    {"run", "optimizer", "optimizer_y", "scheduler", "noise", "batch_size"},
-	msgStop:   {},
+	msgSet:    append([]string{"run"}, scenario.SetKeys()...), // the run rows that are Live
+
+	msgStop: {},
 
 	msgSweep:       sweepMsgKeys,
 	msgCancelSweep: {},
@@ -54,16 +55,28 @@ const (
 // are set.
 type clientMessage struct {
 	Type     string
-	Scenario json.RawMessage // start: the scenario object, decoded by the owner
-	Rate     float64         // start, rate: steps per second per run (0 = fastest)
-	Paused   bool            // start: begin paused
-	N        int             // step: number of steps, 1 … max steps
-	Run      int             // set: the run's index (checked against the scenario by the owner)
-	// set: the JSON objects merged into the run's settings (nil when absent).
+	Scenario json.RawMessage  // start: the scenario object, decoded by the owner
+	Rate     float64          // start, rate: steps per second per run (0 = fastest)
+	Paused   bool             // start: begin paused
+	N        int              // step: number of steps, 1 … max steps
+	Run      int              // set: the run's index (checked against the scenario by the owner)
+	Live     scenario.LiveSet // set: the change, every key of scenario.SetKeys it gives
+	// set: Live's values as the session reads them (setLive): the JSON
+	// objects merged into the run's settings, and the values of the other
+	// keys (nil when absent).
 	Optimizer, OptimizerY, Scheduler json.RawMessage
-	Noise                            *float64 // set: new σ, or nil
-	BatchSize                        *int     // set: new mini-batch size on a data surface, or nil
-	Body                             []byte   // sweep: the whole message, decoded by the owner (sweepws.go)
+	Noise                            *float64
+	BatchSize                        *int
+	Body                             []byte // sweep: the whole message, decoded by the owner (sweepws.go)
+}
+
+// setLive sets the change of a set message, and the fields session*.go
+// reads it by.
+func (m *clientMessage) setLive(ls scenario.LiveSet) {
+	m.Live = ls
+	m.Optimizer, m.OptimizerY, m.Scheduler = ls.Object("optimizer"), ls.Object("optimizer_y"), ls.Object("scheduler")
+	m.Noise, _ = ls.Value("noise").(*float64)
+	m.BatchSize, _ = ls.Value("batch_size").(*int)
 }
 
 // decodeClientMessage reads one client message strictly: it must be a JSON
@@ -111,7 +124,7 @@ func decodeClientMessage(data []byte, maxSteps int) (clientMessage, error) {
 		}
 	}
 	if dec, ok := msgDecoders[m.Type]; ok {
-		if err := dec(&m, obj, maxSteps); err != nil {
+		if err := dec(&m, o, obj, maxSteps); err != nil {
 			return m, err
 		}
 	}
@@ -120,14 +133,14 @@ func decodeClientMessage(data []byte, maxSteps int) (clientMessage, error) {
 
 // msgDecoders read the keys of the message types that have any, each from
 // the object's non-null values.
-var msgDecoders = map[string]func(m *clientMessage, obj map[string]json.RawMessage, maxSteps int) error{
+var msgDecoders = map[string]func(m *clientMessage, o *scenario.Object, obj map[string]json.RawMessage, maxSteps int) error{
 	msgStart: decodeStartMsg,
 	msgRate:  decodeRateMsg,
 	msgStep:  decodeStepMsg,
 	msgSet:   decodeSetMsg,
 }
 
-func decodeStartMsg(m *clientMessage, obj map[string]json.RawMessage, _ int) error {
+func decodeStartMsg(m *clientMessage, _ *scenario.Object, obj map[string]json.RawMessage, _ int) error {
 	raw, ok := obj["scenario"]
 	if !ok || !isObject(raw) {
 		return &sim.FieldError{Field: "scenario", Msg: "required (not null): the scenario object"}
@@ -148,7 +161,7 @@ func decodeStartMsg(m *clientMessage, obj map[string]json.RawMessage, _ int) err
 	return nil
 }
 
-func decodeRateMsg(m *clientMessage, obj map[string]json.RawMessage, _ int) error {
+func decodeRateMsg(m *clientMessage, _ *scenario.Object, obj map[string]json.RawMessage, _ int) error {
 	raw, ok := obj["rate"]
 	if !ok {
 		return &sim.FieldError{Field: "rate", Msg: fmt.Sprintf("required (not null): steps per second per run, 1 … %d, or 0 for as fast as possible", maxRate)}
@@ -158,7 +171,7 @@ func decodeRateMsg(m *clientMessage, obj map[string]json.RawMessage, _ int) erro
 	return err
 }
 
-func decodeStepMsg(m *clientMessage, obj map[string]json.RawMessage, maxSteps int) error {
+func decodeStepMsg(m *clientMessage, _ *scenario.Object, obj map[string]json.RawMessage, maxSteps int) error {
 	m.N = 1
 	var err error
 	if raw, ok := obj["n"]; ok {
@@ -167,7 +180,7 @@ func decodeStepMsg(m *clientMessage, obj map[string]json.RawMessage, maxSteps in
 	return err
 }
 
-func decodeSetMsg(m *clientMessage, obj map[string]json.RawMessage, _ int) error {
+func decodeSetMsg(m *clientMessage, o *scenario.Object, obj map[string]json.RawMessage, _ int) error {
 	raw, ok := obj["run"]
 	if !ok {
 		return &sim.FieldError{Field: "run", Msg: "required (not null): the run's index, from 0"}
@@ -176,34 +189,11 @@ func decodeSetMsg(m *clientMessage, obj map[string]json.RawMessage, _ int) error
 	if m.Run, err = readInt(raw, "run", 0, math.MaxInt32); err != nil {
 		return err
 	}
-	for _, f := range []struct {
-		key string
-		dst *json.RawMessage
-	}{{"optimizer", &m.Optimizer}, {"optimizer_y", &m.OptimizerY}, {"scheduler", &m.Scheduler}} {
-		if raw, ok := obj[f.key]; ok {
-			if !isObject(raw) {
-				return &sim.FieldError{Field: f.key, Msg: "must be an object of settings, such as {\"lr\": 0.05}"}
-			}
-			*f.dst = raw
-		}
+	ls, err := scenario.ReadLiveSet(o) // each as a run's JSON reads it
+	if err != nil {
+		return err
 	}
-	if raw, ok := obj["noise"]; ok {
-		v, err := readNumber(raw, "noise")
-		if err != nil {
-			return err
-		}
-		if v < 0 {
-			return &sim.FieldError{Field: "noise", Msg: fmt.Sprintf("must be a finite number ≥ 0, got %v", v)}
-		}
-		m.Noise = &v
-	}
-	if raw, ok := obj["batch_size"]; ok {
-		n, err := readInt(raw, "batch_size", 1, sim.MaxDataRows)
-		if err != nil {
-			return err
-		}
-		m.BatchSize = &n
-	}
+	m.setLive(ls)
 	return nil
 }
 
