@@ -68,8 +68,6 @@ func frameSession(tb testing.TB, runs int) *session {
 	}
 	tb.Cleanup(func() { conn.CloseNow() })
 	s := newSession(slog.New(slog.DiscardHandler), cfg, newMetrics(), conn)
-	s.ticker = time.NewTicker(time.Hour) // serve's frame ticker, stopped
-	s.ticker.Stop()
 	rs := strings.TrimSuffix(strings.Repeat(`{"start":[-1.2,1],"optimizer":{"name":"sgd","lr":0.0001,"momentum":0.5}},`, runs), ",")
 	m, err := decodeClientMessage([]byte(`{"type":"start","rate":60,"scenario":{"surface":{"name":"rosenbrock"},"steps":10000,"runs":[`+rs+`]}}`), cfg.MaxSteps)
 	if err != nil {
@@ -78,6 +76,11 @@ func frameSession(tb testing.TB, runs int) *session {
 	if err := s.start(context.Background(), m); err != nil {
 		tb.Fatal(err)
 	}
+	tb.Cleanup(func() { // serve's end: off the frame clock, whose goroutine then returns
+		if s.ticking {
+			s.clock.stop(&s.beat)
+		}
+	})
 	return s
 }
 

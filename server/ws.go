@@ -35,11 +35,12 @@ type hub struct {
 	wg       sync.WaitGroup // one per reserved slot
 	rooms    *rooms         // the classrooms (room.go)
 	work     *workLimiter   // the work budget of each client IP, shared with the HTTP compute routes (cost.go)
+	clock    *frameClock    // the frame clock of the sessions that stream (frameclock.go)
 }
 
 func newHub(cfg Config, m *metrics) *hub {
 	return &hub{cfg: cfg, m: m, sessions: map[*session]struct{}{}, perIP: map[string]int{},
-		work: newWorkLimiter(int64(cfg.WorkPerMinute), m)}
+		work: newWorkLimiter(int64(cfg.WorkPerMinute), m), clock: newFrameClock(frameInterval(cfg.FrameRate))}
 }
 
 // reserve takes a session slot for ip. It returns the rejection reason (a
@@ -187,6 +188,7 @@ func handleWS(logger *slog.Logger, cfg Config, m *metrics, h *hub, draining *ato
 		s = newSession(logger.With("ip", ip), cfg, m, conn)
 		s.work, s.ip = h.work, ip // sweeps are charged to the IP's work budget
 		s.rooms = h.rooms
+		s.clock = h.clock
 		h.add(s)
 		m.sessionsStarted.Inc()
 		m.sessions.Inc()
