@@ -261,8 +261,11 @@ func headerHasToken(h http.Header, key, token string) bool {
 // frames) carries a deadline, with small bufio buffers of its own instead
 // of net/http's 4 KiB reader and writer (which are let go with the
 // request): wsReadBuf for the few, small client messages, wsWriteBuf for
-// the frames (a frame of 2 runs at 60 steps/s, about 700 bytes, goes out in
-// one write; a larger one in two).
+// the frames. A frame larger than the writer's buffer costs two write
+// system calls instead of one (coder/websocket writes the header and the
+// payload through it), so the buffer holds a frame of 2 runs at 60 steps/s
+// (about 1.1 KB) with room for the larger ones of a session that fell
+// behind and has several frames' points to send at once (12 points a run).
 type hijackWriter struct {
 	http.ResponseWriter
 	timeout time.Duration
@@ -298,7 +301,7 @@ func (w *hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 
 const (
 	wsReadBuf  = 256
-	wsWriteBuf = 2048
+	wsWriteBuf = 4096
 	wsSendBuf  = 64 << 10 // SO_SNDBUF of a session's socket (Linux doubles it)
 )
 
