@@ -69,6 +69,7 @@ type session struct {
 	clock      *frameClock // the server's frame clock (frameclock.go), shared by its sessions
 	beat       clockTick   // the session's place on it: beat.C gives each frame's due time
 	lastActive time.Time   // the last message or frame tick, for the idle timeout
+	memo       floatMemo   // the frame encoder's copies of repeated values (frame.go)
 	buf        []byte      // sweep messages (sweepws.go); dropped when large
 	sweep      sweeper     // the LR sweep running beside the scenario (sweepws.go)
 
