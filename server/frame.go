@@ -58,6 +58,7 @@ type columns struct {
 	vals   [numCols][]float64
 	stride int
 	off    [numCols]int
+	memo   *floatMemo // a session's frame: values already written in the run are copied (nil: none)
 }
 
 // sliceColumns returns columns held one slice each (nil: absent).
@@ -76,7 +77,7 @@ func (c *columns) append(b []byte, from, to int) []byte {
 		if c.vals[k] == nil {
 			continue
 		}
-		b = appendColumn(b, colKeys[k], c.vals[k], c.stride, c.off[k])
+		b = appendColumnMemo(b, colKeys[k], c.vals[k], c.stride, c.off[k], c.memo)
 	}
 	return b
 }
@@ -184,9 +185,10 @@ func (s *session) appendFrame(b []byte) []byte {
 		b = append(b, `,"t0":`...)
 		b = strconv.AppendInt(b, int64(lr.sent), 10)
 		c := s.frameColumns(cols)
+		s.memo.reset() // per run: two runs at the same point still cost the same to encode
 		b = c.appendPoints(b, lr.formula)
-		b = appendPair(b, "grad", lr.grad.X, lr.grad.Y)
-		b = appendPair(b, "velocity", lr.vel.X, lr.vel.Y)
+		b = s.memo.appendPair(b, "grad", lr.grad.X, lr.grad.Y)
+		b = s.memo.appendPair(b, "velocity", lr.vel.X, lr.vel.Y)
 		b = append(b, '}')
 	}
 	return append(b, "]}"...)
@@ -194,7 +196,7 @@ func (s *session) appendFrame(b []byte) []byte {
 
 // frameColumns returns a run's pending interleaved columns cols.
 func (s *session) frameColumns(cols []float64) columns {
-	c := columns{stride: s.stride()}
+	c := columns{stride: s.stride(), memo: &s.memo}
 	for k := colX; k < colTestLoss; k++ {
 		c.vals[k], c.off[k] = cols, k
 	}
@@ -216,6 +218,12 @@ func (s *session) frameColumns(cols []float64) columns {
 // already written rather than formatted again: the same digits, for a
 // comparison instead of a shortest-float conversion.
 func appendColumn(b []byte, key string, cols []float64, stride, off int) []byte {
+	return appendColumnMemo(b, key, cols, stride, off, nil)
+}
+
+// appendColumnMemo is appendColumn, with the other values not repeated
+// from the one before looked up in memo when it is not nil.
+func appendColumnMemo(b []byte, key string, cols []float64, stride, off int, memo *floatMemo) []byte {
 	b = append(b, ',', '"')
 	b = append(b, key...)
 	b = append(b, `":[`...)
@@ -229,9 +237,63 @@ func appendColumn(b []byte, key string, cols []float64, stride, off int) []byte 
 			}
 		}
 		prevStart = len(b)
-		b = appendFloat(b, cols[i])
+		if memo != nil {
+			b = memo.appendFloat(b, cols[i])
+		} else {
+			b = appendFloat(b, cols[i])
+		}
 		prevEnd = len(b)
 	}
+	return append(b, ']')
+}
+
+// floatMemo remembers where values were written in the message being
+// encoded, by their bits, so that a value written before in the same run of
+// a frame is copied from its digits instead of formatted again: under SGD
+// a point's edge-of-stability sharpness is its λmax, a constant LR repeats,
+// a run that has stopped moving repeats its point. The bytes are the same,
+// since equal bits format to the same digits; -0 and 0 differ. It is a small
+// direct-mapped table: a value whose entry another took is formatted again.
+// reset forgets every entry (a generation count, so it costs nothing).
+type floatMemo struct {
+	gen uint32
+	ent [16]memoEntry
+}
+
+type memoEntry struct {
+	bits       uint64
+	gen        uint32
+	start, end uint32 // the value's digits in the message: b[start:end]
+}
+
+func (m *floatMemo) reset() {
+	if m.gen++; m.gen == 0 { // wrapped: old entries could look current
+		*m = floatMemo{gen: 1}
+	}
+}
+
+// appendFloat appends v as appendFloat does, copying the digits of an
+// earlier value with the same bits written into b since the last reset.
+func (m *floatMemo) appendFloat(b []byte, v float64) []byte {
+	bits := math.Float64bits(v)
+	e := &m.ent[(bits*0x9e3779b97f4a7c15)>>(64-4)]
+	if e.gen == m.gen && e.bits == bits && int(e.end) <= len(b) {
+		return append(b, b[e.start:e.end]...)
+	}
+	start := len(b)
+	b = appendFloat(b, v)
+	*e = memoEntry{bits: bits, gen: m.gen, start: uint32(start), end: uint32(len(b))}
+	return b
+}
+
+// appendPair is appendPair through the memo.
+func (m *floatMemo) appendPair(b []byte, key string, x, y float64) []byte {
+	b = append(b, ',', '"')
+	b = append(b, key...)
+	b = append(b, `":[`...)
+	b = m.appendFloat(b, x)
+	b = append(b, ',')
+	b = m.appendFloat(b, y)
 	return append(b, ']')
 }
 

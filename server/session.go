@@ -20,7 +20,7 @@ import (
 //   - the owner (serve, on a goroutine of its own) holds all the
 //     simulation state, without a mutex, has the client's messages decoded
 //     and is the only one that writes messages; it selects on four
-//     channels: the frame ticker, the inbound messages, one housekeeping
+//     channels: the frame clock, the inbound messages, one housekeeping
 //     timer (the idle timeout and the next ping) and the rare events
 //     (shutdown, the reader's end, a ping's outcome);
 //   - the reader reads raw messages, applies the message rate limit and
@@ -59,17 +59,19 @@ type session struct {
 	steps      int // steps per run of the running scenario
 	runs       []*liveRun
 	testLoss   bool
-	batchLoss  bool      // a data surface: frames carry batch_loss (the last column)
-	rate       float64   // steps per second per run; 0 = as fast as allowed
-	paused     bool      // the rate does not advance the runs
-	pending    int       // steps asked for by step messages, still to take
-	budget     float64   // steps owed by the rate, fractional
-	last       time.Time // when the budget was last brought up to date
-	ticking    bool
-	ticker     *time.Ticker
-	lastActive time.Time // the last message or frame tick, for the idle timeout
-	buf        []byte    // sweep messages (sweepws.go); dropped when large
-	sweep      sweeper   // the LR sweep running beside the scenario (sweepws.go)
+	batchLoss  bool        // a data surface: frames carry batch_loss (the last column)
+	rate       float64     // steps per second per run; 0 = as fast as allowed
+	paused     bool        // the rate does not advance the runs
+	pending    int         // steps asked for by step messages, still to take
+	budget     float64     // steps owed by the rate, fractional
+	last       time.Time   // when the budget was last brought up to date
+	ticking    bool        // on the frame clock
+	clock      *frameClock // the server's frame clock (frameclock.go), shared by its sessions
+	beat       clockTick   // the session's place on it: beat.C gives each frame's due time
+	lastActive time.Time   // the last message or frame tick, for the idle timeout
+	memo       floatMemo   // the frame encoder's copies of repeated values (frame.go)
+	buf        []byte      // sweep messages (sweepws.go); dropped when large
+	sweep      sweeper     // the LR sweep running beside the scenario (sweepws.go)
 
 	// Rooms (roomws.go): the server's rooms, and once joined the session's
 	// membership and the channel that says the room has messages for it
@@ -107,7 +109,8 @@ type inbound struct {
 }
 
 func newSession(logger *slog.Logger, cfg Config, m *metrics, conn *websocket.Conn) *session {
-	return &session{logger: logger, cfg: cfg, m: m, conn: conn, ctl: make(chan ctlEvent, 4), rate: defaultRate}
+	return &session{logger: logger, cfg: cfg, m: m, conn: conn, ctl: make(chan ctlEvent, 4), rate: defaultRate,
+		beat: newClockTick()}
 }
 
 // goAway tells the session to close with 1001; it does not wait.
@@ -128,6 +131,9 @@ func (s *session) serve(parent context.Context) (reason string) {
 			s.room.leave()
 		}
 		s.stopSweep()
+		if s.ticking {
+			s.clock.stop(&s.beat)
+		}
 		s.conn.CloseNow()
 		wg.Wait()
 	}()
@@ -136,9 +142,6 @@ func (s *session) serve(parent context.Context) (reason string) {
 	wg.Add(1)
 	go func() { defer wg.Done(); s.read(ctx, in) }()
 
-	s.ticker = time.NewTicker(s.frameInterval())
-	s.ticker.Stop()
-	defer s.ticker.Stop()
 	now := time.Now()
 	s.lastActive = now
 	nextPing, pinging := now.Add(s.cfg.PingInterval), false
@@ -186,7 +189,7 @@ func (s *session) serve(parent context.Context) (reason string) {
 			s.lastActive = time.Now()
 			err = onHelper(func() error { return s.handle(ctx, m) })
 			s.trimBuf()
-		case now := <-s.ticker.C:
+		case now := <-s.beat.C:
 			s.lastActive = now
 			err = s.tick(ctx, now)
 		case <-s.feed:

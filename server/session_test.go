@@ -68,8 +68,6 @@ func frameSession(tb testing.TB, runs int) *session {
 	}
 	tb.Cleanup(func() { conn.CloseNow() })
 	s := newSession(slog.New(slog.DiscardHandler), cfg, newMetrics(), conn)
-	s.ticker = time.NewTicker(time.Hour) // serve's frame ticker, stopped
-	s.ticker.Stop()
 	rs := strings.TrimSuffix(strings.Repeat(`{"start":[-1.2,1],"optimizer":{"name":"sgd","lr":0.0001,"momentum":0.5}},`, runs), ",")
 	m, err := decodeClientMessage([]byte(`{"type":"start","rate":60,"scenario":{"surface":{"name":"rosenbrock"},"steps":10000,"runs":[`+rs+`]}}`), cfg.MaxSteps)
 	if err != nil {
@@ -78,6 +76,11 @@ func frameSession(tb testing.TB, runs int) *session {
 	if err := s.start(context.Background(), m); err != nil {
 		tb.Fatal(err)
 	}
+	tb.Cleanup(func() { // serve's end: off the frame clock, whose goroutine then returns
+		if s.ticking {
+			s.clock.stop(&s.beat)
+		}
+	})
 	return s
 }
 
@@ -252,6 +255,34 @@ func TestAppendColumnRepeats(t *testing.T) {
 			if got := appendColumn(nil, "c", cols, stride, off); string(got) != string(want) {
 				t.Errorf("stride %d, offset %d: %s, want %s", stride, off, got, want)
 			}
+		}
+	}
+}
+
+// TestFloatMemo checks that values copied through a frame's memo read as
+// formatting each afresh: repeats near and far, -0 after 0, NaN, values
+// whose entries collide, across resets and a buffer that grows.
+func TestFloatMemo(t *testing.T) {
+	pool := []float64{0.001, 0, math.Copysign(0, -1), math.NaN(), math.Inf(1), 1e300, 2.5, -1.1493157557140965, 1443.6140450036696, 1e-7, 123456789}
+	for i := range 40 {
+		pool = append(pool, float64(i)*0.1+1/float64(i+1))
+	}
+	var m floatMemo
+	seed := uint64(1)
+	for round := range 200 {
+		m.reset()
+		var b, want []byte
+		if round%2 == 1 {
+			b = make([]byte, 0, 4) // grows while values are copied
+		}
+		for range 60 {
+			seed = seed*6364136223846793005 + 1442695040888963407
+			v := pool[int(seed>>33)%len(pool)]
+			b = append(m.appendFloat(b, v), ',')
+			want = append(appendFloat(want, v), ',')
+		}
+		if string(b) != string(want) {
+			t.Fatalf("round %d: %s, want %s", round, b, want)
 		}
 	}
 }

@@ -20,12 +20,14 @@ func (s *session) setCosts() {
 }
 
 // frameInterval is the time between frames, rounded up to whole
-// nanoseconds: the ticker sends the time each tick was scheduled for, and
-// a tick a fraction of a nanosecond before the point it should carry (1/30 s
+// nanoseconds: a session receives the time each frame was due, and a frame
+// due a fraction of a nanosecond before the point it should carry (1/30 s
 // is 33,333,333.3 ns) would leave that point, due a whole step after the
 // one before, to the next frame: 16.7 ms late at 60 steps/s.
-func (s *session) frameInterval() time.Duration {
-	return time.Duration(math.Ceil(float64(time.Second) / s.cfg.FrameRate))
+func (s *session) frameInterval() time.Duration { return frameInterval(s.cfg.FrameRate) }
+
+func frameInterval(frameRate float64) time.Duration {
+	return time.Duration(math.Ceil(float64(time.Second) / frameRate))
 }
 
 // running reports whether any run has steps left.
@@ -38,17 +40,21 @@ func (s *session) running() bool {
 	return false
 }
 
-// updateTicker runs the frame ticker only while there is something to step,
-// so idle sessions cost nothing.
+// updateTicker keeps the session on the server's frame clock only while
+// there is something to step, so idle sessions cost nothing. Its frames are
+// due a whole frame interval apart from the moment it became active.
 func (s *session) updateTicker() {
 	active := s.running() && (!s.paused || s.pending > 0)
 	switch {
 	case active && !s.ticking:
-		s.last = time.Now() // before the ticker's start, so no tick comes early
+		if s.clock == nil { // a session made outside handleWS (tests)
+			s.clock = newFrameClock(s.frameInterval())
+		}
+		s.last = time.Now()
 		s.budget = 0
-		s.ticker.Reset(s.frameInterval())
+		s.clock.start(&s.beat, s.last.Add(s.frameInterval()))
 	case !active && s.ticking:
-		s.ticker.Stop()
+		s.clock.stop(&s.beat)
 	}
 	s.ticking = active
 }

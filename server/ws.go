@@ -35,11 +35,12 @@ type hub struct {
 	wg       sync.WaitGroup // one per reserved slot
 	rooms    *rooms         // the classrooms (room.go)
 	work     *workLimiter   // the work budget of each client IP, shared with the HTTP compute routes (cost.go)
+	clock    *frameClock    // the frame clock of the sessions that stream (frameclock.go)
 }
 
 func newHub(cfg Config, m *metrics) *hub {
 	return &hub{cfg: cfg, m: m, sessions: map[*session]struct{}{}, perIP: map[string]int{},
-		work: newWorkLimiter(int64(cfg.WorkPerMinute), m)}
+		work: newWorkLimiter(int64(cfg.WorkPerMinute), m), clock: newFrameClock(frameInterval(cfg.FrameRate))}
 }
 
 // reserve takes a session slot for ip. It returns the rejection reason (a
@@ -187,6 +188,7 @@ func handleWS(logger *slog.Logger, cfg Config, m *metrics, h *hub, draining *ato
 		s = newSession(logger.With("ip", ip), cfg, m, conn)
 		s.work, s.ip = h.work, ip // sweeps are charged to the IP's work budget
 		s.rooms = h.rooms
+		s.clock = h.clock
 		h.add(s)
 		m.sessionsStarted.Inc()
 		m.sessions.Inc()
@@ -259,8 +261,11 @@ func headerHasToken(h http.Header, key, token string) bool {
 // frames) carries a deadline, with small bufio buffers of its own instead
 // of net/http's 4 KiB reader and writer (which are let go with the
 // request): wsReadBuf for the few, small client messages, wsWriteBuf for
-// the frames (a frame of 2 runs at 60 steps/s, about 700 bytes, goes out in
-// one write; a larger one in two).
+// the frames. A frame larger than the writer's buffer costs two write
+// system calls instead of one (coder/websocket writes the header and the
+// payload through it), so the buffer holds a frame of 2 runs at 60 steps/s
+// (about 1.1 KB) with room for the larger ones of a session that fell
+// behind and has several frames' points to send at once (12 points a run).
 type hijackWriter struct {
 	http.ResponseWriter
 	timeout time.Duration
@@ -296,7 +301,7 @@ func (w *hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 
 const (
 	wsReadBuf  = 256
-	wsWriteBuf = 2048
+	wsWriteBuf = 4096
 	wsSendBuf  = 64 << 10 // SO_SNDBUF of a session's socket (Linux doubles it)
 )
 

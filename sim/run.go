@@ -208,7 +208,7 @@ func (r *Run) measure(step int, p Point, lr float64) Location {
 	if r.game {
 		l.Gauge = noGauge() // x and y do not both descend f: f's curvature sets no limit
 	} else {
-		l.Gauge = GaugeOf(r.opt, p, g, h)
+		l.Gauge = gaugeOf(r.opt, p, g, h, l.Sharpness)
 	}
 	if r.testShift != nil {
 		l.TestLoss = r.surf.Value(p.Sub(*r.testShift))

@@ -63,8 +63,10 @@ func (s Stability) Edge(lr float64) float64 {
 // gauger is what every optimizer implements for the gauge.
 type gauger interface {
 	// gauge returns S, F and the formula at parameter p with true gradient
-	// g and Hessian h, for the step the optimizer would take next.
-	gauge(p, g Point, h Sym2) (s, f float64, formula string)
+	// g and Hessian h, whose largest eigenvalue is lmax (h.MaxEigen(), which
+	// a run has already computed for the point's sharpness), for the step
+	// the optimizer would take next.
+	gauge(p, g Point, h Sym2, lmax float64) (s, f float64, formula string)
 }
 
 var (
@@ -77,11 +79,16 @@ var (
 // GaugeOf returns the stability gauge of optimizer o at parameter p with
 // true gradient g and Hessian h. It does not change o's state.
 func GaugeOf(o Optimizer, p, g Point, h Sym2) Stability {
+	return gaugeOf(o, p, g, h, h.MaxEigen())
+}
+
+// gaugeOf is GaugeOf with h's largest eigenvalue lmax already known.
+func gaugeOf(o Optimizer, p, g Point, h Sym2, lmax float64) Stability {
 	gg, ok := o.(gauger)
 	if !ok {
 		return noGauge()
 	}
-	s, f, formula := gg.gauge(p, g, h)
+	s, f, formula := gg.gauge(p, g, h, lmax)
 	st := Stability{Sharpness: s, Factor: f, Limit: math.NaN(), Formula: formula}
 	if !isFinite(s) {
 		st.Sharpness = math.NaN()
@@ -155,8 +162,8 @@ func pick(c bool, a, b string) string {
 	return b
 }
 
-func (o *sgdOpt) gauge(_, _ Point, h Sym2) (float64, float64, string) {
-	return sgdGauge(o.cfg, h.MaxEigen())
+func (o *sgdOpt) gauge(_, _ Point, _ Sym2, lmax float64) (float64, float64, string) {
+	return sgdGauge(o.cfg, lmax)
 }
 
 // precondSharpness returns λ₁(P⁻¹H) for the diagonal P = diag(px, py) > 0:
@@ -178,7 +185,7 @@ func withL2(p, g Point, h Sym2, wd float64) (Point, Sym2) {
 	return Point{g.X + wd*p.X, g.Y + wd*p.Y}, Sym2{XX: h.XX + wd, XY: h.XY, YY: h.YY + wd}
 }
 
-func (o *adamOpt) gauge(p, g Point, h Sym2) (float64, float64, string) {
+func (o *adamOpt) gauge(p, g Point, h Sym2, _ float64) (float64, float64, string) {
 	c := &o.cfg
 	b1, b2 := c.Betas[0], c.Betas[1]
 	if !o.decoupled {
@@ -200,7 +207,7 @@ func (o *adamOpt) gauge(p, g Point, h Sym2) (float64, float64, string) {
 	return s, (2 + 2*b1) / (1 - b1), "(2+2β₁)/((1−β₁)·λ₁(P⁻¹H))"
 }
 
-func (o *rmspropOpt) gauge(p, g Point, h Sym2) (float64, float64, string) {
+func (o *rmspropOpt) gauge(p, g Point, h Sym2, _ float64) (float64, float64, string) {
 	c := &o.cfg
 	g, h = withL2(p, g, h, c.WeightDecay)
 	a := c.Alpha
@@ -216,7 +223,7 @@ func (o *rmspropOpt) gauge(p, g Point, h Sym2) (float64, float64, string) {
 	return s, 2, "2/λ₁(P⁻¹H)"
 }
 
-func (o *adagradOpt) gauge(p, g Point, h Sym2) (float64, float64, string) {
+func (o *adagradOpt) gauge(p, g Point, h Sym2, _ float64) (float64, float64, string) {
 	c := &o.cfg
 	g, h = withL2(p, g, h, c.WeightDecay)
 	sum := Point{o.sum.X + g.X*g.X, o.sum.Y + g.Y*g.Y}
