@@ -13,62 +13,107 @@ import { dataInfo } from './state.js';
 /** app is the page's whole mutable state. */
 export const app = {
   // ---- the scenario
-  state: null, // state.js's state (surface, runs, steps, view …); the reducer replaces it, its unchanged runs keep their objects (branch.js matches runs by identity)
-  catalog: null, // catalogIndex of the surfaces (inline #surfaces-data), or null
-  selected: 0, // index of the selected run
-  branchRuns: null, // state.runs as the branches' indices last named them (remapBranches)
-  presets: [], // GET /api/v1/presets, once in (panels.js)
-  lesson: null, // the preset the page is on (presetOf), once the presets are in
-  lessonShown: undefined, // the preset the banner shows: undefined until decided, null once none or dismissed
-  pasted: null, // the server's description of the data in use (POST /api/v1/surfaces/{name}), or null
-  pastedKey: '', // pastedKey() of the data pasted describes
+  // state.js's state (surface, runs, steps, view …); the reducer replaces it, its unchanged runs keep their objects (branch.js matches runs by identity)
+  state: null,
+  // catalogIndex of the surfaces (inline #surfaces-data), or null
+  catalog: null,
+  // index of the selected run
+  selected: 0,
+  // state.runs as the branches' indices last named them (remapBranches)
+  branchRuns: null,
+  // GET /api/v1/presets, once in (panels.js)
+  presets: [],
+  // the preset the page is on (presetOf), once the presets are in
+  lesson: null,
+  // the preset the banner shows: undefined until decided, null once none or dismissed
+  lessonShown: undefined,
+  // the server's description of the data in use (POST /api/v1/surfaces/{name}), or null
+  pasted: null,
+  // pastedKey() of the data pasted describes
+  pastedKey: '',
 
   // ---- the session (session.js is its phase machine)
   session: {
-    phase: 'idle', // 'idle': no session; 'waiting': a start waits for the socket (want); 'live': the server has one
-    playing: false, // the runs play (live), will play once started (waiting), or the timeline replays
-    want: null, // while waiting: {paused, step?, restore?, play?} — what to do once the socket opens
-    interrupted: null, // {playing} when the socket dropped a live session: it restarts when the socket is back
+    // 'idle': no session; 'waiting': a start waits for the socket (want); 'live': the server has one
+    phase: 'idle',
+    // the runs play (live), will play once started (waiting), or the timeline replays
+    playing: false,
+    // while waiting: {paused, step?, restore?, play?} — what to do once the socket opens
+    want: null,
+    // {playing} when the socket dropped a live session: it restarts when the socket is back
+    interrupted: null,
     // starts sent on this socket, and the server's started answers to them:
     // frames, done and set_ok that come before the answer to the last start
     // belong to a scenario the page has left (a change restarts the session)
     startsSent: 0,
     startsSeen: 0,
-    branchPlan: null, // {items, next, asked}: the branches' set messages still to send (branch.js)
+    // {items, next, asked}: the branches' set messages still to send (branch.js)
+    branchPlan: null,
+    // playback.js's state: how many of each run's received points the map shows
+    playback: null,
   },
-  socket: null, // socket.js's connection ({send, isOpen, close})
-  conn: 'connecting', // the socket's state: 'connecting' | 'open' | 'closed'
-  data: [], // protocol.js records, one per run
-  cursor: null, // the timeline's step (timeline.js), null: the newest point
-  pendingTrail: new Map(), // run → first point not yet drawn on the map
-  pendingSets: new Map(), // run → parts of the set message sent at the next frame
+  // socket.js's connection ({send, isOpen, close})
+  socket: null,
+  // the socket's state: 'connecting' | 'open' | 'closed'
+  conn: 'connecting',
+  // protocol.js records, one per run
+  data: [],
+  // the timeline's step (timeline.js), null: the newest point
+  cursor: null,
+  // run → first point not yet drawn on the map
+  pendingTrail: new Map(),
+  // run → parts of the set message sent at the next frame
+  pendingSets: new Map(),
 
   // ---- the map's grid (map.js)
-  grid: null, // grid.js's decoded grid of the map, or null
-  gridImage: null, // the grid painted (heatmap.js), made by the next background paint
-  gridKey: '', // the URL (and POST body) of the grid there is
-  gridBaseKey: '', // gridKey without the view: the same surface, data and resolution
-  gridPending: null, // {baseKey, box} of the grid being fetched, or null
-  gridFresh: 0, // 1: a grid has just come; 2: its paint waited one frame for new points
-  bgHasGrid: false, // the background has been painted with a grid once
+  // grid.js's decoded grid of the map, or null
+  grid: null,
+  // the grid painted (heatmap.js), made by the next background paint
+  gridImage: null,
+  // the URL (and POST body) of the grid there is
+  gridKey: '',
+  // gridKey without the view: the same surface, data and resolution
+  gridBaseKey: '',
+  // {baseKey, box} of the grid being fetched, or null
+  gridPending: null,
+  // 1: a grid has just come; 2: its paint waited one frame for new points
+  gridFresh: 0,
+  // the background has been painted with a grid once
+  bgHasGrid: false,
 
   // ---- the page
-  lang: 'en', // the page's language
-  t: translator('en'), // its strings (i18n.js)
-  theme: null, // colours and fonts from style.css, for the canvases
-  dark: false, // prefers-color-scheme: dark
-  arrows: false, // the map shows the gradient arrows
-  errors: [], // [{field, message, server?}] shown in #errors
-  need: { bg: true, trails: true, charts: true, chartsFull: false, panels: true }, // what the next frame redraws
-  booted: false, // boot() has mounted everything
-  readyMarked: false, // lab:ready is marked
-  firstPoint: false, // lab:first-point is marked
-  histTag: null, // the control of the change being recorded (history.js merges a drag's changes)
-  histReplace: false, // the next record replaces the current entry (a change that is not the user's)
-  restoring: false, // undo or redo is putting a state back: not recorded
-  room: { mod: null, promise: null, settled: false }, // the classroom (roomglue.js): classroom.js's handle once mounted, its loading, whether that has settled
-  ui: { controls: null, legend: null, charts: [], timeline: null, present: null, view3d: null }, // the mounted components
-  drawStats: { lastFrameMs: 0, maxFrameMs: 0, frames: 0, lastPanelsMs: 0, maxPanelsMs: 0, lastParts: null, maxParts: {}, times: [] }, // the draw loop's times (map.js)
+  // the page's language
+  lang: 'en',
+  // its strings (i18n.js)
+  t: translator('en'),
+  // colours and fonts from style.css, for the canvases
+  theme: null,
+  // prefers-color-scheme: dark
+  dark: false,
+  // the map shows the gradient arrows
+  arrows: false,
+  // [{field, message, server?}] shown in #errors
+  errors: [],
+  // what the next frame redraws
+  need: { bg: true, trails: true, charts: true, chartsFull: false, panels: true },
+  // boot() has mounted everything
+  booted: false,
+  // lab:ready is marked
+  readyMarked: false,
+  // lab:first-point is marked
+  firstPoint: false,
+  // the control of the change being recorded (history.js merges a drag's changes)
+  histTag: null,
+  // the next record replaces the current entry (a change that is not the user's)
+  histReplace: false,
+  // undo or redo is putting a state back: not recorded
+  restoring: false,
+  // the classroom (roomglue.js): classroom.js's handle once mounted, its loading, whether that has settled
+  room: { mod: null, promise: null, settled: false },
+  // the mounted components
+  ui: { controls: null, legend: null, charts: [], timeline: null, present: null, view3d: null },
+  // the draw loop's times (map.js)
+  drawStats: { lastFrameMs: 0, maxFrameMs: 0, frames: 0, lastPanelsMs: 0, maxPanelsMs: 0, lastParts: null, maxParts: {}, times: [] },
 };
 
 export const $ = (id) => document.getElementById(id);

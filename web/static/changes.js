@@ -10,7 +10,7 @@ import { encodeQuery, presetLabels, dataInfo } from './state.js';
 import { rateMessage } from './protocol.js';
 import { remapBranches } from './branch.js';
 import { reduce } from './reducer.js';
-import { live, liveSet, restartSession, anyData } from './session.js';
+import { live, liveSet, restartSession, anyData, playbackRate } from './session.js';
 import { fetchGrid, viewChanged } from './map.js';
 import { recordHistory } from './tools.js';
 
@@ -44,7 +44,7 @@ function apply(e) {
   switch (e.type) {
     case 'changed': app.histTag = e.tag; changed(e.restart); break;
     case 'url': writeURL(); break;
-    case 'rate': if (live()) send(rateMessage(e.rate)); break;
+    case 'rate': if (live()) send(rateMessage(e.rate)); playbackRate(e.rate); break;
     case 'set': liveSet(e.run, e.parts); break;
     case 'grid':
       if (e.reset) app.grid = null;

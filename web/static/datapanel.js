@@ -13,13 +13,20 @@ import { dispatch, changed } from './changes.js';
 
 /** dataPanel is the data panel: its module and mount, and the built-in data sets. */
 const dataPanel = {
-  mod: null, // data.js, once loaded
-  loading: null, // its loading promise
-  ui: null, // mountData's handle
-  root: null, // #data-panel
-  datasets: null, // the promise of GET /api/v1/datasets
-  list: null, // its data sets, once in
-  asking: '', // the pastedKey being described
+  // data.js, once loaded
+  mod: null,
+  // its loading promise
+  loading: null,
+  // mountData's handle
+  ui: null,
+  // #data-panel
+  root: null,
+  // the promise of GET /api/v1/datasets
+  datasets: null,
+  // its data sets, once in
+  list: null,
+  // the pastedKey being described
+  asking: '',
 };
 
 function datasetsList() {

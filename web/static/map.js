@@ -18,22 +18,34 @@ import { drawContours } from './contours.js';
 import { drawTrail, drawRunMarkers, drawMinima, drawAxes } from './trajectory.js';
 import { atStep } from './timeline.js';
 import { showErrors } from './texts.js';
+import { shownCount } from './session.js';
+import { advance, pending } from './playback.js';
 import { dispatch, writeURL } from './changes.js';
 
 const MARGIN = { left: 46, right: 8, top: 8, bottom: 26 };
 
 /** map holds the map's canvases and what it last drew with. */
 export const map = {
-  canvas: null, // #map, what is shown
-  bg: null, // offscreen: the background (heatmap, contours, axes)
-  trails: null, // offscreen: the runs' trails
-  tr: null, // the view transform the layers were drawn with (scale.js)
-  width: 0, height: 0, dpr: 1, // the map's CSS size and device pixel ratio
-  readoutTimer: 0, // clears the readout's "pause first" note
-  gridTimer: 0, // the next loadGrid (debounced, or a retry when the server was busy)
-  gridAbort: null, // aborts the fetch of a grid no longer wanted
-  formulaChecked: '', // the custom formula the server last found good
-  hooks: null, // mountMap's hooks
+  // #map, what is shown
+  canvas: null,
+  // offscreen: the background (heatmap, contours, axes)
+  bg: null,
+  // offscreen: the runs' trails
+  trails: null,
+  // the view transform the layers were drawn with (scale.js)
+  tr: null,
+  // the map's CSS size and device pixel ratio
+  width: 0, height: 0, dpr: 1,
+  // clears the readout's "pause first" note
+  readoutTimer: 0,
+  // the next loadGrid (debounced, or a retry when the server was busy)
+  gridTimer: 0,
+  // aborts the fetch of a grid no longer wanted
+  gridAbort: null,
+  // the custom formula the server last found good
+  formulaChecked: '',
+  // mountMap's hooks
+  hooks: null,
 };
 
 /** fadedRun reports whether run i's trail is drawn faintly: another run branches off it. */
@@ -202,11 +214,14 @@ function paintTrailsFull() {
   if (app.data[app.selected]) order.push(app.selected);
   for (const i of order) {
     const d = app.data[i];
-    if (d && d.n > 0) { ctx.globalAlpha = fadedRun(i) ? 0.4 : 1; drawTrail(ctx, d, 0, d.n, map.tr, runColor(i, app.dark), trailOpts(i)); }
+    const n = shownCount(i);
+    if (d && n > 0) { ctx.globalAlpha = fadedRun(i) ? 0.4 : 1; drawTrail(ctx, d, 0, n, map.tr, runColor(i, app.dark), trailOpts(i)); }
   }
   ctx.globalAlpha = 1;
   ctx.restore();
+  // the points received but not shown yet are drawn as they are shown (playback.js)
   app.pendingTrail.clear();
+  app.data.forEach((d, i) => { if (d && shownCount(i) < d.n) app.pendingTrail.set(i, shownCount(i)); });
 }
 
 // The new points of a frame are drawn in chunks, the runs in turn, until
@@ -220,14 +235,18 @@ function paintTrailsNew(deadline = Infinity) {
   const ctx = map.trails.getContext('2d');
   ctx.setTransform(map.dpr, 0, 0, map.dpr, 0, 0);
   clipPlot(ctx);
-  let first = true, out = false;
-  while (app.pendingTrail.size && !out) {
+  let first = true, out = false, progress = true;
+  while (app.pendingTrail.size && !out && progress) {
+    progress = false;
     for (const [i, from] of app.pendingTrail) {
       const d = app.data[i];
       if (!d || from >= d.n) { app.pendingTrail.delete(i); continue; }
+      const n = shownCount(i);
+      if (from >= n) continue; // received, not shown yet (playback.js)
       if (!first && performance.now() > deadline) { out = true; break; }
       first = false;
-      const to = Math.min(d.n, from + TRAIL_CHUNK);
+      progress = true;
+      const to = Math.min(n, from + TRAIL_CHUNK);
       ctx.globalAlpha = fadedRun(i) ? 0.4 : 1;
       drawTrail(ctx, d, from, to, map.tr, runColor(i, app.dark), trailOpts(i));
       ctx.globalAlpha = 1;
@@ -269,12 +288,14 @@ function compose() {
   clipPlot(ctx);
   const info = surfaceInfo();
   const startGrad = (run) => (app.arrows ? gridGrad(runStart(run, info)) : null);
+  // the timeline's step, or the newest point shown (playback.js)
+  const shownAt = (i) => atStep(app.data[i], app.cursor ?? (app.data[i] && shownCount(i) < app.data[i].n ? shownCount(i) - 1 : null));
   app.state.runs.forEach((run, i) => {
     if (i === app.selected) return;
-    drawRunMarkers(ctx, atStep(app.data[i], app.cursor), runStart(run, info), map.tr, runColor(i, app.dark), { arrows: app.arrows, halo: haloFor(i, 0.6), startGrad: startGrad(run), lr: optimizerLR(run) });
+    drawRunMarkers(ctx, shownAt(i), runStart(run, info), map.tr, runColor(i, app.dark), { arrows: app.arrows, halo: haloFor(i, 0.6), startGrad: startGrad(run), lr: optimizerLR(run) });
   });
   const sel = app.state.runs[app.selected];
-  if (sel) drawRunMarkers(ctx, atStep(app.data[app.selected], app.cursor), runStart(sel, info), map.tr, runColor(app.selected, app.dark), { selected: true, arrows: app.arrows, halo: haloFor(app.selected, 0.8), startGrad: startGrad(sel), lr: optimizerLR(sel) });
+  if (sel) drawRunMarkers(ctx, shownAt(app.selected), runStart(sel, info), map.tr, runColor(app.selected, app.dark), { selected: true, arrows: app.arrows, halo: haloFor(app.selected, 0.8), startGrad: startGrad(sel), lr: optimizerLR(sel) });
   if (info) {
     // on top of the trails and the runs' marks, so that the labels stay readable
     drawMinima(ctx, info.minima, map.tr, {
@@ -417,6 +438,8 @@ function setStart(p, all) {
 
 export function draw() {
   const t0 = performance.now();
+  const pb = app.session.playback;
+  if (pb) advance(pb, t0); // the runs' points shown at their rate (playback.js)
   for (const [i, parts] of app.pendingSets) send(setMessage(i, parts));
   app.pendingSets.clear();
 
@@ -463,7 +486,7 @@ export function draw() {
     if (!done) more = true;
   }
   if (app.ui.view3d && app.ui.view3d.shown()) app.ui.view3d.draw();
-  if (more) schedule();
+  if (more || (pb && pending(pb))) schedule();
   // drawStats: the canvases' drawing time (map and charts); the panels'
   // DOM updates are counted apart, in panelsMs.
   const s = app.drawStats;

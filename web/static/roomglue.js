@@ -10,7 +10,7 @@ import { mountClassroom } from './classroom.js';
 import { toScenario, encodeQuery, fromScenario } from './state.js';
 import { runName } from './legend.js';
 import { connect } from './socket.js';
-import { onMessage, socketState, startSession, clearData } from './session.js';
+import { onMessage, socketState, startSession, clearData, playbackRate } from './session.js';
 import { showLesson, connText } from './texts.js';
 import { fetchGrid } from './map.js';
 import { writeURL } from './changes.js';
@@ -47,7 +47,7 @@ function classroomHooks() {
     // the room's clock ({paused, rate, running}, from `state`); a room whose runs were stopped is cleared
     clock: (c) => {
       S.playing = c.running && !c.paused;
-      if (Number.isFinite(c.rate)) app.state = { ...app.state, rate: c.rate };
+      if (Number.isFinite(c.rate)) { app.state = { ...app.state, rate: c.rate }; playbackRate(c.rate); }
       if (!c.running && locked()) clearData();
       app.need.panels = true;
       schedule();

@@ -20,6 +20,7 @@ import {
 } from './protocol.js';
 import { toScenario, encodeQuery, optimizerLR } from './state.js';
 import { branchScenario } from './branch.js';
+import { createPlayback, receive, advance, setRate } from './playback.js';
 import { analysisMessage } from './panels.js';
 import { showErrors, connText } from './texts.js';
 
@@ -36,9 +37,28 @@ const allDone = () => app.data.length > 0 && app.data.every(ended);
 const anyData = () => app.data.some((d) => d && d.n > 0);
 export { anyData };
 
+/**
+ * shownCount is how many of run i's points the map shows: the server may
+ * send fewer frames a second than the page draws (-frame-rate), so the
+ * points a frame brings are shown at the run's own rate (playback.js); all
+ * of them when the record was not received through a frame (a room's
+ * exchange).
+ */
+export function shownCount(i) {
+  const d = app.data[i], r = S.playback && S.playback.runs[i];
+  if (!d) return 0;
+  return r && r.have === d.n ? Math.min(d.n, Math.floor(r.shown)) : d.n;
+}
+
+/** playbackRate follows a change of the runs' rate (steps per second, 0: as fast as allowed). */
+export function playbackRate(rate) {
+  if (S.playback) setRate(S.playback, rate, performance.now());
+}
+
 /** clearData empties the runs' records (and the timeline, the branch plan, what waits to be drawn or sent). */
 export function clearData() {
   app.data = app.state.runs.map(() => newRunData());
+  S.playback = createPlayback(app.state.rate);
   if (app.ui.timeline) app.ui.timeline.stop();
   if (app.cursor !== null) setCursor(null);
   S.branchPlan = null;
@@ -257,7 +277,10 @@ export function onMessage(m) {
     case 'frame': {
       const changes = mergeFrame(app.data, m);
       if (S.branchPlan) advanceBranches();
+      // the points a frame brings are shown at the run's rate, from now (playback.js)
+      if (S.playback) advance(S.playback, performance.now());
       for (const c of changes) {
+        if (S.playback) receive(S.playback, c.run, app.data[c.run].n);
         deriveLimit(app.data[c.run], c.from, c.to);
         deriveLRY(c.run, c.from, c.to);
         const prev = app.pendingTrail.get(c.run);
