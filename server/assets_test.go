@@ -43,16 +43,26 @@ func gunzipIf(t *testing.T, enc string, body []byte) []byte {
 // dynamicImport finds import('./x.js') with a literal path.
 var dynamicImport = regexp.MustCompile(`import\(\s*['"]\./([\w./-]+\.m?js)['"]\s*\)`)
 
-// laterCSS finds the stylesheets main.js links itself ('./x.css').
+// laterCSS finds the stylesheets the page's modules link themselves ('./x.css').
 var laterCSS = regexp.MustCompile(`['"]([\w-]+\.css)['"]`)
+
+// mustBeLazy are the modules of the panels that are not part of the first
+// paint: each is loaded with import() when first needed, and never
+// imported statically by a module of the first load.
+var mustBeLazy = []string{
+	"finder.js", "sweep.js", "gauge.js", "flatshare.js", "formula.js", // analysis
+	"share.js", "export.js", "lessons.js", "refcard.js", // sharing, lessons, the card
+	"view3d.js", "data.js", "classroom.js",
+}
 
 // pageWeight loads path like a browser accepting gzip and returns the bytes
 // on the wire of the HTML and of every asset the page references up front:
 // its script and that script's static import graph, modulepreloads,
 // stylesheets, icon, and the catalog when the page does not inline it
-// (#surfaces-data). later are what main.js loads after its first paint: the
-// modules it imports with import() (and their own imports), its own
-// stylesheets and the presets.
+// (#surfaces-data). later are what the page loads after its first paint:
+// the modules its up-front modules import with import() (and their own
+// imports, static or not) unless they are up front already, the
+// stylesheets they link and the presets.
 func pageWeight(t *testing.T, ts *httptest.Server, path string) (total int, parts map[string]int, laterTotal int, later map[string]int) {
 	t.Helper()
 	gz := map[string]string{"Accept-Encoding": "gzip"}
@@ -68,7 +78,7 @@ func pageWeight(t *testing.T, ts *httptest.Server, path string) (total int, part
 		queue = append(queue, m[1])
 	}
 	seen := map[string]bool{}
-	var mainJS string
+	var pageJS string // the up-front modules' sources
 	var lazyQueue []string
 	for len(queue) > 0 {
 		u := queue[0]
@@ -88,8 +98,10 @@ func pageWeight(t *testing.T, ts *httptest.Server, path string) (total int, part
 		}
 		src := string(gunzipIf(t, resp.Header.Get("Content-Encoding"), body))
 		dir := u[:strings.LastIndex(u, "/")+1]
-		if name == "main.js" {
-			mainJS = src
+		// (i18n.js's import() of the language tables is not a panel: the
+		// page's own language is preloaded, the other is never loaded)
+		if name != "early.js" && name != "i18n.js" && !strings.HasPrefix(name, "i18n-") {
+			pageJS += src
 			for _, m := range dynamicImport.FindAllStringSubmatch(src, -1) {
 				lazyQueue = append(lazyQueue, dir+m[1])
 			}
@@ -101,7 +113,7 @@ func pageWeight(t *testing.T, ts *httptest.Server, path string) (total int, part
 			queue = append(queue, dir+m[1])
 		}
 	}
-	if !strings.Contains(string(html), `id="surfaces-data"`) && strings.Contains(mainJS, "/api/v1/surfaces") {
+	if !strings.Contains(string(html), `id="surfaces-data"`) && strings.Contains(pageJS, "/api/v1/surfaces") {
 		_, body := do(t, ts, "GET", "/api/v1/surfaces", "", gz)
 		parts["/api/v1/surfaces"] = len(body)
 	}
@@ -125,12 +137,15 @@ func pageWeight(t *testing.T, ts *httptest.Server, path string) (total int, part
 		if strings.HasSuffix(u, ".js") {
 			src := string(gunzipIf(t, resp.Header.Get("Content-Encoding"), body))
 			dir := u[:strings.LastIndex(u, "/")+1]
-			for _, m := range staticImport.FindAllStringSubmatch(src, -1) {
-				lazyQueue = append(lazyQueue, dir+m[1])
+			// a later module's own imports, static or import(), and stylesheets load later too
+			for _, re := range []*regexp.Regexp{staticImport, dynamicImport, laterCSS} {
+				for _, m := range re.FindAllStringSubmatch(src, -1) {
+					lazyQueue = append(lazyQueue, dir+m[1])
+				}
 			}
 		}
 	}
-	if strings.Contains(mainJS, "/api/v1/presets") {
+	if strings.Contains(pageJS, "/api/v1/presets") {
 		_, body := do(t, ts, "GET", "/api/v1/presets", "", gz)
 		later["/api/v1/presets"] = len(body)
 	}
@@ -170,6 +185,13 @@ func TestPageWeight(t *testing.T) {
 		t.Logf("  loaded after the first paint: %d bytes gzip (%.1f KB) in %d responses:%s", laterTotal, float64(laterTotal)/1024, len(later), listSizes(later))
 		if ceiling := 88 << 10; total > ceiling {
 			t.Errorf("first load of %s: %d bytes gzip up front, more than %d", path, total, ceiling)
+		}
+		for _, m := range mustBeLazy {
+			if _, upfront := parts[m]; upfront {
+				t.Errorf("first load of %s: %s is loaded up front (imported statically); it is to load with import() when first needed", path, m)
+			} else if _, ok := later[m]; !ok {
+				t.Errorf("first load of %s: %s is not loaded with import() by any module of the first load", path, m)
+			}
 		}
 	}
 }

@@ -5,11 +5,14 @@ import (
 	"net/http"
 	"regexp"
 	"testing"
+
+	"lrlab/scenario"
 )
 
 // TestPageLimits: the page carries the server's live -max-runs and
-// -max-steps inline (<script id="limits-data">), so that its fields refuse
-// what the server would refuse, before anything is sent.
+// -max-steps inline (the limits of <script id="schema-data">, the settings
+// schema), so that its fields refuse what the server would refuse, before
+// anything is sent.
 func TestPageLimits(t *testing.T) {
 	for _, cfg := range []Config{{}, {MaxRuns: 5, MaxSteps: 500}} {
 		ts, _ := newTestServer(t, cfg)
@@ -17,17 +20,20 @@ func TestPageLimits(t *testing.T) {
 		if res.StatusCode != http.StatusOK {
 			t.Fatalf("GET /: %s", res.Status)
 		}
-		m := regexp.MustCompile(`<script type="application/json" id="limits-data">([^<]*)</script>`).FindSubmatch(body)
+		m := regexp.MustCompile(`<script type="application/json" id="schema-data">([^<]*)</script>`).FindSubmatch(body)
 		if m == nil {
-			t.Fatalf("the page has no limits-data element")
+			t.Fatalf("the page has no schema-data element")
 		}
-		var got PageLimits
-		if err := json.Unmarshal(m[1], &got); err != nil {
-			t.Fatalf("limits-data %q: %v", m[1], err)
+		var doc struct {
+			Limits *scenario.SchemaLimit `json:"limits"`
 		}
-		want := PageLimits{Runs: cfg.withDefaults().MaxRuns, Steps: cfg.withDefaults().MaxSteps}
+		if err := json.Unmarshal(m[1], &doc); err != nil || doc.Limits == nil {
+			t.Fatalf("schema-data %q: no limits (%v)", m[1], err)
+		}
+		got := *doc.Limits
+		want := scenario.SchemaLimit{Runs: cfg.withDefaults().MaxRuns, Steps: cfg.withDefaults().MaxSteps}
 		if got != want {
-			t.Errorf("config %+v: limits-data %+v; want %+v", cfg, got, want)
+			t.Errorf("config %+v: schema-data limits %+v; want %+v", cfg, got, want)
 		}
 	}
 }

@@ -250,12 +250,10 @@ type PageData struct {
 	// Surfaces is the surface catalog; in a <script type="application/json">
 	// element, {{.Surfaces}} writes it as JSON.
 	Surfaces []sim.SurfaceInfo
-	// Limits are the server's live limits the page checks before it sends
-	// (-max-runs, -max-steps); in a <script type="application/json">
-	// element, {{.Limits}} writes them as JSON.
-	Limits PageLimits
-	// Schema is the settings schema with the same limits (GET
-	// /api/v1/schema); {{.Schema}} writes it as JSON.
+	// Schema is the settings schema (GET /api/v1/schema) with the server's
+	// live limits the page checks before it sends (-max-runs, -max-steps);
+	// in a <script type="application/json" id="schema-data"> element,
+	// {{.Schema}} writes it as JSON.
 	Schema scenario.SchemaDoc
 	// Embed is true for ?embed=1 (the page inside another site's frame).
 	Embed bool
@@ -265,12 +263,6 @@ type PageData struct {
 	// Room is the room of a /r/{code} page (roomhttp.go), written as JSON
 	// into <script type="application/json" id="room-data">; nil elsewhere.
 	Room *RoomPage
-}
-
-// PageLimits are the limits of a scenario the page needs to know.
-type PageLimits struct {
-	Runs  int `json:"runs"`
-	Steps int `json:"steps"`
 }
 
 // handleIndex serves GET /: the page rendered into a buffer from
@@ -284,7 +276,6 @@ func handleIndex(logger *slog.Logger, a *assets, lim scenario.Limits) http.Handl
 // room and the status to answer with (the room pages, roomhttp.go).
 func handleIndexWith(logger *slog.Logger, a *assets, lim scenario.Limits, room func(*http.Request) (*RoomPage, int)) http.Handler {
 	catalog := sim.Catalog()
-	limits := PageLimits{Runs: lim.MaxRuns, Steps: lim.MaxSteps}
 	schema := scenario.Schema(lim)
 	return handle(logger, func(w http.ResponseWriter, r *http.Request) error {
 		if a.tmpl == nil {
@@ -295,7 +286,6 @@ func handleIndexWith(logger *slog.Logger, a *assets, lim scenario.Limits, room f
 			Static:   a.url(""),
 			Script:   a.url("main.js"),
 			Surfaces: catalog,
-			Limits:   limits,
 			Schema:   schema,
 			Embed:    r.URL.Query().Get("embed") == "1",
 		}

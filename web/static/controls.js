@@ -2,7 +2,7 @@
 // playback bar, the surface panel and the selected run's panel; data comes
 // down through render(view), user actions go up through the callbacks.
 
-import { OPTIMIZERS, OPTIMIZER_NAMES, SCHEDULERS, SCHEDULER_NAMES, UPDATES, resolve, checkValue } from './schema.js';
+import { OPTIMIZERS, OPTIMIZER_NAMES, SCHEDULERS, SCHEDULER_NAMES, RUN, resolve, checkValue } from './schema.js';
 import { optimizerLR, LIMITS } from './state.js';
 import { check, stepValue } from './numfield.js';
 import { lrCurve } from './lrcurve.js';
@@ -32,6 +32,9 @@ export const posToSpeed = (pos) => (pos > 3.1 ? 0 : Math.max(1, Math.round(10 **
 
 /** snapLR rounds an LR from the slider to 3 significant digits. */
 export const snapLR = (lr) => Number(lr.toPrecision(lr < 1 ? 2 : 3));
+
+// the RUN rows shown with player y on a game, and those shown elsewhere (batch_size: the data panel, data.js)
+const GAME_ROWS = ['optimizer_y', 'updates'], ELSEWHERE = ['batch_size'];
 
 let uid = 0;
 const nextId = (p) => `${p}-${++uid}`;
@@ -275,54 +278,99 @@ export function mountControls(roots, cb) {
     preview = el('canvas', { class: 'preview', role: 'img', 'aria-label': t('run.preview'), title: t('run.previewTip'), width: '300', height: '70' });
     root.append(el('figure', { class: 'preview-fig' }, el('figcaption', { text: t('run.preview') }), preview));
 
-    // game: player y
+    // game: player y (its optimizer and update order are RUN rows, its LR the optimizer_y group's lr)
     if (info && info.kind === 'game') {
       const gfields = el('div', { class: 'fields' });
-      const oy = el('select', { id: nextId('opty'), title: t('run.optYTip') });
-      for (const n of OPTIMIZER_NAMES) oy.append(el('option', { value: n, text: t(`opt.${n}`) }));
-      oy.addEventListener('change', () => cb.onRun('opt_y', oy.value, {}));
-      gfields.append(el('div', { class: 'field' }, el('label', { for: oy.id, text: t('run.optY'), title: t('run.optYTip') }), oy));
-      fields.push({ input: oy, get: (r) => r.opt_y || r.optimizer.name, kind: 'select' });
-      const lrY = plainNumber('lr_y', t('run.lrY'), t('run.lrYTip'), (r) => (r.optimizer_y && r.optimizer_y.lr) ?? optimizerLR(r), { min: 0, exclusiveMin: true });
-      // player y's LR has a log slider like x's (the field beside it)
-      const yInput = lrY.querySelector('input');
-      lrYSlider = el('input', { id: 'lr-y-slider', type: 'range', min: String(Math.log10(LR_MIN)), max: String(Math.log10(LR_MAX)), step: '0.01', title: t('run.lrYTip'), 'aria-label': t('run.lrY') });
-      lrYSlider.addEventListener('input', () => {
-        const v = snapLR(10 ** Number(lrYSlider.value));
-        yInput.value = String(v);
-        yInput.dispatchEvent(new Event('change'));
-      });
-      lrY.classList.add('wide');
-      lrY.insertBefore(el('div', { class: 'lr-row' }, lrYSlider, yInput), lrY.querySelector('.field-msg'));
-      gfields.append(lrY);
-      const up = el('select', { id: nextId('upd'), title: t('run.updatesTip') });
-      for (const n of UPDATES) up.append(el('option', { value: n, text: t(`updates.${n}`) }));
-      up.addEventListener('change', () => cb.onRun('updates', up.value, {}));
-      gfields.append(el('div', { class: 'field' }, el('label', { for: up.id, text: t('run.updates'), title: t('run.updatesTip') }), up));
-      fields.push({ input: up, get: (r) => r.updates || 'simultaneous', kind: 'select' });
+      for (const spec of RUN) {
+        if (!GAME_ROWS.includes(spec.key)) continue;
+        gfields.append(runField(spec));
+        if (spec.key === 'optimizer_y') gfields.append(lrYField());
+      }
       root.append(gfields);
     }
 
-    // noise, seed, start, label
+    // the other run-level settings (noise, seed, start, label …): the schema's RUN rows
     const rfields = el('div', { class: 'fields' });
-    rfields.append(plainNumber('noise', t('run.noise'), t('run.noiseTip'), (r) => r.noise, { min: 0, step: 0.1 }));
-    rfields.append(plainNumber('seed', t('run.seed'), t('run.seedTip'), (r) => r.seed, { type: 'int', min: 0, max: Number.MAX_SAFE_INTEGER, step: 1 }));
-    rfields.append(plainNumber('x', `${t('run.start')} x`, t('run.startTip'), (r) => view.start[0], { step: 0.1 }));
-    rfields.append(plainNumber('y', `${t('run.start')} y`, t('run.startTip'), (r) => view.start[1], { step: 0.1 }));
-    const lid = nextId('label');
-    const label = el('input', { id: lid, type: 'text', maxlength: '60', autocomplete: 'off', title: t('run.labelTip') });
-    label.addEventListener('change', () => cb.onRun('label', label.value.trim(), {}));
-    fields.push({ input: label, get: (r) => r.label, kind: 'text' });
-    rfields.append(el('div', { class: 'field wide' }, el('label', { for: lid, text: t('run.label'), title: t('run.labelTip') }), label));
+    for (const spec of RUN) if (!GAME_ROWS.includes(spec.key) && !ELSEWHERE.includes(spec.key)) rfields.append(runField(spec));
     root.append(rfields);
   }
 
-  function plainNumber(path, text, tip, get, range) {
+  // lrYField is player y's LR: a number field with a log slider like x's
+  function lrYField() {
+    const { t } = view;
+    const lrY = plainNumber('lr_y', 'optimizer_y.lr', t('run.lrY'), t('run.lrYTip'), (r) => (r.optimizer_y && r.optimizer_y.lr) ?? optimizerLR(r), { min: 0, exclusiveMin: true });
+    const yInput = lrY.querySelector('input');
+    lrYSlider = el('input', { id: 'lr-y-slider', type: 'range', min: String(Math.log10(LR_MIN)), max: String(Math.log10(LR_MAX)), step: '0.01', title: t('run.lrYTip'), 'aria-label': t('run.lrY') });
+    lrYSlider.addEventListener('input', () => {
+      const v = snapLR(10 ** Number(lrYSlider.value));
+      yInput.value = String(v);
+      yInput.dispatchEvent(new Event('change'));
+    });
+    lrY.classList.add('wide');
+    lrY.insertBefore(el('div', { class: 'lr-row' }, lrYSlider, yInput), lrY.querySelector('.field-msg'));
+    return lrY;
+  }
+
+  /**
+   * runField builds the field of RUN row spec from the row (type, range,
+   * step, options), labelled by the i18n keys run.<key> and run.<key>Tip.
+   * The page's run object names the setting by its query name when it has
+   * one (reducer.js's runField), the start pair as x and y.
+   */
+  function runField(spec) {
+    const { t } = view;
+    const path = spec.query || spec.key;
+    const text = t(`run.${spec.key}`), tip = t(`run.${spec.key}Tip`);
     const id = nextId(path);
-    const input = el('input', { id, type: 'number', step: 'any', inputmode: 'decimal', title: tip, 'data-key': path });
+    const live = { live: !!spec.live };
+    // a setting not given takes its default; player y's optimizer is the run's own
+    const get = (r) => r[path] ?? (spec.key === 'optimizer_y' ? r.optimizer.name : spec.def);
+    const label = el('label', { for: id, text, title: tip });
+    if (spec.type === 'enum') {
+      const input = el('select', { id, title: tip });
+      for (const o of spec.options) input.append(el('option', { value: o, text: optionText(spec, o) }));
+      input.addEventListener('change', () => cb.onRun(path, input.value, live));
+      fields.push({ input, get, kind: 'select' });
+      return el('div', { class: 'field' }, label, input);
+    }
+    if (spec.type === 'string') {
+      const input = el('input', { id, type: 'text', maxlength: spec.maxLength ? String(spec.maxLength) : null, autocomplete: 'off', title: tip });
+      input.addEventListener('change', () => cb.onRun(path, input.value.trim(), live));
+      fields.push({ input, get: (r) => r[path], kind: 'text' });
+      return el('div', { class: 'field wide' }, label, input);
+    }
+    if (spec.type === 'pair') {
+      // the start: shown as the point the run starts from (view.start), sent as [x, y]
+      const one = { ...spec, key: `${spec.key}[0]`, type: 'float' };
+      const a = el('input', { id, type: 'number', step: 'any', inputmode: 'decimal', title: tip, 'aria-label': `${text} x`, 'data-key': 'x' });
+      const b = el('input', { type: 'number', step: 'any', inputmode: 'decimal', title: tip, 'aria-label': `${text} y`, 'data-key': 'y' });
+      const box = el('div', { class: 'field' }, label, el('div', { class: 'pair' }, a, b));
+      const send = () => {
+        const v = [Number(a.value), Number(b.value)];
+        if (!isInvalid(a) && !isInvalid(b) && !checkValue(spec, v)) cb.onRun(path, v, live);
+      };
+      guard(a, () => one, send, box, `${text} x`);
+      guard(b, () => ({ ...one, key: `${spec.key}[1]` }), send, box, `${text} y`);
+      fields.push({ input: a, get: () => view.start[0], kind: 'number' });
+      fields.push({ input: b, get: () => view.start[1], kind: 'number' });
+      return box;
+    }
+    return plainNumber(spec.key, path, text, tip, get, spec);
+  }
+
+  // optionText is the label of option o of an enum row: the i18n key <key>.<o>, an optimizer's name, or o
+  function optionText(spec, o) {
+    const k = `${spec.key}.${o}`;
+    if (view.t(k) !== k) return view.t(k);
+    return OPTIMIZER_NAMES.includes(o) ? view.t(`opt.${o}`) : o;
+  }
+
+  function plainNumber(key, path, text, tip, get, range) {
+    const id = nextId(path);
+    const input = el('input', { id, type: 'number', step: range.type === 'int' ? '1' : 'any', inputmode: range.type === 'int' ? 'numeric' : 'decimal', title: tip, 'data-key': path });
     const box = el('div', { class: 'field' }, el('label', { for: id, text, title: tip }), input);
-    const spec = { key: path, type: 'float', ...range };
-    guard(input, () => spec, (v) => cb.onRun(path, v, { live: path === 'noise' || path === 'lr_y' }), box, text);
+    const spec = { type: 'float', ...range, key };
+    guard(input, () => spec, (v) => cb.onRun(path, v, { live: !!spec.live || key === 'lr_y' }), box, text);
     fields.push({ input, get, kind: 'number' });
     return box;
   }
