@@ -50,7 +50,7 @@ var laterCSS = regexp.MustCompile(`['"]([\w-]+\.css)['"]`)
 // paint: each is loaded with import() when first needed, and never
 // imported statically by a module of the first load.
 var mustBeLazy = []string{
-	"finder.js", "sweep.js", "gauge.js", "flatshare.js", "formula.js", // analysis
+	"finder.js", "sweep.js", "gauge.js", "flatshare.js", "formula.js", "analysis.js", // analysis
 	"share.js", "export.js", "lessons.js", "refcard.js", // sharing, lessons, the card
 	"view3d.js", "data.js", "classroom.js",
 }
@@ -146,7 +146,15 @@ func pageWeight(t *testing.T, ts *httptest.Server, path string) (total int, part
 		}
 	}
 	if strings.Contains(pageJS, "/api/v1/presets") {
-		_, body := do(t, ts, "GET", "/api/v1/presets", "", gz)
+		// as the page asks for it: with the keys it reads (fields=), when it names them
+		q := "?lang=en"
+		if strings.Contains(path, "lang=ja") {
+			q = "?lang=ja"
+		}
+		if m := regexp.MustCompile(`/api/v1/presets\?lang=[^&]*&(fields=[a-z_,]+)`).FindStringSubmatch(pageJS); m != nil {
+			q += "&" + m[1]
+		}
+		_, body := do(t, ts, "GET", "/api/v1/presets"+q, "", gz)
 		later["/api/v1/presets"] = len(body)
 	}
 	for _, n := range later {

@@ -1,63 +1,12 @@
 // analysis.js: the arithmetic behind the analysis panels (LR range test, LR
 // sweep, stability gauge, flat-minimum share, formula check). Pure: no DOM.
 
-/**
- * stabilityLimit returns the largest stable LR of a run's optimizer on a
- * quadratic whose largest curvature is lambda (λmax of the Hessian), as
- * {lr, formula, beta, adaptive}: lr is the limit (null when there is none),
- * formula names it ('2/λmax', '2(1+β)/λmax', '2(1+β)/((1+2β)λmax)', 'none'
- * when λmax ≤ 0). opt is the optimizer's settings with PyTorch's names
- * ({name, momentum, dampening, nesterov, weight_decay}). It is
- * sim.StabilityLimit, kept equal by a golden table
- * (test/stability.golden.test.js, written by sim/stability_golden_test.go).
- *
- * For SGD, PyTorch's heavy ball v ← βv + (1−d)g, p ← p − lr·v is stable
- * on the quadratic iff lr·(1−d)·λ < 2(1+β); Nesterov's p ← p − lr(g + βv)
- * iff lr·λ < 2(1+β)/(1+2β). Weight decay adds wd to every curvature. For
- * the optimizers that rescale the gradient (adaptive: true) no fixed limit
- * on lr holds before the run builds its preconditioner; lr is plain SGD's
- * 2/λmax as a reference line, as the server's sweep and LR finder draw it.
- */
-export function stabilityLimit(lambda, opt = { name: 'sgd' }) {
-  const f = limitFactor(opt);
-  if (f.formula === 'adaptive') {
-    const ok = lambda > 0 && Number.isFinite(lambda);
-    return { lr: ok ? 2 / lambda : null, formula: ok ? '2/λmax' : 'none', beta: 0, adaptive: true };
-  }
-  const lam = lambda + f.wd;
-  if (f.F === null || !(lam > 0) || !Number.isFinite(lam)) return { lr: null, formula: 'none', beta: f.beta, adaptive: false };
-  return { lr: f.F / lam, formula: f.formula, beta: f.beta, adaptive: false };
-}
+import { stabilityLimit, limitFactor, curvatureLimit } from './stability.js';
+import { basinOf, divergeReason } from './outcome.js';
 
-/**
- * limitFactor returns {F, formula, beta, wd} of an optimizer: its stable
- * LRs on a quadratic of curvature λ are lr < F/(λ + wd). F is null when no
- * such bound holds (adaptive optimizers: formula 'adaptive'; dampening 1).
- */
-export function limitFactor(opt = { name: 'sgd' }) {
-  const name = (opt && opt.name) || 'sgd';
-  if (name !== 'sgd') return { F: null, formula: 'adaptive', beta: 0, wd: 0 };
-  const beta = Number(opt.momentum) || 0;
-  const wd = Number(opt.weight_decay) || 0;
-  // the formulas as sim.StabilityLimit writes them (test/testdata/stability.json)
-  const lam = wd ? '(λmax + weight_decay)' : 'λmax';
-  if (beta === 0) return { F: 2, formula: `2/${lam}`, beta, wd };
-  if (opt.nesterov) return { F: (2 * (1 + beta)) / (1 + 2 * beta), formula: `2(1+β)/((1+2β)${lam})`, beta, wd };
-  const d = Number(opt.dampening) || 0;
-  if (!(d < 1)) return { F: null, formula: 'none', beta, wd };
-  if (d !== 0) return { F: (2 * (1 + beta)) / (1 - d), formula: `2(1+β)/((1−dampening)${lam})`, beta, wd };
-  return { F: 2 * (1 + beta), formula: `2(1+β)/${lam}`, beta, wd };
-}
-
-/**
- * curvatureLimit returns the largest λmax at which lr is still stable for
- * the optimizer (F/lr − wd, the other side of stabilityLimit), or NaN when
- * there is no such bound.
- */
-export function curvatureLimit(lr, opt = { name: 'sgd' }) {
-  const f = limitFactor(opt);
-  return f.F === null || !(lr > 0) ? NaN : f.F / lr - f.wd;
-}
+// (the parts the page needs before any panel opens live in stability.js
+// and outcome.js; the panels and the tests import them from here too)
+export { stabilityLimit, limitFactor, curvatureLimit, basinOf, divergeReason };
 
 /**
  * gaugeFraction places lr against limit on a log scale from limit/100 to
@@ -185,48 +134,6 @@ export function splitAtColumn(text, column) {
   let j = i + 1;
   if (i < chars.length && /[\p{L}\p{N}_.]/u.test(chars[i])) while (j < chars.length && /[\p{L}\p{N}_.]/u.test(chars[j])) j++;
   return [chars.slice(0, i).join(''), chars.slice(i, j).join(''), chars.slice(j).join('')];
-}
-
-/**
- * basinOf returns the labelled minimum (saddle points excepted) nearest to
- * (x, y) when it lies within one eighth of the view's diagonal, as the
- * server's sim.Basin counts it, or null.
- */
-export function basinOf(x, y, minima, view) {
-  if (!Number.isFinite(x) || !Number.isFinite(y) || !view) return null;
-  const r = Math.hypot(view.xmax - view.xmin, view.ymax - view.ymin) / 8;
-  let best = null, bestD = Infinity;
-  for (const m of minima || []) {
-    if (!m || m.label === 'saddle') continue;
-    const d = Math.hypot(x - m.x, y - m.y);
-    if (d < bestD) { best = m; bestD = d; }
-  }
-  return best && bestD <= r ? best : null;
-}
-
-/**
- * divergeReason explains a diverged run: {key, vars} for t(key, vars).
- * With d.overshoot (the server's account of where the run began to
- * overshoot, from its done message) it quotes the LR and the stability
- * limit there: 'status.divergedFrom' when the LR was past it (vars n, lr,
- * limit, formula and k, the step), 'status.divergedGame' on a game (no
- * 2/λmax limit applies), 'status.divergedAt' otherwise (the run left a
- * region of low curvature). Without it (an older server), from the last LR
- * and λmax of the done message and the SGD rule: 'status.divergedOver',
- * 'status.divergedAdaptive' or 'status.divergedAt'.
- */
-export function divergeReason(at, lr, sharpness, opt, d) {
-  const o = d && d.overshoot;
-  if (o) {
-    const olr = o.lr > 0 ? o.lr : lr;
-    if (o.formula === '') return { key: 'status.divergedGame', vars: { n: at, lr: olr } };
-    if (o.limit > 0 && olr > o.limit) return { key: 'status.divergedFrom', vars: { n: at, lr: olr, limit: o.limit, formula: o.formula, k: o.step } };
-    return { key: 'status.divergedAt', vars: { n: at, lr: olr } };
-  }
-  const lim = stabilityLimit(sharpness, opt || { name: 'sgd' });
-  if (lim.adaptive) return { key: 'status.divergedAdaptive', vars: { n: at, lr } };
-  if (lim.lr && lr > 0 && lr > lim.lr) return { key: 'status.divergedOver', vars: { n: at, lr, limit: lim.lr, formula: lim.formula } };
-  return { key: 'status.divergedAt', vars: { n: at, lr } };
 }
 
 /**

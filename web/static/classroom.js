@@ -16,7 +16,10 @@ import {
   roomFromPath, normalizeCode, spacedCode, joinMessage, voteMessage, endMessage,
   newRoom, reduceRoom, tallyBars, percent, suggestQuestions, askMessage, revealMessage, parseChoices, questionTexts,
 } from './room.js';
+import ROOM_TEXT from './text-room.js';
+import { addStrings } from './i18n.js';
 
+addStrings(ROOM_TEXT); // the panel's own texts, before it draws
 
 /**
  * mountClassroom mounts the class's parts of the page. hooks (main.js):

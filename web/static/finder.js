@@ -9,10 +9,13 @@
 // offered first.
 
 import { el } from './controls.js';
-import { formatNum } from './i18n.js';
+import { formatNum, addStrings } from './i18n.js';
 import { optimizerLR, runStart, formatNumber } from './state.js';
 import { plotChart } from './plot.js';
 import { suggestionList, offerOrder, roundLR, logExtent } from './analysis.js';
+import FINDER_TEXT from './text-finder.js';
+
+addStrings(FINDER_TEXT); // the panel's own texts, before it draws
 
 const RULE_COLOR = { valley: '#009E73', steep: '#0072B2', minimum: '#CC79A7' };
 const ANIM_MS = 4000;

@@ -40,14 +40,28 @@ await (typeof document === 'undefined'
 /** LANGUAGES the page can show, with the name of each in itself. */
 export const LANGUAGES = { en: 'English', ja: '日本語' };
 
+/** PANEL_STRINGS are the texts panels bring with them (addStrings), by language and key. */
+export const PANEL_STRINGS = {};
+
+/**
+ * addStrings registers a panel's own texts ({en: {key: text}, ja: {…}}:
+ * text-room.js, text-finder.js), which load with the panel rather than in
+ * i18n-*.js with the page, so that t() finds them as it finds the page's.
+ */
+export function addStrings(tables) {
+  for (const [lang, table] of Object.entries(tables)) Object.assign(PANEL_STRINGS[lang] ||= {}, table);
+}
+
 /**
  * t returns the text of key in lang, falling back to English and then to
  * the key itself, with each "{name}" replaced by vars[name].
  */
 export function t(lang, key, vars) {
-  const en = STRINGS.en || {};
-  const table = STRINGS[lang] || en;
-  let s = key in table ? table[key] : key in en ? en[key] : key;
+  const look = (l) => {
+    const a = STRINGS[l], b = PANEL_STRINGS[l];
+    return a && key in a ? a[key] : b && key in b ? b[key] : undefined;
+  };
+  let s = look(lang) ?? look('en') ?? key;
   if (typeof s === 'string' && vars) s = s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
   return s;
 }
@@ -56,7 +70,7 @@ export function t(lang, key, vars) {
 export const translator = (lang) => (key, vars) => t(lang, key, vars);
 
 /** has reports whether key exists in the English table (or, before that loads, the page's). */
-export const has = (key) => key in (STRINGS.en || STRINGS[pageLanguage()] || {});
+export const has = (key) => key in (STRINGS.en || STRINGS[pageLanguage()] || {}) || key in (PANEL_STRINGS.en || {});
 
 /**
  * formatNum writes v for people: 4 significant digits, exponent form when

@@ -5,7 +5,7 @@
 import { el } from './controls.js';
 import { formatNum, formatInt } from './i18n.js';
 import { optimizerLR } from './state.js';
-import { divergeReason, basinOf } from './analysis.js';
+import { divergeReason, basinOf } from './outcome.js';
 
 /**
  * runName returns the label of run i, or "SGD lr 0.1"-style text when the

@@ -3,6 +3,7 @@
 // look for in the page's language, and "Try it" opens its scenario.
 
 import { el } from './controls.js';
+import { presetsURL } from './state.js';
 
 /**
  * orderLessons returns the presets sorted by their number (1 … N, the
@@ -67,7 +68,7 @@ export function mountLessons(root, hooks) {
 
   (async () => {
     try {
-      const res = await fetch(`/api/v1/presets?lang=${hooks.view().lang}`);
+      const res = await fetch(presetsURL(hooks.view().lang));
       if (!res.ok) throw new Error(String(res.status));
       const body = await res.json();
       presets = orderLessons(Array.isArray(body) ? body : body.presets || []);

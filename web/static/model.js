@@ -26,10 +26,13 @@ export const LIMITS = Object.seal({
   rate: findSpec(TOP, 'rate').max, labelChars: findSpec(RUN, 'label').maxLength, formulaChars: SCHEMA_LIMITS.formula_chars,
 });
 
-/** setLimits takes the positive whole numbers of l ({runs, steps}) into LIMITS. */
-export function setLimits(l) {
-  for (const k of ['runs', 'steps']) if (l && Number.isSafeInteger(l[k]) && l[k] > 0) LIMITS[k] = l[k];
-}
+/**
+ * presetsURL is the lesson list the page asks for (GET /api/v1/presets) in
+ * lang: only the keys it reads, so that it carries one language's texts
+ * and each scenario once (its url); every part asks with the same URL, so
+ * the browser's cache answers the second.
+ */
+export const presetsURL = (lang) => `/api/v1/presets?lang=${encodeURIComponent(lang)}&fields=id,title,summary,lesson,number,url,labels,questions`;
 
 /**
  * HIDE_KEYS are the parts of the page hide= can leave out, in the order a

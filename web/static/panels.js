@@ -11,6 +11,7 @@
 
 import { app, $, schedule, surfaceInfo, idle, loadStyle } from './app.js';
 import { showErrors, fillPresets } from './texts.js';
+import { presetsURL } from './state.js';
 
 /** later is the loading of the later panels: its promise, and whether it has settled. */
 export const later = { promise: null, done: false };
@@ -88,7 +89,7 @@ export function firstPointDrawn() {
 
 async function loadPresets() {
   try {
-    const res = await fetch(`/api/v1/presets?lang=${app.lang}`);
+    const res = await fetch(presetsURL(app.lang));
     if (!res.ok) return;
     const body = await res.json();
     app.presets = Array.isArray(body) ? body : body.presets || [];

@@ -14,6 +14,21 @@ test('every key exists in both languages, with the same placeholders', () => {
   }
 });
 
+test('every panel text exists in both languages, with the same placeholders, and no key is also the page’s', async () => {
+  for (const name of ['room', 'finder']) {
+    const { default: { en, ja } } = await import(`../text-${name}.js`);
+    assert.ok(Object.keys(en).length > 10, name);
+    assert.deepEqual(Object.keys(en).filter((k) => !(k in ja)), [], `${name}: English keys without Japanese`);
+    assert.deepEqual(Object.keys(ja).filter((k) => !(k in en)), [], `${name}: Japanese keys without English`);
+    for (const k of Object.keys(en)) {
+      assert.ok(k.startsWith(`${name}.`), `${name}: ${k} is another part's key`);
+      assert.ok(!(k in STRINGS.en), `${k} is in i18n-en.js too`);
+      const ph = (s) => (s.match(/\{\w+\}/g) || []).sort().join();
+      assert.equal(ph(ja[k]), ph(en[k]), k);
+    }
+  }
+});
+
 test('the Japanese texts are written in Japanese', () => {
   const jp = /[\u3040-\u30ff\u4e00-\u9fff]/;
   for (const k of ['app.title', 'transport.play', 'status.diverged', 'chart.loss', 'map.hint']) assert.match(STRINGS.ja[k], jp, k);

@@ -6,8 +6,10 @@ import {
   newRoom, reduceRoom, readQuestion, questionTexts, tallyBars, percent, suggestQuestions, choiceKeys,
   askMessage, revealMessage, parseChoices, basins,
 } from '../room.js';
-import { translator } from '../i18n.js';
+import { translator, addStrings } from '../i18n.js';
+import ROOM_TEXT from '../text-room.js';
 
+addStrings(ROOM_TEXT); // as classroom.js does
 const en = translator('en');
 const ja = translator('ja');
 const names = (i) => ['LR 0.19', 'LR 0.21', 'Adam'][i] ?? `Run ${i + 1}`;
@@ -128,8 +130,7 @@ test('questions: read, and written in the page’s language', () => {
 });
 
 test('every room text exists in English and Japanese', async () => {
-  const { default: EN } = await import('../i18n-en.js');
-  const { default: JA } = await import('../i18n-ja.js');
+  const { default: { en: EN, ja: JA } } = await import('../text-room.js');
   const keys = Object.keys(EN).filter((k) => k.startsWith('room.'));
   assert.ok(keys.length > 60);
   for (const k of keys) {
