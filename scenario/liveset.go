@@ -81,6 +81,49 @@ func (ls LiveSet) Value(key string) any {
 	return s.field(&v)
 }
 
+// Apply writes the values the set gives for run rows (not the objects:
+// Object) into c, for sim.RunChange.Settings; Run.Set checks them.
+func (ls LiveSet) Apply(c *sim.RunConfig) {
+	for _, k := range ls.keys {
+		if _, obj := ls.raw[k]; obj {
+			continue
+		}
+		s, _ := runRow(k)
+		v := ls.vals
+		copyField(s.field(c), s.field(&v))
+	}
+}
+
+// HasValues reports whether the set gives a run row's value (not only
+// objects), so that it changes the run's Settings.
+func (ls LiveSet) HasValues() bool {
+	for _, k := range ls.keys {
+		if _, obj := ls.raw[k]; !obj {
+			return true
+		}
+	}
+	return false
+}
+
+// copyField sets the field dst points to from src, both pointers of the
+// same type (runSetting.field's).
+func copyField(dst, src any) {
+	switch d := dst.(type) {
+	case *float64:
+		*d = *src.(*float64)
+	case *int:
+		*d = *src.(*int)
+	case *uint64:
+		*d = *src.(*uint64)
+	case *string:
+		*d = *src.(*string)
+	case *sim.Point:
+		*d = *src.(*sim.Point)
+	default:
+		panic("scenario: a live run row of a type copyField does not know")
+	}
+}
+
 // AppendJSON appends the set as a JSON object of the keys it gives, in
 // SetKeys' order, objects compacted and numbers written the shortest way:
 // {"optimizer":{"lr":0.05}}.

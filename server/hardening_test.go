@@ -827,7 +827,11 @@ func TestStreamChargedMiniBatches(t *testing.T) {
 		}
 	}
 	// set batch_size to N: full-batch steps cost 1 again, and stream free.
-	if err := s.set(context.Background(), clientMessage{Type: msgSet, Run: 0, BatchSize: new(2000)}); err != nil {
+	full, err := decodeClientMessage([]byte(`{"type":"set","run":0,"batch_size":2000}`), 10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.set(context.Background(), full); err != nil {
 		t.Fatal(err)
 	}
 	if s.stepCost != 1 {

@@ -264,7 +264,7 @@ func replayWork(mir *mirror, lim scenario.Limits) int64 {
 	}
 	var sets []setRecord // the sets that change a batch size
 	for _, sr := range setRecords(mir) {
-		if sr.m.BatchSize != nil && *sr.m.BatchSize > 0 {
+		if b, ok := sr.m.Live.Value("batch_size").(*int); ok && *b > 0 {
 			sets = append(sets, sr)
 		}
 	}
@@ -277,7 +277,7 @@ func replayWork(mir *mirror, lim scenario.Limits) int64 {
 		cost := stepCostBatch(surf, rc.BatchSize)
 		for _, sr := range sets {
 			if sr.m.Run == i {
-				cost = max(cost, stepCostBatch(surf, *sr.m.BatchSize))
+				cost = max(cost, stepCostBatch(surf, *sr.m.Live.Value("batch_size").(*int)))
 			}
 		}
 		dear = dear || cost > 1

@@ -127,9 +127,7 @@ func (s *session) set(ctx context.Context, m clientMessage) error {
 	if err := setRun(lr.run, m, prefix); err != nil {
 		return s.writeError(ctx, err)
 	}
-	if m.BatchSize != nil {
-		s.setCosts()
-	}
+	s.setCosts() // a batch size the set gave changes the run's cost per step
 	bp := getMsgBuf()
 	b := append((*bp)[:0], `{"type":"set_ok","run":`...)
 	b = strconv.AppendInt(b, int64(m.Run), 10)
@@ -170,17 +168,11 @@ func setRun(r *sim.Run, m clientMessage, prefix string) error {
 		}
 		ch.Scheduler = &c
 	}
-	ch.Noise = m.Noise
-	if m.BatchSize != nil { // checked against the rows before anything changes
-		if err := r.CheckBatchSize(*m.BatchSize); err != nil {
-			return sim.Prefix(prefix, err)
-		}
+	if m.Live.HasValues() {
+		ch.Settings = m.Live.Apply // the noise, the batch size …: checked by Set with the run
 	}
 	if err := r.Set(ch); err != nil {
 		return sim.Prefix(prefix, err)
-	}
-	if m.BatchSize != nil {
-		r.SetBatchSize(*m.BatchSize) // checked above
 	}
 	return nil
 }

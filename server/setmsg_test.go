@@ -19,7 +19,9 @@ func TestSetLive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Noise == nil || *m.Noise != 0.1 || m.BatchSize == nil || *m.BatchSize != 4 ||
+	var applied sim.RunConfig
+	m.Live.Apply(&applied)
+	if applied.Noise != 0.1 || applied.BatchSize != 4 ||
 		string(m.Optimizer) != `{"lr":0.05}` || string(m.OptimizerY) != `{ "lr": 1e-3 }` || m.Scheduler != nil {
 		t.Errorf("set fields %+v", m)
 	}
@@ -33,7 +35,9 @@ func TestSetLive(t *testing.T) {
 		t.Fatalf("records %+v, want the one valid set at step 5", sets)
 	}
 	back := sets[0].m
-	if back.Run != 1 || *back.Noise != 0.1 || *back.BatchSize != 4 || string(back.OptimizerY) != `{"lr":1e-3}` ||
+	var backApplied sim.RunConfig
+	back.Live.Apply(&backApplied)
+	if back.Run != 1 || backApplied.Noise != 0.1 || backApplied.BatchSize != 4 || string(back.OptimizerY) != `{"lr":1e-3}` ||
 		!reflect.DeepEqual(back.Live.Keys(), m.Live.Keys()) || string(back.Live.AppendJSON(nil)) != relay {
 		t.Errorf("record reads back as %+v", back)
 	}
@@ -46,7 +50,7 @@ func TestSetLive(t *testing.T) {
 	} {
 		m, err := decodeClientMessage([]byte(tt.msg), 100)
 		if tt.field == "" {
-			if err != nil || m.Noise != nil || len(m.Live.Keys()) != 0 {
+			if err != nil || m.Live.HasValues() || len(m.Live.Keys()) != 0 {
 				t.Errorf("%s: %+v, %v", tt.msg, m, err)
 			}
 			continue

@@ -61,12 +61,9 @@ type clientMessage struct {
 	N        int              // step: number of steps, 1 … max steps
 	Run      int              // set: the run's index (checked against the scenario by the owner)
 	Live     scenario.LiveSet // set: the change, every key of scenario.SetKeys it gives
-	// set: Live's values as the session reads them (setLive): the JSON
-	// objects merged into the run's settings, and the values of the other
-	// keys (nil when absent).
+	// set: Live's objects as the session reads them (setLive), merged into
+	// the run's settings (nil when absent); Live.Apply writes the others.
 	Optimizer, OptimizerY, Scheduler json.RawMessage
-	Noise                            *float64
-	BatchSize                        *int
 	Body                             []byte // sweep: the whole message, decoded by the owner (sweepws.go)
 }
 
@@ -75,8 +72,6 @@ type clientMessage struct {
 func (m *clientMessage) setLive(ls scenario.LiveSet) {
 	m.Live = ls
 	m.Optimizer, m.OptimizerY, m.Scheduler = ls.Object("optimizer"), ls.Object("optimizer_y"), ls.Object("scheduler")
-	m.Noise, _ = ls.Value("noise").(*float64)
-	m.BatchSize, _ = ls.Value("batch_size").(*int)
 }
 
 // decodeClientMessage reads one client message strictly: it must be a JSON

@@ -41,7 +41,7 @@ func FuzzClientMessage(f *testing.F) {
 		if m.Rate < 0 || m.Rate > maxRate || m.Rate > 0 && m.Rate < 1 {
 			t.Fatalf("rate %v accepted", m.Rate)
 		}
-		if m.Type == msgStep && (m.N < 1 || m.N > 10000) || m.Run < 0 || m.Noise != nil && *m.Noise < 0 {
+		if m.Type == msgStep && (m.N < 1 || m.N > 10000) || m.Run < 0 || noiseOf(m) < 0 {
 			t.Fatalf("out of range: %+v", m)
 		}
 		if m.Type == msgStart && !isObject(m.Scenario) {
@@ -59,4 +59,11 @@ func TestAppendString(t *testing.T) {
 			t.Errorf("appendString(%q) = %s, want %s", in, got, want)
 		}
 	}
+}
+
+// noiseOf returns the noise a set message gives, or 0.
+func noiseOf(m clientMessage) float64 {
+	var c sim.RunConfig
+	m.Live.Apply(&c)
+	return c.Noise
 }

@@ -115,8 +115,8 @@ func NewRun(s Surface, c RunConfig, steps int) (*Run, error) {
 	if !c.Start.Finite() {
 		return nil, fieldErrorf("start", "must be two finite numbers")
 	}
-	if !isFinite(c.Noise) || c.Noise < 0 {
-		return nil, fieldErrorf("noise", "must be a finite number ≥ 0, got %v", c.Noise)
+	if err := checkSettings(c); err != nil {
+		return nil, err
 	}
 	r := &Run{surf: s, game: s.Info().Kind == KindGame, steps: steps, divAt: -1}
 	opt, err := NewOptimizer(c.Optimizer)
@@ -295,7 +295,11 @@ type RunChange struct {
 	Optimizer  *OptimizerConfig
 	OptimizerY *OptimizerConfig // player y's optimizer; game surfaces only
 	Scheduler  *SchedulerConfig
-	Noise      *float64 // σ ≥ 0 (RunConfig.Noise)
+	// Settings writes the other run-level settings the change gives (the
+	// noise, the batch size …) into the run's configuration; Set checks
+	// the result as NewRun checks a new run's (checkSettings, and the
+	// batch size against the data).
+	Settings func(*RunConfig)
 }
 
 // Set changes the run's settings from its next step on. An optimizer of the
@@ -304,10 +308,18 @@ type RunChange struct {
 // keeps counting from the run's current step. On an error (a FieldError
 // naming the setting) the run is unchanged.
 func (r *Run) Set(ch RunChange) error {
-	if ch.Noise != nil && (!isFinite(*ch.Noise) || *ch.Noise < 0) {
-		return fieldErrorf("noise", "must be a finite number ≥ 0, got %v", *ch.Noise)
-	}
 	cfg := r.cfg
+	if ch.Settings != nil {
+		ch.Settings(&cfg)
+		if err := checkSettings(cfg); err != nil {
+			return err
+		}
+		if cfg.BatchSize != r.cfg.BatchSize {
+			if err := r.CheckBatchSize(cfg.BatchSize); err != nil {
+				return err
+			}
+		}
+	}
 	newOpt, newOptY := r.opt, r.optY
 	if ch.Optimizer != nil {
 		o, err := replaceOptimizer(r.opt, *ch.Optimizer)
@@ -334,10 +346,22 @@ func (r *Run) Set(ch RunChange) error {
 	if err != nil {
 		return Prefix("scheduler", err)
 	}
-	if ch.Noise != nil {
-		cfg.Noise = *ch.Noise
-	}
+	batch := cfg.BatchSize
+	cfg.BatchSize = r.cfg.BatchSize // SetBatchSize's to change, with the batches
 	r.opt, r.optY, r.sched, r.cfg = newOpt, newOptY, s, cfg
+	if batch != cfg.BatchSize {
+		return r.SetBatchSize(batch) // checked above
+	}
+	return nil
+}
+
+// checkSettings checks the run-level settings of c that hold on any
+// surface (what depends on the surface, such as the batch size, is
+// checked with it).
+func checkSettings(c RunConfig) error {
+	if !isFinite(c.Noise) || c.Noise < 0 {
+		return fieldErrorf("noise", "must be a finite number ≥ 0, got %v", c.Noise)
+	}
 	return nil
 }
 

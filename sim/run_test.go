@@ -181,8 +181,7 @@ func TestRunSetRejectsBadValues(t *testing.T) {
 	if r.Config().Optimizer.LR != 0.1 {
 		t.Error("a rejected Set changed the run")
 	}
-	noise := -1.0
-	if err := r.Set(RunChange{Noise: &noise}); err == nil {
+	if err := r.Set(RunChange{Settings: func(c *RunConfig) { c.Noise = -1 }}); err == nil {
 		t.Error("Set(noise=-1) accepted")
 	}
 	y := DefaultOptimizer(OptSGD, 0.1)
