@@ -14,8 +14,8 @@ import (
 // surface's parameters, steps, each run's run-level rows, and every key of
 // its optimizer and scheduler), and only the keys that apply to the named
 // optimizer and scheduler. View and test_shift appear when set, a run row
-// that leaves out its zero value (runSetting.omitZero) when it is not. Decode reads the result back to an
-// equal Scenario when s is one Decode or ParseQuery returned (a Scenario
+// that leaves out its zero value (runSetting.omitZero) when it is not zero.
+// Decode reads the result back to an equal Scenario when s is one Decode or ParseQuery returned (a Scenario
 // built by hand reads back normalised: every surface parameter filled in,
 // an OptimizerY identical to the Optimizer dropped). Non-finite numbers are
 // an error.

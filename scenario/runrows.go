@@ -39,8 +39,6 @@ type runSetting struct {
 	// check is a further check of the value on the surface, after it is
 	// read (or defaulted); path is the setting's JSON path.
 	check func(rc *sim.RunConfig, info sim.SurfaceInfo, path string) error
-	// omitZero: the normalised JSON leaves the zero value out.
-	omitZero bool
 	// link lists a pair's share-link keys, one per element (start: x, y).
 	link []string
 }
@@ -67,6 +65,13 @@ func (s *runSetting) notHere(info sim.SurfaceInfo, path string, allowed []string
 		return fieldErrorf(path, msg, sim.KindGame, info.Name)
 	}
 	return fieldErrorf(path, msg+"; allowed: %s", sim.KindGame, info.Name, allowedKeys(allowed))
+}
+
+// omitZero reports whether the normalised JSON (and the link) leaves the
+// row out at its zero value: a row of some surfaces only (zero elsewhere),
+// or an optional one without a default of any kind.
+func (s *runSetting) omitZero() bool {
+	return s.only != everySurface || s.Optional && s.Def == nil && s.surfaceDef == nil
 }
 
 // queryKey is the row's share-link key.
@@ -364,7 +369,7 @@ func (w *jsonWriter) run(rc sim.RunConfig) {
 		default:
 			s, _ := runRow(k)
 			ptr := s.field(&rc)
-			if s.omitZero && isZero(ptr) {
+			if s.omitZero() && isZero(ptr) {
 				continue
 			}
 			w.key(k)
@@ -518,7 +523,7 @@ func linkParts(rc, def sim.RunConfig, optimizerY func(*sim.OptimizerConfig) []st
 	var parts []string
 	for _, s := range linkRows {
 		ptr, dptr := s.field(&rc), s.field(&def)
-		if s.omitZero && isZero(ptr) {
+		if s.omitZero() && isZero(ptr) {
 			continue
 		}
 		switch p := ptr.(type) {

@@ -316,16 +316,16 @@ var runTable = []runSetting{
 	// optimizer_y: an optimizer object merged over the run's; the link
 	// writes opt_y=NAME and KEY_y=.
 	{Spec: Spec{Key: "optimizer_y", Type: "enum", Options: sim.OptimizerNames, Optional: true, Live: true, Query: "opt_y"},
-		field: func(c *sim.RunConfig) any { return &c.OptimizerY }, only: gameSurfaces, omitZero: true},
+		field: func(c *sim.RunConfig) any { return &c.OptimizerY }, only: gameSurfaces},
 	{Spec: Spec{Key: "updates", Type: "enum", Def: sim.UpdatesSimultaneous, Options: []string{sim.UpdatesSimultaneous, sim.UpdatesAlternating}},
-		field: func(c *sim.RunConfig) any { return &c.Updates }, only: gameSurfaces, omitZero: true},
+		field: func(c *sim.RunConfig) any { return &c.Updates }, only: gameSurfaces},
 	{Spec: Spec{Key: "noise", Type: "float", Def: 0.0, Min: num(0), Step: 0.01, Live: true},
 		field: func(c *sim.RunConfig) any { return &c.Noise }, what: "the gradient noise σ"},
 	{Spec: Spec{Key: "seed", Type: "int", Def: 0, Min: num(0), Max: num(maxSeed)},
 		field: func(c *sim.RunConfig) any { return &c.Seed }},
 	// batch_size: the data set's rows (full batch) when absent.
 	{Spec: Spec{Key: "batch_size", Type: "int", Min: num(1), Max: num(sim.MaxDataRows), Optional: true, Live: true},
-		field: func(c *sim.RunConfig) any { return &c.BatchSize }, only: dataSurfaces, omitZero: true,
+		field: func(c *sim.RunConfig) any { return &c.BatchSize }, only: dataSurfaces,
 		surfaceDef: func(info sim.SurfaceInfo) any { return info.Data.Rows },
 		surfaceMax: func(info sim.SurfaceInfo) int { return info.Data.Rows }},
 }
