@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 
 	"lrlab/scenario"
 	"lrlab/sim"
@@ -70,123 +69,202 @@ func completed(t sim.Trajectory) error {
 	return nil
 }
 
+// A kindCheck checks one kind of Expectation on the run's trajectory t.
+type kindCheck struct {
+	fn func(o Outcome, e scenario.Expectation, t sim.Trajectory) error
+	// compares: the kind needs run e.Other to have taken every step
+	// (checked first); mayDiverge: t need not have (it may diverge).
+	compares, mayDiverge bool
+}
+
+// checks are the kinds' checks, by kind (research kinds: checksResearch).
+var checks = func() map[string]kindCheck {
+	m := map[string]kindCheck{
+		scenario.ExpectDiverges:    {fn: checkDiverges, mayDiverge: true},
+		scenario.ExpectReaches:     {fn: checkReaches},
+		scenario.ExpectApart:       {fn: checkApart},
+		scenario.ExpectConverges:   {fn: checkConverges},
+		scenario.ExpectCrawls:      {fn: checkCrawls},
+		scenario.ExpectEndsIn:      {fn: checkEndsIn},
+		scenario.ExpectLowerThan:   {fn: checkLowerThan, compares: true},
+		scenario.ExpectRougherThan: {fn: checkRougherThan, compares: true},
+		scenario.ExpectZigzags:     {fn: checkZigzags, mayDiverge: true},
+		scenario.ExpectLargerGap:   {fn: checkLargerGap, compares: true},
+		scenario.ExpectSpiralsOut:  {fn: checkDistance},
+		scenario.ExpectStaysNear:   {fn: checkDistance},
+		scenario.ExpectFartherThan: {fn: checkDistance, compares: true},
+		scenario.ExpectApproaches:  {fn: checkDistance},
+		scenario.ExpectFinderWorks: {fn: func(o Outcome, e scenario.Expectation, t sim.Trajectory) error { return o.checkFinder(e.Run, t) }},
+	}
+	for _, k := range []string{scenario.ExpectNoisierThan, scenario.ExpectFloorNear, scenario.ExpectLimitRatio} {
+		m[k] = kindCheck{fn: func(o Outcome, e scenario.Expectation, _ sim.Trajectory) error { return o.checkData(e) }} // expect_data.go
+	}
+	for k, c := range checksResearch {
+		m[k] = c
+	}
+	return m
+}()
+
 func (o Outcome) check(e scenario.Expectation) error {
 	t, err := o.traj(e.Run)
 	if err != nil {
 		return err
 	}
-	var u sim.Trajectory
-	switch e.Kind {
-	case scenario.ExpectLowerThan, scenario.ExpectRougherThan, scenario.ExpectLargerGap, scenario.ExpectFartherThan:
-		if u, err = o.traj(e.Other); err != nil {
+	c, ok := checks[e.Kind]
+	if !ok {
+		return fmt.Errorf("unknown kind %q", e.Kind)
+	}
+	if c.compares {
+		if _, err := o.compared(e); err != nil {
 			return err
 		}
-		if err := completed(u); err != nil {
-			return fmt.Errorf("run %d %v", e.Other, err)
-		}
 	}
-	if e.Kind != scenario.ExpectDiverges && e.Kind != scenario.ExpectZigzags && e.Kind != scenario.ExpectSpikes {
+	if !c.mayDiverge {
 		if err := completed(t); err != nil {
 			return err
 		}
 	}
-	n := len(t.Loss)
+	return c.fn(o, e, t)
+}
+
+// compared returns run e.Other's trajectory, an error unless it took
+// every step.
+func (o Outcome) compared(e scenario.Expectation) (sim.Trajectory, error) {
+	u, err := o.traj(e.Other)
+	if err != nil {
+		return u, err
+	}
+	if err := completed(u); err != nil {
+		return u, fmt.Errorf("run %d %v", e.Other, err)
+	}
+	return u, nil
+}
+
+// last returns the index of t's last point.
+func last(t sim.Trajectory) int { return len(t.Loss) - 1 }
+
+func checkDiverges(_ Outcome, _ scenario.Expectation, t sim.Trajectory) error {
+	if n := last(t); t.Status != sim.StatusDiverged {
+		return fmt.Errorf("did not diverge: final loss %.3g at (%.3g, %.3g)", t.Loss[n], t.X[n], t.Y[n])
+	}
+	return nil
+}
+
+func checkReaches(_ Outcome, e scenario.Expectation, t sim.Trajectory) error {
+	if l := t.Loss[last(t)]; l > e.Value {
+		return fmt.Errorf("final loss %.3g", l)
+	}
+	return nil
+}
+
+func checkApart(o Outcome, e scenario.Expectation, t sim.Trajectory) error {
+	u, err := o.traj(e.Other)
+	if err != nil {
+		return err
+	}
+	most := 0.0
+	for k := 0; k < len(t.X) && k < len(u.X); k++ {
+		most = math.Max(most, math.Hypot(t.X[k]-u.X[k], t.Y[k]-u.Y[k]))
+	}
+	if most < e.Value {
+		return fmt.Errorf("the paths are at most %.3g apart", most)
+	}
+	return nil
+}
+
+func checkConverges(_ Outcome, _ scenario.Expectation, t sim.Trajectory) error {
+	if t.Status != sim.StatusConverged {
+		return fmt.Errorf("status %v, final loss %.3g", t.Status, t.Loss[last(t)])
+	}
+	return nil
+}
+
+func checkCrawls(_ Outcome, e scenario.Expectation, t sim.Trajectory) error {
+	if n := last(t); t.Loss[n] < e.Value*t.Loss[0] {
+		return fmt.Errorf("final loss %.3g of a start loss %.3g", t.Loss[n], t.Loss[0])
+	}
+	return nil
+}
+
+func checkEndsIn(o Outcome, e scenario.Expectation, t sim.Trajectory) error {
+	n := last(t)
+	m, ok := sim.Basin(o.Surface, sim.Point{X: t.X[n], Y: t.Y[n]})
+	if !ok || m.Label != e.Label {
+		return fmt.Errorf("ended at (%.3g, %.3g), in %q", t.X[n], t.Y[n], m.Label)
+	}
+	return nil
+}
+
+func checkLowerThan(o Outcome, e scenario.Expectation, t sim.Trajectory) error {
+	u, _ := o.compared(e) // checked by check
+	if a, b := tailMean(t.Loss, 20), tailMean(u.Loss, 20); !(a < b) {
+		return fmt.Errorf("mean final loss %.3g, run %d's %.3g", a, e.Other, b)
+	}
+	return nil
+}
+
+func checkRougherThan(o Outcome, e scenario.Expectation, t sim.Trajectory) error {
+	u, _ := o.compared(e)
+	if a, b := roughness(t.Loss), roughness(u.Loss); !(a >= e.Value*b) {
+		return fmt.Errorf("roughness %.3g, run %d's %.3g", a, e.Other, b)
+	}
+	return nil
+}
+
+func checkZigzags(_ Outcome, _ scenario.Expectation, t sim.Trajectory) error {
+	k, back := min(50, last(t)), 0
+	for i := 2; i <= k; i++ {
+		if (t.X[i]-t.X[i-1])*(t.X[i-1]-t.X[i-2])+(t.Y[i]-t.Y[i-1])*(t.Y[i-1]-t.Y[i-2]) < 0 {
+			back++
+		}
+	}
+	if k < 2 || back < (k-1)*3/4 {
+		return fmt.Errorf("%d of %d steps turned back", back, k-1)
+	}
+	return nil
+}
+
+func checkLargerGap(o Outcome, e scenario.Expectation, t sim.Trajectory) error {
+	u, _ := o.compared(e)
+	if t.TestLoss == nil || u.TestLoss == nil {
+		return errors.New("the scenario has no test shift")
+	}
+	n, m := last(t), last(u)
+	if a, b := t.TestLoss[n]-t.Loss[n], u.TestLoss[m]-u.Loss[m]; !(a > b) {
+		return fmt.Errorf("gap %.3g, run %d's %.3g", a, e.Other, b)
+	}
+	return nil
+}
+
+// checkDistance checks the kinds about the distance from the equilibrium.
+func checkDistance(o Outcome, e scenario.Expectation, t sim.Trajectory) error {
+	c := o.equilibrium()
+	d := func(t sim.Trajectory, i int) float64 { return math.Hypot(t.X[i]-c.X, t.Y[i]-c.Y) }
+	n := last(t)
+	d0, d1 := d(t, 0), d(t, n)
 	switch e.Kind {
-	case scenario.ExpectDiverges:
-		if t.Status != sim.StatusDiverged {
-			return fmt.Errorf("did not diverge: final loss %.3g at (%.3g, %.3g)", t.Loss[n-1], t.X[n-1], t.Y[n-1])
+	case scenario.ExpectSpiralsOut:
+		if d1 < e.Value*d0 {
+			return fmt.Errorf("distance %.3g → %.3g", d0, d1)
 		}
-	case scenario.ExpectReaches:
-		if t.Loss[n-1] > e.Value {
-			return fmt.Errorf("final loss %.3g", t.Loss[n-1])
-		}
-	case scenario.ExpectApart:
-		u, err := o.traj(e.Other)
-		if err != nil {
-			return err
-		}
-		most := 0.0
-		for k := 0; k < len(t.X) && k < len(u.X); k++ {
-			most = math.Max(most, math.Hypot(t.X[k]-u.X[k], t.Y[k]-u.Y[k]))
-		}
-		if most < e.Value {
-			return fmt.Errorf("the paths are at most %.3g apart", most)
-		}
-	case scenario.ExpectConverges:
-		if t.Status != sim.StatusConverged {
-			return fmt.Errorf("status %v, final loss %.3g", t.Status, t.Loss[n-1])
-		}
-	case scenario.ExpectCrawls:
-		if t.Loss[n-1] < e.Value*t.Loss[0] {
-			return fmt.Errorf("final loss %.3g of a start loss %.3g", t.Loss[n-1], t.Loss[0])
-		}
-	case scenario.ExpectEndsIn:
-		m, ok := sim.Basin(o.Surface, sim.Point{X: t.X[n-1], Y: t.Y[n-1]})
-		if !ok || m.Label != e.Label {
-			return fmt.Errorf("ended at (%.3g, %.3g), in %q", t.X[n-1], t.Y[n-1], m.Label)
-		}
-	case scenario.ExpectLowerThan:
-		if a, b := tailMean(t.Loss, 20), tailMean(u.Loss, 20); !(a < b) {
-			return fmt.Errorf("mean final loss %.3g, run %d's %.3g", a, e.Other, b)
-		}
-	case scenario.ExpectRougherThan:
-		if a, b := roughness(t.Loss), roughness(u.Loss); !(a >= e.Value*b) {
-			return fmt.Errorf("roughness %.3g, run %d's %.3g", a, e.Other, b)
-		}
-	case scenario.ExpectZigzags:
-		k, back := min(50, n-1), 0
-		for i := 2; i <= k; i++ {
-			if (t.X[i]-t.X[i-1])*(t.X[i-1]-t.X[i-2])+(t.Y[i]-t.Y[i-1])*(t.Y[i-1]-t.Y[i-2]) < 0 {
-				back++
+	case scenario.ExpectStaysNear:
+		for i := range n + 1 {
+			if d(t, i) > e.Value*d0 {
+				return fmt.Errorf("distance %.3g at step %d, start %.3g", d(t, i), i, d0)
 			}
 		}
-		if k < 2 || back < (k-1)*3/4 {
-			return fmt.Errorf("%d of %d steps turned back", back, k-1)
+		if d1 < d0/e.Value {
+			return fmt.Errorf("distance %.3g → %.3g", d0, d1)
 		}
-	case scenario.ExpectLargerGap:
-		if t.TestLoss == nil || u.TestLoss == nil {
-			return errors.New("the scenario has no test shift")
+	case scenario.ExpectApproaches:
+		if d1 > e.Value*d0 {
+			return fmt.Errorf("distance %.3g → %.3g", d0, d1)
 		}
-		a, b := t.TestLoss[n-1]-t.Loss[n-1], u.TestLoss[len(u.Loss)-1]-u.Loss[len(u.Loss)-1]
-		if !(a > b) {
-			return fmt.Errorf("gap %.3g, run %d's %.3g", a, e.Other, b)
+	case scenario.ExpectFartherThan:
+		u, _ := o.compared(e)
+		if b := d(u, len(u.X)-1); !(d1 > b) {
+			return fmt.Errorf("distance %.3g, run %d's %.3g", d1, e.Other, b)
 		}
-	case scenario.ExpectSpiralsOut, scenario.ExpectStaysNear, scenario.ExpectFartherThan, scenario.ExpectApproaches:
-		c := o.equilibrium()
-		d := func(t sim.Trajectory, i int) float64 { return math.Hypot(t.X[i]-c.X, t.Y[i]-c.Y) }
-		d0, d1 := d(t, 0), d(t, n-1)
-		switch e.Kind {
-		case scenario.ExpectSpiralsOut:
-			if d1 < e.Value*d0 {
-				return fmt.Errorf("distance %.3g → %.3g", d0, d1)
-			}
-		case scenario.ExpectStaysNear:
-			for i := range n {
-				if d(t, i) > e.Value*d0 {
-					return fmt.Errorf("distance %.3g at step %d, start %.3g", d(t, i), i, d0)
-				}
-			}
-			if d1 < d0/e.Value {
-				return fmt.Errorf("distance %.3g → %.3g", d0, d1)
-			}
-		case scenario.ExpectApproaches:
-			if d1 > e.Value*d0 {
-				return fmt.Errorf("distance %.3g → %.3g", d0, d1)
-			}
-		case scenario.ExpectFartherThan:
-			if b := d(u, len(u.X)-1); !(d1 > b) {
-				return fmt.Errorf("distance %.3g, run %d's %.3g", d1, e.Other, b)
-			}
-		}
-	case scenario.ExpectFinderWorks:
-		return o.checkFinder(e.Run, t)
-	case scenario.ExpectNoisierThan, scenario.ExpectFloorNear, scenario.ExpectLimitRatio:
-		return o.checkData(e) // expect_data.go
-	default:
-		if err, ok := o.checkResearch(e, t); ok {
-			return err
-		}
-		return fmt.Errorf("unknown kind %q", e.Kind)
 	}
 	return nil
 }
@@ -335,137 +413,4 @@ func window(t sim.Trajectory, w [2]float64) (int, int) {
 	n := len(t.Loss)
 	a, b := int(w[0]*float64(n-1)), int(w[1]*float64(n-1))+1
 	return max(0, a), min(n, max(b, a+1))
-}
-
-// checkResearch checks the research kinds; ok is false for other kinds.
-func (o Outcome) checkResearch(e scenario.Expectation, t sim.Trajectory) (err error, ok bool) {
-	n := len(t.Loss)
-	other := func() (sim.Trajectory, error) {
-		u, err := o.traj(e.Other)
-		if err == nil {
-			err = completed(u)
-		}
-		return u, err
-	}
-	switch e.Kind {
-	case scenario.ExpectCrossesEdge:
-		if r0 := edgeRatio(t, 0); !(r0 < e.Value) {
-			return fmt.Errorf("starts at lr/limit %.3g", r0), true
-		}
-		top := 0.0
-		for k := range n / 4 {
-			top = max(top, edgeRatio(t, k))
-		}
-		if !(top >= e.Value) {
-			return fmt.Errorf("largest lr/limit in the first quarter %.3g", top), true
-		}
-	case scenario.ExpectAtEdge:
-		if r := edgeRatio(t, n-1); !(r >= 1-e.Value && r <= 1) {
-			return fmt.Errorf("ends at lr/limit %.4g (sharpness %.4g)", r, t.EdgeSharpness[n-1]), true
-		}
-	case scenario.ExpectHovers:
-		a, b := window(t, e.Window)
-		for k := a; k < b; k++ {
-			if r := edgeRatio(t, k); !(math.Abs(r-1) <= e.Value) {
-				return fmt.Errorf("lr/limit %.3g at step %d (window %d–%d)", r, k, a, b-1), true
-			}
-		}
-	case scenario.ExpectRises:
-		c := 0
-		for k := 1; k < n; k++ {
-			if t.Loss[k] > t.Loss[k-1] {
-				c++
-			}
-		}
-		if float64(c) < e.Value {
-			return fmt.Errorf("the loss rose %d times", c), true
-		}
-	case scenario.ExpectSharperThan, scenario.ExpectFlatterThan:
-		u, err := other()
-		if err != nil {
-			return fmt.Errorf("run %d %v", e.Other, err), true
-		}
-		a, b := t.Sharpness[n-1], u.Sharpness[len(u.Sharpness)-1]
-		if (e.Kind == scenario.ExpectSharperThan && !(a > b)) || (e.Kind == scenario.ExpectFlatterThan && !(a < b)) {
-			return fmt.Errorf("final sharpness %.4g, run %d's %.4g", a, e.Other, b), true
-		}
-	case scenario.ExpectSpikes, scenario.ExpectNoSpike:
-		top := 0.0
-		for _, l := range t.Loss {
-			top = max(top, l)
-		}
-		if e.Kind == scenario.ExpectSpikes && !(top >= e.Value*t.Loss[0]) {
-			return fmt.Errorf("largest loss %.3g, start %.3g", top, t.Loss[0]), true
-		}
-		if e.Kind == scenario.ExpectNoSpike && top > t.Loss[0] {
-			return fmt.Errorf("largest loss %.3g above the start's %.3g", top, t.Loss[0]), true
-		}
-	case scenario.ExpectStableAt:
-		k := int(e.Value)
-		if k >= n {
-			return fmt.Errorf("no point %d", k), true
-		}
-		if r := edgeRatio(t, k); !(r < 1) || !(t.Sharpness[k] < t.Sharpness[0]) {
-			return fmt.Errorf("at step %d lr/limit %.3g, sharpness %.4g (start %.4g)", k, r, t.Sharpness[k], t.Sharpness[0]), true
-		}
-	case scenario.ExpectDrops:
-		a, b := window(t, e.Window)
-		m := 0.0
-		for k := a; k < b; k++ {
-			m += t.Loss[k]
-		}
-		m /= float64(b - a)
-		if end := tailMean(t.Loss, 20); !(m >= e.Value*end) {
-			return fmt.Errorf("mean loss %.3g over steps %d–%d, %.3g at the end", m, a, b-1, end), true
-		}
-	case scenario.ExpectLowerBy:
-		u, err := other()
-		if err != nil {
-			return fmt.Errorf("run %d %v", e.Other, err), true
-		}
-		if a, b := t.Loss[n-1], u.Loss[len(u.Loss)-1]; !(a*e.Value <= b) {
-			return fmt.Errorf("final loss %.3g, run %d's %.3g", a, e.Other, b), true
-		}
-	case scenario.ExpectPastLimit:
-		for k := range len(t.LR) {
-			if edgeRatio(t, k) > 1 {
-				return nil, true
-			}
-		}
-		return fmt.Errorf("no step past the limit"), true
-	case scenario.ExpectRisesToEdge:
-		a, _ := window(t, e.Window)
-		if r0 := edgeRatio(t, 0); !(r0 < 0.5) {
-			return fmt.Errorf("starts at lr/limit %.3g", r0), true
-		}
-		top := 0.0
-		for k := range a {
-			top = max(top, edgeRatio(t, k))
-		}
-		if !(top >= e.Value) {
-			return fmt.Errorf("largest lr/limit before step %d: %.3g", a, top), true
-		}
-	case scenario.ExpectSettles:
-		a, b := window(t, e.Window)
-		rs := make([]float64, 0, b-a)
-		in := 0
-		for k := a; k < b; k++ {
-			r := edgeRatio(t, k)
-			if math.IsNaN(r) {
-				return fmt.Errorf("no stability limit at step %d", k), true
-			}
-			rs = append(rs, r)
-			if math.Abs(r-1) <= e.Value {
-				in++
-			}
-		}
-		slices.Sort(rs)
-		med := rs[len(rs)/2]
-		if !(math.Abs(med-1) <= e.Value/2) || 10*in < 9*len(rs) {
-			return fmt.Errorf("median lr/limit %.3g over steps %d–%d, %d of %d points within ±%g", med, a, b-1, in, len(rs), e.Value), true
-		}
-	default:
-		return nil, false
-	}
-	return nil, true
 }
