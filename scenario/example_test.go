@@ -42,7 +42,7 @@ func ExampleParseQuery() {
 	// Output:
 	// 2 50 ja
 	// runs[1].optimizer.name: unknown optimizer "sgdd" (did you mean "sgd"?); allowed: sgd, adam, adamw, rmsprop, adagrad
-	// runs[2].momentum: unknown key "momentum"; allowed for adam: lr, betas, eps, weight_decay, amsgrad, sched, x, y, noise, seed, label
+	// runs[2].momentum: unknown key "momentum"; allowed for adam: lr, betas, eps, weight_decay, amsgrad, sched, x, y, noise, seed, clip_grad_norm, label
 }
 
 func ExamplePresetByID() {

@@ -388,6 +388,9 @@ func PyTorchSnippet(s Scenario, run int) string {
 		if rc.Noise > 0 {
 			w("%s%s.grad += sigma * torch.randn(%s, generator=gen)\n", indent, target, n)
 		}
+		if rc.ClipGradNorm > 0 {
+			w("%storch.nn.utils.clip_grad_norm_([%s], max_norm=%s)\n", indent, target, pyNumber(rc.ClipGradNorm))
+		}
 	}
 	if !game {
 		w("p = torch.tensor([%s, %s], requires_grad=True)\n", pyNumber(rc.Start.X), pyNumber(rc.Start.Y))

@@ -122,6 +122,9 @@ func pyTorchData(s Scenario, run int, w func(string, ...any)) {
 	if rc.Noise > 0 {
 		w("    for p in (model.weight, model.bias):\n        p.grad += sigma * torch.randn(p.grad.shape, generator=gen)\n")
 	}
+	if rc.ClipGradNorm > 0 {
+		w("    torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=%s)\n", pyNumber(rc.ClipGradNorm))
+	}
 	w("    opt.step()\n")
 	if rc.Scheduler.Name != sim.SchedConstant {
 		w("    sched.step()\n")

@@ -22,7 +22,7 @@ func TestPyTorchData(t *testing.T) {
 	var sampler string
 	for i, src := range []string{
 		`{"surface":{"name":"linreg","dataset":"noisy_line"},"steps":300,"runs":[{"optimizer":{"name":"sgd","lr":0.05},"batch_size":8,"seed":3,"scheduler":{"name":"cosine"}}]}`,
-		`{"surface":{"name":"logreg","data":[[0,0],[1,1],[2,1],[-1,0],[0.5,1]]},"runs":[{"optimizer":{"name":"adam","lr":0.1},"noise":0.1}]}`,
+		`{"surface":{"name":"logreg","data":[[0,0],[1,1],[2,1],[-1,0],[0.5,1]]},"runs":[{"optimizer":{"name":"adam","lr":0.1},"noise":0.1,"clip_grad_norm":2}]}`,
 	} {
 		s, err := Decode([]byte(src), DefaultLimits)
 		if err != nil {
@@ -34,7 +34,8 @@ func TestPyTorchData(t *testing.T) {
 			wants = append(wants, "nn.MSELoss()", "batch_size = 8", "seed = 3", "shuffle=True", "generator=torch.Generator().manual_seed(seed)",
 				"LabBatchSampler", "[-0.19, 0.99]", "CosineAnnealingLR")
 		} else {
-			wants = append(wants, "nn.BCEWithLogitsLoss()", "batch_size = 5", "shuffle=False", "sigma = 0.1", "[0.5, 1.0]")
+			wants = append(wants, "nn.BCEWithLogitsLoss()", "batch_size = 5", "shuffle=False", "sigma = 0.1", "[0.5, 1.0]",
+				"torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=2.0)")
 		}
 		for _, want := range wants {
 			if !strings.Contains(py, want) {

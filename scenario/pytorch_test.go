@@ -111,7 +111,7 @@ func snippetScenarios(t *testing.T) []Scenario {
 		runs = append(runs, fmt.Sprintf(`{"optimizer":{"name":%q,"lr":0.01}}`, o))
 	}
 	for _, sc := range sim.SchedulerNames {
-		runs = append(runs, fmt.Sprintf(`{"optimizer":{"lr":0.01,"momentum":0.5},"scheduler":{"name":%q},"noise":0.1,"seed":3}`, sc))
+		runs = append(runs, fmt.Sprintf(`{"optimizer":{"lr":0.01,"momentum":0.5},"scheduler":{"name":%q},"noise":0.1,"seed":3,"clip_grad_norm":5}`, sc))
 	}
 	for len(runs) > 0 {
 		n := min(8, len(runs))
@@ -120,7 +120,7 @@ func snippetScenarios(t *testing.T) []Scenario {
 	}
 	out = append(out, mustDecode(t, `{"surface":{"name":"custom","formula":"-x^2/2 + max(x, y)^2 - 3*exp(-(x - 1)^2) + cosh(y/4) + pi*abs(x*y)^1.5 + log10(2 + x^2) - sqrt(1 + y^2)"},"runs":[{"optimizer":{"lr":0.01}}]}`))
 	out = append(out, mustDecode(t, `{"surface":{"name":"stable_game"},"runs":[
-		{"optimizer":{"name":"adam","lr":0.1},"optimizer_y":{"name":"sgd","momentum":0.5},"updates":"alternating","scheduler":{"name":"onecycle"},"noise":0.2},
+		{"optimizer":{"name":"adam","lr":0.1},"optimizer_y":{"name":"sgd","momentum":0.5},"updates":"alternating","scheduler":{"name":"onecycle"},"noise":0.2,"clip_grad_norm":1},
 		{"label":"odd \"label\"\nwith a newline","optimizer":{"lr":0.1},"scheduler":{"name":"cyclic","step_size_down":5}}]}`))
 	return out
 }
@@ -230,6 +230,18 @@ func TestPyTorchSnippetShape(t *testing.T) {
 		if !strings.Contains(src, want) {
 			t.Errorf("game script lacks %q:\n%s", want, src)
 		}
+	}
+	// clip_grad_norm_ after the noise, before the step: one call for the parameters, one per player on a game
+	clipped := mustDecode(t, `{"surface":{"name":"quadratic"},"runs":[{"optimizer":{"lr":0.1},"noise":0.5,"clip_grad_norm":1.5}]}`)
+	if src := PyTorchSnippet(clipped, 0); !strings.Contains(src, "p.grad += sigma * torch.randn(2, generator=gen)\n    torch.nn.utils.clip_grad_norm_([p], max_norm=1.5)\n    opt.step()") {
+		t.Errorf("clipped script:\n%s", src)
+	}
+	if src := PyTorchSnippet(mustDecode(t, `{"surface":{"name":"quadratic"},"runs":[{"optimizer":{"lr":0.1}}]}`), 0); strings.Contains(src, "clip_grad_norm_") {
+		t.Errorf("a script without clipping clips:\n%s", src)
+	}
+	game := mustDecode(t, `{"surface":{"name":"bilinear"},"runs":[{"optimizer":{"lr":0.1},"clip_grad_norm":1}]}`)
+	if src := PyTorchSnippet(game, 0); strings.Count(src, "clip_grad_norm_([px], max_norm=1.0)")+strings.Count(src, "clip_grad_norm_([py], max_norm=1.0)") != 2 {
+		t.Errorf("game script does not clip each player once:\n%s", src)
 	}
 	if got := PyTorchSnippet(p.Scenario, 5); !strings.HasPrefix(got, "# The scenario has no run 5") {
 		t.Errorf("out of range: %q", got)

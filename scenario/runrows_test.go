@@ -14,13 +14,14 @@ import (
 // default, written as JSON, and a bad value with its message: a row added
 // to runTable without a case here fails TestRunRowsRoundTrip.
 var runRowCases = map[string]struct{ value, bad, msg string }{
-	"label":       {`"a, b=c%d"`, `"` + strings.Repeat("x", maxLabel+1) + `"`, "must be at most 60 characters, got 61"},
-	"start":       {`[1.5,-0.5]`, `[1]`, "must be an array of 2 numbers ([x, y]), got 1"},
-	"optimizer_y": {`{"name":"adam","lr":0.01}`, `{"name":"adamm"}`, `unknown optimizer "adamm"`},
-	"updates":     {`"alternating"`, `"sequential"`, `unknown value "sequential"; allowed: simultaneous, alternating`},
-	"noise":       {`0.25`, `-1`, "must be ≥ 0 (the gradient noise σ), got -1"},
-	"seed":        {`7`, `-1`, "must be an integer from 0 to 9007199254740991, got -1"},
-	"batch_size":  {`4`, `101`, "must be an integer from 1 to 100, got 101"},
+	"label":          {`"a, b=c%d"`, `"` + strings.Repeat("x", maxLabel+1) + `"`, "must be at most 60 characters, got 61"},
+	"start":          {`[1.5,-0.5]`, `[1]`, "must be an array of 2 numbers ([x, y]), got 1"},
+	"optimizer_y":    {`{"name":"adam","lr":0.01}`, `{"name":"adamm"}`, `unknown optimizer "adamm"`},
+	"updates":        {`"alternating"`, `"sequential"`, `unknown value "sequential"; allowed: simultaneous, alternating`},
+	"noise":          {`0.25`, `-1`, "must be ≥ 0 (the gradient noise σ), got -1"},
+	"seed":           {`7`, `-1`, "must be an integer from 0 to 9007199254740991, got -1"},
+	"clip_grad_norm": {`1.5`, `-1`, "must be ≥ 0 (the largest gradient norm; 0: no clipping), got -1"},
+	"batch_size":     {`4`, `101`, "must be an integer from 1 to 100, got 101"},
 }
 
 // rowSurface is a surface the row applies to.
@@ -109,7 +110,7 @@ func TestRunRowsRoundTrip(t *testing.T) {
 // TestSetKeys checks the keys a set takes, in the order the set message's
 // errors list them.
 func TestSetKeys(t *testing.T) {
-	want := []string{"optimizer", "optimizer_y", "scheduler", "noise", "batch_size"}
+	want := []string{"optimizer", "optimizer_y", "scheduler", "noise", "clip_grad_norm", "batch_size"}
 	if got := SetKeys(); !slices.Equal(got, want) {
 		t.Errorf("SetKeys() = %v, want %v", got, want)
 	}
@@ -122,14 +123,14 @@ func TestSetKeys(t *testing.T) {
 // TestRunObjectKeys checks the keys of a run's JSON object, which the
 // messages of unknown keys list, on every kind of surface.
 func TestRunObjectKeys(t *testing.T) {
-	if got, want := runObjectKeys(nil), []string{"label", "start", "optimizer", "optimizer_y", "updates", "scheduler", "noise", "seed", "batch_size"}; !slices.Equal(got, want) {
+	if got, want := runObjectKeys(nil), []string{"label", "start", "optimizer", "optimizer_y", "updates", "scheduler", "noise", "seed", "clip_grad_norm", "batch_size"}; !slices.Equal(got, want) {
 		t.Errorf("run keys %v, want %v", got, want)
 	}
 	quad := sim.SurfaceInfo{Name: "quadratic"}
-	if got, want := runObjectKeys(&quad), []string{"label", "start", "optimizer", "scheduler", "noise", "seed", "batch_size"}; !slices.Equal(got, want) {
+	if got, want := runObjectKeys(&quad), []string{"label", "start", "optimizer", "scheduler", "noise", "seed", "clip_grad_norm", "batch_size"}; !slices.Equal(got, want) {
 		t.Errorf("quadratic run keys %v, want %v", got, want)
 	}
-	if got, want := runExtraKeys, []string{"sched", "x", "y", "noise", "seed", "label"}; !slices.Equal(got, want) {
+	if got, want := runExtraKeys, []string{"sched", "x", "y", "noise", "seed", "clip_grad_norm", "label"}; !slices.Equal(got, want) {
 		t.Errorf("link run keys %v, want %v", got, want)
 	}
 	if got, want := gameKeys, []string{"opt_y", "lr_y", "updates"}; !slices.Equal(got, want) {

@@ -323,6 +323,9 @@ var runTable = []runSetting{
 		field: func(c *sim.RunConfig) any { return &c.Noise }, what: "the gradient noise σ"},
 	{Spec: Spec{Key: "seed", Type: "int", Def: 0, Min: num(0), Max: num(maxSeed)},
 		field: func(c *sim.RunConfig) any { return &c.Seed }},
+	// clip_grad_norm: torch.nn.utils.clip_grad_norm_'s max_norm; absent or 0, no clipping.
+	{Spec: Spec{Key: "clip_grad_norm", Type: "float", Min: num(0), Step: 0.1, Optional: true, Live: true},
+		field: func(c *sim.RunConfig) any { return &c.ClipGradNorm }, what: "the largest gradient norm; 0: no clipping"},
 	// batch_size: the data set's rows (full batch) when absent.
 	{Spec: Spec{Key: "batch_size", Type: "int", Min: num(1), Max: num(sim.MaxDataRows), Optional: true, Live: true},
 		field: func(c *sim.RunConfig) any { return &c.BatchSize }, only: dataSurfaces,

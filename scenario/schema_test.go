@@ -168,8 +168,8 @@ func TestSchemaRunBoundsAgreeWithDecode(t *testing.T) {
 			specs = append(specs, s)
 		}
 	}
-	if len(specs) != 3 {
-		t.Fatalf("probed %d settings, want noise, seed and steps", len(specs))
+	if len(specs) != 4 {
+		t.Fatalf("probed %d settings, want noise, seed, clip_grad_norm and steps", len(specs))
 	}
 	for _, s := range specs {
 		inside, outside := probes(s)

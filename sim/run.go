@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 )
 
@@ -60,6 +61,12 @@ type RunConfig struct {
 	// BatchSize is the mini-batch size B on a data surface, 1 … N; 0 means
 	// N (full batch). See sim/batch.go.
 	BatchSize int
+	// ClipGradNorm > 0 clips the gradient each step (noise included) as
+	// torch.nn.utils.clip_grad_norm_(params, max_norm=ClipGradNorm) does:
+	// scaled by max_norm/(‖g‖ + 1e-6) when that is below 1. On a game
+	// each player's parameter is clipped apart, as each model's would
+	// be. 0 leaves the gradient as it is.
+	ClipGradNorm float64
 }
 
 // Location is one point of a trajectory with everything measured there.
@@ -243,7 +250,7 @@ func (r *Run) Step() bool {
 	if r.game {
 		p = r.gameStep(r.cur.P, g, lr)
 	} else {
-		p = r.opt.Step(r.cur.P, g, lr)
+		p = r.opt.Step(r.cur.P, clipGradNorm(g, r.cfg.ClipGradNorm), lr)
 	}
 	next := r.measure(t+1, p, lr)
 	if r.batch != nil {
@@ -277,7 +284,7 @@ func (r *Run) Step() bool {
 // element-wise, so each sees a gradient with only its own coordinate.
 func (r *Run) gameStep(p, g Point, lr float64) Point {
 	lrY := lr * r.optY.Config().LR / r.opt.Config().LR
-	nx := r.opt.Step(p, Point{g.X, 0}, lr).X
+	nx := r.opt.Step(p, clipGradNorm(Point{g.X, 0}, r.cfg.ClipGradNorm), lr).X
 	gy := g.Y
 	if r.cfg.Updates == UpdatesAlternating {
 		gy = r.surf.Grad(Point{nx, p.Y}).Y
@@ -285,7 +292,7 @@ func (r *Run) gameStep(p, g Point, lr float64) Point {
 			gy += g.Y - r.cur.Grad.Y // the same noise draw as the simultaneous update
 		}
 	}
-	ny := r.optY.Step(p, Point{0, -gy}, lrY).Y
+	ny := r.optY.Step(p, clipGradNorm(Point{0, -gy}, r.cfg.ClipGradNorm), lrY).Y
 	return Point{nx, ny}
 }
 
@@ -362,7 +369,24 @@ func checkSettings(c RunConfig) error {
 	if !isFinite(c.Noise) || c.Noise < 0 {
 		return fieldErrorf("noise", "must be a finite number ≥ 0, got %v", c.Noise)
 	}
+	if !isFinite(c.ClipGradNorm) || c.ClipGradNorm < 0 {
+		return fieldErrorf("clip_grad_norm", "must be a finite number ≥ 0 (0: no clipping), got %v", c.ClipGradNorm)
+	}
 	return nil
+}
+
+// clipGradNorm returns g as torch.nn.utils.clip_grad_norm_(params,
+// max_norm) leaves it: the total 2-norm of the gradient, sqrt(Σ g²), then
+// g times min(1, max_norm/(norm + 1e-6)). max 0 (or less) is no clipping.
+func clipGradNorm(g Point, max float64) Point {
+	if max <= 0 {
+		return g
+	}
+	if c := max / (math.Sqrt(g.X*g.X+g.Y*g.Y) + 1e-6); c < 1 {
+		g.X *= c
+		g.Y *= c
+	}
+	return g
 }
 
 func replaceOptimizer(cur Optimizer, c OptimizerConfig) (Optimizer, error) {

@@ -325,3 +325,75 @@ func BenchmarkSurfaceStep(b *testing.B) {
 		})
 	}
 }
+
+// clip_grad_norm, against PyTorch's clip_grad_norm_ in closed form: on
+// f = ½(x² + 10y²) from (3, 2) the gradient is (3, 20), ‖g‖ = √409; with
+// max_norm 1 SGD's first step is lr·g·1/(√409 + 1e-6). A max_norm above
+// ‖g‖ leaves every step as without clipping, bit for bit.
+func TestRunClipGradNorm(t *testing.T) {
+	surf, err := NewSurface(SurfaceConfig{Name: "quadratic", Params: map[string]float64{"a": 1, "b": 10}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := sgd(0.1)
+	c.Start = Point{3, 2}
+	c.ClipGradNorm = 1
+	r, err := NewRun(surf, c, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Step()
+	coef := 1 / (math.Sqrt(409) + 1e-6)
+	want := Point{3 - 0.1*3*coef, 2 - 0.1*20*coef}
+	if got := r.Current().P; got != want {
+		t.Errorf("first clipped step to %v, want %v", got, want)
+	}
+	// the step's length is lr·max_norm, less PyTorch's 1e-6 in the denominator
+	if moved, want := math.Hypot(r.Current().P.X-3, r.Current().P.Y-2), 0.1*math.Sqrt(409)*coef; math.Abs(moved-want) > 1e-15 {
+		t.Errorf("a clipped step moves %v, want lr·max_norm·‖g‖/(‖g‖ + 1e-6) = %v", moved, want)
+	}
+	plain, loose := c, c
+	plain.ClipGradNorm, loose.ClipGradNorm = 0, 1e6
+	a, _ := NewRun(surf, plain, 50)
+	b, _ := NewRun(surf, loose, 50)
+	for range 50 {
+		a.Step()
+		b.Step()
+		if a.Current().P != b.Current().P {
+			t.Fatalf("step %d: clip_grad_norm 1e6 moved to %v, without clipping %v", a.Current().Step, b.Current().P, a.Current().P)
+		}
+	}
+	for _, bad := range []float64{-1, math.NaN(), math.Inf(1)} {
+		c.ClipGradNorm = bad
+		if _, err := NewRun(surf, c, 10); err == nil || err.(*FieldError).Field != "clip_grad_norm" {
+			t.Errorf("clip_grad_norm %v: %v, want an error on clip_grad_norm", bad, err)
+		}
+		if err := r.Set(RunChange{Settings: func(c *RunConfig) { c.ClipGradNorm = bad }}); err == nil {
+			t.Errorf("Set(clip_grad_norm %v) accepted", bad)
+		}
+	}
+}
+
+// On a game each player's gradient is clipped apart: x's step is at most
+// lr·max_norm whatever y's gradient is.
+func TestRunClipGradNormGame(t *testing.T) {
+	surf, err := NewSurface(SurfaceConfig{Name: "bilinear"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := sgd(0.5)
+	c.Start = Point{0.8, 0.6}
+	c.ClipGradNorm = 0.1
+	r, err := NewRun(surf, c, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := surf.Grad(c.Start)
+	r.Step()
+	p := r.Current().P
+	wantX := 0.8 - 0.5*math.Copysign(0.1/(math.Abs(g.X)+1e-6)*math.Abs(g.X), g.X)
+	wantY := 0.6 + 0.5*math.Copysign(0.1/(math.Abs(g.Y)+1e-6)*math.Abs(g.Y), g.Y)
+	if math.Abs(p.X-wantX) > 1e-15 || math.Abs(p.Y-wantY) > 1e-15 {
+		t.Errorf("first step to %v, want (%v, %v)", p, wantX, wantY)
+	}
+}

@@ -62,6 +62,8 @@ export default {
   'run.noiseTip': 'Adds σ·ε to each gradient, ε standard normal: a stand-in for mini-batch noise',
   'run.seed': 'Seed',
   'run.seedTip': 'Seed of the noise: the same seed gives the same trajectory',
+  'run.clip_grad_norm': 'Clip gradient norm',
+  'run.clip_grad_normTip': 'PyTorch’s clip_grad_norm_: a gradient longer than this is scaled down to it before each step (noise included), so no step is longer than LR × this; empty or 0: no clipping',
   'run.label': 'Label',
   'run.labelTip': 'A name for this run in the legend and the charts',
   'run.start': 'Start point',

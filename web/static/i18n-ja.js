@@ -62,6 +62,8 @@ export default {
   'run.noiseTip': '各勾配に σ·ε(ε は標準正規分布)を加えます。ミニバッチによるゆらぎの代わりです',
   'run.seed': 'シード',
   'run.seedTip': 'ノイズの乱数の種。同じシードなら同じ軌跡になります',
+  'run.clip_grad_norm': '勾配ノルムのクリップ',
+  'run.clip_grad_normTip': 'PyTorch の clip_grad_norm_ です。各ステップの前に、これより長い勾配(ノイズ込み)をこの長さまで縮めるので、1 歩は 学習率 × この値 を超えません。空欄か 0 でクリップなし',
   'run.label': 'ラベル',
   'run.labelTip': '凡例とグラフに表示するこの実行の名前',
   'run.start': '開始点',
