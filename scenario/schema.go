@@ -36,6 +36,10 @@ type Spec struct {
 	Live bool `json:"live,omitempty"`
 	// Query is the share-link key when it differs from Key.
 	Query string `json:"query,omitempty"`
+	// Only names the surfaces a run-level setting applies to: "game" (kind
+	// game) or "data" (linreg, logreg); empty for every surface. It is the
+	// run row's own (runSetting.only), served so the page need not repeat it.
+	Only string `json:"only,omitempty"`
 }
 
 // Derive is how a default follows from the run: max(Min, floor?(From·Scale)),
@@ -338,6 +342,7 @@ var runSpecs = func() []Spec {
 	out := make([]Spec, len(runTable))
 	for i, s := range runTable {
 		out[i] = s.Spec
+		out[i].Only = s.only
 	}
 	return out
 }()

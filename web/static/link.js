@@ -7,7 +7,7 @@
 import { OPTIMIZERS, SCHEDULERS, RUN, findSpec, defaultOf, checkValue, sameValue } from './schema.js';
 import {
   DEFAULTS, LIMITS, HIDE_KEYS, LANGS, DATA_LIMITS, defaultRun, newRun, newState, optimizerLR, formatNumber, parseNumber,
-  surfaceInfoFor, startBox, roundTo, plainRows, RUN_RULES,
+  surfaceInfoFor, startBox, roundTo, plainRows, RUN_RULES, refusal,
 } from './model.js';
 
 function parseValue(spec, raw) {
@@ -345,8 +345,8 @@ function decodeRun(raw, at, st, info, err) {
 function decodePlain(spec, raw, field, run, info, game, err) {
   const rule = RUN_RULES[spec.key] || {};
   const rows = info && info.data ? info.rows || info.data.rows : null;
-  if (rule.only === 'game' && !game) { err(field, rule.refused); return; }
-  if (rule.only === 'data' && info && !info.data) { err(field, rule.refused); return; }
+  if (spec.only === 'game' && !game) { err(field, refusal(spec)); return; }
+  if (spec.only === 'data' && info && !info.data) { err(field, refusal(spec)); return; }
   const v = parseValue(spec, raw);
   let problem;
   if (rule.check) problem = rule.check(v, raw, rows);
@@ -366,8 +366,7 @@ function decodePlain(spec, raw, field, run, info, game, err) {
  */
 function linkRows() {
   const group = (s) => {
-    const only = (RUN_RULES[s.key] || {}).only;
-    return only === 'game' ? 2 : only === 'data' ? 3 : s.type === 'string' ? 1 : 0;
+    return s.only === 'game' ? 2 : s.only === 'data' ? 3 : s.type === 'string' ? 1 : 0;
   };
   return plainRows().map((s, i) => ({ s, i })).sort((a, b) => group(a.s) - group(b.s) || a.i - b.i).map((x) => x.s);
 }
@@ -405,7 +404,7 @@ export function encodeRun(run, steps, start = null, game = true, rows = 0) {
   const plain = (only) => {
     for (const spec of linkRows()) {
       const rule = RUN_RULES[spec.key] || {};
-      if ((rule.only === 'game') !== only) continue;
+      if ((spec.only === 'game') !== only) continue;
       const v = run[spec.key];
       if (v === null || v === undefined || v === '' || sameValue(v, spec.def) || (rule.isDefault && rule.isDefault(v, rows))) continue;
       out.push(`${spec.query || spec.key}=${writeValue(spec, v)}`);

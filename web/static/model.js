@@ -71,16 +71,17 @@ export function defaultRun(info, params = {}) {
 export const SHAPED = new Set(['start', 'optimizer_y']);
 
 /**
- * RUN_RULES are what a plain row needs beyond its type and bounds:
- * only: 'game' (two-player surfaces) or 'data' (linreg, logreg), with the
- * message a link that gives it elsewhere gets (refused); unset: the run's
- * value before one is chosen, when it is not the row's default; check and
- * isDefault replace the bounds where they depend on the data (rows).
+ * RUN_RULES are what a plain row needs beyond its schema row: for a row
+ * that only some surfaces take (the row's only: 'game' or 'data'), the
+ * message a link that gives it elsewhere gets (refused, in the page's words;
+ * a row without one gets a generic message); unset: the run's value before
+ * one is chosen, when it is not the row's default; check and isDefault
+ * replace the bounds where they depend on the data (rows).
  */
 export const RUN_RULES = {
-  updates: { only: 'game', refused: 'only a game surface has an update order', unset: null },
+  updates: { refused: 'only a game surface has an update order', unset: null },
   batch_size: {
-    only: 'data', refused: 'only the data surfaces linreg and logreg take a batch size',
+    refused: 'only the data surfaces linreg and logreg take a batch size',
     // from 1 to the data's rows; the rows themselves (the whole data set, as
     // null) are its default, which the server's normalised scenario leaves out
     check: (v, raw, rows) => (Number.isInteger(v) && v >= 1 && !(rows && v > rows) ? ''
@@ -88,6 +89,13 @@ export const RUN_RULES = {
     isDefault: (v, rows) => v === rows,
   },
 };
+
+/** refusal is the message for plain row spec given on a surface it does not apply to. */
+export function refusal(spec) {
+  const rule = RUN_RULES[spec.key];
+  if (rule && rule.refused) return rule.refused;
+  return spec.only === 'game' ? 'only a game surface takes this setting' : 'only the data surfaces linreg and logreg take this setting';
+}
 
 /** plainRows returns the plain run-level rows (not SHAPED), in the schema's order. */
 export const plainRows = () => RUN.filter((s) => !SHAPED.has(s.key));

@@ -29,7 +29,7 @@ export function toScenario(st, catalog = null) {
     if (run.scheduler.step_size_down === null) delete run.scheduler.step_size_down;
     for (const spec of plainRows()) {
       const v = r[spec.key];
-      if (v === null || v === undefined || v === '' || ((RUN_RULES[spec.key] || {}).only === 'game' && !game)) continue;
+      if (v === null || v === undefined || v === '' || (spec.only === 'game' && !game)) continue;
       run[spec.key] = v;
     }
     if (game) {

@@ -10,7 +10,8 @@ const golden = JSON.parse(readFileSync(new URL('./golden/schema.json', import.me
 // the schema as a server with one more run-level setting would send it
 const extra = { key: 'clip_norm', type: 'float', min: 0, exclusiveMin: true, optional: true, step: 0.1 };
 const note = { key: 'note', type: 'string', def: '', maxLength: 5 };
-installSchema({ ...golden, run: [...golden.run, extra, note] });
+const tempo = { key: 'tempo', type: 'float', min: 0, optional: true, only: 'game' }; // a row of games only
+installSchema({ ...golden, run: [...golden.run, extra, note, tempo] });
 // imported after the schema is in place, as the page's modules are
 const { decodeQuery, encodeQuery, catalogIndex, toScenario, fromScenario, newRun } = await import('../state.js');
 
@@ -69,4 +70,14 @@ test('the known plain rows keep their rules: the update order on games only, bat
   assert.equal(encodeQuery(g.state, catalog), 'surface=bilinear_game&run=sgd,lr=0.1,clip_norm=3,updates=alternating');
   assert.deepEqual(decodeQuery('surface=bilinear_game&run=sgd,lr=0.1,updates=sometimes', catalog).errors,
     [{ field: 'runs[0].updates', message: 'unknown value "sometimes"; allowed: simultaneous, alternating' }]);
+});
+
+test('a new row of some surfaces only is refused elsewhere, and a game’s is written with the game’s rows', () => {
+  assert.deepEqual(decodeQuery('surface=quadratic&run=sgd,lr=0.1,tempo=2', catalog).errors,
+    [{ field: 'runs[0].tempo', message: 'only a game surface takes this setting' }]);
+  const g = decodeQuery('surface=bilinear_game&run=sgd,lr=0.1,tempo=2,updates=alternating', catalog);
+  assert.deepEqual(g.errors, []);
+  assert.equal(encodeQuery(g.state, catalog), 'surface=bilinear_game&run=sgd,lr=0.1,updates=alternating,tempo=2');
+  assert.equal(toScenario(g.state, catalog).runs[0].tempo, 2);
+  assert.equal('tempo' in toScenario(decodeQuery('surface=quadratic&run=sgd,lr=0.1', catalog).state, catalog).runs[0], false);
 });
