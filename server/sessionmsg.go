@@ -169,7 +169,7 @@ func setRun(r *sim.Run, m clientMessage, prefix string) error {
 		ch.Scheduler = &c
 	}
 	if m.Live.HasValues() {
-		ch.Settings = m.Live.Apply // the noise, the batch size …: checked by Set with the run
+		ch.Settings = m.Live.Apply // the live run rows it gives, checked by Set with the run
 	}
 	if err := r.Set(ch); err != nil {
 		return sim.Prefix(prefix, err)

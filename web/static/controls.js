@@ -44,7 +44,7 @@ const nextId = (p) => `${p}-${++uid}`;
  * onAction(name) for 'play' | 'step' | 'reset' | 'resetView';
  * onGlobal(key, value) for 'steps' | 'rate' | 'surface' | 'param' ({name, value}) | 'formula' | 'shift';
  * onRun(path, value, {live}) for a change of the selected run ("optimizer.lr",
- * "scheduler.name", "noise", "x"…); live is true while a slider moves.
+ * "scheduler.name", a run row's key, "x"…); live is true while a slider moves.
  * It returns {render(view), invalid(), say(text)} with view = {state, catalog,
  * selected, playing, lambda (λmax at the selected run's current point, or
  * null), t, dark}; invalid() lists the fields holding a refused value
@@ -289,7 +289,7 @@ export function mountControls(roots, cb) {
       root.append(gfields);
     }
 
-    // the other run-level settings (noise, seed, start, label …): the schema's RUN rows
+    // the other run-level settings: the schema's RUN rows, in its order
     const rfields = el('div', { class: 'fields' });
     for (const spec of RUN) if (!GAME_ROWS.includes(spec.key) && !ELSEWHERE.includes(spec.key)) rfields.append(runField(spec));
     root.append(rfields);

@@ -29,7 +29,7 @@ export const SCHEDULER_NAMES = [];
 /** UPDATES are the orders of the two players on a game surface (the options of RUN's updates). */
 export const UPDATES = [];
 
-/** RUN are the run-level settings besides optimizer and scheduler (label, start, noise, seed …), in order. */
+/** RUN are the run-level settings besides optimizer and scheduler (the server's run rows: label, start …), in order. */
 export const RUN = [];
 
 /** TOP are the scenario's top-level settings (steps, rate, test_shift …), in order. */
