@@ -21,7 +21,7 @@ type Config struct {
 	// larger message closes the socket with 1009.
 	MaxMessageBytes int64
 	// FrameRate is the number of frames per second a session sends at most
-	// (default 30, at most 60).
+	// (default 15, at most 60).
 	FrameRate float64
 	// MaxPointsPerFrame bounds the points of one run in one frame, which
 	// caps the speed of rate 0 ("as fast as possible"); default 2000.
@@ -122,7 +122,7 @@ func DefaultConfig() Config {
 		MaxSteps:          scenario.DefaultLimits.MaxSteps,
 		MaxBodyBytes:      64 << 10,
 		MaxMessageBytes:   64 << 10,
-		FrameRate:         30,
+		FrameRate:         15, // the page plays the points at the run's own rate (playback.js): 15 on the wire look like 60
 		MaxPointsPerFrame: 2000,
 		WriteTimeout:      10 * time.Second,
 		PingInterval:      25 * time.Second,
