@@ -3,6 +3,7 @@ package scenario
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"slices"
 
 	"lrlab/sim"
@@ -106,22 +107,9 @@ func (ls LiveSet) HasValues() bool {
 }
 
 // copyField sets the field dst points to from src, both pointers of the
-// same type (runSetting.field's).
+// same type (runSetting.field's, whatever the row's type).
 func copyField(dst, src any) {
-	switch d := dst.(type) {
-	case *float64:
-		*d = *src.(*float64)
-	case *int:
-		*d = *src.(*int)
-	case *uint64:
-		*d = *src.(*uint64)
-	case *string:
-		*d = *src.(*string)
-	case *sim.Point:
-		*d = *src.(*sim.Point)
-	default:
-		panic("scenario: a live run row of a type copyField does not know")
-	}
+	reflect.ValueOf(dst).Elem().Set(reflect.ValueOf(src).Elem())
 }
 
 // AppendJSON appends the set as a JSON object of the keys it gives, in
