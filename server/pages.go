@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"mime"
 	"net/http"
 	"path"
@@ -46,6 +47,12 @@ type assets struct {
 	// import() are left out); the page's language table (i18n-en.js,
 	// i18n-ja.js) is added per request.
 	upfront []string
+	// script and early are the page's two scripts and lang the module of a
+	// language's strings: the bundle's (bundle.go), or the sources' when
+	// the bundle could not be built.
+	script, early string
+	lang          func(lang string) string
+	bundle        *pageBundle // nil when it could not be built
 }
 
 // compressible lists the extensions served gzipped when the client accepts it.
@@ -99,30 +106,29 @@ func newAssets(logger *slog.Logger) *assets {
 				logger.Warn("static asset served unminified", "path", p)
 			}
 		}
-		served := sha256.Sum256(body)
-		f := &asset{body: body, contentType: ct, etag: `"` + hex.EncodeToString(served[:8]) + `"`}
-		if slices.Contains(compressible, ext) {
-			var buf bytes.Buffer
-			zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-			zw.Write(body)
-			zw.Close()
-			if buf.Len() < len(body) {
-				f.gz = buf.Bytes()
-			}
-		}
-		a.files[p] = f
-		switch ext {
-		case ".js", ".mjs":
-			a.modules = append(a.modules, p)
-		case ".css":
-			a.styles = append(a.styles, p)
-		}
+		a.add(p, body, ct)
 		return nil
 	})
+	a.script, a.early = "main.js", "early.js"
+	a.lang = func(lang string) string { return "i18n-" + lang + ".js" }
+	if b, err := staticBundle(); err != nil {
+		logger.Error("the page loads its modules one by one", "err", err)
+	} else {
+		for _, name := range slices.Sorted(maps.Keys(b.files)) {
+			body := b.files[name]
+			sum := sha256.Sum256(body)
+			tree.Write([]byte(name))
+			tree.Write(sum[:])
+			a.add(name, body, mime.TypeByExtension(".js"))
+		}
+		a.bundle = b
+		a.script, a.early = b.entry["main.js"], b.entry["early.js"]
+		a.lang = func(lang string) string { return b.entry["i18n-"+lang+".js"] }
+	}
 	a.hash = hex.EncodeToString(tree.Sum(nil)[:8])
 	slices.Sort(a.modules)
 	slices.Sort(a.styles)
-	a.upfront = a.importClosure("main.js")
+	a.upfront = a.importClosure(a.script)
 
 	a.tmpl, a.tmplErr = template.New("index.html").Funcs(template.FuncMap{
 		"asset": a.url,
@@ -131,6 +137,30 @@ func newAssets(logger *slog.Logger) *assets {
 		logger.Error("page template", "err", a.tmplErr)
 	}
 	return a
+}
+
+// add serves body at p, with its gzip form when that is smaller, and lists
+// p among the modules or the stylesheets.
+func (a *assets) add(p string, body []byte, ct string) {
+	served := sha256.Sum256(body)
+	f := &asset{body: body, contentType: ct, etag: `"` + hex.EncodeToString(served[:8]) + `"`}
+	ext := path.Ext(p)
+	if slices.Contains(compressible, ext) {
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+		zw.Write(body)
+		zw.Close()
+		if buf.Len() < len(body) {
+			f.gz = buf.Bytes()
+		}
+	}
+	a.files[p] = f
+	switch ext {
+	case ".js", ".mjs":
+		a.modules = append(a.modules, p)
+	case ".css":
+		a.styles = append(a.styles, p)
+	}
 }
 
 // staticImport matches a static import or re-export of a sibling module
@@ -237,8 +267,12 @@ type PageData struct {
 	// ("/static/3f9a0c…/"). The template function asset "main.js" gives one
 	// asset's URL.
 	Static string
-	// Script is the URL of main.js, the only script the page loads.
+	// Script is the URL of the page's script: main.js as bundled with the
+	// modules of the first paint (bundle.go).
 	Script string
+	// Early is the URL of early.js as bundled, the small script that opens
+	// the socket while Script loads.
+	Early string
 	// Modules are the URLs of the JS modules the first paint needs, for
 	// <link rel="modulepreload">: main.js's static import graph and the
 	// page language's strings (i18n-{Lang}.js). The panels main.js loads
@@ -284,7 +318,8 @@ func handleIndexWith(logger *slog.Logger, a *assets, lim scenario.Limits, room f
 		d := PageData{
 			Lang:     pageLang(r),
 			Static:   a.url(""),
-			Script:   a.url("main.js"),
+			Script:   a.url(a.script),
+			Early:    a.url(a.early),
 			Surfaces: catalog,
 			Schema:   schema,
 			Embed:    r.URL.Query().Get("embed") == "1",
@@ -297,7 +332,7 @@ func handleIndexWith(logger *slog.Logger, a *assets, lim scenario.Limits, room f
 		for _, p := range a.upfront {
 			d.Modules = append(d.Modules, a.url(p))
 		}
-		if p := "i18n-" + d.Lang + ".js"; a.files[p] != nil {
+		if p := a.lang(d.Lang); a.files[p] != nil {
 			d.Modules = append(d.Modules, a.url(p))
 		}
 		for _, p := range a.styles {

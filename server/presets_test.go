@@ -100,7 +100,10 @@ func TestIndexPage(t *testing.T) {
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/html; charset=utf-8" {
 		t.Fatalf("%s %v", resp.Status, resp.Header)
 	}
-	if !strings.Contains(page, `lang="ja"`) || !strings.Contains(page, `src="/static/`+a.hash+`/main.js"`) {
+	if a.bundle == nil || a.script != "b-main.js" {
+		t.Fatalf("the page's script is %s, not the bundle's b-main.js", a.script)
+	}
+	if !strings.Contains(page, `lang="ja"`) || !strings.Contains(page, `src="/static/`+a.hash+`/b-main.js"`) {
 		t.Errorf("page lacks lang or the hashed script:\n%.600s", page)
 	}
 	_, body = do(t, ts, "GET", "/?lang=en&embed=1", "", nil)
