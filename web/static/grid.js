@@ -80,30 +80,40 @@ function decodeGrid2(view) {
   const vmin = f(), vmax = f(), s = f();
   if (nx < 2 || ny < 2 || nx > 4096 || ny > 4096) throw new Error(`grid: bad size ${nx}×${ny}`);
   // an unsigned varint (Go's binary.AppendUvarint; < 2³⁵ here), and a
-  // signed one in zigzag form (binary.AppendVarint)
+  // signed one in zigzag form (binary.AppendVarint). Read from the bytes
+  // directly, in one place: the page decodes a grid once, often before
+  // the JIT has warmed up, so the loops below stay small.
+  const bytes = new Uint8Array(view.buffer, view.byteOffset, len);
   const uvarint = (what) => {
-    let u = 0, shift = 0, b;
+    let u = 0, mul = 1, b;
     do {
-      need(1, what);
-      b = view.getUint8(off++);
-      u += (b & 0x7f) * 2 ** shift;
-      shift += 7;
-      if (shift > 35) throw new Error(`grid: bad number at ${what}`);
+      if (off >= len) need(1, what);
+      b = bytes[off++];
+      u += (b & 0x7f) * mul;
+      mul *= 128;
+      if (mul > 2 ** 35) throw new Error(`grid: bad number at ${what}`);
     } while (b & 0x80);
     return u;
   };
   const varint = (what) => { const u = uvarint(what); return u % 2 ? -(u + 1) / 2 : u / 2; };
   const top = Math.log1p((vmax - vmin) / s);
-  const codes = new Uint16Array(nx * ny);
-  const values = new Float32Array(nx * ny);
-  for (let j = 0; j < ny; j++) {
-    for (let i = 0; i < nx; i++) {
-      const k = j * nx + i;
-      const left = i > 0 ? codes[k - 1] : 0, up = j > 0 ? codes[k - nx] : 0, ul = i > 0 && j > 0 ? codes[k - nx - 1] : 0;
-      const c = (left + up - ul + varint('values')) & 0xffff;
-      codes[k] = c;
-      values[k] = c === NOT_FINITE ? NaN : vmin + s * Math.expm1((c / QUANTUM) * top);
+  const n = nx * ny;
+  const codes = new Uint16Array(n);
+  const values = new Float32Array(n);
+  for (let k = 0; k < n; k++) {
+    const i = k % nx;
+    const left = i > 0 ? codes[k - 1] : 0, up = k >= nx ? codes[k - nx] : 0, ul = i > 0 && k >= nx ? codes[k - nx - 1] : 0;
+    // the residual's varint, inline (most are one byte)
+    let b = off < len ? bytes[off++] : need(1, 'values');
+    let u = b & 0x7f;
+    for (let mul = 128; b & 0x80; mul *= 128) {
+      if (mul >= 2 ** 35) throw new Error('grid: bad number at values'); // a sixth byte, as uvarint
+      b = off < len ? bytes[off++] : need(1, 'values');
+      u += (b & 0x7f) * mul;
     }
+    const c = (left + up - ul + (u % 2 ? -(u + 1) / 2 : u / 2)) & 0xffff;
+    codes[k] = c;
+    values[k] = c === NOT_FINITE ? NaN : vmin + s * Math.expm1((c / QUANTUM) * top);
   }
   need(4, 'level count');
   const nlevels = view.getUint32(off, true);

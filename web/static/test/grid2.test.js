@@ -83,6 +83,11 @@ test('LRG2: a truncated grid and trailing bytes are errors naming what is wrong'
   const longer = new Uint8Array(body.length + 2);
   longer.set(body);
   assert.throws(() => decodeGrid(longer), /2 bytes after the last level/);
+  // a residual of six varint bytes (more than 35 bits) is refused, as the
+  // level varints are: the header is 4 + 8 + 7 × 8 bytes
+  const bad = body.slice();
+  bad.set([0x80, 0x80, 0x80, 0x80, 0x80, 0x01], 4 + 8 + 7 * 8);
+  assert.throws(() => decodeGrid(bad), /bad number at values/);
 });
 
 test('gridCovers: a view inside the grid at nearly its scale is covered; one past an edge or zoomed in is not', async () => {
