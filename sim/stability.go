@@ -79,17 +79,20 @@ var (
 // GaugeOf returns the stability gauge of optimizer o at parameter p with
 // true gradient g and Hessian h. It does not change o's state.
 func GaugeOf(o Optimizer, p, g Point, h Sym2) Stability {
-	return gaugeOf(o, p, g, h, h.MaxEigen())
+	var st Stability
+	gaugeOf(&st, o, p, g, h, h.MaxEigen())
+	return st
 }
 
 // gaugeOf is GaugeOf with h's largest eigenvalue lmax already known.
-func gaugeOf(o Optimizer, p, g Point, h Sym2, lmax float64) Stability {
+func gaugeOf(st *Stability, o Optimizer, p, g Point, h Sym2, lmax float64) {
 	gg, ok := o.(gauger)
 	if !ok {
-		return noGauge()
+		*st = noGauge()
+		return
 	}
 	s, f, formula := gg.gauge(p, g, h, lmax)
-	st := Stability{Sharpness: s, Factor: f, Limit: math.NaN(), Formula: formula}
+	st.Sharpness, st.Factor, st.Limit, st.Formula = s, f, math.NaN(), formula
 	if !isFinite(s) {
 		st.Sharpness = math.NaN()
 	}
@@ -98,7 +101,6 @@ func gaugeOf(o Optimizer, p, g Point, h Sym2, lmax float64) Stability {
 			st.Limit = l
 		}
 	}
-	return st
 }
 
 func noGauge() Stability {
@@ -128,7 +130,7 @@ func StabilityLimit(lambda float64, opt OptimizerConfig) (limit float64, formula
 		}
 		return 2 / lambda, "2/λmax", true
 	}
-	s, f, formula := sgdGauge(opt, lambda)
+	s, f, formula := sgdGauge(&opt, lambda)
 	if f <= 0 || s <= 0 {
 		return 0, "", false
 	}
@@ -137,7 +139,7 @@ func StabilityLimit(lambda float64, opt OptimizerConfig) (limit float64, formula
 
 // sgdGauge returns S, F and the formula of sgd with settings c at curvature
 // lambda.
-func sgdGauge(c OptimizerConfig, lambda float64) (s, f float64, formula string) {
+func sgdGauge(c *OptimizerConfig, lambda float64) (s, f float64, formula string) {
 	s, wd := lambda+c.WeightDecay, c.WeightDecay != 0
 	beta, d := c.Momentum, c.Dampening
 	// The formulas are literals: building them would allocate on every step.
@@ -163,7 +165,7 @@ func pick(c bool, a, b string) string {
 }
 
 func (o *sgdOpt) gauge(_, _ Point, _ Sym2, lmax float64) (float64, float64, string) {
-	return sgdGauge(o.cfg, lmax)
+	return sgdGauge(&o.cfg, lmax) // by pointer: the config is large, and this runs every step
 }
 
 // precondSharpness returns λ₁(P⁻¹H) for the diagonal P = diag(px, py) > 0:
