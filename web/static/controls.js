@@ -277,6 +277,7 @@ export function mountControls(roots, cb) {
     if (sfields.childElementCount) root.append(sfields);
     preview = el('canvas', { class: 'preview', role: 'img', 'aria-label': t('run.preview'), title: t('run.previewTip'), width: '300', height: '70' });
     root.append(el('figure', { class: 'preview-fig' }, el('figcaption', { text: t('run.preview') }), preview));
+    watchPreview(preview);
 
     // game: player y (its optimizer and update order are RUN rows, its LR the optimizer_y group's lr)
     if (info && info.kind === 'game') {
@@ -464,10 +465,33 @@ export function mountControls(roots, cb) {
     drawPreview(run, lr);
   }
 
+  // The preview's size comes from a ResizeObserver, read after layout: asking
+  // for clientWidth while the panels are being built forced the page's first
+  // layout in the middle of its first render. It is redrawn only when what it
+  // shows changes, not on every render while the runs play.
+  let previewSize = null, previewKey = '', previewArgs = null;
+  const previewObserver = typeof ResizeObserver === 'undefined' ? null : new ResizeObserver(() => {
+    if (!preview) return;
+    previewSize = { w: preview.clientWidth, h: preview.clientHeight };
+    if (previewArgs) drawPreview(...previewArgs);
+  });
+  function watchPreview(canvas) {
+    previewSize = null;
+    previewKey = '';
+    if (!previewObserver) { previewSize = { w: 300, h: 70 }; return; }
+    previewObserver.disconnect();
+    previewObserver.observe(canvas);
+  }
+
   function drawPreview(run, lr) {
     if (!preview) return;
+    previewArgs = [run, lr];
+    if (!previewSize) return; // drawn when the observer has the size
     const dpr = window.devicePixelRatio || 1;
-    const w = preview.clientWidth || 300, h = preview.clientHeight || 70;
+    const w = previewSize.w || 300, h = previewSize.h || 70;
+    const key = JSON.stringify([run.scheduler, lr, view.state.steps, view.color, view.theme.grid, view.theme.muted, view.theme.smallFont, w, h, dpr]);
+    if (key === previewKey) return;
+    previewKey = key;
     if (preview.width !== Math.round(w * dpr)) { preview.width = Math.round(w * dpr); preview.height = Math.round(h * dpr); }
     const ctx = preview.getContext('2d');
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);

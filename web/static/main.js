@@ -136,7 +136,7 @@ function mountAll() {
     createChart($('chart-lr').parentElement, $('chart-lr'), { ...chartOpts(['lr', 'limit', 'lr_y']), dashed: ['limit'], dotted: ['lr_y'] }),
     createChart($('chart-grad').parentElement, $('chart-grad'), chartOpts(['grad_norm'])),
   ];
-  ui.charts.forEach((c) => c.setData(app.data, app.state.steps));
+  app.need.chartsFull = true; // drawn in the first frame, after the page's first layout (not forcing one here)
   ui.timeline = mountTimeline(document.querySelector('.map-wrap'), {
     data: () => app.data, steps: () => app.state.steps, cursor: () => app.cursor,
     setCursor, rate: () => app.state.rate, t: () => app.t,
