@@ -149,6 +149,26 @@ func runRow(key string) (*runSetting, bool) {
 	return nil, false
 }
 
+// AnalysisRunKeys returns the keys of the run-level settings an analysis of
+// one run (the LR range test, the sweep, the flat share) reads from its
+// request beside the surface and the start, leaving out except (settings
+// the analysis sets itself, such as the sweep's seeds). These are the
+// table's rows, in its order, but for three kinds: the label, which only
+// names a run; the start, which is read with the surface (Object.SurfaceStart);
+// and a game's rows, since the analyses minimise a surface. So a run-level
+// setting added to the table reaches the analyses with no change here.
+func AnalysisRunKeys(except ...string) []string {
+	var out []string
+	for i := range runTable {
+		s := &runTable[i]
+		if s.Key == "label" || s.Key == "start" || s.only == gameSurfaces || slices.Contains(except, s.Key) {
+			continue
+		}
+		out = append(out, s.Key)
+	}
+	return out
+}
+
 // RunDefaults returns the run-level settings a run on the surface takes
 // when it gives none: each row's default (Def, or the surface's own, such
 // as its start point), the zero value for a row that does not apply. The

@@ -66,6 +66,9 @@ type SchemaDoc struct {
 	Run        []Spec      `json:"run"`
 	Top        []Spec      `json:"top"`
 	Limits     SchemaLimit `json:"limits"`
+	// AnalysisRun lists, by analysis, the run-level settings its request
+	// takes from the run it is for (AnalysisRun below).
+	AnalysisRun map[string][]string `json:"analysis_run"`
 }
 
 // SchemaLimit is the limits object of the schema: the server's live
@@ -337,6 +340,18 @@ var runTable = []runSetting{
 		surfaceMax: func(info sim.SurfaceInfo) int { return info.Data.Rows }},
 }
 
+// AnalysisRun lists, for each analysis of one run (POST /api/v1/lr-finder,
+// /sweep, /flat-share), the run-level settings its request reads as a
+// scenario's run reads them (AnalysisRunKeys): all of them for the LR range
+// test; the sweep's seeds are its own (1 … seeds); the flat share's noise
+// levels and seeds are its axes. The schema serves it, so that the page sends
+// each analysis the settings of the selected run without a list of its own.
+var AnalysisRun = map[string][]string{
+	"lr_finder":  AnalysisRunKeys(),
+	"sweep":      AnalysisRunKeys("seed"),
+	"flat_share": AnalysisRunKeys("noise", "seed"),
+}
+
 // runSpecs are the specs of runTable, as the schema serves them.
 var runSpecs = func() []Spec {
 	out := make([]Spec, len(runTable))
@@ -364,7 +379,7 @@ func Schema(lim Limits) SchemaDoc {
 	d := SchemaDoc{Run: runSpecs, Top: topSpecs(lim), Limits: SchemaLimit{
 		Runs: lim.MaxRuns, Steps: lim.MaxSteps,
 		FormulaChars: expr.MaxLen, DataRows: sim.MaxDataRows, DataValue: sim.MaxDataValue, LinkRows: MaxLinkRows,
-	}}
+	}, AnalysisRun: AnalysisRun}
 	for _, g := range optimizerTable {
 		out := Group{Name: g.name, PyTorch: g.pytorch, Settings: []Spec{}}
 		for _, s := range g.settings {

@@ -32,11 +32,19 @@ const (
 	defaultFlatSurf   = "sharp_flat"
 )
 
+// The run-level settings each analysis reads as a scenario's run reads them
+// (scenario.AnalysisRun, which the schema serves to the page).
+var (
+	finderRunKeys    = scenario.AnalysisRun["lr_finder"]
+	sweepRunKeys     = scenario.AnalysisRun["sweep"]
+	flatShareRunKeys = scenario.AnalysisRun["flat_share"]
+)
+
 // Keys of each request.
 var (
-	finderKeys    = []string{"surface", "start", "optimizer", "start_lr", "end_lr", "num_iter", "smooth", "diverge", "noise", "seed", "steps", "batch_size"}
-	sweepKeys     = []string{"surface", "start", "steps", "optimizers", "lr_min", "lr_max", "num", "seeds", "noise", "batch_size"}
-	flatShareKeys = []string{"surface", "start", "optimizer", "lrs", "noises", "seeds", "steps"}
+	finderKeys    = append([]string{"surface", "start", "optimizer", "start_lr", "end_lr", "num_iter", "smooth", "diverge", "steps"}, finderRunKeys...)
+	sweepKeys     = append([]string{"surface", "start", "steps", "optimizers", "lr_min", "lr_max", "num", "seeds"}, sweepRunKeys...)
+	flatShareKeys = append([]string{"surface", "start", "optimizer", "lrs", "noises", "seeds", "steps"}, flatShareRunKeys...)
 )
 
 // defaultSweepOptimizers are the optimizers a sweep compares when the
@@ -188,7 +196,7 @@ func handleFlatShare(logger *slog.Logger, cfg Config, work *workLimiter) http.Ha
 		}
 		surf, stop := stoppable(r.Context(), req.surface, req.work)
 		defer stop()
-		share, err := sim.FlatShare(r.Context(), surf, req.start, req.opt, req.lrs, req.noises, req.seeds, req.steps)
+		share, err := sim.FlatShare(r.Context(), surf, req.run, req.opt, req.lrs, req.noises, req.seeds, req.steps)
 		if err := r.Context().Err(); err != nil {
 			return err // checked first: on the stopped surface the start is not finite
 		}

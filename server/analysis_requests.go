@@ -62,19 +62,13 @@ func decodeFinder(body []byte, cfg Config) (finderRequest, error) {
 	if c.Diverge, err = f.Number("diverge", c.Diverge, func(v float64) bool { return v > 1 }, "> 1"); err != nil {
 		return req, err
 	}
-	var rc sim.RunConfig // the run-level settings, read as a scenario's run reads them
-	if err := readRunSettings(f, req.surface, &rc, "noise", "seed"); err != nil {
+	if err := readRunSettings(f, req.surface, &c.Run, finderRunKeys...); err != nil {
 		return req, err
 	}
-	c.Noise, c.Seed = rc.Noise, rc.Seed
 	if req.steps, err = f.Int("steps", min(scenario.DefaultSteps, cfg.MaxSteps), 1, cfg.MaxSteps); err != nil {
 		return req, err
 	}
-	if err := readRunSettings(f, req.surface, &rc, "batch_size"); err != nil {
-		return req, err
-	}
-	c.BatchSize = rc.BatchSize
-	if req.work, err = checkWork(int64(cfg.SweepBudget), stepCostBatch(req.surface, c.BatchSize), costField(req.surface), []budgetTerm{
+	if req.work, err = checkWork(int64(cfg.SweepBudget), stepCostBatch(req.surface, c.Run.BatchSize), costField(req.surface), []budgetTerm{
 		{"num_iter", c.NumIter, 100, "steps"},
 	}, "lower num_iter, or use fewer rows"); err != nil {
 		return req, err
@@ -160,7 +154,7 @@ func decodeSweep(f *scenario.Object, cfg Config) (sweepRequest, error) {
 	if err != nil {
 		return req, err
 	}
-	c := sim.SweepConfig{Surface: s, Start: start}
+	c := sim.SweepConfig{Surface: s, Run: sim.RunConfig{Start: start}}
 	if c.Steps, err = f.Int("steps", defaultSweepSteps, 1, cfg.MaxSteps); err != nil {
 		return req, err
 	}
@@ -187,16 +181,11 @@ func decodeSweep(f *scenario.Object, cfg Config) (sweepRequest, error) {
 	for i := range seeds {
 		c.Seeds = append(c.Seeds, uint64(i+1))
 	}
-	var rc sim.RunConfig // the run-level settings, read as a scenario's run reads them
-	if err := readRunSettings(f, s, &rc, "noise", "batch_size"); err != nil {
+	if err := readRunSettings(f, s, &c.Run, sweepRunKeys...); err != nil {
 		return req, err
 	}
-	c.Noise, c.BatchSize = rc.Noise, rc.BatchSize
-	ran := seeds
-	if c.Noise == 0 && !sim.MiniBatched(s, c.BatchSize) {
-		ran = 1 // every seed is the same run; sim.Sweep runs one
-	}
-	req.work, err = checkWork(int64(cfg.SweepBudget), stepCostBatch(s, c.BatchSize), costField(s), []budgetTerm{
+	ran := c.SeedsRun()
+	req.work, err = checkWork(int64(cfg.SweepBudget), stepCostBatch(s, c.Run.BatchSize), costField(s), []budgetTerm{
 		{"optimizers", len(c.Optimizers), len(defaultSweepOptimizers()), "optimizers"},
 		{"num", c.Num, sim.DefaultSweepNum, "LRs"},
 		{"seeds", ran, 1, "seeds"},
@@ -264,7 +253,7 @@ func appendSweep(b []byte, req *sweepRequest, res *sim.SweepResult) []byte {
 // flatShareRequest is a decoded flat-share request.
 type flatShareRequest struct {
 	surface      sim.Surface
-	start        sim.Point
+	run          sim.RunConfig // the run-level settings: the start, the clipping …
 	opt          sim.OptimizerConfig
 	lrs, noises  []float64
 	seeds, steps int
@@ -278,7 +267,7 @@ func decodeFlatShare(body []byte, cfg Config) (flatShareRequest, error) {
 	if err != nil {
 		return req, err
 	}
-	if req.surface, req.start, err = f.SurfaceStart(defaultFlatSurf); err != nil {
+	if req.surface, req.run.Start, err = f.SurfaceStart(defaultFlatSurf); err != nil {
 		return req, err
 	}
 	info := req.surface.Info()
@@ -304,6 +293,9 @@ func decodeFlatShare(body []byte, cfg Config) (flatShareRequest, error) {
 	if req.steps, err = f.Int("steps", defaultFlatSteps, 1, cfg.MaxSteps); err != nil {
 		return req, err
 	}
+	if err := readRunSettings(f, req.surface, &req.run, flatShareRunKeys...); err != nil {
+		return req, err
+	}
 	runs := 0 // per LR: one run without noise, seeds runs with
 	for _, n := range req.noises {
 		if n == 0 {
@@ -325,7 +317,7 @@ func decodeFlatShare(body []byte, cfg Config) (flatShareRequest, error) {
 }
 
 // readRunSettings reads the run-level settings keys of an analysis request
-// (rows of the schema's run: "noise", "seed", "batch_size") into rc, as a
+// (rows of the schema's run, scenario.AnalysisRunKeys) into rc, as a
 // scenario's run reads them on s; an absent key leaves rc's value.
 func readRunSettings(f *scenario.Object, s sim.Surface, rc *sim.RunConfig, keys ...string) error {
 	info := s.Info()

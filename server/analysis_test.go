@@ -90,6 +90,25 @@ func TestAnalysisLRFinderQuadratic(t *testing.T) {
 	}
 }
 
+// TestAnalysisLRFinderClips checks that the range test runs with the run's
+// gradient clipping: its first step is the clipped closed form.
+func TestAnalysisLRFinderClips(t *testing.T) {
+	ts, _ := newTestServer(t, Config{})
+	var plain, clipped api.FinderResponse
+	post(t, ts, "/api/v1/lr-finder", `{"surface":{"name":"quadratic"},"start":[-2.5,1.5],"num_iter":10}`, &plain)
+	post(t, ts, "/api/v1/lr-finder", `{"surface":{"name":"quadratic"},"start":[-2.5,1.5],"num_iter":10,"clip_grad_norm":0.5}`, &clipped)
+	// ∇f at (−2.5, 1.5) on the default quadratic (a = 1, b = 10, θ = 0) is (−2.5, 15)
+	gx, gy := -2.5, 15.0
+	f := 0.5 / (math.Sqrt(gx*gx+gy*gy) + 1e-6)
+	lr := clipped.LR[0]
+	if wx, wy := -2.5+-lr*(gx*f), 1.5+-lr*(gy*f); !near(clipped.X[1], wx) || !near(clipped.Y[1], wy) {
+		t.Errorf("clipped first step (%v, %v), want (%v, %v)", clipped.X[1], clipped.Y[1], wx, wy)
+	}
+	if plain.X[1] == clipped.X[1] {
+		t.Errorf("clip_grad_norm made no difference to the range test")
+	}
+}
+
 func TestAnalysisBadInput(t *testing.T) {
 	ts, _ := newTestServer(t, Config{})
 	small, _ := newTestServer(t, Config{SweepBudget: 1000})
@@ -137,6 +156,14 @@ func TestAnalysisBadInput(t *testing.T) {
 		{ts, "flat-share", `{"surface":{"name":"quadratic"}}`, 400, "surface", "flat"},
 		{ts, "flat-share", `{"seeds":100,"steps":10000}`, 400, "steps", "(-sweep-budget)"},
 		{ts, "flat-share", `{"lrs":[0.1],"noises":[0],"steps":10000,"seeds":100}`, 400, "", ""}, // σ = 0: one run per LR, within budget
+		// the run-level settings, as a scenario's run has them (scenario.AnalysisRunKeys)
+		{ts, "lr-finder", `{` + quad + `,"clip_grad_norm":-1}`, 400, "clip_grad_norm", "≥ 0"},
+		{ts, "lr-finder", `{` + quad + `,"batch_size":8}`, 400, "batch_size", "data surfaces"},
+		{ts, "lr-finder", `{` + quad + `,"label":"a"}`, 400, "label", "allowed"},
+		{ts, "sweep", `{` + quad + `,"clip_grad_norm":"x"}`, 400, "clip_grad_norm", "number"},
+		{ts, "sweep", `{` + quad + `,"seed":3}`, 400, "seed", "allowed"}, // the sweep's seeds are 1 … seeds
+		{ts, "flat-share", `{"noise":1}`, 400, "noise", "allowed"},       // its noise levels are noises
+		{ts, "flat-share", `{"lrs":[0.1],"noises":[0],"steps":100,"seeds":1,"clip_grad_norm":0.5}`, 400, "", ""},
 	} {
 		resp, body := do(t, tc.ts, "POST", "/api/v1/"+tc.path, tc.body, nil)
 		if tc.want == "" && tc.field == "" {

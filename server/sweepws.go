@@ -119,11 +119,7 @@ func (s *session) startSweep(ctx context.Context, m clientMessage) error {
 	job := &sweepJob{id: id, req: req, cancel: cancel, done: make(chan struct{}), events: make(chan sweepEvent, 1)}
 	s.sweep.job = job
 	go job.run(jctx, req)
-	seeds := len(req.cfg.Seeds)
-	if req.cfg.Noise == 0 {
-		seeds = 1
-	}
-	return s.writeSweepProgress(ctx, id, 0, len(req.cfg.Optimizers)*req.cfg.Num*seeds)
+	return s.writeSweepProgress(ctx, id, 0, len(req.cfg.Optimizers)*req.cfg.Num*req.cfg.SeedsRun())
 }
 
 // run is the sweep's goroutine.

@@ -15,7 +15,7 @@ func BenchmarkSweep(b *testing.B) {
 	mom := sim.DefaultOptimizer(sim.OptSGD, 0)
 	mom.Momentum = 0.9
 	c := sim.SweepConfig{
-		Surface: s, Start: s.Info().Start, Steps: 500,
+		Surface: s, Run: sim.RunConfig{Start: s.Info().Start}, Steps: 500,
 		Optimizers: []sim.OptimizerConfig{sim.DefaultOptimizer(sim.OptSGD, 0), mom, sim.DefaultOptimizer(sim.OptAdam, 0)},
 	}
 	for b.Loop() {

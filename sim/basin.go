@@ -44,14 +44,16 @@ func Basin(s Surface, p Point) (Minimum, bool) {
 	return best, true
 }
 
-// FlatShare runs opt (with each LR of lrs, a constant schedule) from start
-// for steps steps with each gradient noise σ of noises and seeds 1 … seeds,
+// FlatShare runs opt (with each LR of lrs, a constant schedule) with base's
+// run-level settings (its start, batch size, gradient clipping …; its
+// optimizer, scheduler, noise and seed are FlatShare's) for steps steps with
+// each gradient noise σ of noises and seeds 1 … seeds,
 // on all cores, and returns share[i][j]: the fraction of the runs with
 // noises[i] and lrs[j] that ended in the minimum labelled "flat" (Basin). A
 // run that diverged did not. With σ = 0 every seed gives the same run, so it
 // is run once. Bad settings are returned as *FieldError; when ctx is done,
 // FlatShare returns ctx.Err() promptly.
-func FlatShare(ctx context.Context, s Surface, start Point, opt OptimizerConfig, lrs []float64, noises []float64, seeds int, steps int) ([][]float64, error) {
+func FlatShare(ctx context.Context, s Surface, base RunConfig, opt OptimizerConfig, lrs []float64, noises []float64, seeds int, steps int) ([][]float64, error) {
 	if s == nil {
 		panic("sim: FlatShare with nil surface")
 	}
@@ -74,7 +76,7 @@ func FlatShare(ctx context.Context, s Surface, start Point, opt OptimizerConfig,
 			return nil, fieldErrorf(fmt.Sprintf("noises[%d]", i), "must be a finite number ≥ 0, got %v", n)
 		}
 	}
-	if _, err := NewRun(s, sweepRun(start, opt, SchedulerConfig{}, lrs[0], noises[0], 1), steps); err != nil {
+	if _, err := NewRun(s, withNoise(sweepRun(base, opt, SchedulerConfig{}, lrs[0], 1), noises[0]), steps); err != nil {
 		return nil, err
 	}
 
@@ -99,7 +101,7 @@ func FlatShare(ctx context.Context, s Surface, start Point, opt OptimizerConfig,
 	}
 	err := parallelRuns(ctx, len(jobs), func(ctx context.Context, k int) (bool, error) {
 		jb := jobs[k]
-		r, err := NewRun(s, sweepRun(start, opt, SchedulerConfig{}, lrs[jb.j], noises[jb.i], uint64(jb.seed)), steps)
+		r, err := NewRun(s, withNoise(sweepRun(base, opt, SchedulerConfig{}, lrs[jb.j], uint64(jb.seed)), noises[jb.i]), steps)
 		if err != nil {
 			return false, err
 		}
@@ -127,4 +129,10 @@ func FlatShare(ctx context.Context, s Surface, start Point, opt OptimizerConfig,
 		}
 	}
 	return share, nil
+}
+
+// withNoise returns rc with gradient noise σ.
+func withNoise(rc RunConfig, sigma float64) RunConfig {
+	rc.Noise = sigma
+	return rc
 }

@@ -47,7 +47,7 @@ func TestFlatShareRisesWithLRAndNoise(t *testing.T) {
 	lrs := []float64{0.01, 0.02, 0.03, 0.04, 0.05, 0.07, 0.1}
 	noises := []float64{0, 0.5, 1}
 	const seeds, steps, tol = 100, 1000, 0.1
-	share, err := sim.FlatShare(context.Background(), s, s.Info().Start, sim.DefaultOptimizer(sim.OptSGD, 0), lrs, noises, seeds, steps)
+	share, err := sim.FlatShare(context.Background(), s, sim.RunConfig{Start: s.Info().Start}, sim.DefaultOptimizer(sim.OptSGD, 0), lrs, noises, seeds, steps)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func TestFlatShareErrorsAndCancel(t *testing.T) {
 		{"noises[0]", []float64{0.1}, []float64{math.Inf(1)}, 1, 10},
 		{"steps", []float64{0.1}, []float64{0}, 1, 0},
 	} {
-		_, err := sim.FlatShare(context.Background(), s, start, opt, tc.lrs, tc.noises, tc.seeds, tc.steps)
+		_, err := sim.FlatShare(context.Background(), s, sim.RunConfig{Start: start}, opt, tc.lrs, tc.noises, tc.seeds, tc.steps)
 		var fe *sim.FieldError
 		if !errors.As(err, &fe) || fe.Field != tc.field {
 			t.Errorf("field %s: got %v", tc.field, err)
@@ -115,7 +115,7 @@ func TestFlatShareErrorsAndCancel(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := sim.FlatShare(ctx, s, start, opt, []float64{0.1}, []float64{1}, 1000, 10000); !errors.Is(err, context.Canceled) {
+	if _, err := sim.FlatShare(ctx, s, sim.RunConfig{Start: start}, opt, []float64{0.1}, []float64{1}, 1000, 10000); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: err = %v", err)
 	}
 }

@@ -189,12 +189,6 @@ func (r *Run) stepGrad() (Point, float64) {
 	return g, loss
 }
 
-// withBatch returns rc with batch size b.
-func withBatch(rc RunConfig, b int) RunConfig {
-	rc.BatchSize = b
-	return rc
-}
-
 // MiniBatched reports whether batch size b on s draws mini-batches (so
 // that seeds matter even without noise).
 func MiniBatched(s Surface, b int) bool {
@@ -203,23 +197,23 @@ func MiniBatched(s Surface, b int) bool {
 }
 
 // finderBatches returns the gradient the LR finder steps with: the whole
-// data's, or that of the next mini-batch of c.BatchSize rows drawn as a
-// run with c.Seed draws them.
+// data's, or that of the next mini-batch of c.Run.BatchSize rows drawn as
+// a run with c.Run.Seed draws them.
 func finderBatches(s Surface, c FinderConfig) (func(Point) Point, error) {
 	d, ok := dataOf(s)
 	if !ok {
-		if c.BatchSize != 0 {
+		if c.Run.BatchSize != 0 {
 			return nil, fieldErrorf("batch_size", "only the data surfaces %s and %s take a batch size; this surface is %s", SurfaceLinReg, SurfaceLogReg, s.Info().Name)
 		}
 		return s.Grad, nil
 	}
-	if err := checkBatchSize(c.BatchSize, d.Rows()); err != nil {
+	if err := checkBatchSize(c.Run.BatchSize, d.Rows()); err != nil {
 		return nil, err
 	}
-	if !MiniBatched(s, c.BatchSize) {
+	if !MiniBatched(s, c.Run.BatchSize) {
 		return s.Grad, nil
 	}
-	bt := newBatcher(d.Rows(), c.BatchSize, c.Seed)
+	bt := newBatcher(d.Rows(), c.Run.BatchSize, c.Run.Seed)
 	return func(p Point) Point {
 		_, g := d.BatchLossGrad(p, bt.next())
 		return g

@@ -24,11 +24,18 @@ const (
 	RuleMinimum = "minimum/10"
 )
 
-// FinderConfig sets up an LR range test. Its zero value, with a Start and an
-// Optimizer, is usable: every zero field below (except Noise and Seed) takes
-// its default.
+// FinderConfig sets up an LR range test. Its zero value, with a Run.Start
+// and an Optimizer, is usable: every zero field below (except Run) takes its
+// default.
 type FinderConfig struct {
-	Start     Point           // where the test starts
+	// Run holds the run-level settings of the run the test is for, as a
+	// scenario's run has them: the start, the gradient noise and its seed,
+	// the batch size on a data surface (0: the whole data set; the loss
+	// recorded is the whole data's), the gradient clipping, and any
+	// run-level setting added later. Its optimizer, scheduler and label are
+	// not read: the test has its own optimizer (below) and sets the LR of
+	// every step.
+	Run       RunConfig
 	Optimizer OptimizerConfig // the optimizer; its LR is ignored (the test sets the LR of every step)
 	StartLR   float64         // LR of the first step, > 0; 0 means 1e-7
 	EndLR     float64         // the LR the schedule heads for (never reached: fastai's last step uses StartLR·(EndLR/StartLR)^((NumIter−1)/NumIter)), > StartLR; 0 means 10
@@ -43,18 +50,13 @@ type FinderConfig struct {
 	// positive, as a training loss is: once the best smoothed loss is ≤ 0
 	// it holds at once.
 	Diverge float64
-	Noise   float64 // σ ≥ 0 of the gradient noise, as in RunConfig
-	Seed    uint64  // seed of the noise, as in RunConfig
-	// BatchSize is the mini-batch size on a data surface, as in RunConfig
-	// (0: the whole data set); the loss recorded is the whole data's.
-	BatchSize int
 }
 
 // DefaultFinderConfig returns fastai's settings for a test from start with
 // the optimizer opt.
 func DefaultFinderConfig(start Point, opt OptimizerConfig) FinderConfig {
 	return FinderConfig{
-		Start: start, Optimizer: opt,
+		Run: RunConfig{Start: start}, Optimizer: opt,
 		StartLR: DefaultFinderStartLR, EndLR: DefaultFinderEndLR, NumIter: DefaultFinderNumIter,
 		Smooth: DefaultFinderSmooth, Diverge: DefaultFinderDiverge,
 	}
@@ -144,12 +146,10 @@ func (c FinderConfig) validate() error {
 		return fieldErrorf("smooth", "must be in [0, 1), got %v", c.Smooth)
 	case !isFinite(c.Diverge) || c.Diverge <= 1:
 		return fieldErrorf("diverge", "must be > 1 and finite, got %v", c.Diverge)
-	case !isFinite(c.Noise) || c.Noise < 0:
-		return fieldErrorf("noise", "must be a finite number ≥ 0, got %v", c.Noise)
-	case !c.Start.Finite():
+	case !c.Run.Start.Finite():
 		return fieldErrorf("start", "must be two finite numbers")
 	}
-	return nil
+	return checkSettings(c.Run) // as a run checks them
 }
 
 // FinderLR returns the LR of step i of a range test from startLR towards
@@ -190,13 +190,13 @@ func LRFinder(s Surface, c FinderConfig) (FinderResult, error) {
 	if err != nil {
 		return FinderResult{}, Prefix("optimizer", err)
 	}
-	p := c.Start
+	p := c.Run.Start
 	if Leaves(p, s.Value(p)) {
 		return FinderResult{}, fieldErrorf("start", "f is not finite or too large at (%g, %g)", p.X, p.Y)
 	}
 	var rng *rand.Rand
-	if c.Noise > 0 {
-		rng = rand.New(rand.NewPCG(c.Seed, 0x9e3779b97f4a7c15))
+	if c.Run.Noise > 0 {
+		rng = rand.New(rand.NewPCG(c.Run.Seed, 0x9e3779b97f4a7c15))
 	}
 
 	batchGrad, err := finderBatches(s, c) // sim/batch.go
@@ -238,10 +238,10 @@ func LRFinder(s Surface, c FinderConfig) (FinderResult, error) {
 		recorded = len(res.LR)
 		g := batchGrad(p)
 		if rng != nil {
-			g.X += c.Noise * rng.NormFloat64()
-			g.Y += c.Noise * rng.NormFloat64()
+			g.X += c.Run.Noise * rng.NormFloat64()
+			g.Y += c.Run.Noise * rng.NormFloat64()
 		}
-		p = o.Step(p, g, lr)
+		p = o.Step(p, clipGradNorm(g, c.Run.ClipGradNorm), lr) // noise, then clipping, as Run.Step
 		res.X = append(res.X, p.X)
 		res.Y = append(res.Y, p.Y)
 		best = math.Min(best, sm)
@@ -399,7 +399,9 @@ func TrySuggestions(s Surface, c FinderConfig, g Suggestions, steps int) ([]Sugg
 		}
 		opt := c.Optimizer
 		opt.LR = sg.LR
-		r, err := NewRun(s, RunConfig{Start: c.Start, Optimizer: opt, Scheduler: DefaultScheduler(SchedConstant, steps), Noise: c.Noise, Seed: c.Seed}, steps)
+		rc := c.Run // the tested run's settings, at the suggested constant LR
+		rc.Optimizer, rc.Scheduler = opt, DefaultScheduler(SchedConstant, steps)
+		r, err := NewRun(s, rc, steps)
 		if err != nil {
 			return nil, -1, err
 		}

@@ -156,8 +156,8 @@ func TestLRFinderIsFastai(t *testing.T) {
 		for _, opt := range opts {
 			for _, st := range settings {
 				for _, noise := range []float64{0, 0.5} {
-					c := sim.FinderConfig{Start: info.Start, Optimizer: opt, StartLR: st.startLR, EndLR: st.endLR,
-						NumIter: st.numIt, Smooth: st.beta, Diverge: 4, Noise: noise, Seed: 3}
+					c := sim.FinderConfig{Run: sim.RunConfig{Start: info.Start, Noise: noise, Seed: 3}, Optimizer: opt, StartLR: st.startLR, EndLR: st.endLR,
+						NumIter: st.numIt, Smooth: st.beta, Diverge: 4}
 					res, err := sim.LRFinder(s, c)
 					if err != nil {
 						t.Fatal(err)

@@ -1,6 +1,7 @@
 package sim_test
 
 import (
+	"context"
 	"errors"
 	"math"
 	"testing"
@@ -230,7 +231,7 @@ func TestLRFinderQuadratic(t *testing.T) {
 // defaults.
 func TestLRFinderNoiseAndDefaults(t *testing.T) {
 	s := analysisSurface(t, "quadratic")
-	c := sim.FinderConfig{Start: s.Info().Start, Optimizer: sim.DefaultOptimizer(sim.OptAdam, 0), Noise: 0.5, Seed: 7}
+	c := sim.FinderConfig{Run: sim.RunConfig{Start: s.Info().Start, Noise: 0.5, Seed: 7}, Optimizer: sim.DefaultOptimizer(sim.OptAdam, 0)}
 	a, err := sim.LRFinder(s, c)
 	if err != nil {
 		t.Fatal(err)
@@ -242,7 +243,7 @@ func TestLRFinderNoiseAndDefaults(t *testing.T) {
 	if a.LR[0] != 1e-7 {
 		t.Errorf("zero config: first LR %v, want 1e-7", a.LR[0])
 	}
-	c.Seed = 8
+	c.Run.Seed = 8
 	d, _ := sim.LRFinder(s, c)
 	// (Adam's first steps move by the gradient's sign only, which noise
 	// this small hardly changes: compare half-way.)
@@ -268,8 +269,8 @@ func TestLRFinderErrors(t *testing.T) {
 		{"smooth", func(c *sim.FinderConfig) { c.Smooth = -0.1 }},
 		{"diverge", func(c *sim.FinderConfig) { c.Diverge = 1 }},
 		{"diverge", func(c *sim.FinderConfig) { c.Diverge = math.Inf(1) }},
-		{"noise", func(c *sim.FinderConfig) { c.Noise = -1 }},
-		{"start", func(c *sim.FinderConfig) { c.Start.X = math.NaN() }},
+		{"noise", func(c *sim.FinderConfig) { c.Run.Noise = -1 }},
+		{"start", func(c *sim.FinderConfig) { c.Run.Start.X = math.NaN() }},
 		{"optimizer.name", func(c *sim.FinderConfig) { c.Optimizer.Name = "sgdd" }},
 	}
 	for _, tc := range tests {
@@ -329,6 +330,71 @@ func TestLRFinderOtherSurfaces(t *testing.T) {
 			if len(res.LR) > 0 && !(g.Valley.LR > 0 && g.Steep.LR > 0 && g.Minimum.LR > 0) {
 				t.Errorf("%s, %s: suggestions %+v", name, opt, g)
 			}
+		}
+	}
+}
+
+// TestAnalysesTakeTheRunsSettings checks that the range test and the sweep
+// run with every run-level setting of the run they are for, here the
+// gradient clipping: the range test's first step is the clipped closed form,
+// and a sweep point ends where a Run with the same settings ends.
+func TestAnalysesTakeTheRunsSettings(t *testing.T) {
+	s := analysisSurface(t, "quadratic")
+	start := s.Info().Start
+	const clip = 0.5
+	c := sim.DefaultFinderConfig(start, sim.DefaultOptimizer(sim.OptSGD, 0))
+	c.Run.ClipGradNorm = clip
+	res, err := sim.LRFinder(s, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := s.Grad(start)
+	f := clip / (math.Sqrt(g.X*g.X+g.Y*g.Y) + 1e-6) // torch's clip_grad_norm_ factor (< 1 here)
+	lr := res.LR[0]
+	if wx, wy := start.X+-lr*(g.X*f), start.Y+-lr*(g.Y*f); res.X[1] != wx || res.Y[1] != wy {
+		t.Errorf("clipped range test's first step: (%v, %v), want (%v, %v)", res.X[1], res.Y[1], wx, wy)
+	}
+	c.Run.ClipGradNorm = 0
+	plain, _ := sim.LRFinder(s, c)
+	if plain.X[1] == res.X[1] {
+		t.Errorf("the range test ignores clip_grad_norm")
+	}
+
+	opt := sim.DefaultOptimizer(sim.OptSGD, 0)
+	sw, err := sim.Sweep(context.Background(), sim.SweepConfig{Surface: s, Run: sim.RunConfig{Start: start, ClipGradNorm: clip}, Steps: 50,
+		Optimizers: []sim.OptimizerConfig{opt}, LRs: []float64{0.15}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt.LR = 0.15
+	r, err := sim.NewRun(s, sim.RunConfig{Start: start, Optimizer: opt, Scheduler: sim.DefaultScheduler(sim.SchedConstant, 50), ClipGradNorm: clip}, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := sim.Simulate(r)
+	if got, want := sw.Points[0].FinalLoss, tr.Loss[len(tr.Loss)-1]; got != want {
+		t.Errorf("clipped sweep's final loss %v, a clipped Run's %v", got, want)
+	}
+}
+
+// TestSweepSeedsRun checks which sweeps run their seeds: one without noise
+// or mini-batches (every seed would give the same run), all with either.
+func TestSweepSeedsRun(t *testing.T) {
+	quad, data := analysisSurface(t, "quadratic"), analysisSurface(t, sim.SurfaceLinReg)
+	seeds := []uint64{1, 2, 3}
+	for _, tt := range []struct {
+		name string
+		c    sim.SweepConfig
+		want int
+	}{
+		{"no noise", sim.SweepConfig{Surface: quad, Seeds: seeds}, 1},
+		{"noise", sim.SweepConfig{Surface: quad, Seeds: seeds, Run: sim.RunConfig{Noise: 0.1}}, 3},
+		{"full batch", sim.SweepConfig{Surface: data, Seeds: seeds}, 1},
+		{"mini-batches", sim.SweepConfig{Surface: data, Seeds: seeds, Run: sim.RunConfig{BatchSize: 10}}, 3},
+		{"no seeds listed", sim.SweepConfig{Surface: quad, Run: sim.RunConfig{Noise: 0.1}}, 1},
+	} {
+		if got := tt.c.SeedsRun(); got != tt.want {
+			t.Errorf("%s: SeedsRun %d, want %d", tt.name, got, tt.want)
 		}
 	}
 }

@@ -19,11 +19,16 @@ const (
 )
 
 // SweepConfig sets up an LR sweep: every optimizer at every LR with every
-// seed, each run from Start for Steps steps. Zero fields marked so take their
-// default.
+// seed, each run from Run.Start for Steps steps. Zero fields marked so take
+// their default.
 type SweepConfig struct {
-	Surface    Surface           // the surface, not nil
-	Start      Point             // start of every run
+	Surface Surface // the surface, not nil
+	// Run holds the run-level settings every run shares, as a scenario's run
+	// has them: the start, the gradient noise σ, the batch size on a data
+	// surface (0: the whole data set; with mini-batches every seed is run),
+	// the gradient clipping, and any run-level setting added later. Its
+	// optimizer, scheduler, seed and label are not read: the sweep's are.
+	Run        RunConfig
 	Steps      int               // steps per run, ≥ 1
 	Optimizers []OptimizerConfig // at least one; their LR is replaced by the sweep's
 	// Scheduler applies to every run, built for the run's LR; the zero
@@ -36,13 +41,10 @@ type SweepConfig struct {
 	LRMin float64 // lowest LR, > 0; 0 means 1e-5
 	LRMax float64 // highest LR, ≥ LRMin; 0 means 10
 	Num   int     // number of LRs, 1 … 1000; 0 means 40 (with 1, only LRMin)
-	// Seeds of the gradient noise; empty means {1}. With Noise 0 every
-	// seed gives the same run, so only the first is run.
+	// Seeds of the gradient noise and the mini-batches; empty means {1}.
+	// Without either every seed gives the same run, so only the first is
+	// run.
 	Seeds []uint64
-	Noise float64 // σ ≥ 0 of the gradient noise, as in RunConfig
-	// BatchSize is the mini-batch size on a data surface, as in RunConfig
-	// (0: the whole data set). With mini-batches every seed is run.
-	BatchSize int
 }
 
 // SweepPoint is the outcome of one optimizer at one LR, over the seeds.
@@ -140,14 +142,26 @@ func (c *SweepConfig) lrs() ([]float64, error) {
 	return LogSpace(lo, hi, n), nil
 }
 
-// sweepRun returns the run of optimizer opt at lr with seed, under sched
+// SeedsRun is the number of seeds the sweep runs: all of Seeds (at least
+// one) when the runs are random (gradient noise, or mini-batches on a data
+// surface), else one, since every seed would give the same run.
+func (c SweepConfig) SeedsRun() int {
+	if c.Run.Noise == 0 && !MiniBatched(c.Surface, c.Run.BatchSize) {
+		return 1
+	}
+	return max(len(c.Seeds), 1)
+}
+
+// sweepRun returns base's run with optimizer opt at lr and seed, under sched
 // (constant when its name is empty).
-func sweepRun(start Point, opt OptimizerConfig, sched SchedulerConfig, lr, noise float64, seed uint64) RunConfig {
+func sweepRun(base RunConfig, opt OptimizerConfig, sched SchedulerConfig, lr float64, seed uint64) RunConfig {
 	opt.LR = lr
 	if sched.Name == "" {
 		sched = DefaultScheduler(SchedConstant, 0)
 	}
-	return RunConfig{Start: start, Optimizer: opt, Scheduler: sched, Noise: noise, Seed: seed}
+	rc := base
+	rc.Optimizer, rc.Scheduler, rc.Seed = opt, sched, seed
+	return rc
 }
 
 // runOutcome is the end of one run.
@@ -240,9 +254,7 @@ func Sweep(ctx context.Context, c SweepConfig, progress func(done, total int)) (
 	if len(seeds) == 0 {
 		seeds = []uint64{1}
 	}
-	if c.Noise == 0 && !MiniBatched(c.Surface, c.BatchSize) {
-		seeds = seeds[:1]
-	}
+	seeds = seeds[:c.SeedsRun()]
 	// Check every setting once, at the lowest LR, before starting.
 	for i, o := range c.Optimizers {
 		o.LR = lrs[0]
@@ -250,7 +262,7 @@ func Sweep(ctx context.Context, c SweepConfig, progress func(done, total int)) (
 			return SweepResult{}, Prefix(fmt.Sprintf("optimizers[%d]", i), err)
 		}
 	}
-	if _, err := NewRun(c.Surface, withBatch(sweepRun(c.Start, c.Optimizers[0], c.Scheduler, lrs[0], c.Noise, seeds[0]), c.BatchSize), c.Steps); err != nil {
+	if _, err := NewRun(c.Surface, sweepRun(c.Run, c.Optimizers[0], c.Scheduler, lrs[0], seeds[0]), c.Steps); err != nil {
 		return SweepResult{}, err
 	}
 
@@ -260,7 +272,7 @@ func Sweep(ctx context.Context, c SweepConfig, progress func(done, total int)) (
 	count := 0
 	err = parallelRuns(ctx, total, func(ctx context.Context, k int) (runOutcome, error) {
 		oi, li, si := k/(nl*ns), k/ns%nl, k%ns
-		r, err := NewRun(c.Surface, withBatch(sweepRun(c.Start, c.Optimizers[oi], c.Scheduler, lrs[li], c.Noise, seeds[si]), c.BatchSize), c.Steps)
+		r, err := NewRun(c.Surface, sweepRun(c.Run, c.Optimizers[oi], c.Scheduler, lrs[li], seeds[si]), c.Steps)
 		if err != nil {
 			return runOutcome{}, Prefix(fmt.Sprintf("optimizers[%d]", oi), err)
 		}

@@ -37,7 +37,7 @@ func TestSweepStabilityLimit(t *testing.T) {
 		// 10,000 steps: at 1.001×limit the slowest case (sgd) grows by
 		// 1.002 per step and needs about 6,300 steps to pass |loss| > 1e12.
 		res, err := sim.Sweep(context.Background(), sim.SweepConfig{
-			Surface: s, Start: s.Info().Start, Steps: 10000,
+			Surface: s, Run: sim.RunConfig{Start: s.Info().Start}, Steps: 10000,
 			Optimizers: []sim.OptimizerConfig{opt}, LRs: lrs,
 		}, nil)
 		if err != nil {
@@ -78,8 +78,8 @@ func TestSweepGridAndOrder(t *testing.T) {
 	opts := []sim.OptimizerConfig{sim.DefaultOptimizer(sim.OptSGD, 0), sim.DefaultOptimizer(sim.OptAdam, 0)}
 	calls, last := 0, 0
 	res, err := sim.Sweep(context.Background(), sim.SweepConfig{
-		Surface: s, Start: s.Info().Start, Steps: 50, Optimizers: opts,
-		Noise: 0.3, Seeds: []uint64{1, 2, 3},
+		Surface: s, Run: sim.RunConfig{Start: s.Info().Start, Noise: 0.3}, Steps: 50, Optimizers: opts,
+		Seeds: []uint64{1, 2, 3},
 	}, func(done, total int) {
 		calls++
 		if total != 2*40*3 || done != last+1 {
@@ -120,8 +120,8 @@ func TestSweepGridAndOrder(t *testing.T) {
 	}
 	// The same sweep again gives the same numbers (one generator per run).
 	again, _ := sim.Sweep(context.Background(), sim.SweepConfig{
-		Surface: s, Start: s.Info().Start, Steps: 50, Optimizers: opts,
-		Noise: 0.3, Seeds: []uint64{1, 2, 3},
+		Surface: s, Run: sim.RunConfig{Start: s.Info().Start, Noise: 0.3}, Steps: 50, Optimizers: opts,
+		Seeds: []uint64{1, 2, 3},
 	}, nil)
 	for i := range res.Points {
 		if res.Points[i] != again.Points[i] {
@@ -133,9 +133,9 @@ func TestSweepGridAndOrder(t *testing.T) {
 func TestSweepCancel(t *testing.T) {
 	s := analysisSurface(t, "rosenbrock")
 	c := sim.SweepConfig{
-		Surface: s, Start: s.Info().Start, Steps: 10000, Num: 1000, LRMin: 1e-6, LRMax: 1e-3,
+		Surface: s, Run: sim.RunConfig{Start: s.Info().Start, Noise: 0.1}, Steps: 10000, Num: 1000, LRMin: 1e-6, LRMax: 1e-3,
 		Optimizers: []sim.OptimizerConfig{sim.DefaultOptimizer(sim.OptSGD, 0), sim.DefaultOptimizer(sim.OptAdam, 0)},
-		Noise:      0.1, Seeds: []uint64{1, 2, 3, 4},
+		Seeds:      []uint64{1, 2, 3, 4},
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	began := time.Now()
@@ -167,7 +167,7 @@ func TestSweepCancel(t *testing.T) {
 
 func TestSweepErrors(t *testing.T) {
 	s := analysisSurface(t, "quadratic")
-	good := sim.SweepConfig{Surface: s, Start: sim.Point{X: 1, Y: 1}, Steps: 10,
+	good := sim.SweepConfig{Surface: s, Run: sim.RunConfig{Start: sim.Point{X: 1, Y: 1}}, Steps: 10,
 		Optimizers: []sim.OptimizerConfig{sim.DefaultOptimizer(sim.OptSGD, 0)}}
 	badMomentum := sim.DefaultOptimizer(sim.OptSGD, 0)
 	badMomentum.Momentum = -1
@@ -176,8 +176,8 @@ func TestSweepErrors(t *testing.T) {
 		edit  func(*sim.SweepConfig)
 	}{
 		{"steps", func(c *sim.SweepConfig) { c.Steps = 0 }},
-		{"start", func(c *sim.SweepConfig) { c.Start.X = math.Inf(1) }},
-		{"noise", func(c *sim.SweepConfig) { c.Noise = -1 }},
+		{"start", func(c *sim.SweepConfig) { c.Run.Start.X = math.Inf(1) }},
+		{"noise", func(c *sim.SweepConfig) { c.Run.Noise = -1 }},
 		{"optimizers", func(c *sim.SweepConfig) { c.Optimizers = nil }},
 		{"optimizers[1].momentum", func(c *sim.SweepConfig) { c.Optimizers = append(c.Optimizers, badMomentum) }},
 		{"optimizers[0].name", func(c *sim.SweepConfig) { c.Optimizers[0].Name = "sgdd" }},

@@ -283,7 +283,7 @@ func (o Outcome) equilibrium() sim.Point {
 func (o Outcome) checkFinder(i int, t sim.Trajectory) error {
 	rc := o.Scenario.Runs[i]
 	c := sim.DefaultFinderConfig(rc.Start, rc.Optimizer)
-	c.Noise, c.Seed = rc.Noise, rc.Seed
+	c.Run = rc // the run's own settings, as the page's range test sends them
 	res, err := sim.LRFinder(o.Surface, c)
 	if err != nil {
 		return err
