@@ -155,6 +155,42 @@ func TestAnalysisFinder(t *testing.T) {
 	}
 }
 
+// TestAnalysisFinderTakesTheRunsSettings: the range test of a run that
+// clips its gradient clips too (its first step is the clipped closed form),
+// and "Use this LR" adds a run with the same clipping.
+func TestAnalysisFinderTakesTheRunsSettings(t *testing.T) {
+	tb := newTab(t, desktop)
+	tb.recordFetches("/api/v1/lr-finder")
+	tb.open("/?surface=quadratic&run=sgd,lr=0.05,x=-2.5,y=1.5,clip_grad_norm=0.5")
+	tb.click("#finder-run")
+	tb.waitFor("the finder's answer", `window.__e2eFetched['/api/v1/lr-finder'] && document.querySelectorAll('#an-finder .an-suggestions li button').length > 0`,
+		15*time.Second, `({fetched: window.__e2eFetched, items: document.querySelector('#an-finder').innerText})`)
+	var res []struct {
+		Status int `json:"status"`
+		Body   struct {
+			LR []float64 `json:"lr"`
+			X  []float64 `json:"x"`
+			Y  []float64 `json:"y"`
+		} `json:"body"`
+	}
+	raw := eval[json.RawMessage](tb, `window.__e2eFetched['/api/v1/lr-finder']`)
+	if err := json.Unmarshal(raw, &res); err != nil || len(res) != 1 || res[0].Status != 200 || len(res[0].Body.X) < 2 {
+		t.Fatalf("the page's lr-finder request: %.300s (%v)", raw, err)
+	}
+	// ∇f at (−2.5, 1.5) on the default quadratic is (−2.5, 15); clip_grad_norm_ scales it to norm 0.5
+	b := res[0].Body
+	gx, gy := -2.5, 15.0
+	f := 0.5 / (math.Sqrt(gx*gx+gy*gy) + 1e-6)
+	if wx, wy := -2.5+-b.LR[0]*(gx*f), 1.5+-b.LR[0]*(gy*f); math.Abs(b.X[1]-wx) > 1e-15 || math.Abs(b.Y[1]-wy) > 1e-15 {
+		t.Errorf("the range test's first step is (%v, %v); clipped, it is (%v, %v)", b.X[1], b.Y[1], wx, wy)
+	}
+	tb.click("#an-finder .an-suggestions li[data-rule] button")
+	tb.waitFor("a second run", `__lab.state.runs.length === 2`, 5*time.Second, `__lab.state.runs.length`)
+	if c := eval[float64](tb, `__lab.state.runs[1].clip_grad_norm`); c != 0.5 {
+		t.Errorf("the run added at the suggestion clips at %v; want the tested run's 0.5", c)
+	}
+}
+
 // TestLabelFollowsLR: a label that states the run's LR follows a change of
 // the LR; the reader's own label does not change.
 func TestLabelFollowsLR(t *testing.T) {

@@ -10,7 +10,7 @@
 
 import { el } from './controls.js';
 import { formatNum, addStrings } from './i18n.js';
-import { optimizerLR, runStart, formatNumber } from './state.js';
+import { optimizerLR, runStart, formatNumber, analysisRun } from './state.js';
 import { plotChart } from './plot.js';
 import { suggestionList, offerOrder, roundLR, logExtent } from './analysis.js';
 import FINDER_TEXT from './text-finder.js';
@@ -23,7 +23,7 @@ const ANIM_MS = 4000;
 /**
  * mountFinder mounts the panel into root. app: {view() → {state, info,
  * selected, t, theme, dark}, surface() → the scenario's surface object,
- * addRun(optimizer, lr, noise, label) → bool (false when the runs are
+ * addRun(optimizer, lr, settings, label) → bool (false when the runs are
  * full), redraw() (repaint the map)}.
  * It returns {render(), drawOverlay(ctx, tr)}: drawOverlay paints the
  * test's path on the map when the user asked for it.
@@ -60,10 +60,8 @@ export function mountFinder(root, app) {
     const start = runStart(run, info);
     const opt = { ...run.optimizer };
     delete opt.lr;
-    return {
-      surface: app.surface(), start, optimizer: { ...opt, lr: optimizerLR(run) },
-      noise: run.noise || 0, seed: run.seed || 0,
-    };
+    // the run's own settings (noise, seed, clipping, batch size …), as the schema lists them for the test
+    return { surface: app.surface(), start, optimizer: { ...opt, lr: optimizerLR(run) }, run: analysisRun(run, 'lr_finder') };
   }
   const keyOf = (inp) => (inp ? JSON.stringify({ ...inp, optimizer: { ...inp.optimizer, lr: 0 } }) : '');
 
@@ -78,7 +76,7 @@ export function mountFinder(root, app) {
     const body = {
       surface: inp.surface, start: inp.start, optimizer: inp.optimizer,
       start_lr: 1e-7, end_lr: 10, num_iter: 100, smooth: 0.98, diverge: 4,
-      noise: inp.noise, seed: inp.seed, steps: v().state.steps,
+      ...inp.run, steps: v().state.steps,
     };
     try {
       const res = await fetch('/api/v1/lr-finder', {
@@ -87,7 +85,7 @@ export function mountFinder(root, app) {
       const b = await res.json().catch(() => ({}));
       if (!res.ok) throw new Error(b.error ? (b.field ? `${b.field}: ${b.error}` : b.error) : `HTTP ${res.status}`);
       result = b;
-      result._noise = inp.noise; // the raw curve shows only for a noisy test
+      result._noise = inp.run.noise || 0; // the raw curve shows only for a noisy test
       resultKey = keyOf(inp);
       animStart = performance.now();
       if (animBox.checked) startAnim();
@@ -228,7 +226,7 @@ export function mountFinder(root, app) {
     const inp = inputs();
     if (!inp) return;
     const label = t('finder.runLabel', { lr: formatNumber(lr), rule: t(s.key) });
-    const ok = app.addRun({ ...inp.optimizer, lr }, lr, inp.noise, label);
+    const ok = app.addRun({ ...inp.optimizer, lr }, lr, inp.run, label);
     useMsg.hidden = false;
     useMsg.textContent = ok ? t('finder.added', { name: label }) : t('finder.full');
   }

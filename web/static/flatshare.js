@@ -6,7 +6,7 @@
 
 import { el } from './controls.js';
 import { formatNum } from './i18n.js';
-import { optimizerLR, runStart } from './state.js';
+import { optimizerLR, runStart, analysisRun } from './state.js';
 import { plotChart } from './plot.js';
 import { logSpace } from './analysis.js';
 import { LEVEL_COLORS, SERIES_DASHES } from './colormap.js';
@@ -41,7 +41,7 @@ export function mountFlatShare(root, app) {
     const run = state.runs[selected];
     if (!run) return;
     const opt = { ...run.optimizer, lr: optimizerLR(run) };
-    const body = { surface: app.surface(), start: runStart(run, info), optimizer: opt, lrs: LRS, noises: NOISES, seeds: SEEDS, steps: STEPS };
+    const body = { surface: app.surface(), start: runStart(run, info), optimizer: opt, lrs: LRS, noises: NOISES, seeds: SEEDS, steps: STEPS, ...analysisRun(run, 'flat_share') };
     if (abort) abort.abort();
     abort = new AbortController();
     busy = true; error = '';

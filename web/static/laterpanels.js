@@ -28,13 +28,14 @@ export function mountAnalysisPanels() {
     view: analysisView,
     surface: () => toScenario(app.state, app.catalog).surface,
     setLR: (lr) => dispatch({ type: 'run', path: 'optimizer.lr', value: lr }),
-    addRun: (optimizer, lr, noise, label) => {
+    // a run at an LR an analysis found, with the settings the analysis ran with (analysisRun)
+    addRun: (optimizer, lr, settings, label) => {
       if (app.state.runs.length >= LIMITS.runs) return false;
       const base = app.state.runs[app.selected];
       const r = newRun(optimizer.name, lr);
       Object.assign(r.optimizer, optimizer, { lr });
       if (base) { r.x = base.x; r.y = base.y; r.seed = base.seed; }
-      r.noise = noise || 0;
+      Object.assign(r, settings);
       if (label) r.label = label;
       dispatch({ type: 'addRun', run: r });
       return true;

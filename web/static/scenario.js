@@ -2,7 +2,7 @@
 // (toScenario, sent to the server) and back (fromScenario, for presets and
 // a class's scenario). Pure: no DOM.
 
-import { OPTIMIZERS, SCHEDULERS, checkValue } from './schema.js';
+import { OPTIMIZERS, SCHEDULERS, ANALYSIS_RUN, checkValue } from './schema.js';
 import { newRun, newState, optimizerLR, runStart, surfaceInfoFor, plainRows, RUN_RULES } from './model.js';
 
 /**
@@ -27,11 +27,7 @@ export function toScenario(st, catalog = null) {
       scheduler: { ...r.scheduler },
     };
     if (run.scheduler.step_size_down === null) delete run.scheduler.step_size_down;
-    for (const spec of plainRows()) {
-      const v = r[spec.key];
-      if (v === null || v === undefined || v === '' || (spec.only === 'game' && !game)) continue;
-      run[spec.key] = v;
-    }
+    Object.assign(run, plainValues(r, (spec) => spec.only !== 'game' || game));
     if (game) {
       const ykeys = Object.keys(r.optimizer_y || {});
       if (r.opt_y || ykeys.length) {
@@ -43,6 +39,29 @@ export function toScenario(st, catalog = null) {
     sc.runs.push(run);
   });
   return sc;
+}
+
+/** plainValues returns run r's plain run rows (model.js) that keep(spec) accepts and r sets, as the scenario JSON has them. */
+function plainValues(r, keep) {
+  const out = {};
+  for (const spec of plainRows()) {
+    const v = r[spec.key];
+    if (v === null || v === undefined || v === '' || !keep(spec)) continue;
+    out[spec.key] = v;
+  }
+  return out;
+}
+
+/**
+ * analysisRun returns the run-level settings of run r that the analysis
+ * (lr_finder, sweep or flat_share) takes, as the scenario JSON has them:
+ * the keys the schema's analysis_run lists for it, which r sets. The start
+ * is sent apart (runStart). So a run-level setting the server adds reaches
+ * the analyses with no change here.
+ */
+export function analysisRun(r, analysis) {
+  const keys = ANALYSIS_RUN[analysis] || [];
+  return plainValues(r, (spec) => keys.includes(spec.key));
 }
 
 /**

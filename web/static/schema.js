@@ -38,6 +38,9 @@ export const TOP = [];
 /** LIMITS are the server's live limits, under the JSON names (runs: -max-runs, steps: -max-steps). */
 export const LIMITS = {};
 
+/** ANALYSIS_RUN lists, by analysis (lr_finder, sweep, flat_share), the run-level settings its request takes from the run it is for. */
+export const ANALYSIS_RUN = {};
+
 /**
  * installSchema fills the exports above from the schema JSON (an object or
  * its text). It throws, naming what is missing, when json is not a schema.
@@ -61,6 +64,8 @@ export function installSchema(json) {
   UPDATES.length = 0; UPDATES.push(...((findSpec(RUN, 'updates') || {}).options || []));
   for (const k of Object.keys(LIMITS)) delete LIMITS[k];
   Object.assign(LIMITS, doc.limits);
+  for (const k of Object.keys(ANALYSIS_RUN)) delete ANALYSIS_RUN[k];
+  for (const [k, keys] of Object.entries(doc.analysis_run || {})) ANALYSIS_RUN[k] = Object.freeze([...keys]);
 }
 
 /**

@@ -8,7 +8,7 @@
 import { SERIES_PALETTE, SERIES_DASHES } from './colormap.js';
 import { el } from './controls.js';
 import { formatNum } from './i18n.js';
-import { runStart } from './state.js';
+import { runStart, analysisRun } from './state.js';
 import { plotChart } from './plot.js';
 import { groupSweep, bestLR, nearestPoint, lossRange, goodBand, logExtent } from './analysis.js';
 
@@ -36,7 +36,7 @@ export function sweepSteps(state, seeds) {
 /**
  * mountSweep mounts the panel into root. app: {view() → {state, info,
  * selected, t, theme, dark, colors(i)}, surface(), send(msg) → bool (false
- * when the socket is not open), addRun(optimizer, lr, noise) → bool}.
+ * when the socket is not open), addRun(optimizer, lr, settings) → bool}.
  * It returns {render(), onMessage(m) → bool (true when the message was the
  * sweep's)}.
  */
@@ -63,12 +63,12 @@ export function mountSweep(root, app) {
     const { state, info, selected } = v();
     const run = state.runs[selected];
     if (!run) return null;
-    const noise = run.noise || 0;
-    const seeds = noise > 0 ? 5 : 1;
+    const settings = analysisRun(run, 'sweep'); // the run's own noise, clipping, batch size …
+    const seeds = settings.noise > 0 ? 5 : 1;
     return {
       surface: app.surface(), start: runStart(run, info), steps: sweepSteps(state, seeds),
       optimizers: SWEEP_OPTIMIZERS.map((o) => ({ ...o, lr: 1e-3 })),
-      lr_min: LR_MIN, lr_max: LR_MAX, num: NUM, seeds, noise,
+      lr_min: LR_MIN, lr_max: LR_MAX, num: NUM, seeds, ...settings,
     };
   }
 
@@ -97,7 +97,7 @@ export function mountSweep(root, app) {
   }
 
   function finish(b) {
-    result = { results: b.results || [], stability_limit: b.stability_limit, noise: pending ? pending.body.noise : 0 };
+    result = { results: b.results || [], stability_limit: b.stability_limit, run: pending ? analysisRun(pending.body, 'sweep') : {} };
     pending = null; busy = false;
     render();
   }
@@ -245,7 +245,7 @@ export function mountSweep(root, app) {
     const opt = { ...SWEEP_OPTIMIZERS[Number.isInteger(q.p.optimizer) ? q.p.optimizer : q.gi] };
     const lr = Number(q.p.lr.toPrecision(3));
     const { t } = lastView;
-    message = app.addRun(opt, lr, result.noise) ? t('sweep.added', { name: `${q.label} lr ${formatNum(lr, 3)}` }) : t('sweep.full');
+    message = app.addRun(opt, lr, result.run) ? t('sweep.added', { name: `${q.label} lr ${formatNum(lr, 3)}` }) : t('sweep.full');
     render();
   }
 

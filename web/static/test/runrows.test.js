@@ -11,9 +11,11 @@ const golden = JSON.parse(readFileSync(new URL('./golden/schema.json', import.me
 const extra = { key: 'clip_norm', type: 'float', min: 0, exclusiveMin: true, optional: true, step: 0.1 };
 const note = { key: 'note', type: 'string', def: '', maxLength: 5 };
 const tempo = { key: 'tempo', type: 'float', min: 0, optional: true, only: 'game' }; // a row of games only
-installSchema({ ...golden, run: [...golden.run, extra, note, tempo] });
+// (the server lists the new row for the analyses too, as scenario.AnalysisRunKeys would)
+installSchema({ ...golden, run: [...golden.run, extra, note, tempo],
+  analysis_run: Object.fromEntries(Object.entries(golden.analysis_run).map(([k, keys]) => [k, [...keys, 'clip_norm']])) });
 // imported after the schema is in place, as the page's modules are
-const { decodeQuery, encodeQuery, catalogIndex, toScenario, fromScenario, newRun } = await import('../state.js');
+const { decodeQuery, encodeQuery, catalogIndex, toScenario, fromScenario, newRun, analysisRun } = await import('../state.js');
 
 const catalog = catalogIndex([
   { name: 'quadratic', kind: 'minimize', params: [{ name: 'a', default: 1 }, { name: 'b', default: 10 }], view: { xmin: -3, xmax: 3, ymin: -2, ymax: 2 }, start: [-2.5, 1.5] },
@@ -80,4 +82,12 @@ test('a new row of some surfaces only is refused elsewhere, and a game’s is wr
   assert.equal(encodeQuery(g.state, catalog), 'surface=bilinear_game&run=sgd,lr=0.1,updates=alternating,tempo=2');
   assert.equal(toScenario(g.state, catalog).runs[0].tempo, 2);
   assert.equal('tempo' in toScenario(decodeQuery('surface=quadratic&run=sgd,lr=0.1', catalog).state, catalog).runs[0], false);
+});
+
+test('each analysis gets the run settings the schema lists for it, a new one included, and no label', () => {
+  const r = { ...newRun('sgd', 0.1), noise: 0.5, seed: 3, clip_norm: 2, note: 'x', label: 'mine' };
+  assert.deepEqual(analysisRun(r, 'lr_finder'), { noise: 0.5, seed: 3, clip_norm: 2 });
+  assert.deepEqual(analysisRun(r, 'sweep'), { noise: 0.5, clip_norm: 2 }); // its seeds are its own
+  assert.deepEqual(analysisRun(r, 'flat_share'), { clip_norm: 2 }); // noise levels and seeds are its axes
+  assert.deepEqual(analysisRun(r, 'no_such_analysis'), {});
 });
