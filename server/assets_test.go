@@ -313,13 +313,7 @@ func TestMinifiedAssets(t *testing.T) {
 	if len(modules) == 0 {
 		t.Fatal("no modules")
 	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("node not found; .ci/run installs it")
-		}
-		t.Skip("node not found: the minified modules are not parsed")
-	}
+	node := needTool(t, "node", "parsing the minified modules")
 	for _, p := range modules {
 		if out, err := exec.Command(node, "--check", filepath.Join(tmp, "check", strings.TrimSuffix(p, ".js")+".mjs")).CombinedOutput(); err != nil {
 			t.Errorf("%s: minified, does not parse: %v\n%s", p, err, out)

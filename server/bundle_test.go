@@ -78,13 +78,7 @@ func TestBundle(t *testing.T) {
 		}
 	}
 
-	node, err := exec.LookPath("node")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("node not found; .ci/run installs it")
-		}
-		t.Skip("node not found: the outputs are not parsed")
-	}
+	node := needTool(t, "node", "parsing the bundle's outputs")
 	tmp := t.TempDir()
 	for name, body := range b.files {
 		p := filepath.Join(tmp, strings.TrimSuffix(name, ".js")+".mjs")

@@ -25,17 +25,27 @@ type testRedis struct {
 	cmd  *exec.Cmd
 }
 
+// needTool returns the path of the program name, which .ci/run installs.
+// Without it the test is skipped (what names what is not checked), except
+// under CI=true, where it fails.
+func needTool(t *testing.T, name, what string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is not installed; .ci/run installs it, and CI requires it", name)
+		}
+		t.Skipf("%s is not installed: skipping %s", name, what)
+	}
+	return p
+}
+
 // startRedis starts Debian's redis-server for the test and stops it at the
 // end. Without redis-server the test is skipped, except under CI=true,
 // where it fails.
 func startRedis(t *testing.T) *testRedis {
 	t.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("redis-server is not installed (apt-get install redis-server); CI requires it")
-		}
-		t.Skip("redis-server is not installed (apt-get install redis-server); skipping the Redis tests")
-	}
+	needTool(t, "redis-server", "the Redis tests")
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -232,13 +232,7 @@ func TestPyTorchEndpoint(t *testing.T) {
 		}
 	}
 
-	python, err := exec.LookPath("python3")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("python3 not found; .ci/run installs it")
-		}
-		t.Skip("python3 not found: scripts not compiled")
-	}
+	python := needTool(t, "python3", "compiling the PyTorch scripts")
 	dir := t.TempDir()
 	var files []string
 	for _, p := range scenario.Presets() {
