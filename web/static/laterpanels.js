@@ -12,7 +12,7 @@ import { toScenario, encodeQuery, newRun, presetOf, LIMITS } from './state.js';
 import { runColor } from './colormap.js';
 import { runName } from './legend.js';
 import { dispatch } from './changes.js';
-import { lazy, anPanels, lambdaFor } from './panels.js';
+import { lazy, anPanels, lambdaFor, presets } from './panels.js';
 
 function analysisView() {
   return {
@@ -103,9 +103,10 @@ export function mountSharePanels() {
     },
     mapCanvas: () => $('map'),
     charts: () => ['loss', 'lr', 'grad'].map((k) => ({ canvas: $(`chart-${k}`), caption: ($(`cap-${k}`).firstChild || {}).textContent || '' })),
-    current: (presets) => {
-      const p = presetOf(presets, app.state, app.catalog);
-      return p ? presets.findIndex((q) => q.id === p.id) : -1;
+    presets,
+    current: (list) => {
+      const p = presetOf(list, app.state, app.catalog);
+      return p ? list.findIndex((q) => q.id === p.id) : -1;
     },
     open: (p) => { location.href = `${p.link || '/p/' + encodeURIComponent(p.id)}${app.lang === 'ja' ? '?lang=ja' : ''}`; },
   };

@@ -3,7 +3,6 @@
 // look for in the page's language, and "Try it" opens its scenario.
 
 import { el } from './controls.js';
-import { presetsURL } from './state.js';
 
 /**
  * orderLessons returns the presets sorted by their number (1 … N, the
@@ -31,8 +30,8 @@ export function lessonHref(p, lang) {
 /**
  * mountLessons mounts the panel into root. hooks: view() → {t, lang},
  * current(presets) → the index in presets of the scenario on the page, or
- * -1; open(p) opens preset p. It loads the presets itself. Returns
- * {render()}.
+ * -1; open(p) opens preset p; presets() → a promise of the lesson list
+ * (GET /api/v1/presets, fetched once for the page). Returns {render()}.
  */
 export function mountLessons(root, hooks) {
   const heading = el('h2', { id: 'lessons-heading' });
@@ -68,10 +67,7 @@ export function mountLessons(root, hooks) {
 
   (async () => {
     try {
-      const res = await fetch(presetsURL(hooks.view().lang));
-      if (!res.ok) throw new Error(String(res.status));
-      const body = await res.json();
-      presets = orderLessons(Array.isArray(body) ? body : body.presets || []);
+      presets = orderLessons(await hooks.presets());
       state = presets.length ? 'ready' : 'failed';
     } catch {
       state = 'failed';

@@ -17,7 +17,7 @@ import { presetsURL } from './state.js';
 export const later = { promise: null, done: false };
 
 /** lazy holds what the later modules export, once loaded (and sharePromise: share.js on its way). */
-export const lazy = { sharePromise: null, data: null, dataLoading: null };
+export const lazy = { sharePromise: null, data: null, dataLoading: null, presets: null };
 
 /**
  * loadLater loads and mounts the secondary panels (analysis: finder, sweep,
@@ -87,12 +87,25 @@ export function firstPointDrawn() {
   idle(loadLater);
 }
 
+/**
+ * presets resolves to the lesson list (GET /api/v1/presets), fetched once
+ * for both the header's menu and the lessons panel; it rejects when the
+ * list cannot be had.
+ */
+export function presets() {
+  if (!lazy.presets) {
+    lazy.presets = fetch(presetsURL(app.lang)).then(async (res) => {
+      if (!res.ok) throw new Error(String(res.status));
+      const body = await res.json();
+      return Array.isArray(body) ? body : body.presets || [];
+    });
+  }
+  return lazy.presets;
+}
+
 async function loadPresets() {
   try {
-    const res = await fetch(presetsURL(app.lang));
-    if (!res.ok) return;
-    const body = await res.json();
-    app.presets = Array.isArray(body) ? body : body.presets || [];
+    app.presets = await presets();
     fillPresets();
   } catch { /* the page works without presets */ }
 }
