@@ -110,6 +110,8 @@ type SweepResponse struct {
 	Error           string       `json:"error"`
 	Field           string       `json:"field"`
 	LRs             []float64    `json:"lrs"`
+	Steps           int          `json:"steps"` // each run's, after fit_steps
+	Seeds           int          `json:"seeds"` // the seeds each LR ran
 	Sharpness       float64      `json:"sharpness"`
 	StabilityLimit  *float64     `json:"stability_limit"`
 	StabilityLimits []*float64   `json:"stability_limits"`

@@ -220,6 +220,22 @@ func TestLabelFollowsLR(t *testing.T) {
 	}
 }
 
+// TestAnalysisSweepShortened: a sweep of a noisy run asks the server for
+// five seeds and the scenario's 5000 steps, fitted to the work budget; the
+// server runs what fits (10^6 steps / (5 optimizers × 31 LRs × 5 seeds) =
+// 1290 steps a run) and the panel says that the runs were shortened.
+func TestAnalysisSweepShortened(t *testing.T) {
+	tb := newTab(t, desktop)
+	tb.open("/?surface=quadratic&steps=5000&run=sgd,lr=0.05,noise=0.1")
+	tb.click("#sweep-run")
+	tb.waitFor("the sweep's result", `document.querySelectorAll('#an-sweep .an-sweep-key li').length >= 5 && !document.getElementById('sweep-run').disabled`,
+		30*time.Second, `document.getElementById('an-sweep').innerText`)
+	hint := eval[string](tb, `document.querySelector('#an-sweep .an-sweep-key').nextElementSibling.textContent`)
+	if !strings.Contains(hint, "took 1290 steps each, not the scenario’s 5000") {
+		t.Errorf("the sweep's note: %q", hint)
+	}
+}
+
 // TestAnalysisSweep: the LR sweep draws its chart, and a click on one of
 // its points (an Adam point, found by hovering over the chart until the
 // readout names one) adds a run with that optimizer and that LR, from the
@@ -236,6 +252,9 @@ func TestAnalysisSweep(t *testing.T) {
 	tb.frames(3)
 	if d := tb.canvasDiff("e2e-sweep-chart", "empty"); d.Changed < 500 {
 		t.Errorf("the sweep chart barely changed: %+v", d)
+	}
+	if hint := eval[string](tb, `document.querySelector('#an-sweep .an-sweep-key').nextElementSibling.textContent`); strings.Contains(hint, "took") {
+		t.Errorf("a sweep that fits the budget says it was shortened: %q", hint)
 	}
 
 	type hit struct {

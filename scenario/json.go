@@ -228,6 +228,16 @@ func (o *Object) Int(key string, def, lo, hi int) (int, error) {
 	return readInt(raw, join(o.path, key), lo, hi)
 }
 
+// Bool reads key as true or false, or returns def when key is absent or
+// null.
+func (o *Object) Bool(key string, def bool) (bool, error) {
+	raw := o.get(key)
+	if raw == nil {
+		return def, nil
+	}
+	return readBool(raw, join(o.path, key))
+}
+
 // Numbers reads key as an array of 1 to maxLen numbers that ok accepts
 // (allowed says which, as for Number), or returns a copy of def when key is
 // absent or null.

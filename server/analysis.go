@@ -43,7 +43,7 @@ var (
 // Keys of each request.
 var (
 	finderKeys    = append([]string{"surface", "start", "optimizer", "start_lr", "end_lr", "num_iter", "smooth", "diverge", "steps"}, finderRunKeys...)
-	sweepKeys     = append([]string{"surface", "start", "steps", "optimizers", "lr_min", "lr_max", "num", "seeds"}, sweepRunKeys...)
+	sweepKeys     = append([]string{"surface", "start", "steps", "fit_steps", "optimizers", "lr_min", "lr_max", "num", "seeds"}, sweepRunKeys...)
 	flatShareKeys = append([]string{"surface", "start", "optimizer", "lrs", "noises", "seeds", "steps"}, flatShareRunKeys...)
 )
 
@@ -120,18 +120,21 @@ func handleLRFinder(logger *slog.Logger, cfg Config, work *workLimiter) http.Han
 //
 //	{"surface":{"name":"quadratic"},"start":[-2.5,1.5],"steps":200,
 //	 "optimizers":[{"name":"sgd"},{"name":"sgd","momentum":0.9},{"name":"adam"}],
-//	 "lr_min":1e-5,"lr_max":10,"num":40,"seeds":1,"noise":0}
+//	 "lr_min":1e-5,"lr_max":10,"num":40,"seeds":1,"noise":0,"fit_steps":false}
 //
 // (only surface is required; those are the defaults), answered with
 //
-//	{"lrs":[…],"sharpness":10,"stability_limit":0.2,"stability_limits":[0.2,0.38,0.2],
+//	{"lrs":[…],"steps":200,"seeds":1,"sharpness":10,"stability_limit":0.2,"stability_limits":[0.2,0.38,0.2],
 //	 "results":[{"optimizer":0,"label":"sgd","lr":1e-5,"final_loss":…,"diverged":false,
 //	             "diverged_at":null,"diverged_runs":0,"loss_min":…,"loss_max":…},…]}
 //
 // results are ordered by optimizer (its index in the request) then LR.
-// Optimizers × num × seeds × steps must stay within the server's sweep
-// budget (Config.SweepBudget; with noise 0 only one seed is run). Failures
-// as handleLRFinder's.
+// Optimizers × num × seeds run × steps must stay within the server's sweep
+// budget (Config.SweepBudget); the seeds run are the answer's seeds (one
+// when the runs are not random: sim.SweepConfig.SeedsRun). With fit_steps
+// the runs take fewer steps than asked when that is what the budget
+// allows, and the answer's steps says how many. Failures as
+// handleLRFinder's.
 func handleSweep(logger *slog.Logger, cfg Config, work *workLimiter) http.Handler {
 	return handle(logger, func(w http.ResponseWriter, r *http.Request) error {
 		body, err := readBody(r)

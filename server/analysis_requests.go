@@ -184,8 +184,19 @@ func decodeSweep(f *scenario.Object, cfg Config) (sweepRequest, error) {
 	if err := readRunSettings(f, s, &c.Run, sweepRunKeys...); err != nil {
 		return req, err
 	}
+	fit, err := f.Bool("fit_steps", false)
+	if err != nil {
+		return req, err
+	}
 	ran := c.SeedsRun()
-	req.work, err = checkWork(int64(cfg.SweepBudget), stepCostBatch(s, c.Run.BatchSize), costField(s), []budgetTerm{
+	cost := stepCostBatch(s, c.Run.BatchSize)
+	if fit {
+		// the most steps the budget allows, when that is fewer (at least
+		// one: a sweep too large even for that is refused below)
+		perStep := int64(len(c.Optimizers)) * int64(c.Num) * int64(ran) * int64(cost)
+		c.Steps = int(max(1, min(int64(c.Steps), int64(cfg.SweepBudget)/perStep)))
+	}
+	req.work, err = checkWork(int64(cfg.SweepBudget), cost, costField(s), []budgetTerm{
 		{"optimizers", len(c.Optimizers), len(defaultSweepOptimizers()), "optimizers"},
 		{"num", c.Num, sim.DefaultSweepNum, "LRs"},
 		{"seeds", ran, 1, "seeds"},
@@ -203,6 +214,10 @@ func decodeSweep(f *scenario.Object, cfg Config) (sweepRequest, error) {
 // that the websocket's sweep_result can carry them too.
 func appendSweep(b []byte, req *sweepRequest, res *sim.SweepResult) []byte {
 	b = appendFloatsFirst(b, "lrs", res.LRs)
+	b = append(b, `,"steps":`...)
+	b = strconv.AppendInt(b, int64(req.cfg.Steps), 10)
+	b = append(b, `,"seeds":`...)
+	b = strconv.AppendInt(b, int64(req.cfg.SeedsRun()), 10)
 	b = append(b, `,"sharpness":`...)
 	b = appendFloat(b, req.lambda)
 	b = append(b, `,"stability_limit":`...)

@@ -162,7 +162,8 @@ func TestAnalysisBadInput(t *testing.T) {
 		{ts, "lr-finder", `{` + quad + `,"label":"a"}`, 400, "label", "allowed"},
 		{ts, "sweep", `{` + quad + `,"clip_grad_norm":"x"}`, 400, "clip_grad_norm", "number"},
 		{ts, "sweep", `{` + quad + `,"seed":3}`, 400, "seed", "allowed"}, // the sweep's seeds are 1 … seeds
-		{ts, "flat-share", `{"noise":1}`, 400, "noise", "allowed"},       // its noise levels are noises
+		{ts, "sweep", `{` + quad + `,"fit_steps":1}`, 400, "fit_steps", "true or false"},
+		{ts, "flat-share", `{"noise":1}`, 400, "noise", "allowed"}, // its noise levels are noises
 		{ts, "flat-share", `{"lrs":[0.1],"noises":[0],"steps":100,"seeds":1,"clip_grad_norm":0.5}`, 400, "", ""},
 	} {
 		resp, body := do(t, tc.ts, "POST", "/api/v1/"+tc.path, tc.body, nil)
@@ -219,6 +220,51 @@ func TestAnalysisSweepStabilityLimit(t *testing.T) {
 		if !(*p.LossMin <= *p.FinalLoss && *p.FinalLoss <= *p.LossMax && *p.LossMin < *p.LossMax) {
 			t.Errorf("noisy sweep at LR %v: min %v median %v max %v", p.LR, *p.LossMin, *p.FinalLoss, *p.LossMax)
 		}
+	}
+}
+
+// TestAnalysisSweepFitSteps checks the sweep's own budget rule: with
+// fit_steps the runs take the most steps the work budget allows when the
+// asked steps would pass it (a mini-batched run costs its batch's rows per
+// step), and the answer says the steps and the seeds the runs took.
+func TestAnalysisSweepFitSteps(t *testing.T) {
+	ts, _ := newTestServer(t, Config{SweepBudget: 60000})
+	cases := []struct {
+		body         string
+		steps, seeds int
+	}{
+		// 3 optimizers × 10 LRs × 1 seed (not random: seeds 4 run once) → 2000 steps fit
+		{`"num":10,"seeds":4,"steps":5000,"fit_steps":true`, 2000, 1},
+		// noise makes the runs random: 4 seeds run → 500 steps
+		{`"num":10,"seeds":4,"steps":5000,"noise":0.1,"fit_steps":true`, 500, 4},
+		// steps that fit are kept
+		{`"num":10,"seeds":4,"steps":300,"noise":0.1,"fit_steps":true`, 300, 4},
+		{`"num":10,"steps":300,"fit_steps":false`, 300, 1},
+	}
+	for _, c := range cases {
+		var r api.SweepResponse
+		post(t, ts, "/api/v1/sweep", `{"surface":{"name":"quadratic"},`+c.body+`}`, &r)
+		if r.Steps != c.steps || r.Seeds != c.seeds || len(r.Results) != 30 {
+			t.Errorf("%s: steps %d seeds %d (%d results), want steps %d seeds %d", c.body, r.Steps, r.Seeds, len(r.Results), c.steps, c.seeds)
+		}
+	}
+	// a mini-batched data surface: a step costs its batch's share of the
+	// rows (stepCostBatch); the batches are random, so 2 seeds run without noise
+	data := `{"surface":{"name":"linreg"},"optimizers":[{"name":"sgd"}],"num":5,"seeds":2,"batch_size":10,"steps":10000,"fit_steps":true}`
+	var r api.SweepResponse
+	post(t, ts, "/api/v1/sweep", data, &r)
+	s, err := sim.NewSurface(sim.SurfaceConfig{Name: "linreg"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := min(10000, 60000/(5*2*stepCostBatch(s, 10)))
+	if r.Seeds != 2 || r.Steps != want || want == 10000 {
+		t.Errorf("mini-batched sweep: steps %d seeds %d, want steps %d seeds 2", r.Steps, r.Seeds, want)
+	}
+	// without fit_steps the same sweep is refused, naming the steps
+	resp, body := do(t, ts, "POST", "/api/v1/sweep", strings.Replace(data, `"fit_steps":true`, `"fit_steps":false`, 1), nil)
+	if resp.StatusCode != 400 || !strings.Contains(string(body), `"field":"steps"`) {
+		t.Errorf("unfitted mini-batched sweep: %s %s", resp.Status, body)
 	}
 }
 

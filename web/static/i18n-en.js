@@ -352,6 +352,7 @@ export default {
   'sweep.progress': '{done} of {total} runs',
   'sweep.noGame': 'The sweep needs a surface to minimise; this one is a two-player game.',
   'sweep.failed': 'The sweep failed: {msg}',
+  'sweep.shortened': 'These runs took {steps} steps each, not the scenario’s {asked}: that is all the server’s work budget for one sweep allows.',
   'sweep.click': 'Click a point to add that optimizer and LR as a run.',
   'sweep.xLabel': 'learning rate (log scale)',
   'sweep.empty': 'Press “Run sweep”.',

@@ -352,6 +352,7 @@ export default {
   'sweep.progress': '{total} 回中 {done} 回',
   'sweep.noGame': 'スイープは最小化する関数が対象です。この関数は2人ゲームなので使えません。',
   'sweep.failed': 'スイープに失敗しました: {msg}',
+  'sweep.shortened': 'この各実行は {steps} ステップです(シナリオは {asked} ステップ)。サーバーが 1 回のスイープに許す計算量ではここまでです。',
   'sweep.click': '点をクリックすると、その最適化手法と学習率の実行を追加します。',
   'sweep.xLabel': '学習率(対数目盛)',
   'sweep.empty': '「スイープを実行」を押してください。',

@@ -21,17 +21,9 @@ export const SWEEP_OPTIMIZERS = [
   { name: 'adagrad' },
 ];
 const NUM = 31, LR_MIN = 1e-5, LR_MAX = 10;
-const BUDGET = 900000; // optimizer steps per sweep, under the server's default budget of 1,000,000
-
-/**
- * sweepSteps returns the steps each run of a sweep takes: the scenario's,
- * or fewer when that would pass the server's work budget (a custom
- * formula's step costs about ten).
- */
-export function sweepSteps(state, seeds) {
-  const cost = state.surface === 'custom' ? 10 + Math.floor((state.formula || '').length / 30) : 1;
-  return Math.max(1, Math.min(state.steps, Math.floor(BUDGET / (SWEEP_OPTIMIZERS.length * NUM * seeds * cost))));
-}
+// seeds asked for: the server runs one when the runs are not random (the
+// same run for every seed) and says how many it ran
+const SEEDS = 5;
 
 /**
  * mountSweep mounts the panel into root. app: {view() → {state, info,
@@ -63,12 +55,13 @@ export function mountSweep(root, app) {
     const { state, info, selected } = v();
     const run = state.runs[selected];
     if (!run) return null;
-    const settings = analysisRun(run, 'sweep'); // the run's own noise, clipping, batch size …
-    const seeds = settings.noise > 0 ? 5 : 1;
+    // the run's own settings (clipping, batch size …) as the schema lists
+    // them for the sweep; the server shortens the runs when the scenario's
+    // steps would pass its work budget (fit_steps), and says so
     return {
-      surface: app.surface(), start: runStart(run, info), steps: sweepSteps(state, seeds),
+      surface: app.surface(), start: runStart(run, info), steps: state.steps, fit_steps: true,
       optimizers: SWEEP_OPTIMIZERS.map((o) => ({ ...o, lr: 1e-3 })),
-      lr_min: LR_MIN, lr_max: LR_MAX, num: NUM, seeds, ...settings,
+      lr_min: LR_MIN, lr_max: LR_MAX, num: NUM, seeds: SEEDS, ...analysisRun(run, 'sweep'),
     };
   }
 
@@ -97,7 +90,10 @@ export function mountSweep(root, app) {
   }
 
   function finish(b) {
-    result = { results: b.results || [], stability_limit: b.stability_limit, run: pending ? analysisRun(pending.body, 'sweep') : {} };
+    result = {
+      results: b.results || [], stability_limit: b.stability_limit, steps: b.steps,
+      asked: pending ? pending.body.steps : b.steps, run: pending ? analysisRun(pending.body, 'sweep') : {},
+    };
     pending = null; busy = false;
     render();
   }
@@ -129,7 +125,7 @@ export function mountSweep(root, app) {
     const { t, state } = view;
     const game = view.info && view.info.kind === 'game';
     title.textContent = t('sweep.title');
-    intro.textContent = t('sweep.intro', { n: NUM, steps: sweepSteps(state, (state.runs[view.selected] || {}).noise > 0 ? 5 : 1) });
+    intro.textContent = t('sweep.intro', { n: NUM, steps: state.steps });
     runBtn.textContent = busy ? t('sweep.running') : t('sweep.run');
     runBtn.title = t('sweep.runTip');
     runBtn.disabled = busy || game || !state.runs[view.selected];
@@ -141,7 +137,8 @@ export function mountSweep(root, app) {
     status.textContent = game ? t('sweep.noGame') : error ? t('sweep.failed', { msg: error }) : message;
     status.classList.toggle('error', !!error);
     status.hidden = !status.textContent;
-    hint.textContent = result ? t('sweep.click') : '';
+    hint.textContent = !result ? '' : result.steps < result.asked
+      ? `${t('sweep.shortened', { steps: result.steps, asked: result.asked })} ${t('sweep.click')}` : t('sweep.click');
     const k = [view.lang, view.dark].join('|');
     if (k === drawnKey && result === drawnResult) return;
     drawnKey = k; drawnResult = result;
