@@ -137,8 +137,10 @@ export function mountSweep(root, app) {
     status.textContent = game ? t('sweep.noGame') : error ? t('sweep.failed', { msg: error }) : message;
     status.classList.toggle('error', !!error);
     status.hidden = !status.textContent;
-    hint.textContent = !result ? '' : result.steps < result.asked
-      ? `${t('sweep.shortened', { steps: result.steps, asked: result.asked })} ${t('sweep.click')}` : t('sweep.click');
+    // runs the server shortened to its work budget say so, on a line of their own
+    if (!result) hint.replaceChildren();
+    else if (result.steps < result.asked) hint.replaceChildren(t('sweep.shortened', { steps: result.steps, asked: result.asked }), el('br'), t('sweep.click'));
+    else hint.textContent = t('sweep.click');
     const k = [view.lang, view.dark].join('|');
     if (k === drawnKey && result === drawnResult) return;
     drawnKey = k; drawnResult = result;
