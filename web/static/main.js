@@ -17,7 +17,7 @@
 // Performance marks: lab:ready (the page is mounted and drawn, play works),
 // lab:first-point (a run's first point drawn on the map).
 
-import { app, $, schedule, surfaceInfo, ended, loadStyle, locked } from './app.js';
+import { app, $, schedule, surfaceInfo, ended, locked } from './app.js';
 import { decodeQuery, encodeQuery, catalogIndex, cloneRun, runStart, LIMITS } from './state.js';
 import { runColor } from './colormap.js';
 import { translator, pageLanguage } from './i18n.js';
@@ -71,7 +71,6 @@ async function boot() {
   app.errors.push(...errors);
   document.body.classList.toggle('embed', !!state.embed);
 
-  loadStyle('replay.css'); // the timeline, presentation mode, the 3D view
   mountAll();
   mountMap({
     overlay: drawAnalysisOverlay,

@@ -1,7 +1,7 @@
 // present.js: presentation mode (?present=1 or its button) and the link's
 // per-control hide flags (hide=legend,run…; state.js HIDE_KEYS). Both are
 // classes on the page: body.present and body[data-hide~=NAME], which
-// replay.css turns into the layout (large type, only the map, the loss
+// style.css (its replay part) turns into the layout (large type, only the map, the loss
 // chart, the LR slider and the lesson on one screen). In presentation mode
 // F toggles full screen and Esc leaves; the arrow keys step as ever
 // (main.js).
