@@ -1,5 +1,5 @@
-// laterpanels.js: the glue of the panels loaded after the first paint
-// (panels.js's loadLater loads it with them). The analysis panels own their
+// laterpanels.js: the panels loaded after the first paint and their glue
+// (panels.js's loadLater loads this module; it brings the panels with it). The analysis panels own their
 // DOM inside #analysis (and the gauge beside the LR slider, the checks
 // under the formula field); the sharing panels (lessons, "Copy link",
 // "Embed", the exports, the reference card) own theirs in two panels made
@@ -13,6 +13,15 @@ import { runColor } from './colormap.js';
 import { runName } from './legend.js';
 import { dispatch } from './changes.js';
 import { lazy, anPanels, lambdaFor, presets } from './panels.js';
+// the panels, in this module's bundle: one request where there were eight
+import { mountFinder } from './finder.js';
+import { mountSweep } from './sweep.js';
+import { mountGauge } from './gauge.js';
+import { mountFlatShare } from './flatshare.js';
+import { mountFormula } from './formula.js';
+import { mountExport } from './export.js';
+import { mountLessons } from './lessons.js';
+import { mountRefCard } from './refcard.js';
 
 function analysisView() {
   return {
@@ -51,22 +60,22 @@ export function mountAnalysisPanels() {
     root.append(s);
     return s;
   };
-  anPanels.list.push(lazy.mountFormula($('surface-panel'), hooks));
+  anPanels.list.push(mountFormula($('surface-panel'), hooks));
   if (!root) return;
   const heading = document.createElement('h2');
   heading.id = 'analysis-heading';
   heading.className = 'an-heading';
   root.append(heading);
   root.setAttribute('aria-labelledby', 'analysis-heading');
-  anPanels.finder = lazy.mountFinder(section('an-finder'), hooks);
-  anPanels.list.push(anPanels.finder, lazy.mountSweep(section('an-sweep'), hooks),
-    lazy.mountGauge(section('an-sharpness'), hooks), lazy.mountFlatShare(section('an-flat'), hooks));
+  anPanels.finder = mountFinder(section('an-finder'), hooks);
+  anPanels.list.push(anPanels.finder, mountSweep(section('an-sweep'), hooks),
+    mountGauge(section('an-sharpness'), hooks), mountFlatShare(section('an-flat'), hooks));
 }
 
 const sharePanels = { list: [], heading: null, embedLink: null };
 
 export function mountSharePanels() {
-  const { mountRefCard, mountShare, mountExport, mountLessons, shareLink } = lazy;
+  const { mountShare, shareLink } = lazy; // share.js: loaded with loadShare (panels.js)
   mountRefCard($('card'), app.lang);
   const legendBox = $('legend');
   if (!legendBox) return;

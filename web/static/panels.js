@@ -1,7 +1,7 @@
 // panels.js: what the page loads after its first paint, with import().
 // loadLater loads the secondary panels (analysis: finder, sweep, gauge,
-// flat share, formula checks; sharing, lessons, export, reference card),
-// their glue (laterpanels.js), their stylesheets, the presets and the
+// flat share, formula checks; sharing, lessons, export, reference card)
+// with their glue (laterpanels.js, which imports them), their stylesheets, the presets and the
 // classroom: when the page is idle after the first point is drawn, when the
 // analysis or the card scrolls into view or the card is opened, or at the
 // latest 700 ms after the page is ready (laterTriggers). share.js also
@@ -28,16 +28,7 @@ export function loadLater() {
   if (later.promise) return later.promise;
   loadClassroom(); // "Start a class" and "Join a class", with the panels (the page is ready once both are in)
   const styles = ['analysis.css', 'share.css'].map(loadStyle);
-  later.promise = Promise.all([
-    import('./finder.js'), import('./sweep.js'), import('./gauge.js'), import('./flatshare.js'), import('./formula.js'),
-    loadShare(), import('./export.js'), import('./lessons.js'), import('./refcard.js'), import('./laterpanels.js'),
-    ...styles,
-  ]).then(([finder, sweep, gauge, flat, formula, , exp, lessons, refcard, glue]) => {
-    Object.assign(lazy, {
-      mountFinder: finder.mountFinder, mountSweep: sweep.mountSweep, mountGauge: gauge.mountGauge,
-      mountFlatShare: flat.mountFlatShare, mountFormula: formula.mountFormula,
-      mountExport: exp.mountExport, mountLessons: lessons.mountLessons, mountRefCard: refcard.mountRefCard,
-    });
+  later.promise = Promise.all([import('./laterpanels.js'), loadShare(), ...styles]).then(([glue]) => {
     glue.mountAnalysisPanels();
     glue.mountSharePanels();
   }).catch((e) => {
