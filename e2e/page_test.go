@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -70,5 +71,29 @@ func TestPageLoads(t *testing.T) {
 	}
 	if h := hiddenShown(tb); len(h) > 0 {
 		t.Errorf("elements marked hidden are shown: %s", strings.Join(h, ", "))
+	}
+}
+
+// TestGridDecodedInWorker: the map's grid is decoded in the worker the page
+// names (gridworker.js as bundled), not on the main thread, and the map
+// shows it (body[data-ready] waits for the grid to be drawn); after a zoom
+// the new view's grid comes through the worker too.
+func TestGridDecodedInWorker(t *testing.T) {
+	tb := newTab(t, desktop)
+	tb.open("/?surface=rosenbrock")
+	if d := eval[string](tb, `__lab.gridDecoder`); d != "worker" {
+		t.Fatalf("grids are decoded on %q, want the worker", d)
+	}
+	url := eval[string](tb, `document.querySelector('meta[name="grid-worker"]').content`)
+	if !strings.HasSuffix(url, "/b-gridworker.js") {
+		t.Errorf("the page names the grid worker %q, want the bundle's b-gridworker.js", url)
+	}
+	n := eval[int](tb, `performance.getEntriesByType('resource').filter((r) => r.name.includes('/grid?')).length`)
+	eval[bool](tb, `(document.getElementById('map').dispatchEvent(new WheelEvent('wheel', {deltaY: -400, clientX: 500, clientY: 300, bubbles: true, cancelable: true})), true)`)
+	tb.waitFor("the zoomed view's grid", fmt.Sprintf(`performance.getEntriesByType('resource').filter((r) => r.name.includes('/grid?')).length > %d && __lab.gridDecoder === 'worker'`, n),
+		10*time.Second, `performance.getEntriesByType('resource').filter((r) => r.name.includes('/grid?')).map((r) => r.name)`)
+	tb.frames(5)
+	if shown := eval[string](tb, `document.getElementById('errors').hidden ? '' : document.getElementById('errors').innerText`); shown != "" {
+		t.Errorf("errors after the zoom: %s", shown)
 	}
 }

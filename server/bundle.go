@@ -22,7 +22,7 @@ import (
 )
 
 // pageBundle is the page's modules as esbuild bundled them, with code
-// splitting: one output per entry (main.js, early.js, each language table
+// splitting: one output per entry (main.js, early.js, gridworker.js, each language table
 // and each module the page loads with import()), named "b-" + the entry's
 // name, and the code they share in chunks named "b-c-" + a hash of their
 // content. Entries keep their exports, so an import() of a panel still
@@ -46,12 +46,13 @@ var staticBundle = sync.OnceValues(func() (*pageBundle, error) { return buildBun
 var literalImport = regexp.MustCompile(`import\(\s*['"]\./([\w./-]+\.m?js)['"]\s*\)`)
 
 // buildBundle bundles the modules of fsys (its top directory). The entries
-// are main.js, early.js (the page's two scripts), i18n-*.js and every module
+// are main.js, early.js (the page's two scripts), gridworker.js (the worker
+// that decodes the map's grids), i18n-*.js and every module
 // any module names in an import() with a literal path; an import() of a
 // computed path would not be bundled, so esbuild's warning about one fails
 // the build.
 func buildBundle(fsys fs.FS) (*pageBundle, error) {
-	entries := []string{"main.js", "early.js"}
+	entries := []string{"main.js", "early.js", "gridworker.js"}
 	names, err := fs.Glob(fsys, "*.js")
 	if err != nil {
 		return nil, err
@@ -68,7 +69,7 @@ func buildBundle(fsys fs.FS) (*pageBundle, error) {
 			entries = append(entries, path.Clean(string(m[1])))
 		}
 	}
-	slices.Sort(entries[2:])
+	slices.Sort(entries[3:])
 	entries = slices.Compact(entries)
 
 	res := api.Build(api.BuildOptions{

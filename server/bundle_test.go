@@ -63,7 +63,7 @@ func TestBundle(t *testing.T) {
 			t.Errorf("%s is bundled but no entry reaches it", s)
 		}
 	}
-	for _, want := range []string{"main.js", "early.js", "i18n-en.js", "i18n-ja.js", "laterpanels.js", "view3d.js", "data.js"} {
+	for _, want := range []string{"main.js", "early.js", "gridworker.js", "i18n-en.js", "i18n-ja.js", "laterpanels.js", "view3d.js", "data.js"} {
 		if b.entry[want] == "" {
 			t.Errorf("%s is not an entry of the bundle", want)
 		}

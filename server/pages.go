@@ -47,12 +47,13 @@ type assets struct {
 	// import() are left out); the page's language table (i18n-en.js,
 	// i18n-ja.js) is added per request.
 	upfront []string
-	// script and early are the page's two scripts and lang the module of a
-	// language's strings: the bundle's (bundle.go), or the sources' when
-	// the bundle could not be built.
-	script, early string
-	lang          func(lang string) string
-	bundle        *pageBundle // nil when it could not be built
+	// script and early are the page's two scripts, gridWorker its grid
+	// decoder's worker and lang the module of a language's strings: the
+	// bundle's (bundle.go), or the sources' when the bundle could not be
+	// built.
+	script, early, gridWorker string
+	lang                      func(lang string) string
+	bundle                    *pageBundle // nil when it could not be built
 }
 
 // compressible lists the extensions served gzipped when the client accepts it.
@@ -109,7 +110,7 @@ func newAssets(logger *slog.Logger) *assets {
 		a.add(p, body, ct)
 		return nil
 	})
-	a.script, a.early = "main.js", "early.js"
+	a.script, a.early, a.gridWorker = "main.js", "early.js", "gridworker.js"
 	a.lang = func(lang string) string { return "i18n-" + lang + ".js" }
 	if b, err := staticBundle(); err != nil {
 		logger.Error("the page loads its modules one by one", "err", err)
@@ -122,7 +123,7 @@ func newAssets(logger *slog.Logger) *assets {
 			a.add(name, body, mime.TypeByExtension(".js"))
 		}
 		a.bundle = b
-		a.script, a.early = b.entry["main.js"], b.entry["early.js"]
+		a.script, a.early, a.gridWorker = b.entry["main.js"], b.entry["early.js"], b.entry["gridworker.js"]
 		a.lang = func(lang string) string { return b.entry["i18n-"+lang+".js"] }
 	}
 	a.hash = hex.EncodeToString(tree.Sum(nil)[:8])
@@ -273,6 +274,10 @@ type PageData struct {
 	// Early is the URL of early.js as bundled, the small script that opens
 	// the socket while Script loads.
 	Early string
+	// GridWorker is the URL of gridworker.js as bundled, the worker that
+	// decodes the map's grids off the main thread; the page reads it from
+	// <meta name="grid-worker">.
+	GridWorker string
 	// Modules are the URLs of the JS modules the first paint needs, for
 	// <link rel="modulepreload">: main.js's static import graph and the
 	// page language's strings (i18n-{Lang}.js). The panels main.js loads
@@ -316,13 +321,14 @@ func handleIndexWith(logger *slog.Logger, a *assets, lim scenario.Limits, room f
 			return a.tmplErr
 		}
 		d := PageData{
-			Lang:     pageLang(r),
-			Static:   a.url(""),
-			Script:   a.url(a.script),
-			Early:    a.url(a.early),
-			Surfaces: catalog,
-			Schema:   schema,
-			Embed:    r.URL.Query().Get("embed") == "1",
+			Lang:       pageLang(r),
+			Static:     a.url(""),
+			Script:     a.url(a.script),
+			Early:      a.url(a.early),
+			GridWorker: a.url(a.gridWorker),
+			Surfaces:   catalog,
+			Schema:     schema,
+			Embed:      r.URL.Query().Get("embed") == "1",
 		}
 		d.Meta = shareMeta(r, d.Lang)
 		status := http.StatusOK

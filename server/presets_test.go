@@ -106,6 +106,14 @@ func TestIndexPage(t *testing.T) {
 	if !strings.Contains(page, `lang="ja"`) || !strings.Contains(page, `src="/static/`+a.hash+`/b-main.js"`) {
 		t.Errorf("page lacks lang or the hashed script:\n%.600s", page)
 	}
+	// the grid worker (gridworker.js as bundled) is named for the page and served
+	worker := "/static/" + a.hash + "/b-gridworker.js"
+	if !strings.Contains(page, `<meta name="grid-worker" content="`+worker+`">`) {
+		t.Errorf("page does not name the bundled grid worker %s", worker)
+	}
+	if resp, body := do(t, ts, "GET", worker, "", nil); resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Type"), "javascript") || !strings.Contains(string(body), "onmessage") {
+		t.Errorf("GET %s: %s %s, %d bytes", worker, resp.Status, resp.Header.Get("Content-Type"), len(body))
+	}
 	_, body = do(t, ts, "GET", "/?lang=en&embed=1", "", nil)
 	if !strings.Contains(string(body), `lang="en"`) {
 		t.Errorf("?lang=en ignored")

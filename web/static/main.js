@@ -30,6 +30,7 @@ import { mountTimeline, atStep } from './timeline.js';
 import { dispatch, changed, writeURL } from './changes.js';
 import { live, onMessage, socketState, togglePlay, stepOnce, resetSession, pauseAll, setCursor, restoreProgress } from './session.js';
 import { map, mountMap, loadGrid } from './map.js';
+import { gridDecoder } from './gridthread.js';
 import { readTheme, staticTexts, showErrors, showLesson } from './texts.js';
 import { mountTools, renderTools, recordHistory } from './tools.js';
 import { laterTriggers, firstPointDrawn, renderAnalysisPanels, renderDataPanel, drawAnalysisOverlay, lambdaFor, later, loadClassroom } from './panels.js';
@@ -243,6 +244,8 @@ window.__lab = {
   query: () => encodeQuery(app.state, app.catalog),
   get room() { return app.room.mod; },
   get started() { return live(); },
+  // where the map's grids are decoded: "worker" (gridworker.js) or "main"
+  get gridDecoder() { return gridDecoder(); },
 };
 
 boot();

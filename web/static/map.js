@@ -11,7 +11,8 @@ import { optimizerLR, runStart, roundView } from './state.js';
 import { viewTransform, fitAspect, zoomAt, pan, sameBox } from './scale.js';
 import { runColor } from './colormap.js';
 import { formatNum } from './i18n.js';
-import { decodeGrid, sampleGrid, gridCovers, GRID_FORMAT } from './grid.js';
+import { sampleGrid, gridCovers, GRID_FORMAT } from './gridview.js';
+import { decodeGridOffThread, startGridWorker } from './gridthread.js';
 import { setMessage } from './protocol.js';
 import { paintGrid, drawHeatmap, drawColorbar, gridScaleIsLog } from './heatmap.js';
 import { drawContours } from './contours.js';
@@ -75,6 +76,7 @@ export function fetchGrid() {
 
 export async function loadGrid() {
   if (!app.catalog && !app.state) return;
+  startGridWorker(document.querySelector('meta[name="grid-worker"]')?.content);
   sizeMap();
   const tr = currentTransform();
   const v = roundView(tr.view);
@@ -101,7 +103,7 @@ export async function loadGrid() {
   const covers = (g) => g && g.baseKey === baseKey && gridCovers(g.box, v);
   if (app.gridPending ? covers(app.gridPending) : app.grid && covers({ baseKey: app.gridBaseKey, box: app.grid.box })) return;
   if (map.gridAbort) map.gridAbort.abort();
-  map.gridAbort = new AbortController();
+  const ctl = map.gridAbort = new AbortController();
   const pending = app.gridPending = { baseKey, box: v };
   try {
     // A custom formula is checked first (GET /api/v1/formula answers 200 for a
@@ -139,7 +141,10 @@ export async function loadGrid() {
       showErrors();
       return;
     }
-    const grid = decodeGrid(await res.arrayBuffer());
+    // decoded off the main thread (gridthread.js): a grid that arrives as a
+    // run starts does not hold up its first points
+    const grid = await decodeGridOffThread(await res.arrayBuffer());
+    if (ctl.signal.aborted) return; // a newer view's grid is on its way
     app.grid = grid;
     app.gridImage = null; // painted by paintBackground
     app.gridFresh = 1;

@@ -1,7 +1,8 @@
 import './schema-install.test.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeGrid, encodeGrid, sampleGrid } from '../grid.js';
+import { decodeGrid, encodeGrid } from '../grid.js';
+import { sampleGrid } from '../gridview.js';
 
 const sample = () => ({
   nx: 3, ny: 2, box: { xmin: -1, xmax: 1, ymin: 0, ymax: 2 }, vmin: 0, vmax: 5,

@@ -91,7 +91,7 @@ test('LRG2: a truncated grid and trailing bytes are errors naming what is wrong'
 });
 
 test('gridCovers: a view inside the grid at nearly its scale is covered; one past an edge or zoomed in is not', async () => {
-  const { gridCovers } = await import('../grid.js');
+  const { gridCovers } = await import('../gridview.js');
   const box = { xmin: -3, xmax: 3, ymin: -2, ymax: 3.2962 };
   assert.equal(gridCovers(box, { xmin: -3, xmax: 3, ymin: -2, ymax: 3.2747 }), true); // the map settling: 0.4 % less
   assert.equal(gridCovers(box, box), true);
