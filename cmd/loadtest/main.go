@@ -197,6 +197,7 @@ type sessionStats struct {
 	firstFrame time.Duration // from sending start to the first frame
 	lateness   []time.Duration
 	frames     int
+	frameBytes int // payload bytes of those frames
 	points     int // points received after the first frame's
 	due        int // points due on schedule between the first frame and the end
 	streamed   time.Duration
@@ -329,6 +330,7 @@ func session(ctx context.Context, c config, start []byte, wd *watchdog, allIn <-
 				st.points += r.n
 			}
 			st.frames++
+			st.frameBytes += len(buf)
 			due := first.Add(time.Duration(float64(last) / c.rate * float64(time.Second)))
 			st.lateness = append(st.lateness, now.Sub(due))
 		}
@@ -352,7 +354,7 @@ func session(ctx context.Context, c config, start []byte, wd *watchdog, allIn <-
 
 func report(w io.Writer, c config, stats []sessionStats, connectTime time.Duration, before, during, after map[string]float64) {
 	var late, first []time.Duration
-	var frames, points, due, gaps, errs int
+	var frames, frameBytes, points, due, gaps, errs int
 	var streamed time.Duration
 	errSamples := map[string]int{}
 	for _, s := range stats {
@@ -364,6 +366,7 @@ func report(w io.Writer, c config, stats []sessionStats, connectTime time.Durati
 		late = append(late, s.lateness...)
 		first = append(first, s.firstFrame)
 		frames += s.frames
+		frameBytes += s.frameBytes
 		points += s.points
 		due += s.due
 		gaps += s.gaps
@@ -378,7 +381,8 @@ func report(w io.Writer, c config, stats []sessionStats, connectTime time.Durati
 		return
 	}
 	secs := streamed.Seconds()
-	fmt.Fprintf(w, "frames: %d (%.0f/s overall, %.1f/s per session); t0 gaps: %d\n", frames, float64(frames)/(secs/float64(ok)), float64(frames)/secs, gaps)
+	fmt.Fprintf(w, "frames: %d (%.0f/s overall, %.1f/s per session, %.0f bytes of payload each on average); t0 gaps: %d\n",
+		frames, float64(frames)/(secs/float64(ok)), float64(frames)/secs, float64(frameBytes)/float64(max(frames, 1)), gaps)
 	fmt.Fprintf(w, "points delivered: %d of %d due on schedule (%.2f%%)\n", points, due, 100*float64(points)/float64(max(due, 1)))
 	fmt.Fprintf(w, "frame lateness: p50 %s  p99 %s  p99.9 %s  max %s\n", pct(late, 0.5), pct(late, 0.99), pct(late, 0.999), pct(late, 1))
 	fmt.Fprintf(w, "first frame after start: p50 %s  p99 %s  max %s\n", pct(first, 0.5), pct(first, 0.99), pct(first, 1))
