@@ -235,8 +235,24 @@ func runLoad(ctx context.Context, c config, stdout io.Writer) error {
 	}
 	connectTime := time.Since(t0)
 	close(allIn)
-	// Sample the server while every session streams.
-	time.Sleep(min(c.duration/2, 10*time.Second))
+	// Sample the server while every session streams; its CPU per frame
+	// between two samples then (the first a second after the last session
+	// connected, when its start has been handled) is that of streaming
+	// alone, without the handshakes and starts the whole run's figure
+	// spreads over its frames.
+	mid := min(c.duration/2, 10*time.Second)
+	var steady0, steady1 map[string]float64
+	var steadyFrom, steadyTo time.Time
+	if mid > 2*time.Second {
+		time.Sleep(time.Second)
+		steady0, _ = scrape(ctx, c.url)
+		steadyFrom = time.Now()
+		time.Sleep(mid - time.Second)
+		steady1, _ = scrape(ctx, c.url)
+		steadyTo = time.Now()
+	} else {
+		time.Sleep(mid)
+	}
 	during, _ := sample(ctx, c)
 	wg.Wait()
 	cpu1, self1 := readCPU(), selfCPU()
@@ -251,6 +267,13 @@ func runLoad(ctx context.Context, c config, stdout io.Writer) error {
 			fmt.Fprintf(stdout, "cpu over the run: machine busy %.0f%% of %d CPUs; server %.1f CPU-s (%.0f µs per frame sent), load tool %.1f CPU-s, others %.1f CPU-s\n",
 				100*(wall-(cpu1.idle-cpu0.idle))/wall, cpu1.n, srv, 1e6*srv/max(frames, 1), tool, max(0, wall-(cpu1.idle-cpu0.idle)-srv-tool))
 		}
+	}
+	if steady0 != nil && steady1 != nil {
+		srv := steady1["process_cpu_seconds_total"] - steady0["process_cpu_seconds_total"]
+		frames := steady1["lrlab_ws_frames_sent_total"] - steady0["lrlab_ws_frames_sent_total"]
+		span := steadyTo.Sub(steadyFrom)
+		fmt.Fprintf(stdout, "cpu while streaming (%s, all connected): server %.1f µs CPU per frame sent, %.2f cores, %.0f frames/s\n",
+			span.Round(time.Millisecond), 1e6*srv/max(frames, 1), srv/span.Seconds(), frames/span.Seconds())
 	}
 	fmt.Fprintf(stdout, "load average: start %s  end %s\n", load0, loadAvg())
 	return nil
