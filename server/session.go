@@ -19,10 +19,10 @@ import (
 //
 //   - the owner (serve, on a goroutine of its own) holds all the
 //     simulation state, without a mutex, has the client's messages decoded
-//     and is the only one that writes messages; it selects on four
-//     channels: the frame clock, the inbound messages, one housekeeping
-//     timer (the idle timeout and the next ping) and the rare events
-//     (shutdown, the reader's end, a ping's outcome);
+//     and is the only one that writes messages; it selects on three
+//     channels: the frame clock, the inbound messages and the rare events
+//     (shutdown, the reader's end, a ping's outcome, the housekeeping
+//     timer's: the idle timeout and the next ping);
 //   - the reader reads raw messages, applies the message rate limit and
 //     forwards them to the owner on a channel. It does no other work, so
 //     its stack stays small; coder/websocket needs it to answer pings and
@@ -50,8 +50,8 @@ type session struct {
 
 	// ctl carries the rare events, so the owner's select stays short: the
 	// server stopping (goAway), the reader's last error, a ping's outcome,
-	// a flood of the client's pings. Each is sent at most once at a time, so
-	// its capacity never blocks.
+	// a flood of the client's pings, the housekeeping timer. Each is sent at
+	// most once at a time, so its capacity never blocks.
 	ctl      chan ctlEvent
 	awayOnce sync.Once
 
@@ -91,7 +91,7 @@ type session struct {
 
 // ctlEvent is one of the rare events of a session.
 type ctlEvent struct {
-	kind int // ctlAway, ctlReadErr, ctlPing
+	kind int // ctlAway, ctlReadErr, ctlPing, ctlHouse
 	err  error
 }
 
@@ -99,6 +99,7 @@ const (
 	ctlAway    = iota // the server is stopping
 	ctlReadErr        // the reader stopped with err
 	ctlPing           // a ping returned err (nil: its pong came)
+	ctlHouse          // the housekeeping timer fired: the idle timeout, the next ping
 )
 
 // inbound is what the reader forwards: a raw message for the owner to
@@ -109,7 +110,7 @@ type inbound struct {
 }
 
 func newSession(logger *slog.Logger, cfg Config, m *metrics, conn *websocket.Conn) *session {
-	return &session{logger: logger, cfg: cfg, m: m, conn: conn, ctl: make(chan ctlEvent, 4), rate: defaultRate,
+	return &session{logger: logger, cfg: cfg, m: m, conn: conn, ctl: make(chan ctlEvent, 5), rate: defaultRate,
 		beat: newClockTick()}
 }
 
@@ -146,9 +147,12 @@ func (s *session) serve(parent context.Context) (reason string) {
 	s.lastActive = now
 	nextPing, pinging := now.Add(s.cfg.PingInterval), false
 	// house fires at the earlier of the idle deadline and the next ping;
-	// activity only moves lastActive, and the timer is re-armed when it
-	// fires, so frames and messages cost no timer operation.
-	house := time.NewTimer(s.houseDelay(now, nextPing))
+	// activity only moves lastActive, and the timer is re-armed when its
+	// event is handled, so frames and messages cost no timer operation. It
+	// sends on ctl rather than on a channel of its own: every channel in the
+	// select is locked and queued on each time the owner waits and wakes,
+	// once per frame.
+	house := time.AfterFunc(s.houseDelay(now, nextPing), func() { s.ctl <- ctlEvent{kind: ctlHouse} })
 	defer house.Stop()
 
 	for {
@@ -170,21 +174,22 @@ func (s *session) serve(parent context.Context) (reason string) {
 					s.conn.Close(websocket.StatusPolicyViolation, "no pong")
 					return endPingTimeout
 				}
-			}
-		case now := <-house.C:
-			if s.room == nil && now.Sub(s.lastActive) >= s.cfg.IdleTimeout { // a room's members wait for their teacher
-				s.conn.Close(websocket.StatusNormalClosure, "idle")
-				return endIdle
-			}
-			if !now.Before(nextPing) {
-				nextPing = now.Add(s.cfg.PingInterval)
-				if !pinging {
-					pinging = true
-					wg.Add(1)
-					go func() { defer wg.Done(); s.ctl <- ctlEvent{kind: ctlPing, err: s.ping(ctx)} }()
+			case ctlHouse:
+				now := time.Now()
+				if s.room == nil && now.Sub(s.lastActive) >= s.cfg.IdleTimeout { // a room's members wait for their teacher
+					s.conn.Close(websocket.StatusNormalClosure, "idle")
+					return endIdle
 				}
+				if !now.Before(nextPing) {
+					nextPing = now.Add(s.cfg.PingInterval)
+					if !pinging {
+						pinging = true
+						wg.Add(1)
+						go func() { defer wg.Done(); s.ctl <- ctlEvent{kind: ctlPing, err: s.ping(ctx)} }()
+					}
+				}
+				house.Reset(s.houseDelay(now, nextPing))
 			}
-			house.Reset(s.houseDelay(now, nextPing))
 		case m := <-in:
 			s.lastActive = time.Now()
 			err = onHelper(func() error { return s.handle(ctx, m) })
