@@ -6,7 +6,7 @@
 // sharpness along the run against the sharpness its LR tolerates (2/lr,
 // 38/lr for Adam…). Games get no such verdict.
 
-import { el } from './controls.js';
+import { el, setText } from './controls.js';
 import { formatNum } from './i18n.js';
 import { optimizerLR } from './state.js';
 import { plotChart } from './plot.js';
@@ -87,7 +87,7 @@ export function mountGauge(chartRoot, app) {
     }
     gauge.dataset.state = state2;
     track.hidden = state2 !== 'ok' && state2 !== 'over';
-    if (text.textContent !== msg) text.textContent = msg;
+    setText(text, msg);
   }
 
   function drawChart(view) {

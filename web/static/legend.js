@@ -2,7 +2,7 @@
 // (colour, label, step, loss, LR now, status) and the run buttons; actions go
 // up through the callbacks.
 
-import { el } from './controls.js';
+import { el, setText } from './controls.js';
 import { formatNum, formatInt } from './i18n.js';
 import { optimizerLR } from './state.js';
 import { divergeReason, basinOf } from './outcome.js';
@@ -93,16 +93,16 @@ export function mountLegend(root, cb) {
 
   function render(view) {
     const { t, state, data, selected } = view;
-    heading.textContent = t('legend.section');
-    add.textContent = `+ ${t('legend.add')}`;
+    setText(heading, t('legend.section'));
+    setText(add, `+ ${t('legend.add')}`);
     add.title = t('legend.addTip');
-    compare.textContent = `×0.1 ×1 ×10 ${t('legend.compare')}`;
+    setText(compare, `×0.1 ×1 ×10 ${t('legend.compare')}`);
     compare.title = t('legend.compareTip');
     const full = state.runs.length >= view.max;
     add.disabled = full;
     compare.disabled = state.runs.length === 0 || state.runs.length > view.max;
     note.hidden = !full;
-    note.textContent = t('legend.full', { n: view.max });
+    setText(note, t('legend.full', { n: view.max }));
     const k = `${view.lang}|${state.runs.length}`;
     if (k !== key) { key = k; build(view); }
     state.runs.forEach((run, i) => {
@@ -111,7 +111,7 @@ export function mountLegend(root, cb) {
       r.swatch.style.background = view.colors(i);
       r.li.style.setProperty('--run', view.colors(i));
       const nm = runName(t, run, i);
-      if (r.name.textContent !== nm) r.name.textContent = nm;
+      setText(r.name, nm);
       r.sel.setAttribute('aria-pressed', i === selected ? 'true' : 'false');
       r.sel.title = t('legend.select', { n: i + 1 });
       r.li.classList.toggle('selected', i === selected);
@@ -119,13 +119,13 @@ export function mountLegend(root, cb) {
       r.dup.disabled = state.runs.length >= view.max;
       const n = d ? d.n : 0;
       const last = n - 1;
-      r.stepV.textContent = n > 0 ? formatInt(last) : '–';
+      setText(r.stepV, n > 0 ? formatInt(last) : '–');
       let loss = n > 0 ? formatNum(d.loss[last]) : '–';
       if (n > 0 && d.test_loss && d.test_loss.length > last && Number.isFinite(d.test_loss[last])) {
         loss += ` (${t('legend.testLoss')} ${formatNum(d.test_loss[last])})`;
       }
-      r.lossV.textContent = loss;
-      r.lrV.textContent = n > 0 ? formatNum(d.lr[last], 3) : formatNum(optimizerLR(run), 3);
+      setText(r.lossV, loss);
+      setText(r.lrV, n > 0 ? formatNum(d.lr[last], 3) : formatNum(optimizerLR(run), 3));
       renderExtra(view, r, d, last);
       // a run the session holds still (paused, or after single steps) is not "running"
       const st = d ? (d.status === 'running' && view.playing === false ? 'paused' : d.status) : 'idle';
@@ -137,7 +137,7 @@ export function mountLegend(root, cb) {
           text = t(why.key, { ...why.vars, lr: formatNum(why.vars.lr, 2), limit: formatNum(why.vars.limit, 2) });
         } else text = t('status.diverged', { n: at });
       } else text = t(`status.${st}`);
-      if (r.status.textContent !== text) r.status.textContent = text;
+      setText(r.status, text);
       r.status.dataset.status = st;
     });
   }
@@ -169,7 +169,7 @@ export function mountLegend(root, cb) {
 
   /** say writes text under the run buttons ('' clears it). */
   function say(text) {
-    msg.textContent = text || '';
+    setText(msg, text || '');
     msg.hidden = !text;
   }
 

@@ -22,7 +22,7 @@ import { decodeQuery, encodeQuery, catalogIndex, cloneRun, runStart, LIMITS } fr
 import { runColor } from './colormap.js';
 import { translator, pageLanguage } from './i18n.js';
 import { createChart } from './charts.js';
-import { mountControls } from './controls.js';
+import { mountControls, setText } from './controls.js';
 import { mountLegend, runName } from './legend.js';
 import { connect } from './socket.js';
 import { early } from './early.js';
@@ -183,7 +183,7 @@ function renderPanels() {
   const game = !!(info && info.kind === 'game');
   let yNote = $('cap-lr').querySelector('small.lr-y');
   if (game && !yNote) { yNote = document.createElement('small'); yNote.className = 'lr-y'; $('cap-lr').append(yNote); }
-  if (yNote) { yNote.textContent = app.t('chart.lrYDotted'); yNote.hidden = !game; }
+  if (yNote) { setText(yNote, app.t('chart.lrYDotted')); yNote.hidden = !game; }
   const run = app.state.runs[app.selected];
   const d = app.data[app.selected];
   ui.controls.render({

@@ -10,6 +10,7 @@
 // in, render, draw on the map and take socket messages from here.
 
 import { app, $, schedule, surfaceInfo, idle, loadStyle } from './app.js';
+import { setText } from './controls.js';
 import { showErrors, fillPresets } from './texts.js';
 import { presetsURL } from './state.js';
 
@@ -118,12 +119,12 @@ export const anPanels = { list: [], finder: null };
 
 export function renderAnalysisPanels() {
   const h = $('analysis-heading');
-  if (h) h.textContent = app.t('analysis.section');
+  if (h) setText(h, app.t('analysis.section'));
   // the loss chart draws the test loss dashed: say so when there is one
   const cap = $('cap-loss');
   let note = cap.querySelector('small.an-test');
   if (app.state.shift && !note) { note = document.createElement('small'); note.className = 'an-test'; cap.append(note); }
-  if (note) { note.textContent = app.t('chart.testDashed'); note.hidden = !app.state.shift; }
+  if (note) { setText(note, app.t('chart.testDashed')); note.hidden = !app.state.shift; }
   for (const p of anPanels.list) p.render();
 }
 

@@ -6,7 +6,7 @@
 // scenario's rate) and hands over to the live session where the record
 // ends. mountTimeline owns the range input (#timeline) and its read-out.
 
-import { el } from './controls.js';
+import { el, setText } from './controls.js';
 import { formatInt } from './i18n.js';
 
 /**
@@ -120,12 +120,12 @@ export function mountTimeline(after, hooks) {
     input.max = String(Math.max(0, end));
     input.value = String(k === null ? Math.max(0, end) : k);
     input.disabled = end < 1;
-    label.textContent = t('timeline.label');
+    setText(label, t('timeline.label'));
     input.title = t('timeline.tip');
     const at = k === null ? end : k;
-    out.textContent = end < 0 ? '' : t('timeline.at', { n: formatInt(Math.max(0, at)), total: formatInt(steps) });
+    setText(out, end < 0 ? '' : t('timeline.at', { n: formatInt(Math.max(0, at)), total: formatInt(steps) }));
     input.setAttribute('aria-valuetext', out.textContent);
-    live.textContent = t('timeline.live');
+    setText(live, t('timeline.live'));
     live.title = t('timeline.liveTip');
     live.hidden = k === null;
     box.classList.toggle('scrubbed', k !== null);

@@ -15,6 +15,7 @@ import { createHistory } from './history.js';
 import { mountPresent, applyPage } from './present.js';
 import { changed, dispatch, writeURL } from './changes.js';
 import { fetchGrid } from './map.js';
+import { setText } from './controls.js';
 
 /** tools holds the history and the tools' buttons. */
 const tools = {
@@ -122,19 +123,19 @@ function branchHere() {
 export function renderTools() {
   const t = app.t;
   app.ui.present.render();
-  tools.undo.textContent = `↶ ${t('history.undo')}`;
+  setText(tools.undo, `↶ ${t('history.undo')}`);
   tools.undo.title = t('history.undoTip');
   tools.undo.disabled = !tools.hist.canUndo();
-  tools.redo.textContent = `↷ ${t('history.redo')}`;
+  setText(tools.redo, `↷ ${t('history.redo')}`);
   tools.redo.title = t('history.redoTip');
   tools.redo.disabled = !tools.hist.canRedo();
   const d = app.data[app.selected];
-  tools.branch.textContent = t('branch.here');
+  setText(tools.branch, t('branch.here'));
   tools.branch.title = t('branch.hereTip');
   tools.branch.disabled = !d || d.n < 2 || app.state.runs.length >= LIMITS.runs || (app.state.branch || []).some((b) => b.run === app.selected);
   const view3d = app.ui.view3d;
   const in3d = !!view3d && view3d.shown();
-  tools.view3d.textContent = in3d ? t('view3d.hide') : t('view3d.show');
+  setText(tools.view3d, in3d ? t('view3d.hide') : t('view3d.show'));
   tools.view3d.title = in3d ? t('view3d.hideTip') : t('view3d.showTip');
   tools.view3d.setAttribute('aria-pressed', in3d ? 'true' : 'false');
   if (view3d) view3d.render();
