@@ -5,7 +5,7 @@
 // session when the runs' trajectories change); writeURL keeps the address
 // the share link of what is shown.
 
-import { app, $, schedule, send, surfaceInfo, locked } from './app.js';
+import { app, $, schedule, send, surfaceInfo, locked, idle } from './app.js';
 import { encodeQuery, presetLabels, dataInfo } from './state.js';
 import { rateMessage } from './protocol.js';
 import { remapBranches } from './branch.js';
@@ -73,22 +73,33 @@ export function changed(restart) {
   schedule();
 }
 
-let urlTimer = 0;
-/** writeURL writes the state into the address (debounced), and the language switch's link. */
+let urlTimer = 0, urlIdle = false;
+/**
+ * writeURL writes the state into the address and the language switch's
+ * link: 120 ms after the last change, once the page is idle (at most 500 ms
+ * later), so that the write (a few ms) does not fall between Play and the
+ * run's first points.
+ */
 export function writeURL() {
   clearTimeout(urlTimer);
   urlTimer = setTimeout(() => {
-    // The language always goes into the address: left out, the server would
-    // choose by Accept-Language and could undo the reader's own choice.
-    const withLang = (state) => {
-      const q = encodeQuery(state, app.catalog);
-      return /(^|&)lang=/.test(q) ? q : `${q}${q ? '&' : ''}lang=${state.lang}`;
-    };
-    const q = withLang({ ...app.state, lang: app.lang });
-    const url = `${location.pathname}?${q}`;
-    history.replaceState(null, '', url);
-    const other = app.lang === 'ja' ? 'en' : 'ja';
-    const runs = app.lesson ? presetLabels(app.state, app.lesson, other) : app.state.runs;
-    $('lang-switch').href = `?${withLang({ ...app.state, runs, lang: other })}`;
+    if (urlIdle) return; // one write is already waiting for the page to be idle; it reads the state then
+    urlIdle = true;
+    idle(() => { urlIdle = false; writeURLNow(); });
   }, 120);
+}
+
+function writeURLNow() {
+  // The language always goes into the address: left out, the server would
+  // choose by Accept-Language and could undo the reader's own choice.
+  const withLang = (state) => {
+    const q = encodeQuery(state, app.catalog);
+    return /(^|&)lang=/.test(q) ? q : `${q}${q ? '&' : ''}lang=${state.lang}`;
+  };
+  const q = withLang({ ...app.state, lang: app.lang });
+  const url = `${location.pathname}?${q}`;
+  history.replaceState(null, '', url);
+  const other = app.lang === 'ja' ? 'en' : 'ja';
+  const runs = app.lesson ? presetLabels(app.state, app.lesson, other) : app.state.runs;
+  $('lang-switch').href = `?${withLang({ ...app.state, runs, lang: other })}`;
 }
