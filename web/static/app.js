@@ -51,6 +51,9 @@ export const app = {
     branchPlan: null,
     // playback.js's state: how many of each run's received points the map shows
     playback: null,
+    // performance.now() until which the map's frames wait for the answer to
+    // the start just sent (0: none): see holdsForStart in session.js
+    holdUntil: 0,
   },
   // socket.js's connection ({send, isOpen, close})
   socket: null,

@@ -19,7 +19,7 @@ import { drawContours } from './contours.js';
 import { drawTrail, drawRunMarkers, drawMinima, drawAxes } from './trajectory.js';
 import { atStep } from './timeline.js';
 import { showErrors } from './texts.js';
-import { shownCount } from './session.js';
+import { shownCount, holdsForStart } from './session.js';
 import { advance, pending } from './playback.js';
 import { dispatch, writeURL } from './changes.js';
 
@@ -443,6 +443,7 @@ function setStart(p, all) {
 
 export function draw() {
   const t0 = performance.now();
+  if (holdsForStart(t0)) { schedule(); return; } // a start's answer is on its way (session.js)
   const pb = app.session.playback;
   if (pb) advance(pb, t0); // the runs' points shown at their rate (playback.js)
   for (const [i, parts] of app.pendingSets) send(setMessage(i, parts));

@@ -73,9 +73,13 @@ export function laterTriggers() {
   }
 }
 
-/** firstPointDrawn marks lab:first-point (a run's first point is on the map) and loads the panels once the page is idle. */
+/**
+ * firstPointDrawn marks lab:first-point (a run's first point is on the map;
+ * detail.frame: how many frames the map had drawn before this one) and
+ * loads the panels once the page is idle.
+ */
 export function firstPointDrawn() {
-  performance.mark('lab:first-point');
+  performance.mark('lab:first-point', { detail: { frame: app.drawStats.frames } });
   idle(loadLater);
 }
 

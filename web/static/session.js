@@ -27,6 +27,25 @@ import { showErrors, connText } from './texts.js';
 const S = app.session;
 const say = (text, kind) => app.ui.controls.say(text, kind);
 
+/**
+ * START_HOLD_MS is how long the map's frames wait, at most, for the answer
+ * to a start (its first frame: every run's start point). The answer comes
+ * in a few ms on a good line; a frame drawn meanwhile would only clear the
+ * map and the charts and relabel Play, and take the page's main thread from
+ * the answer, which then waits for the frame after (about 30 ms later on a
+ * 2-core laptop). Held, the cleared map, the new label and the first points
+ * are drawn in one frame; past the hold (a slow line) the page draws as
+ * before.
+ */
+const START_HOLD_MS = 60;
+
+/** holdsForStart reports whether the map's frame at now waits for the answer to a start (draw in map.js). */
+export function holdsForStart(now) {
+  if (S.holdUntil && now < S.holdUntil) return true;
+  S.holdUntil = 0;
+  return false;
+}
+
 /** live reports whether the server has a session for the current scenario. */
 export const live = () => S.phase === 'live';
 /** playing reports whether the runs play (or will once started, or the timeline replays). */
@@ -64,9 +83,12 @@ export function clearData() {
   S.branchPlan = null;
   app.pendingTrail.clear();
   app.pendingSets.clear();
-  app.ui.charts.forEach((c) => c.setData(app.data, app.state.steps));
+  // the charts take the cleared runs in the next frame, not here: Play's
+  // click then only sends, and the page is free for the server's answer
+  app.need.chartsFull = true;
   app.need.trails = true;
   app.need.panels = true;
+  schedule();
 }
 
 /** startSession starts the current scenario (paused or not): live when the socket is open, else waiting. */
@@ -75,7 +97,7 @@ export function startSession(paused) {
   // branches (branch.js): started paused, stepped to each branch's step, set, then resumed
   const { scenario: sc, plan } = branchScenario(app.state, toScenario(app.state, app.catalog));
   const ok = send(startMessage(sc, app.state.rate, paused || plan.length > 0));
-  if (ok) S.startsSent++;
+  if (ok) { S.startsSent++; S.holdUntil = performance.now() + START_HOLD_MS; }
   S.branchPlan = ok && plan.length ? { items: plan, next: 0, asked: 0 } : null;
   if (S.branchPlan) advanceBranches();
   S.phase = ok ? 'live' : 'waiting';
@@ -224,6 +246,7 @@ function advanceBranches() {
 
 /** socketState follows the socket: 'connecting' | 'open' | 'closed'. */
 export function socketState(s) {
+  S.holdUntil = 0;
   if (s === 'open') S.startsSent = S.startsSeen = 0; // a new socket: a new session
   if (s === 'open' && app.room.mod && app.room.mod.opened()) { app.conn = s; connText(); return; } // a room's socket joins first (classroom.js)
   app.conn = s;
@@ -275,6 +298,7 @@ export function onMessage(m) {
       S.phase = 'live';
       break;
     case 'frame': {
+      S.holdUntil = 0;
       const changes = mergeFrame(app.data, m);
       if (S.branchPlan) advanceBranches();
       // the points a frame brings are shown at the run's rate, from now (playback.js)
@@ -304,6 +328,7 @@ export function onMessage(m) {
       schedule();
       break;
     case 'error':
+      S.holdUntil = 0;
       S.startsSeen = S.startsSent; // a refused start has no started answer
       app.errors = [{ field: m.field || '', message: m.error || 'error', server: true }];
       if (!anyData()) {
