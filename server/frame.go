@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 
+	"lrlab/api"
 	"lrlab/sim"
 )
 
@@ -44,11 +45,10 @@ const (
 )
 
 // colKeys are the JSON keys of the point columns.
-var colKeys = [numCols]string{
-	colX: "x", colY: "y", colLoss: "loss", colGradNorm: "grad_norm", colLR: "lr",
-	colSharpness: "sharpness", colEdge: "edge_sharpness", colLimit: "stability_limit",
-	colTestLoss: "test_loss", colBatchLoss: "batch_loss",
-}
+// colKeys are the JSON keys of the point columns, in the order of the
+// constants above: the order binary frames write them in too (api.FrameColumns,
+// which must have numCols keys: the conversion fails to compile otherwise).
+var colKeys = [numCols]string(api.FrameColumns[:])
 
 // columns is where a writer keeps its point columns: vals[c] holds column
 // c, nil when the column is absent; with stride 1 each is a slice of its
@@ -135,10 +135,7 @@ func (s *session) flush(ctx context.Context) error {
 		}
 	}
 	if any {
-		bp := getMsgBuf()
-		b := s.appendFrame((*bp)[:0])
-		s.share(b)
-		if err := s.writeNew(ctx, bp, b); err != nil {
+		if err := s.writeFrame(ctx); err != nil {
 			return err
 		}
 		s.m.frames.Inc()
@@ -165,6 +162,29 @@ func (s *session) flush(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// writeFrame writes the frame of the pending points: JSON, or binary when
+// the start asked for it. A teacher's room always gets the JSON frame (its
+// members and its mirror read JSON), so a teacher's binary frame costs an
+// encoding more.
+func (s *session) writeFrame(ctx context.Context) error {
+	if !s.binary || s.room != nil {
+		bp := getMsgBuf()
+		b := s.appendFrame((*bp)[:0])
+		s.share(b)
+		if !s.binary {
+			return s.writeNew(ctx, bp, b)
+		}
+		*bp = b
+		putMsgBuf(bp)
+	}
+	bp := getMsgBuf()
+	b := s.appendBinaryFrame((*bp)[:0])
+	err := s.writeBinary(b)
+	*bp = b
+	putMsgBuf(bp)
+	return err
 }
 
 // appendFrame appends the frame message of the pending points.

@@ -60,6 +60,7 @@ type session struct {
 	runs       []*liveRun
 	testLoss   bool
 	batchLoss  bool        // a data surface: frames carry batch_loss (the last column)
+	binary     bool        // the start asked for binary frames (binframe.go)
 	rate       float64     // steps per second per run; 0 = as fast as allowed
 	paused     bool        // the rate does not advance the runs
 	pending    int         // steps asked for by step messages, still to take
@@ -398,13 +399,21 @@ func (s *session) ping(ctx context.Context) error {
 	return s.conn.Ping(pctx)
 }
 
-// write sends one text message. The connection's write deadline
+// write sends one text message (writeBinary: a binary one). The connection's write deadline
 // (deadlineConn, refreshed before each write to at least WriteTimeout
 // ahead) bounds it; a write past it fails with os.ErrDeadlineExceeded.
 // The context is not used for the deadline: a cancellable one would make
 // the websocket library start a timer for every message.
 func (s *session) write(_ context.Context, b []byte) error {
-	if err := s.conn.Write(context.Background(), websocket.MessageText, b); err != nil {
+	return s.writeMsg(websocket.MessageText, b)
+}
+
+func (s *session) writeBinary(b []byte) error {
+	return s.writeMsg(websocket.MessageBinary, b)
+}
+
+func (s *session) writeMsg(typ websocket.MessageType, b []byte) error {
+	if err := s.conn.Write(context.Background(), typ, b); err != nil {
 		return err
 	}
 	s.m.bytesSent.Add(float64(len(b)))
