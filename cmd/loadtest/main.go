@@ -62,6 +62,7 @@ type config struct {
 	cycles      int
 	concurrency int
 	cpuProfile  string
+	binary      bool // -frames binary: the start asks for binary frames
 
 	// classroom mode (room.go)
 	room             bool
@@ -83,6 +84,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.IntVar(&c.cycles, "cycles", 0, "instead of streaming: connect, start, read one frame, disconnect, this many times, and compare goroutines and heap before and after")
 	fs.IntVar(&c.concurrency, "cycle-concurrency", 50, "cycles in flight at once (with -cycles)")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write the load tool's own CPU profile to this file")
+	frames := fs.String("frames", "json", `how the sessions ask for their frames: "json" (text messages) or "binary" (docs/API.md, Binary frames)`)
 	fs.BoolVar(&c.room, "room", false, "classroom mode: per room 1 teacher (on -url) and -sessions students; reports the students' lag behind the teacher")
 	fs.IntVar(&c.rooms, "rooms", 1, "rooms (with -room)")
 	fs.StringVar(&c.studentURLs, "student-urls", "", "comma-separated base URLs the students connect to, round-robin (with -room; default -url): another replica on the same Redis")
@@ -93,6 +95,10 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if c.sessions < 1 || c.runs < 1 || c.runs > 8 || c.rate <= 0 || c.connectRate <= 0 || c.concurrency < 1 {
 		return errors.New("need -sessions ≥ 1, 1 ≤ -runs ≤ 8, -rate > 0, -connect-rate > 0, -cycle-concurrency ≥ 1")
 	}
+	if *frames != "json" && *frames != "binary" {
+		return fmt.Errorf(`-frames must be "json" or "binary", got %q`, *frames)
+	}
+	c.binary = *frames == "binary"
 	c.url = strings.TrimRight(c.url, "/")
 	c.debugURL = strings.TrimRight(c.debugURL, "/")
 	if c.cpuProfile != "" {
@@ -133,8 +139,12 @@ func startMessage(c config) []byte {
 		lr := 1e-4 * float64(i+1)
 		runs = append(runs, fmt.Sprintf(`{"label":"r%d","start":[-1.2,1],"optimizer":{"name":"sgd","lr":%g,"momentum":%g}}`, i, lr, 0.5*float64(i%2)))
 	}
-	return fmt.Appendf(nil, `{"type":"start","rate":%g,"scenario":{"surface":{"name":"rosenbrock"},"steps":%d,"runs":[%s]}}`,
-		c.rate, steps, strings.Join(runs, ","))
+	frames := ""
+	if c.binary {
+		frames = `"frames":"binary",`
+	}
+	return fmt.Appendf(nil, `{"type":"start","rate":%g,%s"scenario":{"surface":{"name":"rosenbrock"},"steps":%d,"runs":[%s]}}`,
+		c.rate, frames, steps, strings.Join(runs, ","))
 }
 
 // watchdog closes the connections of sessions that have received nothing
@@ -319,12 +329,13 @@ func session(ctx context.Context, c config, start []byte, wd *watchdog, allIn <-
 			return st
 		}
 		w.last.Store(now.UnixNano())
-		switch string(msgType(buf)) {
-		case "error":
+		switch typ := string(msgType(buf)); {
+		case isBinaryFrame(buf):
+		case typ == "error":
 			st.err = fmt.Errorf("server error: %s", stringField(buf, "error"))
 			return st
-		case "frame":
-		case "done":
+		case typ == "frame":
+		case typ == "done":
 			st.err = errors.New("a run ended before the test did (diverged, or too few steps)")
 			return st
 		default:
@@ -337,20 +348,20 @@ func session(ctx context.Context, c config, start []byte, wd *watchdog, allIn <-
 		}
 		last := 0
 		for _, r := range runs {
-			if r.run < len(next) {
-				if r.t0 != next[r.run] {
+			if r.Run < len(next) {
+				if r.T0 != next[r.Run] {
 					st.gaps++
 				}
-				next[r.run] = r.t0 + r.n
+				next[r.Run] = r.T0 + r.N
 			}
-			last = max(last, r.t0+r.n-1)
+			last = max(last, r.T0+r.N-1)
 		}
 		if first.IsZero() {
 			first = now
 			st.firstFrame = now.Sub(sent)
 		} else {
 			for _, r := range runs {
-				st.points += r.n
+				st.points += r.N
 			}
 			st.frames++
 			st.frameBytes += len(buf)

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"encoding/binary"
 	"slices"
 	"testing"
+
+	"lrlab/api"
 )
 
 func TestScanFrame(t *testing.T) {
@@ -15,9 +18,19 @@ func TestScanFrame(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []runPoints{{0, 12, 3}, {3, 0, 0}, {7, 1234, 1}}
+	want := []runPoints{{Run: 0, T0: 12, N: 3}, {Run: 3, T0: 0, N: 0}, {Run: 7, T0: 1234, N: 1}}
 	if !slices.Equal(got, want) {
 		t.Errorf("got %v, want %v", got, want)
+	}
+	// a binary frame (api.BinaryFrameMagic's layout): run 5 from t0 40,
+	// 2 points of the 8 columns, no formula
+	bin := []byte(api.BinaryFrameMagic)
+	for _, u := range []uint32{1, 5, 40, 2, 0xff, 0} {
+		bin = binary.LittleEndian.AppendUint32(bin, u)
+	}
+	bin = append(bin, make([]byte, 8*(4+2*8))...)
+	if got, err := scanFrame(bin, nil); err != nil || !slices.Equal(got, []runPoints{{Run: 5, T0: 40, N: 2}}) {
+		t.Errorf("binary frame: %v, %v", got, err)
 	}
 	e := []byte(`{"type":"error","error":"bad \"x\"","field":"runs[0]"}`)
 	if got := stringField(e, "error"); got != `bad \"x\"` {

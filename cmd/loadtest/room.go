@@ -344,13 +344,13 @@ func teach(ctx context.Context, c config, tr *teacherRoom, token string, start [
 				}
 				tr.frames++
 				for _, r := range runs {
-					if r.run == 0 {
-						for t := r.t0; t < r.t0+r.n && t < len(tr.arrival); t++ {
+					if r.Run == 0 {
+						for t := r.T0; t < r.T0+r.N && t < len(tr.arrival); t++ {
 							tr.arrival[t].Store(now.UnixNano())
 						}
 					}
-					if r.run < len(tr.points) {
-						tr.points[r.run] = r.t0 + r.n
+					if r.Run < len(tr.points) {
+						tr.points[r.Run] = r.T0 + r.N
 					}
 				}
 				if e := endAt.Load(); e != 0 && now.UnixNano() > e && !ending.Load() {
@@ -423,19 +423,19 @@ func student(ctx context.Context, c config, base string, tr *teacherRoom, member
 			}
 			st.frames++
 			for _, r := range runs {
-				if r.run >= len(st.points) {
+				if r.Run >= len(st.points) {
 					continue
 				}
-				if r.t0 != st.points[r.run] {
-					if r.t0 == 0 {
+				if r.T0 != st.points[r.Run] {
+					if r.T0 == 0 {
 						st.catchUps++
 					} else {
 						st.gaps++
 					}
 				}
-				st.points[r.run] = r.t0 + r.n
-				if r.run == 0 && started {
-					last := r.t0 + r.n - 1
+				st.points[r.Run] = r.T0 + r.N
+				if r.Run == 0 && started {
+					last := r.T0 + r.N - 1
 					if last < len(tr.arrival) {
 						if at := tr.arrival[last].Load(); at != 0 {
 							st.lag = append(st.lag, now.Sub(time.Unix(0, at)))

@@ -8,6 +8,8 @@ import (
 	"slices"
 
 	"github.com/coder/websocket"
+
+	"lrlab/api"
 )
 
 // The scanner: what the tool reads of the server's messages, without
@@ -48,9 +50,11 @@ func stringField(b []byte, key string) string {
 }
 
 // runPoints is what the tool reads of one run of a frame.
-type runPoints struct {
-	run, t0, n int
-}
+type runPoints = api.RunPoints
+
+// isBinaryFrame reports whether message b is a binary frame (a JSON
+// message starts with '{').
+func isBinaryFrame(b []byte) bool { return bytes.HasPrefix(b, []byte(api.BinaryFrameMagic)) }
 
 var (
 	keyRun = []byte(`{"run":`)
@@ -62,6 +66,9 @@ var (
 // and the number of values of its x column. Numbers never contain ',' or
 // ']', so counting commas up to the closing bracket counts the values.
 func scanFrame(b []byte, out []runPoints) ([]runPoints, error) {
+	if isBinaryFrame(b) {
+		return api.ScanBinaryFrame(b, out)
+	}
 	for {
 		i := bytes.Index(b, keyRun)
 		if i < 0 {
@@ -70,13 +77,13 @@ func scanFrame(b []byte, out []runPoints) ([]runPoints, error) {
 		b = b[i+len(keyRun):]
 		var rp runPoints
 		var ok bool
-		if rp.run, b, ok = leadingInt(b); !ok {
+		if rp.Run, b, ok = leadingInt(b); !ok {
 			return out, errors.New("frame: bad run index")
 		}
 		if i = bytes.Index(b, keyT0); i < 0 {
 			return out, errors.New("frame: run without t0")
 		}
-		if rp.t0, b, ok = leadingInt(b[i+len(keyT0):]); !ok {
+		if rp.T0, b, ok = leadingInt(b[i+len(keyT0):]); !ok {
 			return out, errors.New("frame: bad t0")
 		}
 		if i = bytes.Index(b, keyX); i < 0 {
@@ -88,7 +95,7 @@ func scanFrame(b []byte, out []runPoints) ([]runPoints, error) {
 			return out, errors.New("frame: unterminated x")
 		}
 		if end > 0 {
-			rp.n = bytes.Count(b[:end], []byte{','}) + 1
+			rp.N = bytes.Count(b[:end], []byte{','}) + 1
 		}
 		b = b[end:]
 		out = append(out, rp)
