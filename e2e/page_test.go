@@ -140,3 +140,54 @@ func TestPlayDrawsWithItsAnswer(t *testing.T) {
 	}
 	t.Skipf("no load drew its first point within the 60 ms hold (ms after Play: %v); nothing to assert", late)
 }
+
+// TestPageStreamsBinaryFrames: the page asks for binary frames, and the
+// trajectory it draws from them is /api/v1/simulate's, bit for bit
+// (loss at divergence included: JSON's null, Inf in the binary frame).
+func TestPageStreamsBinaryFrames(t *testing.T) {
+	tb := newTab(t, desktop)
+	tb.addScriptOnLoad(`(() => {
+		const seen = window.__frames = { binary: 0, text: 0 };
+		const W = window.WebSocket;
+		window.WebSocket = function (...a) {
+			const ws = new W(...a);
+			ws.addEventListener('message', (e) => { if (typeof e.data !== 'string') seen.binary++; else if (e.data.startsWith('{"type":"frame"')) seen.text++; });
+			return ws;
+		};
+		window.WebSocket.prototype = W.prototype;
+		Object.assign(window.WebSocket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+	})()`)
+	tb.open("/?surface=quadratic&steps=60&rate=0&run=sgd,lr=0.05&run=sgd,lr=0.25")
+	tb.click("#play")
+	tb.waitFor("both runs done", `__lab.runs.length === 2 && __lab.runs.every((d) => d.status !== 'running' && d.status !== 'idle')`, 10*time.Second, `__lab.runs.map((d) => [d.n, d.status])`)
+	if f := eval[map[string]int](tb, `window.__frames`); f["binary"] == 0 || f["text"] != 0 {
+		t.Fatalf("frames received: %v, want binary ones only", f)
+	}
+	var sim struct {
+		Runs []struct {
+			X    []float64  `json:"x"`
+			Loss []*float64 `json:"loss"`
+		} `json:"runs"`
+	}
+	postJSON(t, "/api/v1/simulate", map[string]any{
+		"surface": map[string]any{"name": "quadratic"}, "steps": 60,
+		"runs": []any{
+			map[string]any{"start": []float64{-2.5, 1.5}, "optimizer": map[string]any{"name": "sgd", "lr": 0.05}},
+			map[string]any{"start": []float64{-2.5, 1.5}, "optimizer": map[string]any{"name": "sgd", "lr": 0.25}},
+		},
+	}, &sim)
+	// the page's records: NaN (a diverged loss) as null
+	page := eval[[][2][]*float64](tb, `__lab.runs.map((d) => [d.x.slice(0, d.n), d.loss.slice(0, d.n)].map((a) => a.map((v) => (Number.isFinite(v) ? v : null))))`)
+	for i, r := range sim.Runs {
+		if len(page[i][0]) != len(r.X) {
+			t.Errorf("run %d: the page has %d points, /api/v1/simulate %d", i, len(page[i][0]), len(r.X))
+			continue
+		}
+		for k, x := range r.X {
+			px, pl, sl := page[i][0][k], page[i][1][k], r.Loss[k]
+			if px == nil || *px != x || (pl == nil) != (sl == nil) || (pl != nil && *pl != *sl) {
+				t.Fatalf("run %d point %d: page x %v loss %v, simulate x %v loss %v", i, k, px, pl, x, sl)
+			}
+		}
+	}
+}

@@ -7,6 +7,7 @@ function openEarly() {
   if (typeof WebSocket === 'undefined' || typeof location === 'undefined') return null;
   try {
     const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`);
+    ws.binaryType = 'arraybuffer'; // the frames (socket.js)
     const queued = [];
     const keep = (ev) => { queued.push(ev); };
     ws.addEventListener('message', keep);

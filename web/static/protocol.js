@@ -9,7 +9,7 @@ const rateMax = () => findSpec(TOP, 'rate').max;
 
 /** startMessage asks the server to start the scenario at rate steps/s (0 = max). */
 export function startMessage(scenario, rate, paused = false) {
-  return { type: 'start', scenario, rate: clampRate(rate), paused: !!paused };
+  return { type: 'start', scenario, rate: clampRate(rate), paused: !!paused, frames: 'binary' };
 }
 /** pauseMessage, resumeMessage and stopMessage control the whole session. */
 export const pauseMessage = () => ({ type: 'pause' });
@@ -145,6 +145,51 @@ export function applyDone(runs, msg) {
     };
     if (d.limit) for (let i = msg.overshoot_step + 1; i < d.limit.length; i++) d.limit[i] = NaN;
   }
+}
+
+/**
+ * FRAME_COLUMNS are a frame's point columns in the order a binary frame
+ * writes them (api.FrameColumns in Go; the golden frame in test/golden
+ * keeps the two equal): bit k of a run's column mask is FRAME_COLUMNS[k].
+ */
+const FRAME_COLUMNS = ['x', 'y', 'loss', 'grad_norm', 'lr', 'sharpness', 'edge_sharpness', 'stability_limit', 'test_loss', 'batch_loss'];
+
+/**
+ * parseBinaryFrame returns the frame message a binary frame holds (docs/API.md,
+ * "Binary frames": the layout), as parseMessage returns a JSON one: the
+ * same keys and values, null where JSON has null (NaN, ±Inf); or null when
+ * buf is not a well-formed binary frame.
+ */
+export function parseBinaryFrame(buf) {
+  const v = new DataView(buf);
+  const len = buf.byteLength;
+  if (len < 8 || v.getUint32(0, true) !== 0x3146524c) return null; // "LRF1"
+  let at = 8;
+  const u32 = () => { const x = v.getUint32(at, true); at += 4; return x; };
+  const f64 = () => { const x = v.getFloat64(at, true); at += 8; return Number.isFinite(x) ? x : null; };
+  const runs = [];
+  const count = v.getUint32(4, true);
+  for (let r = 0; r < count; r++) {
+    if (at + 20 > len) return null;
+    const run = u32(), t0 = u32(), n = u32(), mask = u32(), flen = u32();
+    if (mask >>> FRAME_COLUMNS.length) return null;
+    let ncols = 0;
+    for (let k = 0; k < FRAME_COLUMNS.length; k++) if (mask & (1 << k)) ncols++;
+    if (at + flen + 8 * (4 + n * ncols) > len) return null;
+    const fr = { run, t0 };
+    if (flen) fr.limit_formula = new TextDecoder().decode(new Uint8Array(buf, at, flen));
+    at += flen;
+    fr.grad = [f64(), f64()];
+    fr.velocity = [f64(), f64()];
+    for (let k = 0; k < FRAME_COLUMNS.length; k++) {
+      if (!(mask & (1 << k))) continue;
+      const col = new Array(n);
+      for (let i = 0; i < n; i++) col[i] = f64();
+      fr[FRAME_COLUMNS[k]] = col;
+    }
+    runs.push(fr);
+  }
+  return at === len ? { type: 'frame', runs } : null;
 }
 
 /**

@@ -1,7 +1,8 @@
-// socket.js: the websocket to /ws, with JSON messages and reconnection with
-// exponential back-off (0.5 s doubling to 8 s, with jitter).
+// socket.js: the websocket to /ws, with JSON messages (frames come as binary
+// ones) and reconnection with exponential back-off (0.5 s doubling to 8 s,
+// with jitter).
 
-import { parseMessage } from './protocol.js';
+import { parseMessage, parseBinaryFrame } from './protocol.js';
 
 /**
  * connect opens ws(s)://host/ws and keeps it open. handlers: onMessage(msg)
@@ -15,7 +16,8 @@ export function connect(handlers, url = defaultURL(), first = null) {
   let ws = null, delay = 500, timer = 0, closed = false;
   const state = (s) => handlers.onState && handlers.onState(s);
   const receive = (ev) => {
-    const m = typeof ev.data === 'string' ? parseMessage(ev.data) : null;
+    // frames come as binary messages (the start asks for them: protocol.js)
+    const m = typeof ev.data === 'string' ? parseMessage(ev.data) : ev.data instanceof ArrayBuffer ? parseBinaryFrame(ev.data) : null;
     if (m) handlers.onMessage(m);
   };
 
@@ -30,6 +32,7 @@ export function connect(handlers, url = defaultURL(), first = null) {
       first = null;
       try {
         ws = new WebSocket(url);
+        ws.binaryType = 'arraybuffer';
       } catch {
         retry();
         return;

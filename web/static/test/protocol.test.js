@@ -1,10 +1,11 @@
 import './schema-install.test.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startMessage, setMessage, stepMessage, rateMessage, mergeFrame, applyDone, parseMessage, deriveLimit, applySetOK } from '../protocol.js';
+import { readFileSync } from 'node:fs';
+import { startMessage, setMessage, stepMessage, rateMessage, mergeFrame, applyDone, parseMessage, parseBinaryFrame, deriveLimit, applySetOK } from '../protocol.js';
 
 test('messages', () => {
-  assert.deepEqual(startMessage({ steps: 5 }, 'max'), { type: 'start', scenario: { steps: 5 }, rate: 0, paused: false });
+  assert.deepEqual(startMessage({ steps: 5 }, 'max'), { type: 'start', scenario: { steps: 5 }, rate: 0, paused: false, frames: 'binary' });
   assert.equal(startMessage({}, 60, true).paused, true);
   assert.equal(rateMessage(99999).rate, 10000);
   assert.equal(rateMessage(0).rate, 0);
@@ -80,4 +81,24 @@ test('the dashed limit stops where a diverged run began to overshoot', () => {
   assert.ok(Number.isNaN(g[0].limit[0]));
   applyDone(g, { type: 'done', run: 0, status: 'diverged', diverged_at: 9, lr: 0.1, sharpness: 1, overshoot_step: 0, overshoot_limit: null });
   assert.ok(Number.isNaN(g[0].overshoot.limit));
+});
+
+// golden/frame.* are one frame in both encodings, written by the server's
+// encoders (go test ./server -run TestFrameGolden -update-frame)
+test('a binary frame reads as the same frame in JSON', () => {
+  const bytes = readFileSync(new URL('./golden/frame.lrf1.bin', import.meta.url));
+  const buf = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  const json = parseMessage(readFileSync(new URL('./golden/frame.json', import.meta.url), 'utf8'));
+  assert.ok(json && json.runs.length === 2);
+  assert.deepStrictEqual(parseBinaryFrame(buf), json);
+  // merged, the two give the same records
+  assert.deepStrictEqual(mergeFrame([], parseBinaryFrame(buf)), mergeFrame([], json));
+  // cut short anywhere, or with bytes after it, or another magic: not a frame
+  for (let n = 0; n < buf.byteLength; n++) assert.equal(parseBinaryFrame(buf.slice(0, n)), null, `cut to ${n} bytes`);
+  const longer = new Uint8Array(buf.byteLength + 1);
+  longer.set(new Uint8Array(buf));
+  assert.equal(parseBinaryFrame(longer.buffer), null);
+  const other = new Uint8Array(buf.slice(0));
+  other[3] = 0x32; // "LRF2"
+  assert.equal(parseBinaryFrame(other.buffer), null);
 });
