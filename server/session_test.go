@@ -97,18 +97,27 @@ func frame(tb testing.TB, s *session, steps int) {
 // steps/s (2 points per run): the steps, the encoding and the websocket
 // write (to a connection that discards it). It allocates nothing.
 func BenchmarkSessionFrame(b *testing.B) {
-	s := frameSession(b, 2)
-	s.advance(2)
-	b.SetBytes(int64(len(s.appendFrame(nil))))
-	frame(b, s, 0)
-	b.ReportAllocs()
-	for b.Loop() {
-		frame(b, s, 2)
-		if s.runs[0].sent > 9000 {
-			b.StopTimer()
-			s = frameSession(b, 2)
-			b.StartTimer()
-		}
+	for _, binary := range []bool{false, true} {
+		b.Run(map[bool]string{false: "json", true: "binary"}[binary], func(b *testing.B) {
+			s := frameSession(b, 2)
+			s.binary = binary
+			s.advance(2)
+			b.SetBytes(int64(len(s.appendFrame(nil))))
+			if binary {
+				b.SetBytes(int64(len(s.appendBinaryFrame(nil))))
+			}
+			frame(b, s, 0)
+			b.ReportAllocs()
+			for b.Loop() {
+				frame(b, s, 2)
+				if s.runs[0].sent > 9000 {
+					b.StopTimer()
+					s = frameSession(b, 2)
+					s.binary = binary
+					b.StartTimer()
+				}
+			}
+		})
 	}
 }
 
@@ -121,6 +130,12 @@ func TestSessionFrameAllocs(t *testing.T) {
 	if n := testing.AllocsPerRun(500, func() { frame(t, s, 2) }); n != 0 {
 		t.Errorf("%v allocations per frame, want 0", n)
 	}
+	s.binary = true
+	frame(t, s, 2)
+	if n := testing.AllocsPerRun(500, func() { frame(t, s, 2) }); n != 0 {
+		t.Errorf("%v allocations per binary frame, want 0", n)
+	}
+	s.binary = false
 	s.advance(2)
 	if n := len(s.appendFrame(nil)); n > wsWriteBuf {
 		t.Errorf("a frame of 2 runs at 60 steps/s is %d bytes, more than the %d-byte write buffer", n, wsWriteBuf)
