@@ -452,7 +452,8 @@ export function draw() {
   const resized = sizeMap();
   const tSize = performance.now();
   const tr = currentTransform();
-  if (resized || !map.tr || !sameBox(tr.view, map.tr.view) || tr.rect.width !== map.tr.rect.width || tr.rect.height !== map.tr.rect.height) {
+  const moved = resized || !map.tr || !sameBox(tr.view, map.tr.view) || tr.rect.width !== map.tr.rect.width || tr.rect.height !== map.tr.rect.height;
+  if (moved) {
     map.tr = tr;
     app.need.bg = true;
     app.need.trails = true;
@@ -460,9 +461,11 @@ export function draw() {
   }
   if (app.need.bg) {
     // A grid that has just come waits one frame when the runs have new
-    // points to draw (the view is the same, so trails and background still
-    // match): the points are not held up by the map's repaint.
-    if (app.gridFresh === 1 && !app.need.trails && app.pendingTrail.size) {
+    // points to draw and the view has not moved (trails and background
+    // still match): the points are not held up by the map's repaint. So
+    // does one that came between Play and the first points, whose trails
+    // are drawn anew (need.trails: cleared at the start).
+    if (app.gridFresh === 1 && !moved && app.pendingTrail.size) {
       app.gridFresh = 2;
       schedule();
     } else {
