@@ -93,6 +93,7 @@ type Location struct {
 // use; one goroutine owns it.
 type Run struct {
 	surf      Surface
+	ev        evaluator // surf's, when it has one (a wrapped surface has not)
 	game      bool
 	cfg       RunConfig
 	steps     int
@@ -127,6 +128,7 @@ func NewRun(s Surface, c RunConfig, steps int) (*Run, error) {
 		return nil, err
 	}
 	r := &Run{surf: s, game: s.Info().Kind == KindGame, steps: steps, divAt: -1}
+	r.ev, _ = s.(evaluator)
 	opt, err := NewOptimizer(c.Optimizer)
 	if err != nil {
 		return nil, Prefix("optimizer", err)
@@ -204,14 +206,23 @@ func (l *Location) finite() bool {
 // l, not a returned value: a Location is about 170 bytes, and the copies
 // were a fifth of a step's time.
 func (r *Run) measure(l *Location, step int, p Point, lr float64) {
-	g := r.surf.Grad(p)
-	h := r.surf.Hessian(p)
-	l.Step, l.P, l.Loss, l.Grad, l.GradNorm, l.LR = step, p, r.surf.Value(p), g, g.Norm(), lr
-	l.Sharpness, l.Velocity = h.MaxEigen(), r.opt.Velocity()
+	var (
+		f, lmax float64
+		g       Point
+		h       Sym2
+	)
+	if r.ev != nil {
+		f, g, h, lmax = r.ev.eval(p)
+	} else {
+		g, h = r.surf.Grad(p), r.surf.Hessian(p)
+		f, lmax = r.surf.Value(p), h.MaxEigen()
+	}
+	l.Step, l.P, l.Loss, l.Grad, l.GradNorm, l.LR = step, p, f, g, g.Norm(), lr
+	l.Sharpness, l.Velocity = lmax, r.opt.Velocity()
 	if r.game {
 		l.Gauge = noGauge() // x and y do not both descend f: f's curvature sets no limit
 	} else {
-		gaugeOf(&l.Gauge, r.opt, p, g, h, l.Sharpness)
+		gaugeOf(&l.Gauge, r.opt, p, g, h, lmax)
 	}
 	l.TestLoss, l.BatchLoss = 0, 0
 	if r.testShift != nil {
