@@ -101,15 +101,20 @@ type Run struct {
 	optY      Optimizer // games only
 	sched     Scheduler
 	rng       *rand.Rand
-	cur       Location
-	next      Location // Step's scratch: the new point, measured in place
 	status    Status
 	divAt     int
 	lastShown bool // diverged and cur is the (finite) diverging point
 	testShift *Point
-	low       Location    // the last point with the lowest loss so far (Overshoot)
 	data      DataSurface // data surfaces only (sim/batch.go)
 	batch     *batcher
+
+	// cur is the latest point and low the last point with the lowest loss
+	// so far (Overshoot), often the same one. Both point into locs, whose
+	// third slot (at least) is free for Step to measure the new point in
+	// place: a Location is about 170 bytes, and copying it into cur and low
+	// on every step was a tenth of a step's time.
+	cur, low *Location
+	locs     [3]Location
 }
 
 // NewRun checks c and returns a run at its start point, which is Current().
@@ -159,11 +164,16 @@ func NewRun(s Surface, c RunConfig, steps int) (*Run, error) {
 	r.sched = sched
 	r.cfg = c
 	r.rng = rand.New(rand.NewPCG(c.Seed, 0x9e3779b97f4a7c15))
-	r.measure(&r.cur, 0, c.Start, sched.LR(0))
+	r.cur = &r.locs[0]
+	r.measure(r.cur, 0, c.Start, sched.LR(0))
 	if Leaves(r.cur.P, r.cur.Loss) || !r.cur.finite() {
 		return nil, fieldErrorf("start", "f is not finite or too large at (%g, %g)", c.Start.X, c.Start.Y)
 	}
-	r.low = r.cur
+	// The lowest point starts as a copy of the start as measured here:
+	// the batch and test losses that initBatch and SetTestShift then give
+	// the start are not in it.
+	r.low = &r.locs[1]
+	*r.low = *r.cur
 	if err := r.initBatch(c); err != nil {
 		return nil, err
 	}
@@ -173,7 +183,21 @@ func NewRun(s Surface, c RunConfig, steps int) (*Run, error) {
 // SetTestShift makes the run report TestLoss = f(P − shift).
 func (r *Run) SetTestShift(shift Point) {
 	r.testShift = &shift
+	if r.low == r.cur { // the lowest point keeps the test loss it was measured with
+		r.low = r.free()
+		*r.low = *r.cur
+	}
 	r.cur.TestLoss = r.surf.Value(r.cur.P.Sub(shift))
+}
+
+// free returns a slot of locs that neither cur nor low holds.
+func (r *Run) free() *Location {
+	for i := range r.locs {
+		if l := &r.locs[i]; l != r.cur && l != r.low {
+			return l
+		}
+	}
+	panic("sim: no free Location") // unreachable: cur and low hold two of three
 }
 
 // Surface returns the surface the run descends.
@@ -183,7 +207,7 @@ func (r *Run) Surface() Surface { return r.surf }
 func (r *Run) Config() RunConfig { return r.cfg }
 
 // Current returns the latest point.
-func (r *Run) Current() Location { return r.cur }
+func (r *Run) Current() Location { return *r.cur }
 
 // Status returns the run's state.
 func (r *Run) Status() Status { return r.status }
@@ -259,7 +283,7 @@ func (r *Run) Step() bool {
 	} else {
 		p = r.opt.Step(r.cur.P, clipGradNorm(g, r.cfg.ClipGradNorm), lr)
 	}
-	next := &r.next
+	next := r.free()
 	r.measure(next, t+1, p, lr)
 	if r.batch != nil {
 		next.BatchLoss = batchLoss
@@ -268,16 +292,16 @@ func (r *Run) Step() bool {
 		r.status = StatusDiverged
 		r.divAt = t + 1
 		if next.finite() {
-			r.cur = *next
+			r.cur = next
 			r.lastShown = true
 			return true
 		}
 		r.lastShown = false
 		return false
 	}
-	r.cur = *next
+	r.cur = next
 	if next.Loss <= r.low.Loss {
-		r.low = *next
+		r.low = next
 	}
 	if t+1 >= r.steps {
 		r.status = StatusCompleted
@@ -469,11 +493,11 @@ func Simulate(r *Run) Trajectory {
 			tr.BatchLoss = append(tr.BatchLoss, l.BatchLoss)
 		}
 	}
-	add(r.cur)
+	add(*r.cur)
 	for r.status == StatusRunning {
 		tr.LR = append(tr.LR, r.sched.LR(r.cur.Step))
 		if r.Step() {
-			add(r.cur)
+			add(*r.cur)
 		}
 	}
 	tr.Status, tr.DivergedAt = r.status, r.divAt
@@ -488,7 +512,7 @@ func Simulate(r *Run) Trajectory {
 // after the blow-up: the last point with the lowest loss of the run so far
 // (the start when the loss never fell below its start value). The diverging
 // point itself never counts.
-func (r *Run) Overshoot() Location { return r.low }
+func (r *Run) Overshoot() Location { return *r.low }
 
 // LastShown reports, for a diverged run, whether Current is the diverging
 // point (every value finite) rather than the point before it.
