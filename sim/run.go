@@ -221,9 +221,20 @@ func (r *Run) Steps() int { return r.steps }
 // ScheduledLR returns the LR step t uses under the current settings.
 func (r *Run) ScheduledLR(t int) float64 { return r.sched.LR(t) }
 
+// finite reports whether every value of l that must be finite is.
 func (l *Location) finite() bool {
-	return l.P.Finite() && isFinite(l.Loss) && isFinite(l.GradNorm) && isFinite(l.Sharpness) &&
-		l.Grad.Finite() && l.Velocity.Finite() && isFinite(l.TestLoss) && isFinite(l.BatchLoss)
+	// x−x is 0 for a finite x and NaN otherwise, and a sum with a NaN
+	// term is NaN: one test instead of ten, on every step.
+	return (l.P.X-l.P.X)+(l.P.Y-l.P.Y)+(l.Loss-l.Loss)+(l.GradNorm-l.GradNorm)+(l.Sharpness-l.Sharpness)+
+		(l.Grad.X-l.Grad.X)+(l.Grad.Y-l.Grad.Y)+(l.Velocity.X-l.Velocity.X)+(l.Velocity.Y-l.Velocity.Y)+
+		(l.TestLoss-l.TestLoss)+(l.BatchLoss-l.BatchLoss) == 0
+}
+
+// leaves reports whether l breaks the divergence rule or has a value that
+// is not finite: Leaves(l.P, l.Loss) || !l.finite(), without testing the
+// point and its loss for finiteness twice.
+func (l *Location) leaves() bool {
+	return !l.finite() || math.Abs(l.Loss) > MaxLoss || math.Abs(l.P.X) > MaxCoord || math.Abs(l.P.Y) > MaxCoord
 }
 
 // measure fills l with the point p reached by step at lr. It writes into
@@ -288,7 +299,7 @@ func (r *Run) Step() bool {
 	if r.batch != nil {
 		next.BatchLoss = batchLoss
 	}
-	if Leaves(next.P, next.Loss) || !next.finite() {
+	if next.leaves() {
 		r.status = StatusDiverged
 		r.divAt = t + 1
 		if next.finite() {
