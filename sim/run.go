@@ -98,6 +98,7 @@ type Run struct {
 	cfg       RunConfig
 	steps     int
 	opt       Optimizer
+	gauge     gauger    // opt's, looked up once rather than on every step
 	optY      Optimizer // games only
 	sched     Scheduler
 	rng       *rand.Rand
@@ -139,6 +140,7 @@ func NewRun(s Surface, c RunConfig, steps int) (*Run, error) {
 		return nil, Prefix("optimizer", err)
 	}
 	r.opt = opt
+	r.gauge, _ = opt.(gauger)
 	if r.game {
 		switch c.Updates {
 		case "":
@@ -257,7 +259,7 @@ func (r *Run) measure(l *Location, step int, p Point, lr float64) {
 	if r.game {
 		l.Gauge = noGauge() // x and y do not both descend f: f's curvature sets no limit
 	} else {
-		gaugeOf(&l.Gauge, r.opt, p, g, h, lmax)
+		gaugeOf(&l.Gauge, r.gauge, p, g, h, lmax)
 	}
 	l.TestLoss, l.BatchLoss = 0, 0
 	if r.testShift != nil {
@@ -399,6 +401,7 @@ func (r *Run) Set(ch RunChange) error {
 	batch := cfg.BatchSize
 	cfg.BatchSize = r.cfg.BatchSize // SetBatchSize's to change, with the batches
 	r.opt, r.optY, r.sched, r.cfg = newOpt, newOptY, s, cfg
+	r.gauge, _ = newOpt.(gauger)
 	if batch != cfg.BatchSize {
 		return r.SetBatchSize(batch) // checked above
 	}

@@ -80,14 +80,15 @@ var (
 // true gradient g and Hessian h. It does not change o's state.
 func GaugeOf(o Optimizer, p, g Point, h Sym2) Stability {
 	var st Stability
-	gaugeOf(&st, o, p, g, h, h.MaxEigen())
+	gg, _ := o.(gauger)
+	gaugeOf(&st, gg, p, g, h, h.MaxEigen())
 	return st
 }
 
-// gaugeOf is GaugeOf with h's largest eigenvalue lmax already known.
-func gaugeOf(st *Stability, o Optimizer, p, g Point, h Sym2, lmax float64) {
-	gg, ok := o.(gauger)
-	if !ok {
+// gaugeOf is GaugeOf with o's gauger gg (nil when it has none) and h's
+// largest eigenvalue lmax already known.
+func gaugeOf(st *Stability, gg gauger, p, g Point, h Sym2, lmax float64) {
+	if gg == nil {
 		*st = noGauge()
 		return
 	}
