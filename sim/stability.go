@@ -236,10 +236,14 @@ func (o *adagradOpt) gauge(p, g Point, h Sym2, _ float64) (float64, float64, str
 }
 
 // peek returns β^n for the gauge without advancing q: the held power times β
-// when n is the next exponent (as it is on every step), else math.Pow.
+// when n is the next exponent (as it is on every step), else math.Pow
+// (out of line in powOf, so that peek is inlined).
 func (q *betaPow) peek(b, n float64) float64 {
 	if b == q.base && n == q.n+1 {
 		return q.hi * b
 	}
-	return math.Pow(b, n)
+	return powOf(b, n)
 }
+
+//go:noinline
+func powOf(b, n float64) float64 { return math.Pow(b, n) }
