@@ -285,7 +285,10 @@ func (r *Run) Step() bool {
 			r.optY.SetMomentum(m)
 		}
 	}
-	g, batchLoss := r.stepGrad()
+	g, batchLoss := r.cur.Grad, r.cur.Loss
+	if r.miniBatched() { // apart from the common case, which then needs no call
+		g, batchLoss = r.batchGrad()
+	}
 	if r.cfg.Noise > 0 {
 		g.X += r.cfg.Noise * r.rng.NormFloat64()
 		g.Y += r.cfg.Noise * r.rng.NormFloat64()
