@@ -278,11 +278,18 @@ func (r *Run) Step() bool {
 		return false
 	}
 	t := r.cur.Step
-	lr := r.sched.LR(t)
-	if m, ok := r.sched.Momentum(t); ok {
-		r.opt.SetMomentum(m)
-		if r.optY != nil {
-			r.optY.SetMomentum(m)
+	var lr float64
+	if c, ok := r.sched.(*constantSched); ok {
+		// The default scheduler sets no momentum: its LR without the two
+		// calls through the interface, a twentieth of a step on the quadratic.
+		lr = c.lr
+	} else {
+		lr = r.sched.LR(t)
+		if m, ok := r.sched.Momentum(t); ok {
+			r.opt.SetMomentum(m)
+			if r.optY != nil {
+				r.optY.SetMomentum(m)
+			}
 		}
 	}
 	g, batchLoss := r.cur.Grad, r.cur.Loss
