@@ -113,7 +113,8 @@ type Run struct {
 	// so far (Overshoot), often the same one. Both point into locs, whose
 	// third slot (at least) is free for Step to measure the new point in
 	// place: a Location is about 170 bytes, and copying it into cur and low
-	// on every step was a tenth of a step's time.
+	// on every step was a tenth of a step's time. (So a Run must not be
+	// copied; NewRun gives a pointer.)
 	cur, low *Location
 	locs     [3]Location
 }
@@ -168,7 +169,7 @@ func NewRun(s Surface, c RunConfig, steps int) (*Run, error) {
 	r.rng = rand.New(rand.NewPCG(c.Seed, 0x9e3779b97f4a7c15))
 	r.cur = &r.locs[0]
 	r.measure(r.cur, 0, c.Start, sched.LR(0))
-	if Leaves(r.cur.P, r.cur.Loss) || !r.cur.finite() {
+	if r.cur.leaves() {
 		return nil, fieldErrorf("start", "f is not finite or too large at (%g, %g)", c.Start.X, c.Start.Y)
 	}
 	// The lowest point starts as a copy of the start as measured here:
@@ -293,7 +294,7 @@ func (r *Run) Step() bool {
 		}
 	}
 	g, batchLoss := r.cur.Grad, r.cur.Loss
-	if r.miniBatched() { // apart from the common case, which then needs no call
+	if r.miniBatched() { // batchGrad is apart, so the common case makes no call
 		g, batchLoss = r.batchGrad()
 	}
 	if r.cfg.Noise > 0 {

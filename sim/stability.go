@@ -245,5 +245,7 @@ func (q *betaPow) peek(b, n float64) float64 {
 	return powOf(b, n)
 }
 
+// powOf is math.Pow, kept out of line for peek.
+//
 //go:noinline
 func powOf(b, n float64) float64 { return math.Pow(b, n) }
