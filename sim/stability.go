@@ -201,8 +201,11 @@ func (o *adamOpt) gauge(p, g Point, h Sym2, _ float64) (float64, float64, string
 	n := o.step + 1
 	bc1 := 1 - o.pow1.peek(b1, n)
 	bc2Sqrt := math.Sqrt(1 - o.pow2.peek(b2, n))
-	px := bc1 * (math.Sqrt(v.X)/bc2Sqrt + c.Eps)
-	py := bc1 * (math.Sqrt(v.Y)/bc2Sqrt + c.Eps)
+	px := math.Sqrt(v.X)/bc2Sqrt + c.Eps
+	py := math.Sqrt(v.Y)/bc2Sqrt + c.Eps
+	if bc1 != 1 { // as in Step: once β₁ⁿ is 0, the factor 1 changes nothing and only lengthens the chain
+		px, py = bc1*px, bc1*py
+	}
 	s := precondSharpness(h, px, py)
 	if o.decoupled {
 		s += c.WeightDecay
