@@ -178,13 +178,14 @@ func (r *Run) SetBatchSize(b int) error {
 	return nil
 }
 
-// stepGrad returns the gradient step t takes at the current point and the
-// loss it was computed from: the whole data's (the current point's own) or a
-// mini-batch's.
-func (r *Run) stepGrad() (Point, float64) {
-	if r.batch == nil || r.batch.full() {
-		return r.cur.Grad, r.cur.Loss
-	}
+// miniBatched reports whether the next step takes its gradient on a
+// mini-batch (batchGrad) rather than at the current point, whose gradient
+// and loss are the whole data's.
+func (r *Run) miniBatched() bool { return r.batch != nil && !r.batch.full() }
+
+// batchGrad returns the gradient of the next mini-batch at the current
+// point and the loss it was computed from.
+func (r *Run) batchGrad() (Point, float64) {
 	loss, g := r.data.BatchLossGrad(r.cur.P, r.batch.next())
 	return g, loss
 }

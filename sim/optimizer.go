@@ -239,7 +239,10 @@ func (o *adamOpt) Step(p, g Point, lr float64) Point {
 	o.v = Point{o.v.X*b2 + d2*g.X*g.X, o.v.Y*b2 + d2*g.Y*g.Y}
 	bc1 := 1 - o.pow1.next(b1, o.step)
 	bc2 := 1 - o.pow2.next(b2, o.step)
-	stepSize := lr / bc1
+	stepSize := lr
+	if bc1 != 1 { // β₁ⁿ is held as 0 from a few hundred steps on (betaPow), and lr/1 is lr exactly
+		stepSize = lr / bc1
+	}
 	bc2Sqrt := math.Sqrt(bc2)
 	v := o.v
 	if c.Amsgrad {

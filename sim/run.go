@@ -93,22 +93,30 @@ type Location struct {
 // use; one goroutine owns it.
 type Run struct {
 	surf      Surface
+	ev        evaluator // surf's, when it has one (a wrapped surface has not)
 	game      bool
 	cfg       RunConfig
 	steps     int
 	opt       Optimizer
+	gauge     gauger    // opt's, looked up once rather than on every step
 	optY      Optimizer // games only
 	sched     Scheduler
 	rng       *rand.Rand
-	cur       Location
-	next      Location // Step's scratch: the new point, measured in place
 	status    Status
 	divAt     int
 	lastShown bool // diverged and cur is the (finite) diverging point
 	testShift *Point
-	low       Location    // the last point with the lowest loss so far (Overshoot)
 	data      DataSurface // data surfaces only (sim/batch.go)
 	batch     *batcher
+
+	// cur is the latest point and low the last point with the lowest loss
+	// so far (Overshoot), often the same one. Both point into locs, whose
+	// third slot (at least) is free for Step to measure the new point in
+	// place: a Location is about 170 bytes, and copying it into cur and low
+	// on every step was a tenth of a step's time. (So a Run must not be
+	// copied; NewRun gives a pointer.)
+	cur, low *Location
+	locs     [3]Location
 }
 
 // NewRun checks c and returns a run at its start point, which is Current().
@@ -127,11 +135,13 @@ func NewRun(s Surface, c RunConfig, steps int) (*Run, error) {
 		return nil, err
 	}
 	r := &Run{surf: s, game: s.Info().Kind == KindGame, steps: steps, divAt: -1}
+	r.ev, _ = s.(evaluator)
 	opt, err := NewOptimizer(c.Optimizer)
 	if err != nil {
 		return nil, Prefix("optimizer", err)
 	}
 	r.opt = opt
+	r.gauge, _ = opt.(gauger)
 	if r.game {
 		switch c.Updates {
 		case "":
@@ -157,11 +167,16 @@ func NewRun(s Surface, c RunConfig, steps int) (*Run, error) {
 	r.sched = sched
 	r.cfg = c
 	r.rng = rand.New(rand.NewPCG(c.Seed, 0x9e3779b97f4a7c15))
-	r.measure(&r.cur, 0, c.Start, sched.LR(0))
-	if Leaves(r.cur.P, r.cur.Loss) || !r.cur.finite() {
+	r.cur = &r.locs[0]
+	r.measure(r.cur, 0, c.Start, sched.LR(0))
+	if r.cur.leaves() {
 		return nil, fieldErrorf("start", "f is not finite or too large at (%g, %g)", c.Start.X, c.Start.Y)
 	}
-	r.low = r.cur
+	// The lowest point starts as a copy of the start as measured here:
+	// the batch and test losses that initBatch and SetTestShift then give
+	// the start are not in it.
+	r.low = &r.locs[1]
+	*r.low = *r.cur
 	if err := r.initBatch(c); err != nil {
 		return nil, err
 	}
@@ -171,7 +186,21 @@ func NewRun(s Surface, c RunConfig, steps int) (*Run, error) {
 // SetTestShift makes the run report TestLoss = f(P − shift).
 func (r *Run) SetTestShift(shift Point) {
 	r.testShift = &shift
+	if r.low == r.cur { // the lowest point keeps the test loss it was measured with
+		r.low = r.free()
+		*r.low = *r.cur
+	}
 	r.cur.TestLoss = r.surf.Value(r.cur.P.Sub(shift))
+}
+
+// free returns a slot of locs that neither cur nor low holds.
+func (r *Run) free() *Location {
+	for i := range r.locs {
+		if l := &r.locs[i]; l != r.cur && l != r.low {
+			return l
+		}
+	}
+	panic("sim: no free Location") // unreachable: cur and low hold two of three
 }
 
 // Surface returns the surface the run descends.
@@ -181,7 +210,7 @@ func (r *Run) Surface() Surface { return r.surf }
 func (r *Run) Config() RunConfig { return r.cfg }
 
 // Current returns the latest point.
-func (r *Run) Current() Location { return r.cur }
+func (r *Run) Current() Location { return *r.cur }
 
 // Status returns the run's state.
 func (r *Run) Status() Status { return r.status }
@@ -195,23 +224,43 @@ func (r *Run) Steps() int { return r.steps }
 // ScheduledLR returns the LR step t uses under the current settings.
 func (r *Run) ScheduledLR(t int) float64 { return r.sched.LR(t) }
 
+// finite reports whether every value of l that must be finite is.
 func (l *Location) finite() bool {
-	return l.P.Finite() && isFinite(l.Loss) && isFinite(l.GradNorm) && isFinite(l.Sharpness) &&
-		l.Grad.Finite() && l.Velocity.Finite() && isFinite(l.TestLoss) && isFinite(l.BatchLoss)
+	// x−x is 0 for a finite x and NaN otherwise, and a sum with a NaN
+	// term is NaN: one test instead of ten, on every step.
+	return (l.P.X-l.P.X)+(l.P.Y-l.P.Y)+(l.Loss-l.Loss)+(l.GradNorm-l.GradNorm)+(l.Sharpness-l.Sharpness)+
+		(l.Grad.X-l.Grad.X)+(l.Grad.Y-l.Grad.Y)+(l.Velocity.X-l.Velocity.X)+(l.Velocity.Y-l.Velocity.Y)+
+		(l.TestLoss-l.TestLoss)+(l.BatchLoss-l.BatchLoss) == 0
+}
+
+// leaves reports whether l breaks the divergence rule or has a value that
+// is not finite: Leaves(l.P, l.Loss) || !l.finite(), without testing the
+// point and its loss for finiteness twice.
+func (l *Location) leaves() bool {
+	return !l.finite() || math.Abs(l.Loss) > MaxLoss || math.Abs(l.P.X) > MaxCoord || math.Abs(l.P.Y) > MaxCoord
 }
 
 // measure fills l with the point p reached by step at lr. It writes into
 // l, not a returned value: a Location is about 170 bytes, and the copies
 // were a fifth of a step's time.
 func (r *Run) measure(l *Location, step int, p Point, lr float64) {
-	g := r.surf.Grad(p)
-	h := r.surf.Hessian(p)
-	l.Step, l.P, l.Loss, l.Grad, l.GradNorm, l.LR = step, p, r.surf.Value(p), g, g.Norm(), lr
-	l.Sharpness, l.Velocity = h.MaxEigen(), r.opt.Velocity()
+	var (
+		f, lmax float64
+		g       Point
+		h       Sym2
+	)
+	if r.ev != nil {
+		f, g, h, lmax = r.ev.eval(p)
+	} else {
+		g, h = r.surf.Grad(p), r.surf.Hessian(p)
+		f, lmax = r.surf.Value(p), h.MaxEigen()
+	}
+	l.Step, l.P, l.Loss, l.Grad, l.GradNorm, l.LR = step, p, f, g, g.Norm(), lr
+	l.Sharpness, l.Velocity = lmax, r.opt.Velocity()
 	if r.game {
 		l.Gauge = noGauge() // x and y do not both descend f: f's curvature sets no limit
 	} else {
-		gaugeOf(&l.Gauge, r.opt, p, g, h, l.Sharpness)
+		gaugeOf(&l.Gauge, r.gauge, p, g, h, lmax)
 	}
 	l.TestLoss, l.BatchLoss = 0, 0
 	if r.testShift != nil {
@@ -230,14 +279,24 @@ func (r *Run) Step() bool {
 		return false
 	}
 	t := r.cur.Step
-	lr := r.sched.LR(t)
-	if m, ok := r.sched.Momentum(t); ok {
-		r.opt.SetMomentum(m)
-		if r.optY != nil {
-			r.optY.SetMomentum(m)
+	var lr float64
+	if c, ok := r.sched.(*constantSched); ok {
+		// The default scheduler sets no momentum: its LR without the two
+		// calls through the interface, a twentieth of a step on the quadratic.
+		lr = c.lr
+	} else {
+		lr = r.sched.LR(t)
+		if m, ok := r.sched.Momentum(t); ok {
+			r.opt.SetMomentum(m)
+			if r.optY != nil {
+				r.optY.SetMomentum(m)
+			}
 		}
 	}
-	g, batchLoss := r.stepGrad()
+	g, batchLoss := r.cur.Grad, r.cur.Loss
+	if r.miniBatched() { // batchGrad is apart, so the common case makes no call
+		g, batchLoss = r.batchGrad()
+	}
 	if r.cfg.Noise > 0 {
 		g.X += r.cfg.Noise * r.rng.NormFloat64()
 		g.Y += r.cfg.Noise * r.rng.NormFloat64()
@@ -248,25 +307,25 @@ func (r *Run) Step() bool {
 	} else {
 		p = r.opt.Step(r.cur.P, clipGradNorm(g, r.cfg.ClipGradNorm), lr)
 	}
-	next := &r.next
+	next := r.free()
 	r.measure(next, t+1, p, lr)
 	if r.batch != nil {
 		next.BatchLoss = batchLoss
 	}
-	if Leaves(next.P, next.Loss) || !next.finite() {
+	if next.leaves() {
 		r.status = StatusDiverged
 		r.divAt = t + 1
 		if next.finite() {
-			r.cur = *next
+			r.cur = next
 			r.lastShown = true
 			return true
 		}
 		r.lastShown = false
 		return false
 	}
-	r.cur = *next
+	r.cur = next
 	if next.Loss <= r.low.Loss {
-		r.low = *next
+		r.low = next
 	}
 	if t+1 >= r.steps {
 		r.status = StatusCompleted
@@ -353,6 +412,7 @@ func (r *Run) Set(ch RunChange) error {
 	batch := cfg.BatchSize
 	cfg.BatchSize = r.cfg.BatchSize // SetBatchSize's to change, with the batches
 	r.opt, r.optY, r.sched, r.cfg = newOpt, newOptY, s, cfg
+	r.gauge, _ = newOpt.(gauger)
 	if batch != cfg.BatchSize {
 		return r.SetBatchSize(batch) // checked above
 	}
@@ -458,11 +518,11 @@ func Simulate(r *Run) Trajectory {
 			tr.BatchLoss = append(tr.BatchLoss, l.BatchLoss)
 		}
 	}
-	add(r.cur)
+	add(*r.cur)
 	for r.status == StatusRunning {
 		tr.LR = append(tr.LR, r.sched.LR(r.cur.Step))
 		if r.Step() {
-			add(r.cur)
+			add(*r.cur)
 		}
 	}
 	tr.Status, tr.DivergedAt = r.status, r.divAt
@@ -477,7 +537,7 @@ func Simulate(r *Run) Trajectory {
 // after the blow-up: the last point with the lowest loss of the run so far
 // (the start when the loss never fell below its start value). The diverging
 // point itself never counts.
-func (r *Run) Overshoot() Location { return r.low }
+func (r *Run) Overshoot() Location { return *r.low }
 
 // LastShown reports, for a diverged run, whether Current is the diverging
 // point (every value finite) rather than the point before it.

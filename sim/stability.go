@@ -80,14 +80,15 @@ var (
 // true gradient g and Hessian h. It does not change o's state.
 func GaugeOf(o Optimizer, p, g Point, h Sym2) Stability {
 	var st Stability
-	gaugeOf(&st, o, p, g, h, h.MaxEigen())
+	gg, _ := o.(gauger)
+	gaugeOf(&st, gg, p, g, h, h.MaxEigen())
 	return st
 }
 
-// gaugeOf is GaugeOf with h's largest eigenvalue lmax already known.
-func gaugeOf(st *Stability, o Optimizer, p, g Point, h Sym2, lmax float64) {
-	gg, ok := o.(gauger)
-	if !ok {
+// gaugeOf is GaugeOf with o's gauger gg (nil when it has none) and h's
+// largest eigenvalue lmax already known.
+func gaugeOf(st *Stability, gg gauger, p, g Point, h Sym2, lmax float64) {
+	if gg == nil {
 		*st = noGauge()
 		return
 	}
@@ -200,8 +201,11 @@ func (o *adamOpt) gauge(p, g Point, h Sym2, _ float64) (float64, float64, string
 	n := o.step + 1
 	bc1 := 1 - o.pow1.peek(b1, n)
 	bc2Sqrt := math.Sqrt(1 - o.pow2.peek(b2, n))
-	px := bc1 * (math.Sqrt(v.X)/bc2Sqrt + c.Eps)
-	py := bc1 * (math.Sqrt(v.Y)/bc2Sqrt + c.Eps)
+	px := math.Sqrt(v.X)/bc2Sqrt + c.Eps
+	py := math.Sqrt(v.Y)/bc2Sqrt + c.Eps
+	if bc1 != 1 { // as in Step: once β₁ⁿ is 0, the factor 1 changes nothing and only lengthens the chain
+		px, py = bc1*px, bc1*py
+	}
 	s := precondSharpness(h, px, py)
 	if o.decoupled {
 		s += c.WeightDecay
@@ -235,10 +239,16 @@ func (o *adagradOpt) gauge(p, g Point, h Sym2, _ float64) (float64, float64, str
 }
 
 // peek returns β^n for the gauge without advancing q: the held power times β
-// when n is the next exponent (as it is on every step), else math.Pow.
+// when n is the next exponent (as it is on every step), else math.Pow
+// (out of line in powOf, so that peek is inlined).
 func (q *betaPow) peek(b, n float64) float64 {
 	if b == q.base && n == q.n+1 {
 		return q.hi * b
 	}
-	return math.Pow(b, n)
+	return powOf(b, n)
 }
+
+// powOf is math.Pow, kept out of line for peek.
+//
+//go:noinline
+func powOf(b, n float64) float64 { return math.Pow(b, n) }

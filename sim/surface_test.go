@@ -142,6 +142,37 @@ func TestSurfaceGradientsMatchCentralDifferences(t *testing.T) {
 // so that each has a zero Hessian eigenvalue along it.
 var valleyOfMinima = map[string]bool{"uv": true, "eos": true}
 
+// TestEvaluatorMatchesMethods checks that a surface's one-call evaluation,
+// which runs use instead of the methods, gives their values bit for bit,
+// including far out and close to the origin, where hypot leaves its fast
+// path.
+func TestEvaluatorMatchesMethods(t *testing.T) {
+	same := func(a, b float64) bool { return math.Float64bits(a) == math.Float64bits(b) }
+	found := map[string]bool{}
+	for name, s := range testSurfaces(t) {
+		ev, ok := s.(evaluator)
+		if !ok {
+			continue
+		}
+		found[s.Info().Name] = true
+		pts := append(probePoints(s.Info()), Point{1e-160, -3e-170}, Point{-2e-155, 1e-150}, Point{1e150, -1e149}, Point{-3e100, 2e120}, Point{})
+		for _, p := range pts {
+			f, g, h, lmax := ev.eval(p)
+			wg, wh := s.Grad(p), s.Hessian(p)
+			if !same(f, s.Value(p)) || !same(g.X, wg.X) || !same(g.Y, wg.Y) ||
+				!same(h.XX, wh.XX) || !same(h.XY, wh.XY) || !same(h.YY, wh.YY) || !same(lmax, wh.MaxEigen()) {
+				t.Errorf("%s at %v: eval gives f %v, ∇f %v, ∇²f %v, λmax %v; the methods %v, %v, %v, %v",
+					name, p, f, g, h, lmax, s.Value(p), wg, wh, wh.MaxEigen())
+			}
+		}
+	}
+	for _, name := range []string{"quadratic", "rosenbrock"} { // the benchmarked ones (BenchmarkRunStep)
+		if !found[name] {
+			t.Errorf("%s has no evaluator", name)
+		}
+	}
+}
+
 func TestSurfaceMinimaAsLabelled(t *testing.T) {
 	for name, s := range testSurfaces(t) {
 		t.Run(name, func(t *testing.T) {

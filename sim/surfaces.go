@@ -88,6 +88,7 @@ type quadratic struct {
 	described
 	a, b, cos, sin float64
 	h              Sym2
+	lmax           float64 // h.MaxEigen()
 }
 
 var _ Surface = (*quadratic)(nil)
@@ -96,6 +97,7 @@ func newQuadratic(title string, a, b, theta float64) *quadratic {
 	c, s := math.Cos(theta), math.Sin(theta)
 	q := &quadratic{a: a, b: b, cos: c, sin: s}
 	q.h = Sym2{XX: a*c*c + b*s*s, XY: (a - b) * c * s, YY: a*s*s + b*c*c}
+	q.lmax = q.h.MaxEigen()
 	hi, lo := max(a, b), min(a, b)
 	q.info = SurfaceInfo{
 		Title: title,
@@ -114,20 +116,27 @@ func (q *quadratic) uv(p Point) (u, v float64) {
 }
 
 // Value returns f(p).
-func (q *quadratic) Value(p Point) float64 {
-	u, v := q.uv(p)
-	return 0.5 * (q.a*u*u + q.b*v*v)
-}
+func (q *quadratic) Value(p Point) float64 { return q.value(q.uv(p)) }
 
 // Grad returns ∇f(p).
-func (q *quadratic) Grad(p Point) Point {
-	u, v := q.uv(p)
+func (q *quadratic) Grad(p Point) Point { return q.grad(q.uv(p)) }
+
+// Hessian returns ∇²f(p), the same everywhere.
+func (q *quadratic) Hessian(Point) Sym2 { return q.h }
+
+func (q *quadratic) value(u, v float64) float64 { return 0.5 * (q.a*u*u + q.b*v*v) }
+
+func (q *quadratic) grad(u, v float64) Point {
 	au, bv := q.a*u, q.b*v
 	return Point{au*q.cos - bv*q.sin, au*q.sin + bv*q.cos}
 }
 
-// Hessian returns ∇²f(p), the same everywhere.
-func (q *quadratic) Hessian(Point) Sym2 { return q.h }
+// eval implements evaluator: the rotation once for f and ∇f, and the
+// constant Hessian's λmax as computed when q was built.
+func (q *quadratic) eval(p Point) (float64, Point, Sym2, float64) {
+	u, v := q.uv(p)
+	return q.value(u, v), q.grad(u, v), q.h, q.lmax
+}
 
 // rosenbrock is f = (a−x)² + b(y−x²)².
 type rosenbrock struct {
@@ -165,6 +174,13 @@ func (r *rosenbrock) Grad(p Point) Point {
 // Hessian returns ∇²f(p).
 func (r *rosenbrock) Hessian(p Point) Sym2 {
 	return Sym2{XX: 2 - 4*r.b*(p.Y-p.X*p.X) + 8*r.b*p.X*p.X, XY: -4 * r.b * p.X, YY: 2 * r.b}
+}
+
+// eval implements evaluator. The three methods inline here, so their
+// common terms (y − x², x²) are computed once.
+func (r *rosenbrock) eval(p Point) (float64, Point, Sym2, float64) {
+	h := r.Hessian(p)
+	return r.Value(p), r.Grad(p), h, h.MaxEigen()
 }
 
 // himmelblau is f = (x²+y−11)² + (x+y²−7)².
