@@ -236,3 +236,65 @@ func TestFrameGolden(t *testing.T) {
 		}
 	}
 }
+
+// TestRoomTeacherBinaryFrames: a teacher whose start asks for binary
+// frames gets them, while the room's students get JSON frames of the same
+// values (the room, its mirror and late joiners read JSON).
+func TestRoomTeacherBinaryFrames(t *testing.T) {
+	ts, _ := newTestServer(t, Config{MaxPointsPerFrame: 64})
+	cr := createRoom(t, ts)
+	teacher := joinTeacher(t, ts, cr)
+	teacher.until("state", nil)
+	student := joinStudent(t, ts, cr.Room, "student-0-aaaa")
+	teacher.until("presence", func(m roomMsg) bool { return m.Members == 1 })
+	teacher.send(`{"type":"start","rate":0,"frames":"binary","scenario":` + classScenario + `}`)
+	student.untilDone()
+
+	got := []map[string][]any{{}, {}}
+	jsonFrames := 0
+	for done := 0; done < 2; {
+		m := teacher.next()
+		switch {
+		case m.Type == "done":
+			done++
+		case m.Type == "frame":
+			jsonFrames++
+		case strings.HasPrefix(m.Raw, api.BinaryFrameMagic):
+			frame, err := api.DecodeBinaryFrame([]byte(m.Raw))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range frame {
+				for k, vs := range r.Columns {
+					for _, v := range vs {
+						got[r.Run][k] = append(got[r.Run][k], finite(v))
+					}
+				}
+			}
+		}
+	}
+	if jsonFrames != 0 {
+		t.Errorf("the teacher got %d JSON frames, want binary ones only", jsonFrames)
+	}
+	for i, cols := range student.cols {
+		if len(cols["x"]) != 151 {
+			t.Fatalf("run %d: the student has %d points, want 151", i, len(cols["x"]))
+		}
+		for _, k := range columnKeys {
+			raw, ok := cols[k]
+			if !ok {
+				continue
+			}
+			want := make([]any, len(raw))
+			for j, v := range raw {
+				json.Unmarshal(v, &want[j])
+			}
+			if !reflect.DeepEqual(got[i][k], want) {
+				t.Errorf("run %d %s: the teacher's binary frames differ from the student's JSON ones", i, k)
+			}
+		}
+	}
+	teacher.send(`{"type":"end"}`)
+	teacher.until("ended", nil)
+	student.until("ended", nil)
+}
