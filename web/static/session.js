@@ -91,13 +91,20 @@ export function clearData() {
   schedule();
 }
 
-/** startSession starts the current scenario (paused or not): live when the socket is open, else waiting. */
-export function startSession(paused) {
+/**
+ * startSession starts the current scenario (paused or not): live when the
+ * socket is open, else waiting. hold: the map's frames wait for the answer
+ * (holdsForStart): Play or Step pressed, not a restart for a change (a
+ * slider dragged over a run that has ended restarts the session on every
+ * move; held, the map and the panels would wait a round trip each time).
+ */
+export function startSession(paused, hold = false) {
   clearData();
   // branches (branch.js): started paused, stepped to each branch's step, set, then resumed
   const { scenario: sc, plan } = branchScenario(app.state, toScenario(app.state, app.catalog));
   const ok = send(startMessage(sc, app.state.rate, paused || plan.length > 0));
-  if (ok) { S.startsSent++; S.holdUntil = performance.now() + START_HOLD_MS; }
+  if (ok) S.startsSent++;
+  S.holdUntil = ok && hold ? performance.now() + START_HOLD_MS : 0;
   S.branchPlan = ok && plan.length ? { items: plan, next: 0, asked: 0 } : null;
   if (S.branchPlan) advanceBranches();
   S.phase = ok ? 'live' : 'waiting';
@@ -182,7 +189,7 @@ export function togglePlay() {
   if (app.cursor !== null) { replayFromCursor(); return; }
   if (S.phase === 'waiting' && !S.want.paused) { S.want = null; S.phase = 'idle'; S.playing = false; panels(); return; }
   if ((!live() || allDone() || !S.playing) && refuseStart()) return;
-  if (!live() || allDone()) { startSession(false); return; }
+  if (!live() || allDone()) { startSession(false, true); return; }
   send(S.playing ? pauseMessage() : resumeMessage());
   S.playing = !S.playing;
   panels();
@@ -193,7 +200,7 @@ export function stepOnce() {
   if (app.cursor !== null) { if (S.playing) pauseAll(); app.ui.timeline.forward(); return; }
   if (refuseStart()) return;
   if (!live() || allDone()) {
-    if (startSession(true)) send(stepMessage(1));
+    if (startSession(true, true)) send(stepMessage(1));
     else if (S.want) S.want.step = true;
     return;
   }
@@ -278,7 +285,7 @@ export function socketState(s) {
     const w = S.want;
     S.want = null;
     S.phase = 'idle';
-    if (startSession(w.paused) && w.step) send(stepMessage(1));
+    if (startSession(w.paused, true) && w.step) send(stepMessage(1));
     else if (live() && w.restore) {
       // a reload: the runs again to where they were (restoreProgress)
       send(stepMessage(w.restore));
