@@ -32,10 +32,10 @@ const say = (text, kind) => app.ui.controls.say(text, kind);
  * to a start (its first frame: every run's start point). The answer comes
  * in a few ms on a good line; a frame drawn meanwhile would only clear the
  * map and the charts and relabel Play, and take the page's main thread from
- * the answer, which then waits for the frame after (about 30 ms later on a
- * 2-core laptop). Held, the cleared map, the new label and the first points
- * are drawn in one frame; past the hold (a slow line) the page draws as
- * before.
+ * the answer, which then waits for the frame after (15-30 ms of drawing
+ * and layout, on the project's 2-core machine). Held, the cleared map, the
+ * new label and the first points are drawn in one frame; past the hold (a
+ * slow line) the page draws as before.
  */
 const START_HOLD_MS = 60;
 
