@@ -92,6 +92,7 @@ type Location struct {
 // Run advances one trajectory step by step. It is not safe for concurrent
 // use; one goroutine owns it.
 type Run struct {
+	_         noCopy // cur and low point into the run's own locs
 	surf      Surface
 	ev        evaluator // surf's, when it has one (a wrapped surface has not)
 	game      bool
@@ -192,6 +193,13 @@ func (r *Run) SetTestShift(shift Point) {
 	}
 	r.cur.TestLoss = r.surf.Value(r.cur.P.Sub(shift))
 }
+
+// noCopy makes go vet's copylocks check report a Run copied by value: a
+// copy's cur and low would still point into the original's locs.
+type noCopy struct{}
+
+func (*noCopy) Lock()   {}
+func (*noCopy) Unlock() {}
 
 // free returns a slot of locs that neither cur nor low holds.
 func (r *Run) free() *Location {
