@@ -153,6 +153,7 @@ export function applyDone(runs, msg) {
  * keeps the two equal): bit k of a run's column mask is FRAME_COLUMNS[k].
  */
 const FRAME_COLUMNS = ['x', 'y', 'loss', 'grad_norm', 'lr', 'sharpness', 'edge_sharpness', 'stability_limit', 'test_loss', 'batch_loss'];
+const utf8 = new TextDecoder();
 
 /**
  * parseBinaryFrame returns the frame message a binary frame holds (docs/API.md,
@@ -177,7 +178,7 @@ export function parseBinaryFrame(buf) {
     for (let k = 0; k < FRAME_COLUMNS.length; k++) if (mask & (1 << k)) ncols++;
     if (at + flen + 8 * (4 + n * ncols) > len) return null;
     const fr = { run, t0 };
-    if (flen) fr.limit_formula = new TextDecoder().decode(new Uint8Array(buf, at, flen));
+    if (flen) fr.limit_formula = utf8.decode(new Uint8Array(buf, at, flen));
     at += flen;
     fr.grad = [f64(), f64()];
     fr.velocity = [f64(), f64()];
