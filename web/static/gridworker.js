@@ -1,10 +1,12 @@
 // gridworker.js: a worker that decodes the map's grids (grid.js decodeGrid)
-// off the page's main thread, so that a grid arriving while a run starts
-// does not hold up its first points (gridthread.js is the page's side).
+// and colours them (heatmap.js: grid.scale, grid.pixels) off the page's
+// main thread, so that a grid arriving while a run starts or the map is
+// zoomed does not hold up its frames (gridthread.js is the page's side).
 // It answers {id, buf} with {id, grid}, the grid's arrays transferred, or
 // {id, error}: the message decodeGrid threw.
 
 import { decodeGrid } from './grid.js';
+import { gridScale, gridPixels } from './heatmap.js';
 
 /** answer is the worker's reply to a request {id, buf}: [message, the buffers to transfer]. */
 export function answer({ id, buf }) {
@@ -14,7 +16,9 @@ export function answer({ id, buf }) {
   } catch (e) {
     return [{ id, error: String((e && e.message) || e) }, []];
   }
-  const bufs = new Set([grid.values.buffer]);
+  gridScale(grid);
+  grid.pixels = gridPixels(grid);
+  const bufs = new Set([grid.values.buffer, grid.pixels.buffer]);
   for (const l of grid.levels) bufs.add(l.segments.buffer);
   return [{ id, grid }, [...bufs]];
 }

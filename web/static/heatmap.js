@@ -71,37 +71,52 @@ export function logNormalizer(vmin, vmax, s = (vmax - vmin) * 1e-3) {
  */
 export function gridScaleIsLog(grid) {
   const range = grid.vmax - grid.vmin;
-  return grid.vmin >= 0 && range > 0 && heightScale(grid.values, grid.vmin, grid.vmax) < range * 1e6;
+  return grid.vmin >= 0 && range > 0 && gridScale(grid) < range * 1e6;
+}
+
+/**
+ * gridScale is heightScale of the grid, kept on it as grid.scale: the
+ * colour bar, the 3D view and the image all ask for it, and it sorts a
+ * sample of the grid. The grid worker sets it with the grid (gridworker.js).
+ */
+export function gridScale(grid) {
+  if (grid.scale === undefined) grid.scale = heightScale(grid.values, grid.vmin, grid.vmax);
+  return grid.scale;
 }
 
 /** gridNormalizer returns the logNormalizer the map uses for grid. */
-export const gridNormalizer = (grid) => logNormalizer(grid.vmin, grid.vmax, heightScale(grid.values, grid.vmin, grid.vmax));
+export const gridNormalizer = (grid) => logNormalizer(grid.vmin, grid.vmax, gridScale(grid));
 
 /**
- * paintGrid returns a canvas of nx × ny pixels holding the grid's colours;
- * row 0 of the grid (y = ymin) is the bottom row of the image. Points whose
- * loss is not finite are left transparent.
+ * gridPixels returns the grid's colours as nx × ny RGBA pixels; row 0 of
+ * the grid (y = ymin) is the bottom row of the image, and points whose loss
+ * is not finite are transparent. The grid worker computes them with the
+ * grid, as grid.pixels, off the page's main thread.
  */
-export function paintGrid(grid, doc = document) {
+export function gridPixels(grid) {
   const { nx, ny, values } = grid;
-  const canvas = doc.createElement('canvas');
-  canvas.width = nx;
-  canvas.height = ny;
-  const ctx = canvas.getContext('2d');
-  const img = ctx.createImageData(nx, ny);
-  const px = img.data;
+  const px = new Uint8ClampedArray(nx * ny * 4);
   const norm = gridNormalizer(grid);
   for (let j = 0; j < ny; j++) {
     const row = (ny - 1 - j) * nx;
     for (let i = 0; i < nx; i++) {
       const v = values[j * nx + i];
+      if (!Number.isFinite(v)) continue;
       const o = (row + i) * 4;
-      if (!Number.isFinite(v)) { px[o + 3] = 0; continue; }
       const k = Math.min(255, Math.max(0, Math.round(norm(v) * 255))) * 3;
       px[o] = LUT[k]; px[o + 1] = LUT[k + 1]; px[o + 2] = LUT[k + 2]; px[o + 3] = 255;
     }
   }
-  ctx.putImageData(img, 0, 0);
+  return px;
+}
+
+/** paintGrid returns a canvas of nx × ny pixels holding the grid's colours (gridPixels). */
+export function paintGrid(grid, doc = document) {
+  const { nx, ny } = grid;
+  const canvas = doc.createElement('canvas');
+  canvas.width = nx;
+  canvas.height = ny;
+  canvas.getContext('2d').putImageData(new ImageData(grid.pixels || gridPixels(grid), nx, ny), 0, 0);
   return canvas;
 }
 

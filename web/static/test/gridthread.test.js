@@ -1,5 +1,6 @@
 // gridthread.js hands grids to gridworker.js and gives back what
-// decodeGrid gives; these tests stand a fake Worker in for the browser's,
+// decodeGrid gives, with the grid's colour scale and pixels (heatmap.js's
+// gridScale, gridPixels); these tests stand a fake Worker in for the browser's,
 // one that runs gridworker.js's answer() as the worker would (structured
 // clone and transfer included).
 import { test } from 'node:test';
@@ -7,10 +8,20 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { decodeGrid } from '../grid.js';
 import { answer } from '../gridworker.js';
+import { heightScale, gridPixels } from '../heatmap.js';
 
 const golden = (name) => {
   const b = readFileSync(new URL(`./golden/${name}`, import.meta.url));
   return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
+};
+
+// coloured is what the worker answers for buf: decodeGrid's grid, with its
+// colour scale and its image's pixels
+const coloured = (buf) => {
+  const g = decodeGrid(buf);
+  g.scale = heightScale(g.values, g.vmin, g.vmax);
+  g.pixels = gridPixels(g);
+  return g;
 };
 
 // a fresh copy of gridthread.js per test: its worker is module state
@@ -37,7 +48,7 @@ class FakeWorker {
   terminate() { this.terminated = true; }
 }
 
-test('decodes in the worker what decodeGrid decodes, and moves the buffer there', async (t) => {
+test('decodes and colours in the worker what decodeGrid decodes, and moves the buffer there', async (t) => {
   globalThis.Worker = FakeWorker;
   t.after(() => { delete globalThis.Worker; });
   const gt = await fresh();
@@ -48,7 +59,7 @@ test('decodes in the worker what decodeGrid decodes, and moves the buffer there'
   assert.equal(gt.gridDecoder(), 'worker');
   for (const name of ['grid-quadratic.lrg2.bin', 'grid-rosenbrock.lrg2.bin', 'grid-log.lrg2.bin']) {
     const buf = golden(name);
-    const want = decodeGrid(buf.slice(0));
+    const want = coloured(buf.slice(0));
     const got = await gt.decodeGridOffThread(buf);
     assert.equal(buf.byteLength, 0, `${name}: the buffer was transferred, not copied`);
     assert.deepEqual(got, want, name);
@@ -79,7 +90,7 @@ test('a worker that fails to load: its grids, and the later ones, are decoded he
   const gt = await fresh();
   gt.startGridWorker(WORKER);
   const buf = golden('grid-quadratic.lrg2.bin');
-  const want = decodeGrid(buf.slice(0));
+  const want = coloured(buf.slice(0));
   assert.deepEqual(await gt.decodeGridOffThread(buf), want);
   const w = Broken.made.at(-1);
   assert.ok(w.terminated);
@@ -95,6 +106,6 @@ test('without Worker (or without the page\'s URL) grids are decoded on the main 
   gt.startGridWorker(WORKER); // Node has no global Worker
   assert.equal(gt.gridDecoder(), 'main');
   const buf = golden('grid-quadratic.lrg2.bin');
-  assert.deepEqual(await gt.decodeGridOffThread(buf), decodeGrid(golden('grid-quadratic.lrg2.bin')));
+  assert.deepEqual(await gt.decodeGridOffThread(buf), coloured(golden('grid-quadratic.lrg2.bin')));
   await assert.rejects(gt.decodeGridOffThread(new ArrayBuffer(3)), /grid:/);
 });

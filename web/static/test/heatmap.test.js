@@ -1,7 +1,8 @@
 import './schema-install.test.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { logNormalizer, heightScale } from '../heatmap.js';
+import { logNormalizer, heightScale, gridPixels, gridScale } from '../heatmap.js';
+import { lookupTable } from '../colormap.js';
 
 test('log normaliser spreads the low values, linear when the loss goes negative', () => {
   const n = logNormalizer(0, 1000);
@@ -24,4 +25,20 @@ test('the colour scale keeps contrast on plateaus, is linear on shallow maps, an
   const shallow = new Float32Array(1000).map((_, i) => (i < 50 ? i / 50 : 2 + i / 1000));
   assert.equal(heightScale(shallow, 0, 3), Infinity);
   assert.equal(logNormalizer(0, 3, Infinity)(1.5), 0.5);
+});
+
+test('gridPixels: row 0 of the grid at the bottom, the lowest loss in the first colour, not finite transparent', () => {
+  // 2 × 2: the bottom row (j = 0) holds the lowest and a NaN
+  const grid = { nx: 2, ny: 2, vmin: 0, vmax: 3, values: new Float64Array([0, NaN, 2, 3]) };
+  const px = gridPixels(grid);
+  assert.equal(px.length, 16);
+  const lut = lookupTable(256);
+  const at = (i, row) => [...px.slice((row * 2 + i) * 4, (row * 2 + i) * 4 + 4)];
+  assert.deepEqual(at(0, 1), [lut[0], lut[1], lut[2], 255], 'the lowest loss, bottom left');
+  assert.deepEqual(at(1, 1), [0, 0, 0, 0], 'NaN: transparent');
+  assert.deepEqual(at(1, 0), [lut[765], lut[766], lut[767], 255], 'the highest, top right');
+  // the scale is kept on the grid, computed once
+  assert.equal(grid.scale, heightScale(grid.values, 0, 3));
+  grid.scale = 5;
+  assert.equal(gridScale(grid), 5);
 });
