@@ -390,6 +390,8 @@ func TestView3DFallback(t *testing.T) {
 	tb.addScriptOnLoad(`(() => { const g = HTMLCanvasElement.prototype.getContext; HTMLCanvasElement.prototype.getContext = function (k, o) { return /webgl/.test(k) ? null : g.call(this, k, o); }; })()`)
 	tb.open("/?surface=rosenbrock&run=adam,lr=0.05")
 	tb.click("#view3d-toggle")
+	// view3d.js is loaded by the click: on a busy machine that takes more than a frame or two
+	tb.waitFor("the 3D view's note", `!!document.querySelector('.view3d-note')`, 10*time.Second, `document.querySelector('.view3d-box') && document.querySelector('.view3d-box').outerHTML.slice(0, 300)`)
 	tb.frames(2)
 	msg := eval[string](tb, `document.querySelector('.view3d-note.fallback') ? document.querySelector('.view3d-note').textContent : ''`)
 	if !strings.Contains(msg, "WebGL") {
