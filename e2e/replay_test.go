@@ -332,6 +332,7 @@ func TestView3D(t *testing.T) {
 			tb.play()
 			tb.waitAllDone(15 * time.Second)
 			tb.click("#view3d-toggle")
+			waitView3D(tb)
 			tb.frames(3)
 			if eval[bool](tb, `document.querySelector('.view3d-note').classList.contains('fallback')`) {
 				t.Fatalf("the 3D view fell back: %s", eval[string](tb, `document.querySelector('.view3d-note').textContent`))
@@ -390,8 +391,7 @@ func TestView3DFallback(t *testing.T) {
 	tb.addScriptOnLoad(`(() => { const g = HTMLCanvasElement.prototype.getContext; HTMLCanvasElement.prototype.getContext = function (k, o) { return /webgl/.test(k) ? null : g.call(this, k, o); }; })()`)
 	tb.open("/?surface=rosenbrock&run=adam,lr=0.05")
 	tb.click("#view3d-toggle")
-	// view3d.js is loaded by the click: on a busy machine that takes more than a frame or two
-	tb.waitFor("the 3D view's note", `!!document.querySelector('.view3d-note')`, 10*time.Second, `document.querySelector('.view3d-box') && document.querySelector('.view3d-box').outerHTML.slice(0, 300)`)
+	waitView3D(tb)
 	tb.frames(2)
 	msg := eval[string](tb, `document.querySelector('.view3d-note.fallback') ? document.querySelector('.view3d-note').textContent : ''`)
 	if !strings.Contains(msg, "WebGL") {
@@ -402,6 +402,15 @@ func TestView3DFallback(t *testing.T) {
 	if !eval[bool](tb, `document.querySelector('.view3d-box').hidden`) {
 		t.Error("the 2D map is not back after the second click")
 	}
+}
+
+// waitView3D waits for the 3D view that a click on #view3d-toggle asked
+// for: view3d.js is loaded by the click, and on a busy machine that takes
+// more than a few frames.
+func waitView3D(tb *tab) {
+	tb.t.Helper()
+	tb.waitFor("the 3D view (its note)", `!!document.querySelector('.view3d-note')`, 10*time.Second,
+		`document.querySelector('.view3d-box') && document.querySelector('.view3d-box').outerHTML.slice(0, 300)`)
 }
 
 // closeSeries reports the first index where a and b differ by more than
