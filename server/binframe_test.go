@@ -5,7 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
+	"io"
 	"math"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -29,20 +32,19 @@ type streamed struct {
 	binary, texts int
 }
 
-// streamAll starts scenario sc (with start's extra keys, such as
-// `"frames":"binary",`) at rate 0 on a new socket and reads until each of
-// its runs is done.
-func streamAll(t *testing.T, ts *httptest.Server, sc, extra string, runs int) streamed {
+// streamAll starts scenario sc at rate 0 on a new socket to /ws with query
+// ("?frames=binary", or "") and reads until each of its runs is done.
+func streamAll(t *testing.T, ts *httptest.Server, sc, query string, runs int) streamed {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(ts.URL, "http")+"/ws", &websocket.DialOptions{HTTPClient: ts.Client()})
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(ts.URL, "http")+"/ws"+query, &websocket.DialOptions{HTTPClient: ts.Client()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.CloseNow()
 	c.SetReadLimit(-1)
-	if err := c.Write(ctx, websocket.MessageText, []byte(`{"type":"start","rate":0,`+extra+`"scenario":`+sc+`}`)); err != nil {
+	if err := c.Write(ctx, websocket.MessageText, []byte(`{"type":"start","rate":0,"scenario":`+sc+`}`)); err != nil {
 		t.Fatal(err)
 	}
 	out := streamed{cols: make([]map[string][]any, runs), last: make([]map[string]any, runs)}
@@ -119,7 +121,7 @@ func finite(v float64) any {
 	return v
 }
 
-// TestWSBinaryFramesEqualJSON: a start with "frames":"binary" gets its
+// TestWSBinaryFramesEqualJSON: a socket opened as /ws?frames=binary gets its
 // frames as binary messages holding the same values as the JSON frames, bit
 // for bit: every column of every run (with test_loss, batch_loss and the
 // gauge's nulls on a game), the last frame's limit formula, gradient and
@@ -137,7 +139,10 @@ func TestWSBinaryFramesEqualJSON(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			js := streamAll(t, ts, tc.sc, "", tc.runs)
-			bin := streamAll(t, ts, tc.sc, `"frames":"binary",`, tc.runs)
+			bin := streamAll(t, ts, tc.sc, "?frames=binary", tc.runs)
+			if again := streamAll(t, ts, tc.sc, "?frames=json", tc.runs); again.binary != 0 || !reflect.DeepEqual(again.cols, js.cols) {
+				t.Fatalf("?frames=json: %d binary frames, or other values than without it", again.binary)
+			}
 			if js.binary != 0 || js.texts == 0 {
 				t.Fatalf("JSON session: %d binary and %d text frames", js.binary, js.texts)
 			}
@@ -237,17 +242,19 @@ func TestFrameGolden(t *testing.T) {
 	}
 }
 
-// TestRoomTeacherBinaryFrames: a teacher whose start asks for binary
+// TestRoomTeacherBinaryFrames: a teacher whose socket asks for binary
 // frames gets them, while the room's students get JSON frames of the same
 // values (the room, its mirror and late joiners read JSON).
 func TestRoomTeacherBinaryFrames(t *testing.T) {
 	ts, _ := newTestServer(t, Config{MaxPointsPerFrame: 64})
 	cr := createRoom(t, ts)
-	teacher := joinTeacher(t, ts, cr)
+	teacher := dialRoomPath(t, ts, "/ws?frames=binary", "teacher", nil)
+	teacher.send(fmt.Sprintf(`{"type":"join","room":%q,"role":"teacher","token":%q}`, cr.Room, cr.TeacherToken))
+	teacher.until("joined", nil)
 	teacher.until("state", nil)
 	student := joinStudent(t, ts, cr.Room, "student-0-aaaa")
 	teacher.until("presence", func(m roomMsg) bool { return m.Members == 1 })
-	teacher.send(`{"type":"start","rate":0,"frames":"binary","scenario":` + classScenario + `}`)
+	teacher.send(`{"type":"start","rate":0,"scenario":` + classScenario + `}`)
 	student.untilDone()
 
 	got := []map[string][]any{{}, {}}
@@ -297,4 +304,23 @@ func TestRoomTeacherBinaryFrames(t *testing.T) {
 	teacher.send(`{"type":"end"}`)
 	teacher.until("ended", nil)
 	student.until("ended", nil)
+}
+
+// TestWSFramesParam: a frames parameter that is neither json nor binary
+// (or given twice) is refused before the upgrade, naming the field.
+func TestWSFramesParam(t *testing.T) {
+	ts, _ := newTestServer(t, Config{})
+	for _, q := range []string{"?frames=bin", "?frames=BINARY", "?frames=binary&frames=json"} {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_, resp, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(ts.URL, "http")+"/ws"+q, &websocket.DialOptions{HTTPClient: ts.Client()})
+		cancel()
+		if err == nil || resp == nil || resp.StatusCode != http.StatusBadRequest {
+			t.Fatalf("%s: %v, %v; want 400", q, resp, err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		var e api.Error
+		if json.Unmarshal(b, &e) != nil || e.Field != "frames" || !strings.Contains(e.Error, `"binary"`) {
+			t.Errorf("%s: %s; want an error naming frames and its values", q, b)
+		}
+	}
 }

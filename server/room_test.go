@@ -46,9 +46,15 @@ func dialRoom(t *testing.T, ts *httptest.Server, name string) *roomClient {
 // (nil: at once).
 func dialRoomHeld(t *testing.T, ts *httptest.Server, name string, hold <-chan struct{}) *roomClient {
 	t.Helper()
+	return dialRoomPath(t, ts, "/ws", name, hold)
+}
+
+// dialRoomPath is dialRoomHeld on the websocket at path ("/ws?frames=binary").
+func dialRoomPath(t *testing.T, ts *httptest.Server, path, name string, hold <-chan struct{}) *roomClient {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(ts.URL, "http")+"/ws", &websocket.DialOptions{HTTPClient: ts.Client()})
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(ts.URL, "http")+path, &websocket.DialOptions{HTTPClient: ts.Client()})
 	if err != nil {
 		t.Fatalf("%s: dial: %v", name, err)
 	}

@@ -60,7 +60,7 @@ type session struct {
 	runs       []*liveRun
 	testLoss   bool
 	batchLoss  bool        // a data surface: frames carry batch_loss (the last column)
-	binary     bool        // the start asked for binary frames (binframe.go)
+	binary     bool        // the socket asked for binary frames (/ws?frames=binary: binframe.go)
 	rate       float64     // steps per second per run; 0 = as fast as allowed
 	paused     bool        // the rate does not advance the runs
 	pending    int         // steps asked for by step messages, still to take

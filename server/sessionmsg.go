@@ -83,7 +83,7 @@ func (s *session) start(ctx context.Context, m clientMessage) error {
 	if err != nil {
 		return s.writeError(ctx, err)
 	}
-	s.steps, s.testLoss, s.surf, s.binary = sc.Steps, sc.TestShift != nil, surf, m.Binary
+	s.steps, s.testLoss, s.surf = sc.Steps, sc.TestShift != nil, surf
 	s.batchLoss = sim.IsDataSurface(sc.Surface.Name)
 	s.rate, s.paused, s.pending, s.budget, s.last = m.Rate, m.Paused, 0, 0, time.Now()
 	s.runs = make([]*liveRun, len(runs))

@@ -134,6 +134,32 @@ func (h *hub) shutdown(ctx context.Context) error {
 // MaxSessions live sessions or the client IP (IPv6: its /64) has
 // MaxSessionsPerIP, 426 for a plain HTTP request. A malformed handshake
 // gets 400 (plain text) from websocket.Accept.
+// The values of /ws's frames parameter: how the session's frame messages
+// are encoded (JSON text, the default, or binary: binframe.go). A query
+// parameter rather than a key of start, so that a page asking for binary
+// frames still works against a server from before them (it ignores the
+// parameter and sends JSON, which the page reads too), as during a
+// rolling deploy.
+const (
+	framesJSON   = "json"
+	framesBinary = "binary"
+)
+
+// framesParam reads r's frames parameter: whether the session sends binary
+// frames, and false for a value that is neither framesJSON nor framesBinary.
+func framesParam(r *http.Request) (binary, ok bool) {
+	q := r.URL.Query()
+	switch v := q.Get("frames"); {
+	case len(q["frames"]) > 1:
+		return false, false
+	case v == "" || v == framesJSON:
+		return false, true
+	case v == framesBinary:
+		return true, true
+	}
+	return false, false
+}
+
 func handleWS(logger *slog.Logger, cfg Config, m *metrics, h *hub, draining *atomic.Bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if draining.Load() {
@@ -145,6 +171,11 @@ func handleWS(logger *slog.Logger, cfg Config, m *metrics, h *hub, draining *ato
 			w.Header().Set("Connection", "Upgrade")
 			w.Header().Set("Upgrade", "websocket")
 			writeJSONError(w, http.StatusUpgradeRequired, "", "this is the websocket endpoint; open it with a websocket client")
+			return
+		}
+		binary, ok := framesParam(r)
+		if !ok {
+			writeJSONError(w, http.StatusBadRequest, "frames", fmt.Sprintf(`frames must be %q (the default: JSON text frames) or %q (binary frames, docs/API.md), got %q`, framesJSON, framesBinary, r.URL.Query().Get("frames")))
 			return
 		}
 		if !originAllowed(r, cfg.AllowedOrigins) {
@@ -186,6 +217,7 @@ func handleWS(logger *slog.Logger, cfg Config, m *metrics, h *hub, draining *ato
 		}
 		conn.SetReadLimit(cfg.MaxMessageBytes)
 		s = newSession(logger.With("ip", ip), cfg, m, conn)
+		s.binary = binary
 		s.work, s.ip = h.work, ip // sweeps are charged to the IP's work budget
 		s.rooms = h.rooms
 		s.clock = h.clock

@@ -385,8 +385,6 @@ func TestWSBadMessages(t *testing.T) {
 		{`{"type":"start","scenario":{"surface":{"name":"quadratic"},"runs":[{"optimizer":{"name":"sgd","lr":0}}]}}`, "runs[0].optimizer.lr", "> 0"},
 		{`{"type":"start","scenario":{"surface":{"name":"quadratic"},"runs":[{"optimizer":{"name":"sgdd","lr":1}}]}}`, "runs[0].optimizer.name", "adam"},
 		{`{"type":"start"}`, "scenario", "required"},
-		{`{"type":"start","frames":"bin","scenario":` + pausedScenario + `}`, "frames", `"binary"`},
-		{`{"type":"start","frames":true,"scenario":` + pausedScenario + `}`, "frames", `"json"`},
 	} {
 		c.send(tt.msg)
 		e := c.expect("error")

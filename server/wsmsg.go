@@ -29,7 +29,7 @@ const (
 
 // msgKeys lists the keys each message type may have besides "type".
 var msgKeys = map[string][]string{
-	msgStart:  {"scenario", "rate", "paused", "frames"},
+	msgStart:  {"scenario", "rate", "paused"},
 	msgPause:  {},
 	msgResume: {},
 	msgStep:   {"n"},
@@ -43,13 +43,6 @@ var msgKeys = map[string][]string{
 }
 
 var msgTypes = []string{msgStart, msgPause, msgResume, msgStep, msgRate, msgSet, msgStop, msgSweep, msgCancelSweep}
-
-// The values of a start's "frames": how the session's frame messages are
-// encoded (JSON text, the default, or binary: binframe.go).
-const (
-	framesJSON   = "json"
-	framesBinary = "binary"
-)
 
 // Rate limits of a session, in steps per second per run; 0 means as fast as
 // the frame cap allows.
@@ -65,7 +58,6 @@ type clientMessage struct {
 	Scenario json.RawMessage  // start: the scenario object, decoded by the owner
 	Rate     float64          // start, rate: steps per second per run (0 = fastest)
 	Paused   bool             // start: begin paused
-	Binary   bool             // start: "frames":"binary", the frames as binary messages (binframe.go)
 	N        int              // step: number of steps, 1 … max steps
 	Run      int              // set: the run's index (checked against the scenario by the owner)
 	Live     scenario.LiveSet // set: the change, every key of scenario.SetKeys it gives
@@ -160,13 +152,6 @@ func decodeStartMsg(m *clientMessage, _ *scenario.Object, obj map[string]json.Ra
 		if err := json.Unmarshal(raw, &m.Paused); err != nil {
 			return &sim.FieldError{Field: "paused", Msg: "must be true or false"}
 		}
-	}
-	if raw, ok := obj["frames"]; ok {
-		var f string
-		if err := json.Unmarshal(raw, &f); err != nil || (f != framesJSON && f != framesBinary) {
-			return &sim.FieldError{Field: "frames", Msg: fmt.Sprintf(`must be %q (the default: JSON text messages) or %q (binary messages, docs/API.md), got %s`, framesJSON, framesBinary, abbrev(raw))}
-		}
-		m.Binary = f == framesBinary
 	}
 	return nil
 }

@@ -62,7 +62,7 @@ type config struct {
 	cycles      int
 	concurrency int
 	cpuProfile  string
-	binary      bool // -frames binary: the start asks for binary frames
+	binary      bool // -frames binary: the sessions open /ws?frames=binary
 
 	// classroom mode (room.go)
 	room             bool
@@ -139,12 +139,8 @@ func startMessage(c config) []byte {
 		lr := 1e-4 * float64(i+1)
 		runs = append(runs, fmt.Sprintf(`{"label":"r%d","start":[-1.2,1],"optimizer":{"name":"sgd","lr":%g,"momentum":%g}}`, i, lr, 0.5*float64(i%2)))
 	}
-	frames := ""
-	if c.binary {
-		frames = `"frames":"binary",`
-	}
-	return fmt.Appendf(nil, `{"type":"start","rate":%g,%s"scenario":{"surface":{"name":"rosenbrock"},"steps":%d,"runs":[%s]}}`,
-		c.rate, frames, steps, strings.Join(runs, ","))
+	return fmt.Appendf(nil, `{"type":"start","rate":%g,"scenario":{"surface":{"name":"rosenbrock"},"steps":%d,"runs":[%s]}}`,
+		c.rate, steps, strings.Join(runs, ","))
 }
 
 // watchdog closes the connections of sessions that have received nothing
@@ -291,7 +287,11 @@ func runLoad(ctx context.Context, c config, stdout io.Writer) error {
 
 func session(ctx context.Context, c config, start []byte, wd *watchdog, allIn <-chan struct{}) (st sessionStats) {
 	dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	conn, _, err := websocket.Dial(dctx, wsURL(c.url), &websocket.DialOptions{
+	u := wsURL(c.url)
+	if c.binary {
+		u += "?frames=binary"
+	}
+	conn, _, err := websocket.Dial(dctx, u, &websocket.DialOptions{
 		HTTPHeader: http.Header{"Origin": []string{c.url}},
 	})
 	cancel()

@@ -3,10 +3,19 @@
 // that the socket is open by the time the page can play. socket.js's
 // connect() takes it over, with the messages that came in between.
 
+/**
+ * socketURL is the page's websocket: frames=binary asks for binary frames
+ * (protocol.js parseBinaryFrame reads them; a server from before them
+ * ignores the parameter and sends JSON, which the page reads too).
+ */
+export function socketURL() {
+  return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws?frames=binary`;
+}
+
 function openEarly() {
   if (typeof WebSocket === 'undefined' || typeof location === 'undefined') return null;
   try {
-    const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`);
+    const ws = new WebSocket(socketURL());
     ws.binaryType = 'arraybuffer'; // the frames (socket.js)
     const queued = [];
     const keep = (ev) => { queued.push(ev); };

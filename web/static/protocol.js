@@ -9,7 +9,7 @@ const rateMax = () => findSpec(TOP, 'rate').max;
 
 /** startMessage asks the server to start the scenario at rate steps/s (0 = max). */
 export function startMessage(scenario, rate, paused = false) {
-  return { type: 'start', scenario, rate: clampRate(rate), paused: !!paused, frames: 'binary' };
+  return { type: 'start', scenario, rate: clampRate(rate), paused: !!paused };
 }
 /** pauseMessage, resumeMessage and stopMessage control the whole session. */
 export const pauseMessage = () => ({ type: 'pause' });

@@ -3,6 +3,7 @@
 // with jitter).
 
 import { parseMessage, parseBinaryFrame } from './protocol.js';
+import { socketURL } from './early.js';
 
 /**
  * connect opens ws(s)://host/ws and keeps it open. handlers: onMessage(msg)
@@ -12,11 +13,11 @@ import { parseMessage, parseBinaryFrame } from './protocol.js';
  * URL ({ws, take()} from early.js): it is used for the first connection,
  * with the messages it has queued.
  */
-export function connect(handlers, url = defaultURL(), first = null) {
+export function connect(handlers, url = socketURL(), first = null) {
   let ws = null, delay = 500, timer = 0, closed = false;
   const state = (s) => handlers.onState && handlers.onState(s);
   const receive = (ev) => {
-    // frames come as binary messages (the start asks for them: protocol.js)
+    // frames come as binary messages (socketURL asks for them: early.js)
     const m = typeof ev.data === 'string' ? parseMessage(ev.data) : ev.data instanceof ArrayBuffer ? parseBinaryFrame(ev.data) : null;
     if (m) handlers.onMessage(m);
   };
@@ -75,7 +76,3 @@ export function connect(handlers, url = defaultURL(), first = null) {
   };
 }
 
-function defaultURL() {
-  const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  return `${proto}//${location.host}/ws`;
-}

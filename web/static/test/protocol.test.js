@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { startMessage, setMessage, stepMessage, rateMessage, mergeFrame, applyDone, parseMessage, parseBinaryFrame, deriveLimit, applySetOK } from '../protocol.js';
 
 test('messages', () => {
-  assert.deepEqual(startMessage({ steps: 5 }, 'max'), { type: 'start', scenario: { steps: 5 }, rate: 0, paused: false, frames: 'binary' });
+  assert.deepEqual(startMessage({ steps: 5 }, 'max'), { type: 'start', scenario: { steps: 5 }, rate: 0, paused: false });
   assert.equal(startMessage({}, 60, true).paused, true);
   assert.equal(rateMessage(99999).rate, 10000);
   assert.equal(rateMessage(0).rate, 0);
