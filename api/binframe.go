@@ -8,8 +8,8 @@ import (
 	"math/bits"
 )
 
-// Binary frames (docs/API.md, "Binary frames"). A session whose start says
-// "frames":"binary" gets its frame messages as websocket binary messages;
+// Binary frames (docs/API.md, "Binary frames"). A socket opened as
+// /ws?frames=binary gets its frame messages as websocket binary messages;
 // every other message stays JSON text. A binary frame holds the same values
 // as the JSON one, bit for bit (JSON's null is the IEEE value it stands
 // for: NaN, or ±Inf), little-endian:

@@ -44,7 +44,6 @@ const (
 	numCols
 )
 
-// colKeys are the JSON keys of the point columns.
 // colKeys are the JSON keys of the point columns, in the order of the
 // constants above: the order binary frames write them in too (api.FrameColumns,
 // which must have numCols keys: the conversion fails to compile otherwise).
@@ -165,9 +164,9 @@ func (s *session) flush(ctx context.Context) error {
 }
 
 // writeFrame writes the frame of the pending points: JSON, or binary when
-// the start asked for it. A teacher's room always gets the JSON frame (its
-// members and its mirror read JSON), so a teacher's binary frame costs an
-// encoding more.
+// the socket asked for it (/ws?frames=binary). A teacher's room always gets
+// the JSON frame (its members and its mirror read JSON; share copies it), so
+// a teacher's binary frame costs an encoding more.
 func (s *session) writeFrame(ctx context.Context) error {
 	if !s.binary || s.room != nil {
 		bp := getMsgBuf()
@@ -176,14 +175,12 @@ func (s *session) writeFrame(ctx context.Context) error {
 		if !s.binary {
 			return s.writeNew(ctx, bp, b)
 		}
-		*bp = b
-		putMsgBuf(bp)
+		putMsgBuf(keep(bp, b))
 	}
 	bp := getMsgBuf()
 	b := s.appendBinaryFrame((*bp)[:0])
 	err := s.writeBinary(b)
-	*bp = b
-	putMsgBuf(bp)
+	putMsgBuf(keep(bp, b))
 	return err
 }
 

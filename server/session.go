@@ -399,9 +399,9 @@ func (s *session) ping(ctx context.Context) error {
 	return s.conn.Ping(pctx)
 }
 
-// write sends one text message (writeBinary: a binary one). The connection's write deadline
-// (deadlineConn, refreshed before each write to at least WriteTimeout
-// ahead) bounds it; a write past it fails with os.ErrDeadlineExceeded.
+// write sends one text message (writeBinary: a binary one). The
+// connection's write deadline (deadlineConn, refreshed before each write to
+// at least WriteTimeout ahead) bounds it; a write past it fails with os.ErrDeadlineExceeded.
 // The context is not used for the deadline: a cancellable one would make
 // the websocket library start a timer for every message.
 func (s *session) write(_ context.Context, b []byte) error {
@@ -423,9 +423,15 @@ func (s *session) writeMsg(typ websocket.MessageType, b []byte) error {
 // writeNew writes b, built in the pooled buffer bp, and gives bp back.
 func (s *session) writeNew(ctx context.Context, bp *[]byte, b []byte) error {
 	err := s.write(ctx, b)
-	*bp = b
-	putMsgBuf(bp)
+	putMsgBuf(keep(bp, b))
 	return err
+}
+
+// keep makes the pooled buffer bp the buffer b was built in (append may
+// have grown it), for putMsgBuf.
+func keep(bp *[]byte, b []byte) *[]byte {
+	*bp = b
+	return bp
 }
 
 // msgPool holds the buffers messages are encoded into. A buffer is held

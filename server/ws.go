@@ -126,14 +126,6 @@ func (h *hub) shutdown(ctx context.Context) error {
 	return ctx.Err()
 }
 
-// handleWS serves GET /ws: it upgrades to a websocket and starts one session
-// (session.serve) on a goroutine of its own, which runs until either side
-// ends it; the handler returns at once. Before the upgrade it answers
-// with JSON errors: 503 while the server shuts down, 403 for an Origin other
-// than the server's own host and -allowed-origins, 429 when the server has
-// MaxSessions live sessions or the client IP (IPv6: its /64) has
-// MaxSessionsPerIP, 426 for a plain HTTP request. A malformed handshake
-// gets 400 (plain text) from websocket.Accept.
 // The values of /ws's frames parameter: how the session's frame messages
 // are encoded (JSON text, the default, or binary: binframe.go). A query
 // parameter rather than a key of start, so that a page asking for binary
@@ -160,6 +152,15 @@ func framesParam(r *http.Request) (binary, ok bool) {
 	return false, false
 }
 
+// handleWS serves GET /ws: it upgrades to a websocket and starts one session
+// (session.serve) on a goroutine of its own, which runs until either side
+// ends it; the handler returns at once. Before the upgrade it answers
+// with JSON errors: 503 while the server shuts down, 403 for an Origin other
+// than the server's own host and -allowed-origins, 429 when the server has
+// MaxSessions live sessions or the client IP (IPv6: its /64) has
+// MaxSessionsPerIP, 426 for a plain HTTP request, 400 for a frames
+// parameter framesParam refuses. A malformed handshake gets 400 (plain
+// text) from websocket.Accept.
 func handleWS(logger *slog.Logger, cfg Config, m *metrics, h *hub, draining *atomic.Bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if draining.Load() {
