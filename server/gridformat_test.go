@@ -5,8 +5,6 @@ import (
 	"compress/gzip"
 	"flag"
 	"math"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"lrlab/sim"
@@ -119,17 +117,7 @@ func TestGridGolden(t *testing.T) {
 			".lrg1.bin": encodeGrid(n, n, box, values, levels, segs),
 			".lrg2.bin": encodeGridV2(n, n, box, values, levels, segs),
 		} {
-			path := filepath.Join("..", "web", "static", "test", "golden", gg.file+ext)
-			if *updateGrids {
-				if err := os.WriteFile(path, body, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				continue
-			}
-			have, err := os.ReadFile(path)
-			if err != nil || !bytes.Equal(have, body) {
-				t.Errorf("%s is not what the encoder writes (%v); run go test ./server -run TestGridGolden -update", path, err)
-			}
+			checkGolden(t, gg.file+ext, body, *updateGrids, "go test ./server -run TestGridGolden -update")
 		}
 	}
 }
