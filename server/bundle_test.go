@@ -16,36 +16,15 @@ import (
 
 // TestBundle checks the page's bundle (bundle.go) against its sources:
 // every module the page can reach from its entries (static imports and
-// import()) is in exactly one output, so no module runs twice; each entry's
-// output exports what its source exports; and, with Node on the PATH, every
-// output parses as a module. The e2e suite runs the page on the bundle.
+// import()) is in exactly one of the page's outputs, so no module runs twice,
+// and every module the grid worker reaches is in its one file (a worker runs
+// its modules again in its own realm anyway); each entry's output exports
+// what its source exports; and, with Node on the PATH, every output parses
+// as a module. The e2e suite runs the page on the bundle.
 func TestBundle(t *testing.T) {
 	b, err := buildBundle(web.Static)
 	if err != nil {
 		t.Fatal(err)
-	}
-	// the sources reachable from the entries, by reading the sources
-	reach := map[string]bool{}
-	var queue []string
-	for e := range b.entry {
-		queue = append(queue, e)
-	}
-	for len(queue) > 0 {
-		p := queue[0]
-		queue = queue[1:]
-		if reach[p] {
-			continue
-		}
-		reach[p] = true
-		src, err := fs.ReadFile(web.Static, p)
-		if err != nil {
-			t.Fatalf("%s: %v", p, err)
-		}
-		for _, re := range []*regexp.Regexp{staticImport, literalImport} {
-			for _, m := range re.FindAllSubmatch(src, -1) {
-				queue = append(queue, string(m[1]))
-			}
-		}
 	}
 	in := map[string][]string{} // source → the outputs holding it
 	for out, srcs := range b.inputs {
@@ -53,13 +32,36 @@ func TestBundle(t *testing.T) {
 			in[s] = append(in[s], out)
 		}
 	}
-	for p := range reach {
-		if len(in[p]) != 1 {
-			t.Errorf("%s is in %d outputs %v, want exactly 1", p, len(in[p]), in[p])
+	bundled := map[string]bool{}
+	for realm, entries := range map[string][]string{"the page": nil, "the grid worker": {"gridworker.js"}} {
+		if entries == nil {
+			for e := range b.entry {
+				if e != "gridworker.js" {
+					entries = append(entries, e)
+				}
+			}
+		}
+		outputs := map[string]bool{}
+		for out := range b.inputs {
+			if (out == b.entry["gridworker.js"]) == (realm == "the grid worker") {
+				outputs[out] = true
+			}
+		}
+		for p := range reachable(t, entries) {
+			bundled[p] = true
+			var holders []string
+			for _, out := range in[p] {
+				if outputs[out] {
+					holders = append(holders, out)
+				}
+			}
+			if len(holders) != 1 {
+				t.Errorf("%s: %s is in %d outputs %v, want exactly 1", realm, p, len(holders), holders)
+			}
 		}
 	}
 	for s := range in {
-		if !reach[s] {
+		if !bundled[s] {
 			t.Errorf("%s is bundled but no entry reaches it", s)
 		}
 	}
@@ -87,6 +89,69 @@ func TestBundle(t *testing.T) {
 		}
 		if out, err := exec.Command(node, "--check", p).CombinedOutput(); err != nil {
 			t.Errorf("%s does not parse: %v\n%s", name, err, out)
+		}
+	}
+}
+
+// reachable returns the sources the entries reach by static imports and
+// import() with a literal path, read from the sources.
+func reachable(t *testing.T, entries []string) map[string]bool {
+	t.Helper()
+	reach := map[string]bool{}
+	queue := slices.Clone(entries)
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		if reach[p] {
+			continue
+		}
+		reach[p] = true
+		src, err := fs.ReadFile(web.Static, p)
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		for _, re := range []*regexp.Regexp{staticImport, literalImport} {
+			for _, m := range re.FindAllSubmatch(src, -1) {
+				queue = append(queue, string(m[1]))
+			}
+		}
+	}
+	return reach
+}
+
+// TestBundleFirstPaint checks that the first paint's modules come in few
+// files: main.js, one chunk with every module main.js imports and early.js's
+// chunk (bundle.go's lazyImports), beside early.js and the page language's
+// table. Before, the
+// modules a later panel shares with the page were cut into seven chunks,
+// each a request the first paint waited for.
+func TestBundleFirstPaint(t *testing.T) {
+	a := newAssets(discardLogger())
+	if a.bundle == nil {
+		t.Fatal("the page's bundle was not built (TestBundle)")
+	}
+	var chunks []string
+	for _, p := range a.upfront {
+		if strings.HasPrefix(p, "b-c-") {
+			chunks = append(chunks, p)
+		}
+	}
+	// b-main.js, the chunk of main.js's imports and early.js's (early.js
+	// is an entry of its own, which main.js imports)
+	if len(a.upfront) != 3 || len(chunks) != 2 {
+		for _, p := range a.upfront {
+			t.Logf("  %s: %v", p, a.bundle.inputs[p])
+		}
+		t.Fatalf("the first paint loads %d modules %v (%d chunks); want b-main.js and 2 chunks", len(a.upfront), a.upfront, len(chunks))
+	}
+	first, err := staticClosure(web.Static, "main.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := sources(a, map[string]int{a.upfront[0]: 0, chunks[0]: 0, chunks[1]: 0})
+	for _, p := range first {
+		if !held[p] {
+			t.Errorf("%s, which main.js imports, is in none of the first paint's files", p)
 		}
 	}
 }
