@@ -190,3 +190,53 @@ func TestScreenshots(t *testing.T) {
 		t.Logf("screenshots in %s", dir)
 	}
 }
+
+// TestResizeRedraws: the canvases follow their boxes. After the classroom
+// run, a narrower window (1280 → 800 px) gives the map and the charts other
+// boxes; each draws again at its new size (its backing store is its box
+// times the pixel ratio, and a chart no longer says it is stale), and the
+// loss chart still shows the runs' curves. The page's resize observer asks
+// the charts whether their boxes changed (main.js), so this fails if a
+// changed box is not redrawn.
+func TestResizeRedraws(t *testing.T) {
+	tb := newTab(t, desktop)
+	playClassroom(tb, "")
+	tb.frames(3)
+	type state struct {
+		Stale []bool
+		Boxes [][4]float64 // per canvas: backing width, height; box width, height in device px
+		Ink   int          // the loss chart's strongly coloured pixels (the runs' curves)
+	}
+	const read = `(() => {
+		const dpr = devicePixelRatio;
+		const loss = document.getElementById('chart-loss');
+		const px = loss.getContext('2d').getImageData(0, 0, loss.width, loss.height).data;
+		let ink = 0;
+		for (let i = 0; i < px.length; i += 4) if (px[i + 3] > 200 && Math.max(px[i], px[i + 1], px[i + 2]) - Math.min(px[i], px[i + 1], px[i + 2]) > 80) ink++;
+		return {stale: __lab.chartsStale, ink, boxes: ['map', 'chart-loss', 'chart-lr', 'chart-grad'].map((id) => {
+			const c = document.getElementById(id), r = c.getBoundingClientRect();
+			return [c.width, c.height, r.width * dpr, r.height * dpr];
+		})};
+	})()`
+	const fits = `__lab.chartsStale.every((s) => !s) && ['map', 'chart-loss', 'chart-lr', 'chart-grad'].every((id) => {
+		const c = document.getElementById(id), r = c.getBoundingClientRect();
+		return Math.abs(c.width - r.width * devicePixelRatio) <= 1 && Math.abs(c.height - r.height * devicePixelRatio) <= 1;
+	})`
+	tb.waitFor("the canvases drawn at their boxes' sizes", fits, 5*time.Second, read)
+	before := eval[state](tb, read)
+	if before.Ink < 100 {
+		t.Fatalf("the loss chart shows %d coloured pixels after the run; want its curves (≥ 100)", before.Ink)
+	}
+	tb.do("narrower window", chromedp.EmulateViewport(800, 800))
+	tb.waitFor("the canvases drawn again at their new sizes", fits, 5*time.Second, read)
+	after := eval[state](tb, read)
+	for i, id := range []string{"map", "chart-loss", "chart-lr", "chart-grad"} {
+		if after.Boxes[i][2] == before.Boxes[i][2] && after.Boxes[i][3] == before.Boxes[i][3] {
+			t.Errorf("#%s kept its box (%v) in a narrower window: the test resizes nothing", id, after.Boxes[i])
+		}
+	}
+	if after.Ink < 100 {
+		t.Errorf("the loss chart shows %d coloured pixels after the resize (%d before); want its curves drawn again", after.Ink, before.Ink)
+	}
+	t.Logf("boxes before %v, after %v; loss chart ink %d → %d", before.Boxes, after.Boxes, before.Ink, after.Ink)
+}

@@ -73,7 +73,7 @@ function strokeRecords(ctx, c, sy) {
  * series drawn dashed (default ['test_loss']), label,
  * colors: i ↦ css colour, runLabel: i ↦ text, theme: {ink, muted, grid,
  * font}, emptyText}. It returns {setData(runs, steps), append(changes),
- * redraw(), resize(), setTheme(theme)}: runs are protocol.js records.
+ * redraw(), resize(), stale(), setTheme(theme)}: runs are protocol.js records.
  */
 export function createChart(figure, canvas, opts) {
   const series = opts.series || ['loss'];
@@ -109,11 +109,15 @@ export function createChart(figure, canvas, opts) {
     stepLine.style.height = `${height - M.top - M.bottom}px`;
   }
 
-  function size() {
+  // boxSize is the size the chart draws at: the canvas's box in CSS px (at
+  // least 50 × 40) and the device pixel ratio
+  function boxSize() {
     const r = canvas.getBoundingClientRect();
-    dpr = window.devicePixelRatio || 1;
-    width = Math.max(50, r.width);
-    height = Math.max(40, r.height);
+    return { width: Math.max(50, r.width), height: Math.max(40, r.height), dpr: window.devicePixelRatio || 1 };
+  }
+
+  function size() {
+    ({ width, height, dpr } = boxSize());
     const w = Math.round(width * dpr), h = Math.round(height * dpr);
     if (canvas.width !== w || canvas.height !== h) { canvas.width = w; canvas.height = h; }
   }
@@ -534,6 +538,11 @@ export function createChart(figure, canvas, opts) {
     /** yAt is the canvas y (CSS px) of value v on the y axis, NaN before there is one (for tests). */
     yAt: (v) => (sy ? sy(v) : NaN),
     resize: redraw,
+    /** stale reports whether the canvas's box has changed since the chart last drew (or it never has). */
+    stale() {
+      const b = boxSize();
+      return !width || b.width !== width || b.height !== height || b.dpr !== dpr;
+    },
     setTheme(t) { theme = t; redraw(); },
     /** setCursor shows the timeline's step k on the chart (null: none). */
     setCursor(k) { stepAt = k; placeStep(); },

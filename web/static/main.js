@@ -143,7 +143,14 @@ function mountAll() {
     onScrub: () => { if (app.session.playing) pauseAll(); },
   });
   mountTools($('transport'));
-  const ro = new ResizeObserver(() => { app.need.bg = true; app.need.trails = true; app.need.chartsFull = true; schedule(); });
+  // The observer's first report is the page as first laid out, which the
+  // first frame has already drawn: only a box that changed is drawn anew.
+  // The map's own size is read by every frame (map.js sizeMap); a chart
+  // says whether its box still fits what it drew.
+  const ro = new ResizeObserver(() => {
+    if (ui.charts.some((c) => c.stale())) app.need.chartsFull = true;
+    schedule();
+  });
   ro.observe($('map'));
   for (const id of ['chart-loss', 'chart-lr', 'chart-grad']) ro.observe($(id));
   // what sits above the map (the header, an error, a lesson's banner, the
@@ -238,6 +245,8 @@ window.__lab = {
   get selected() { return app.selected; },
   get playing() { return app.session.playing; },
   chartY: (chart, v) => app.ui.charts[chart].yAt(v),
+  // per chart: its box has changed since it last drew (charts.js stale)
+  get chartsStale() { return app.ui.charts.map((c) => c.stale()); },
   get cursor() { return app.cursor; },
   // canvas pixel (device pixels) of the data point (x, y) on the map
   toPixel: (x, y) => (map.tr ? [map.tr.x(x) * map.dpr, map.tr.y(y) * map.dpr] : null),
